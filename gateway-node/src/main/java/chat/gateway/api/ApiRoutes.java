@@ -1,0 +1,181 @@
+package chat.gateway.api;
+
+import chat.gateway.history.Position;
+import chat.gateway.routing.ChatService;
+import chat.gateway.transport.HistoryFrames;
+import chat.protocol.Channel;
+import chat.protocol.ErrorCode;
+import chat.protocol.FrameCodec;
+import chat.protocol.Ids;
+import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.lang.System.Logger.Level;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * The server HTTP API of protocol v1, under {@code /api}, for backends and operators. Every call needs
+ * {@code Authorization: Bearer <API_KEY>}; errors are {@code {"error":{"code","message"}}} with the
+ * code's HTTP status. Channel names in paths may be URL-encoded ({@code group%2Fdev}) or not.
+ */
+public final class ApiRoutes {
+  private static final System.Logger LOG = System.getLogger(ApiRoutes.class.getName());
+  private static final int API_HISTORY_BYTES = 4 * 1024 * 1024;
+
+  private final ChatService service;
+  private final byte[] apiKey;
+  private final int maxBodyBytes;
+
+  public ApiRoutes(ChatService service, String apiKey, int maxMessageBytes) {
+    this.service = service;
+    this.apiKey = apiKey == null ? null : ("Bearer " + apiKey).getBytes(StandardCharsets.UTF_8);
+    this.maxBodyBytes = maxMessageBytes + 4096;
+  }
+
+  public void mount(Router router) {
+    router.route("/api/*").handler(this::authorize);
+    router.post("/api/*").handler(BodyHandler.create(false).setBodyLimit(maxBodyBytes));
+    router.post("/api/publish").handler(ctx -> reply(ctx, publish(ctx)));
+    router.get("/api/presence/*").handler(ctx -> reply(ctx, presence(ctx)));
+    router.get("/api/history/*").handler(ctx -> reply(ctx, history(ctx)));
+    router.post("/api/disconnect").handler(ctx -> reply(ctx, disconnect(ctx)));
+    router.get("/api/cluster").handler(ctx -> reply(ctx, cluster()));
+    router.route("/api/*").handler(ctx -> error(ctx, new ProtocolException(ErrorCode.NOT_FOUND,
+        "no such API call: " + ctx.request().method() + " " + ctx.request().path())));
+    router.route("/api/*").failureHandler(this::failure);
+  }
+
+  private void authorize(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
+    if (apiKey == null || header == null
+        || !MessageDigest.isEqual(apiKey, header.getBytes(StandardCharsets.UTF_8))) {
+      error(ctx, new ProtocolException(ErrorCode.UNAUTHORIZED,
+          apiKey == null ? "the API is off: set API_KEY" : "missing or wrong API key"));
+      return;
+    }
+    ctx.next();
+  }
+
+  private Future<Object> publish(RoutingContext ctx) {
+    JsonObject request = jsonBody(ctx);
+    Channel channel = Channel.parse(string(request, "channel", true));
+    if (!request.containsKey("body")) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "body is required");
+    }
+    String from = string(request, "from", false);
+    from = from == null ? "system" : Ids.require(from, "from");
+    return service.publish(from, channel, request.getValue("body"), null)
+        .map(a -> new JsonObject().put("id", a.id()).put("position", a.position().wire()));
+  }
+
+  private Future<Object> presence(RoutingContext ctx) {
+    return service.presence(channelInPath(ctx, "/api/presence/"))
+        .map(p -> new JsonObject().put("online", new JsonArray(p.online())).put("members", p.members()));
+  }
+
+  private Future<Object> history(RoutingContext ctx) {
+    Channel channel = channelInPath(ctx, "/api/history/");
+    String before = ctx.request().getParam("before");
+    int limit = FrameCodec.DEFAULT_HISTORY_LIMIT;
+    String rawLimit = ctx.request().getParam("limit");
+    if (rawLimit != null) {
+      try {
+        limit = (int) Math.min(FrameCodec.MAX_HISTORY_LIMIT, Long.parseLong(rawLimit));
+      } catch (NumberFormatException e) {
+        limit = 0;
+      }
+      if (limit < 1) {
+        throw new ProtocolException(ErrorCode.BAD_REQUEST, "limit must be a positive integer");
+      }
+    }
+    Position position = before == null || before.isEmpty() ? null : Position.parse(before);
+    return service.history(channel, position, limit, API_HISTORY_BYTES).map(HistoryFrames::encodeApi);
+  }
+
+  private Future<Object> disconnect(RoutingContext ctx) {
+    String user = Ids.require(string(jsonBody(ctx), "user", true), "user");
+    return service.disconnect(user).map(v -> new JsonObject().put("user", user));
+  }
+
+  private Future<Object> cluster() {
+    return service.cluster().map(nodes -> {
+      JsonArray list = new JsonArray();
+      nodes.forEach(n -> list.add(new JsonObject().put("id", n.id()).put("address", n.address())
+          .put("connections", n.connections()).put("startedAt", n.startedAt())));
+      return new JsonObject().put("nodes", list);
+    });
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------
+
+  private static Channel channelInPath(RoutingContext ctx, String prefix) {
+    String raw = ctx.request().path().substring(prefix.length());
+    return Channel.parse(URLDecoder.decode(raw, StandardCharsets.UTF_8));
+  }
+
+  private static JsonObject jsonBody(RoutingContext ctx) {
+    try {
+      Object json = ctx.body().asJsonObject();
+      if (json != null) {
+        return (JsonObject) json;
+      }
+    } catch (RuntimeException e) {
+      // falls through to the error below
+    }
+    throw new ProtocolException(ErrorCode.BAD_REQUEST, "the request body must be a JSON object");
+  }
+
+  private static String string(JsonObject json, String field, boolean required) {
+    Object value = json.getValue(field);
+    if (value == null && !required) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, field + (value == null ? " is required" : " must be a string"));
+    }
+    return s;
+  }
+
+  private static void reply(RoutingContext ctx, Future<Object> result) {
+    result.onComplete(ar -> {
+      if (ar.failed()) {
+        error(ctx, ar.cause());
+      } else {
+        ctx.response().putHeader("Content-Type", "application/json")
+            .end(ar.result() instanceof JsonObject json ? json.encode() : ar.result().toString());
+      }
+    });
+  }
+
+  private void failure(RoutingContext ctx) {
+    if (ctx.statusCode() == 413) {
+      error(ctx, new ProtocolException(ErrorCode.TOO_LARGE, "request body larger than " + maxBodyBytes + " bytes"));
+    } else {
+      error(ctx, ctx.failure() != null ? ctx.failure()
+          : new ProtocolException(ErrorCode.BAD_REQUEST, "bad request (HTTP " + ctx.statusCode() + ")"));
+    }
+  }
+
+  private static void error(RoutingContext ctx, Throwable failure) {
+    ProtocolException e;
+    if (failure instanceof ProtocolException pe) {
+      e = pe;
+    } else {
+      LOG.log(Level.ERROR, "API call failed", failure);
+      e = new ProtocolException(ErrorCode.INTERNAL, "internal error");
+    }
+    if (ctx.response().ended()) {
+      return;
+    }
+    JsonObject body = new JsonObject().put("error",
+        new JsonObject().put("code", e.code().wire()).put("message", e.getMessage()));
+    ctx.response().setStatusCode(e.code().httpStatus()).putHeader("Content-Type", "application/json")
+        .end(body.encode());
+  }
+}

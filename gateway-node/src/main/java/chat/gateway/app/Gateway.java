@@ -1,0 +1,166 @@
+package chat.gateway.app;
+
+import chat.gateway.api.ApiRoutes;
+import chat.gateway.auth.Authenticator;
+import chat.gateway.cluster.Broker;
+import chat.gateway.cluster.LocalFanout;
+import chat.gateway.cluster.memory.MemoryBroker;
+import chat.gateway.config.ConfigException;
+import chat.gateway.config.GatewayConfig;
+import chat.gateway.history.MemoryDedupeStore;
+import chat.gateway.history.MemoryHistoryStore;
+import chat.gateway.management.ManagementServer;
+import chat.gateway.membership.MemoryMembershipStore;
+import chat.gateway.metrics.GatewayMetrics;
+import chat.gateway.registry.MemorySessionRegistry;
+import chat.gateway.registry.NodeInfo;
+import chat.gateway.routing.ChatService;
+import chat.gateway.transport.GatewayVerticle;
+import chat.gateway.transport.Hub;
+import chat.gateway.transport.TransportContext;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One gateway node: builds the components (in memory when no Redis is configured), deploys one
+ * {@link GatewayVerticle} per event loop and the management server, and drains and stops in order.
+ * Tests start several in one JVM; {@link GatewayMain} starts one per process.
+ */
+public final class Gateway {
+  private static final long SWEEP_MILLIS = 60_000;
+
+  private final GatewayConfig config;
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final GatewayMetrics metrics;
+  private final Broker broker;
+  private final ChatService service;
+  private final List<Hub> hubs = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Promise<Void> drained = Promise.promise();
+  private final ManagementServer management;
+  private final TransportContext transport;
+  private final ApiRoutes api;
+  private final long startedAt;
+  private int port;
+
+  private Gateway(GatewayConfig config, Clock clock) {
+    if (!config.embedded()) {
+      throw new ConfigException("REDIS_URL is set, but this build runs embedded only; unset REDIS_URL");
+    }
+    this.config = config;
+    this.startedAt = clock.millis();
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    this.vertx = Vertx.builder()
+        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setMetricsOptions(
+            new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+                .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
+        .withMetrics(new MicrometerMetricsFactory(registry))
+        .build();
+    this.metrics = new GatewayMetrics(registry, draining::get);
+    LocalFanout fanout = new LocalFanout();
+    this.broker = new MemoryBroker(fanout);
+    MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
+    MemoryHistoryStore history = new MemoryHistoryStore(broker, dedupe, clock, config.historyMaxMessages(),
+        config.historyMaxAge());
+    MemorySessionRegistry sessions = new MemorySessionRegistry(
+        () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, 0, startedAt));
+    this.service = new ChatService(history, new MemoryMembershipStore(), sessions, broker, metrics, clock,
+        config.maxMessageBytes());
+    this.management = new ManagementServer(vertx, registry, this::ready, this::drain);
+    vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
+      history.sweep();
+      return dedupe.sweep();
+    }));
+    this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
+        metrics, clock, draining::get);
+    this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
+  }
+
+  /** Starts a node; fails if a port is taken or the configuration is unusable. */
+  public static Future<Gateway> start(GatewayConfig config, Clock clock) {
+    Gateway gateway;
+    try {
+      gateway = new Gateway(config, clock);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+    return gateway.deploy().map(gateway);
+  }
+
+  private Future<Void> deploy() {
+    // The first instance binds alone so that port 0 resolves to one port, which the others then share.
+    GatewayVerticle first = new GatewayVerticle(transport, api::mount, hubs::add);
+    return vertx.deployVerticle(first).compose(id -> {
+      port = first.actualPort();
+      int more = config.eventLoops() - 1;
+      TransportContext shared = transport.withConfig(config.withPorts(port, config.mgmtPort()));
+      return more == 0 ? Future.succeededFuture() : vertx.deployVerticle(
+          () -> new GatewayVerticle(shared, api::mount, hubs::add), new DeploymentOptions().setInstances(more))
+          .mapEmpty();
+    }).compose(v -> management.listen(config.mgmtHost(), config.mgmtPort())).mapEmpty();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public int managementPort() {
+    return management.actualPort();
+  }
+
+  public String nodeId() {
+    return config.nodeId();
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Ready while not draining and the broker is live. */
+  public boolean ready() {
+    return !draining.get() && broker.healthy();
+  }
+
+  /**
+   * Stops taking clients ({@code /ready} 503, new handshakes 503) and closes every connection with 4100,
+   * spread over the drain window. Idempotent; completes when every connection is closed.
+   */
+  public Future<Void> drain() {
+    if (draining.compareAndSet(false, true)) {
+      long window = config.drainWindow().toMillis();
+      Future.all(hubs.stream().map(h -> h.drain(window)).toList()).<Void>mapEmpty().onComplete(drained);
+    }
+    return drained.future();
+  }
+
+  /** Completes when a drain, whoever started it, has closed every connection. */
+  public Future<Void> drained() {
+    return drained.future();
+  }
+
+  public boolean draining() {
+    return draining.get();
+  }
+
+  /** Closes servers, connections and the event loops. */
+  public Future<Void> close() {
+    return management.close().otherwise((Void) null).compose(v -> vertx.close());
+  }
+}

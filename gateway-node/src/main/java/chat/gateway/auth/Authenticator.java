@@ -1,0 +1,19 @@
+package chat.gateway.auth;
+
+import chat.gateway.config.GatewayConfig;
+import chat.protocol.ClientFrame;
+import java.time.Clock;
+
+/** Turns a {@code connect} frame into an identity, or throws {@code unauthorized}. Pure CPU, no I/O. */
+public interface Authenticator {
+
+  Identity authenticate(ClientFrame.Connect connect);
+
+  static Authenticator of(GatewayConfig.AuthConfig config, Clock clock) {
+    return switch (config.mode()) {
+      case DEV -> new DevAuthenticator(config.hmacSecret() != null || config.publicKeyPem() != null
+          ? new JwtVerifier(config, clock) : null);
+      case JWT -> new JwtVerifier(config, clock);
+    };
+  }
+}

@@ -1,0 +1,151 @@
+package chat.gateway.auth;
+
+import chat.gateway.config.ConfigException;
+import chat.gateway.config.GatewayConfig;
+import chat.protocol.ClientFrame;
+import chat.protocol.ErrorCode;
+import chat.protocol.Ids;
+import chat.protocol.ProtocolException;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.util.Base64;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * JWT mode: compact JWS tokens signed with HS256 (shared secret), RS256 or ES256 (public key, PEM).
+ * The header's {@code alg} must be one the configured keys serve: {@code none}, and an HS256 token
+ * against a public key (the classic algorithm confusion), are rejected. {@code sub} is the user,
+ * {@code "role":"admin"} may broadcast; {@code exp} and {@code nbf} are honoured with a small leeway.
+ */
+final class JwtVerifier implements Authenticator {
+  private static final Base64.Decoder B64 = Base64.getUrlDecoder();
+
+  private final byte[] hmacSecret;
+  private final PublicKey publicKey;
+  private final String publicAlg;
+  private final Clock clock;
+  private final long leewaySeconds;
+
+  JwtVerifier(GatewayConfig.AuthConfig config, Clock clock) {
+    this.hmacSecret = config.hmacSecret() == null ? null : config.hmacSecret().getBytes(StandardCharsets.UTF_8);
+    this.publicKey = config.publicKeyPem() == null ? null : parsePem(config.publicKeyPem());
+    this.publicAlg = publicKey instanceof RSAPublicKey ? "RS256" : publicKey instanceof ECPublicKey ? "ES256" : null;
+    this.clock = clock;
+    this.leewaySeconds = config.leeway().toSeconds();
+  }
+
+  @Override
+  public Identity authenticate(ClientFrame.Connect connect) {
+    if (connect.token() == null) {
+      throw unauthorized("connect needs a token");
+    }
+    String[] parts = connect.token().split("\\.", -1);
+    if (parts.length != 3) {
+      throw unauthorized("token is not a JWT");
+    }
+    JsonObject header = json(parts[0]);
+    JsonObject claims = json(parts[1]);
+    byte[] signed = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+    byte[] signature = decode(parts[2]);
+    Object alg = header.getValue("alg");
+    if (!(alg instanceof String algorithm) || !verify(algorithm, signed, signature)) {
+      throw unauthorized("token signature is not valid");
+    }
+    return identity(claims);
+  }
+
+  private boolean verify(String alg, byte[] signed, byte[] signature) {
+    try {
+      if (alg.equals("HS256") && hmacSecret != null) {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(hmacSecret, "HmacSHA256"));
+        return MessageDigest.isEqual(mac.doFinal(signed), signature);
+      }
+      if (alg.equals(publicAlg)) {
+        Signature verifier = Signature.getInstance(alg.equals("RS256") ? "SHA256withRSA" : "SHA256withECDSAinP1363Format");
+        verifier.initVerify(publicKey);
+        verifier.update(signed);
+        return verifier.verify(signature);
+      }
+      return false;
+    } catch (GeneralSecurityException e) {
+      return false;
+    }
+  }
+
+  private Identity identity(JsonObject claims) {
+    long now = clock.millis() / 1000;
+    Long exp = numericClaim(claims, "exp");
+    if (exp != null && now > exp + leewaySeconds) {
+      throw unauthorized("token expired");
+    }
+    Long nbf = numericClaim(claims, "nbf");
+    if (nbf != null && now + leewaySeconds < nbf) {
+      throw unauthorized("token not valid yet");
+    }
+    Object sub = claims.getValue("sub");
+    if (!(sub instanceof String user) || !Ids.valid(user)) {
+      throw unauthorized("token sub must be a user id of 1 to 64 characters of [A-Za-z0-9_.-]");
+    }
+    return new Identity(user, "admin".equals(claims.getValue("role")));
+  }
+
+  private static Long numericClaim(JsonObject claims, String name) {
+    Object value = claims.getValue(name);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof Number n)) {
+      throw unauthorized("token " + name + " must be a number");
+    }
+    return n.longValue();
+  }
+
+  private static JsonObject json(String part) {
+    try {
+      return new JsonObject(new String(decode(part), StandardCharsets.UTF_8));
+    } catch (RuntimeException e) {
+      throw unauthorized("token is not a JWT");
+    }
+  }
+
+  private static byte[] decode(String part) {
+    try {
+      return B64.decode(part);
+    } catch (IllegalArgumentException e) {
+      throw unauthorized("token is not a JWT");
+    }
+  }
+
+  private static PublicKey parsePem(String pem) {
+    String base64 = pem.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+    byte[] der;
+    try {
+      der = Base64.getDecoder().decode(base64);
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("JWT_PUBLIC_KEY is not a PEM public key (-----BEGIN PUBLIC KEY-----)");
+    }
+    for (String type : new String[] {"RSA", "EC"}) {
+      try {
+        return KeyFactory.getInstance(type).generatePublic(new X509EncodedKeySpec(der));
+      } catch (GeneralSecurityException e) {
+        // try the next key type
+      }
+    }
+    throw new ConfigException("JWT_PUBLIC_KEY is neither an RSA nor an EC public key");
+  }
+
+  private static ProtocolException unauthorized(String message) {
+    return new ProtocolException(ErrorCode.UNAUTHORIZED, message);
+  }
+}

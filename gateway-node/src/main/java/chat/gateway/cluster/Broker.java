@@ -1,0 +1,25 @@
+package chat.gateway.cluster;
+
+import io.vertx.core.Future;
+
+/**
+ * Moves events between nodes. {@link #publish} hands an event to every node that subscribed to its
+ * channel (at most once: a subscriber that is down misses it, which is why messages are also stored and
+ * resumable). Events of one channel published by one caller arrive in the order they were published.
+ * Local delivery goes through the node's {@link LocalFanout}.
+ */
+public interface Broker {
+
+  Future<Void> publish(Event event);
+
+  /** This node wants events of {@code channel}; completes once they flow. */
+  Future<Void> subscribe(String channel);
+
+  /** This node no longer wants events of {@code channel}. */
+  Future<Void> unsubscribe(String channel);
+
+  /** Whether events flow (the node's readiness depends on it). */
+  boolean healthy();
+
+  Future<Void> close();
+}

@@ -1,0 +1,183 @@
+package chat.gateway.config;
+
+import chat.protocol.Ids;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Everything a node is told at start, immutable. Every field has a default (see {@link #fromEnv} and the
+ * README's configuration table); {@link #fromEnv} rejects bad values with the setting's name.
+ *
+ * @param nodeId               this node's id in the cluster and in {@code connected.node}
+ * @param host                 address the public server (WebSocket, API, web page) binds to
+ * @param port                 public port; 0 picks a free one
+ * @param mgmtHost             address the management server (health, ready, metrics, drain) binds to
+ * @param mgmtPort             management port; 0 picks a free one
+ * @param eventLoops           event loops, one gateway verticle each
+ * @param auth                 how {@code connect} is authenticated
+ * @param apiKey               bearer key of the HTTP API; null disables the API (every call 401)
+ * @param allowedOrigins       allowed {@code Origin} headers; empty allows any
+ * @param connectTimeout       how long a new WebSocket may wait before sending {@code connect}
+ * @param heartbeat            interval of server pings; a client silent for two intervals is closed
+ * @param maxMessageBytes      largest inbound frame or message (after inflation), and largest stored message
+ * @param compression          whether permessage-deflate is offered
+ * @param rateLimitPerSecond   sustained inbound frames per second per connection
+ * @param rateLimitBurst       bucket size of the per-connection rate limit
+ * @param rateLimitCloseAfter  consecutive rate-limited frames after which the connection is closed (4029)
+ * @param rateLimitRetryAfter  delay named in the 4029 close reason
+ * @param outboundQueueBytes   bytes a connection may have waiting to be written before it is closed (4008)
+ * @param sendBufferBytes      SO_SNDBUF of client sockets; 0 leaves the kernel's autotuning
+ * @param historyMaxMessages   newest messages kept per channel
+ * @param historyMaxAge        age after which messages leave the history
+ * @param dedupeTtl            how long a (user, device, seq) is remembered for repeated sends
+ * @param drainWindow          time over which a draining node spreads the closing of its connections
+ * @param redis                Redis settings; null runs the node embedded (everything in memory)
+ */
+public record GatewayConfig(
+    String nodeId,
+    String host,
+    int port,
+    String mgmtHost,
+    int mgmtPort,
+    int eventLoops,
+    AuthConfig auth,
+    String apiKey,
+    List<String> allowedOrigins,
+    Duration connectTimeout,
+    Duration heartbeat,
+    int maxMessageBytes,
+    boolean compression,
+    double rateLimitPerSecond,
+    int rateLimitBurst,
+    int rateLimitCloseAfter,
+    Duration rateLimitRetryAfter,
+    int outboundQueueBytes,
+    int sendBufferBytes,
+    int historyMaxMessages,
+    Duration historyMaxAge,
+    Duration dedupeTtl,
+    Duration drainWindow,
+    RedisConfig redis) {
+
+  /** How {@code connect} frames are authenticated. */
+  public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway) {
+    public enum Mode { DEV, JWT }
+  }
+
+  /** Cluster mode settings. */
+  public record RedisConfig(String url, String keyPrefix, int poolSize) {
+  }
+
+  /** Defaults for everything: an embedded node on 127.0.0.1:8080 with dev auth. */
+  public static GatewayConfig defaults() {
+    return fromEnv(Map.of());
+  }
+
+  /** Reads the environment, then JVM system properties of the same names, which win. */
+  public static GatewayConfig fromEnvironment() {
+    Map<String, String> merged = new HashMap<>(System.getenv());
+    System.getProperties().forEach((k, v) -> merged.put(k.toString(), v.toString()));
+    return fromEnv(merged);
+  }
+
+  public static GatewayConfig fromEnv(Map<String, String> env) {
+    Settings s = new Settings(env);
+    String nodeId = s.string("NODE_ID", "gw-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36));
+    if (!Ids.valid(nodeId)) {
+      throw new ConfigException("NODE_ID=" + nodeId + " must be 1 to 64 characters of [A-Za-z0-9_.-]");
+    }
+    Duration heartbeat = s.duration("HEARTBEAT", Duration.ofSeconds(25), Duration.ofSeconds(1), Duration.ofHours(1));
+    if (heartbeat.toMillis() % 1000 != 0) {
+      throw new ConfigException("HEARTBEAT=" + s.string("HEARTBEAT", "") + " must be whole seconds (clients are told it in seconds)");
+    }
+    int maxMessage = s.integer("MAX_MESSAGE_BYTES", 65536, 1024, 16 * 1024 * 1024);
+    return new GatewayConfig(
+        nodeId,
+        s.string("HOST", "127.0.0.1"),
+        s.integer("PORT", 8080, 0, 65535),
+        s.string("MGMT_HOST", "127.0.0.1"),
+        s.integer("MGMT_PORT", 9090, 0, 65535),
+        s.integer("EVENT_LOOPS", Runtime.getRuntime().availableProcessors(), 1, 256),
+        auth(s),
+        s.string("API_KEY", null),
+        origins(s.string("ALLOWED_ORIGINS", "")),
+        s.duration("CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
+        heartbeat,
+        maxMessage,
+        s.bool("WS_COMPRESSION", false),
+        s.decimal("RATE_LIMIT_PER_SECOND", 20, 0.1, 1_000_000),
+        s.integer("RATE_LIMIT_BURST", 40, 1, 1_000_000),
+        s.integer("RATE_LIMIT_CLOSE_AFTER", 20, 1, 1_000_000),
+        s.duration("RATE_LIMIT_RETRY_AFTER", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofHours(1)),
+        s.integer("OUTBOUND_QUEUE_BYTES", 1024 * 1024, 4 * 1024, 1024 * 1024 * 1024),
+        s.integer("SOCKET_SEND_BUFFER_BYTES", 0, 0, 64 * 1024 * 1024),
+        s.integer("HISTORY_MAX_MESSAGES", 1000, 1, 1_000_000),
+        s.duration("HISTORY_MAX_AGE", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(365)),
+        s.duration("DEDUPE_TTL", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(30)),
+        s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
+        redis(s));
+  }
+
+  private static AuthConfig auth(Settings s) {
+    String mode = s.string("AUTH_MODE", "dev").toLowerCase(Locale.ROOT);
+    String secret = s.string("JWT_SECRET", null);
+    String pem = s.string("JWT_PUBLIC_KEY", null);
+    String pemFile = s.string("JWT_PUBLIC_KEY_FILE", null);
+    if (pem == null && pemFile != null) {
+      try {
+        pem = Files.readString(Path.of(pemFile));
+      } catch (IOException e) {
+        throw new ConfigException("JWT_PUBLIC_KEY_FILE=" + pemFile + " cannot be read: " + e.getMessage());
+      }
+    }
+    Duration leeway = s.duration("JWT_LEEWAY", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
+    return switch (mode) {
+      case "dev" -> new AuthConfig(AuthConfig.Mode.DEV, secret, pem, leeway);
+      case "jwt" -> {
+        if (secret == null && pem == null) {
+          throw new ConfigException("AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_PUBLIC_KEY / JWT_PUBLIC_KEY_FILE (RS256, ES256)");
+        }
+        if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+          throw new ConfigException("JWT_SECRET must be at least 32 bytes for HS256");
+        }
+        yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway);
+      }
+      default -> throw new ConfigException("AUTH_MODE=" + mode + " is not known: use dev or jwt");
+    };
+  }
+
+  private static List<String> origins(String raw) {
+    return Arrays.stream(raw.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
+  }
+
+  private static RedisConfig redis(Settings s) {
+    String url = s.string("REDIS_URL", null);
+    if (url == null) {
+      return null;
+    }
+    if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+      throw new ConfigException("REDIS_URL=" + url + " must start with redis:// or rediss://");
+    }
+    return new RedisConfig(url, s.string("REDIS_KEY_PREFIX", "chat:"), s.integer("REDIS_POOL_SIZE", 8, 1, 1024));
+  }
+
+  public boolean embedded() {
+    return redis == null;
+  }
+
+  /** A copy with other ports (tests start nodes on free ports). */
+  public GatewayConfig withPorts(int port, int mgmtPort) {
+    return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, eventLoops, auth, apiKey, allowedOrigins,
+        connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
+        rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
+        historyMaxAge, dedupeTtl, drainWindow, redis);
+  }
+}

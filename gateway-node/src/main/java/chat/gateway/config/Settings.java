@@ -1,0 +1,96 @@
+package chat.gateway.config;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/** Typed reads of named settings from a string map (the environment), failing with the setting's name. */
+final class Settings {
+  private final Map<String, String> values;
+
+  Settings(Map<String, String> values) {
+    this.values = values;
+  }
+
+  String string(String name, String fallback) {
+    String value = values.get(name);
+    return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  int integer(String name, int fallback, int min, int max) {
+    return (int) number(name, fallback, min, max);
+  }
+
+  long number(String name, long fallback, long min, long max) {
+    String raw = string(name, null);
+    if (raw == null) {
+      return fallback;
+    }
+    long value = parse(name, raw, "a whole number", Long::parseLong);
+    if (value < min || value > max) {
+      throw new ConfigException(name + "=" + raw + " is out of range: it takes " + min + " to " + max);
+    }
+    return value;
+  }
+
+  double decimal(String name, double fallback, double min, double max) {
+    String raw = string(name, null);
+    if (raw == null) {
+      return fallback;
+    }
+    double value = parse(name, raw, "a number", Double::parseDouble);
+    if (!(value >= min && value <= max)) {
+      throw new ConfigException(name + "=" + raw + " is out of range: it takes " + min + " to " + max);
+    }
+    return value;
+  }
+
+  boolean bool(String name, boolean fallback) {
+    String raw = string(name, null);
+    if (raw == null) {
+      return fallback;
+    }
+    return switch (raw.toLowerCase(Locale.ROOT)) {
+      case "true", "yes", "on", "1" -> true;
+      case "false", "no", "off", "0" -> false;
+      default -> throw new ConfigException(name + "=" + raw + " is not a boolean: use true or false");
+    };
+  }
+
+  /** A duration: a number with a unit ms, s, m or h (a bare number means seconds). */
+  Duration duration(String name, Duration fallback, Duration min, Duration max) {
+    String raw = string(name, null);
+    if (raw == null) {
+      return fallback;
+    }
+    Duration value = parse(name, raw, "a duration such as 500ms, 10s, 5m or 24h", Settings::parseDuration);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new ConfigException(name + "=" + raw + " is out of range: it takes " + min + " to " + max);
+    }
+    return value;
+  }
+
+  private static Duration parseDuration(String raw) {
+    String s = raw.toLowerCase(Locale.ROOT);
+    if (s.endsWith("ms")) {
+      return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+    }
+    long amount = Long.parseLong(s.replaceAll("[smh]$", ""));
+    if (s.endsWith("h")) {
+      return Duration.ofHours(amount);
+    }
+    if (s.endsWith("m")) {
+      return Duration.ofMinutes(amount);
+    }
+    return Duration.ofSeconds(amount);
+  }
+
+  private static <T> T parse(String name, String raw, String what, Function<String, T> parser) {
+    try {
+      return parser.apply(raw);
+    } catch (RuntimeException e) {
+      throw new ConfigException(name + "=" + raw + " is not " + what);
+    }
+  }
+}

@@ -1,0 +1,20 @@
+package chat.gateway.history;
+
+import chat.protocol.Channel;
+import java.util.List;
+
+/**
+ * A message accepted for storing: where it goes ({@code to}), in which channels it is stored
+ * ({@code channels}: {@code to}, plus the sender's own user channel for a direct message), and the
+ * dedupe key of the send (null for HTTP API publishes).
+ */
+public record Draft(String id, String from, Channel to, List<String> channels, long ts, String bodyJson, DedupeKey key) {
+
+  /** The channels a message to {@code to} from {@code from} is stored in: a DM shows on both sides. */
+  public static List<String> channelsFor(Channel to, String from) {
+    if (to.isUser() && from != null && !to.id().equals(from)) {
+      return List.of(to.name(), Channel.user(from).name());
+    }
+    return List.of(to.name());
+  }
+}

@@ -1,0 +1,30 @@
+package chat.gateway.history;
+
+import io.vertx.core.Future;
+
+/**
+ * The per-channel message log, and the store-then-publish step every message goes through.
+ *
+ * <p>Guarantees: {@link #append} stores the message in each of its channels and publishes it to every
+ * node's subscribers before its future completes; within a channel, positions increase in the order
+ * messages are published, so every subscriber receives them in position order. A repeated dedupe key
+ * completes with the first append's result (marked duplicate) and publishes nothing. Each channel keeps
+ * at most the configured window (count and age). A failed future means nothing may be promised: the
+ * caller reports {@code unavailable} and sends no ack.
+ */
+public interface HistoryStore {
+
+  Future<Appended> append(Draft draft);
+
+  /** Up to {@code limit} messages before {@code before} (or the newest), oldest first, at most {@code maxBytes} of frames. */
+  Future<Page> page(String channel, Position before, int limit, int maxBytes);
+
+  /** Every message after {@code after}, or {@link Replay#NOT_RECOVERED} if some may be missing. */
+  Future<Replay> since(String channel, Position after);
+
+  /** The newest position of the channel, or {@link Position#start} of its current epoch when empty. */
+  Future<Position> head(String channel);
+
+  /** Whether {@code position} belongs to the channel's current epoch (else it names lost history). */
+  Future<Boolean> knows(String channel, Position position);
+}

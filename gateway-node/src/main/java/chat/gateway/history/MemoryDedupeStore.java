@@ -1,0 +1,58 @@
+package chat.gateway.history;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link DedupeStore} of an embedded node; entries older than the TTL are dropped by {@link #sweep}. */
+public final class MemoryDedupeStore implements DedupeStore {
+  private final Map<DedupeKey, Entry> entries = new ConcurrentHashMap<>();
+  private final Clock clock;
+  private final long ttlMillis;
+
+  private record Entry(Promise<Appended> result, long createdAt) {
+  }
+
+  public MemoryDedupeStore(Clock clock, Duration ttl) {
+    this.clock = clock;
+    this.ttlMillis = ttl.toMillis();
+  }
+
+  @Override
+  public Future<Appended> claim(DedupeKey key) {
+    long now = clock.millis();
+    Entry mine = new Entry(Promise.promise(), now);
+    Entry winner = entries.merge(key, mine, (old, fresh) -> expired(old, now) ? fresh : old);
+    return winner == mine ? Future.succeededFuture() : winner.result().future();
+  }
+
+  @Override
+  public void complete(DedupeKey key, Appended appended) {
+    Entry entry = entries.get(key);
+    if (entry != null) {
+      entry.result().tryComplete(appended);
+    }
+  }
+
+  @Override
+  public void release(DedupeKey key) {
+    Entry entry = entries.remove(key);
+    if (entry != null) {
+      entry.result().tryFail("the first attempt of this send failed; send it again");
+    }
+  }
+
+  /** Drops expired entries; returns how many are kept. */
+  public int sweep() {
+    long now = clock.millis();
+    entries.values().removeIf(e -> expired(e, now));
+    return entries.size();
+  }
+
+  private boolean expired(Entry entry, long now) {
+    return now - entry.createdAt() >= ttlMillis && entry.result().future().isComplete();
+  }
+}

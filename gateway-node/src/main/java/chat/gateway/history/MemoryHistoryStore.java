@@ -1,0 +1,208 @@
+package chat.gateway.history;
+
+import chat.gateway.cluster.Broker;
+import chat.gateway.cluster.Event;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link HistoryStore} of an embedded node. Positions take one node-wide counter (so a channel that was
+ * dropped and started again never reuses a position) and one epoch per process: history does not
+ * survive a restart, and positions from before it are not recovered.
+ *
+ * <p>Appends to a channel hold that channel's lock while they take a position and publish, which is
+ * what makes publish order equal position order.
+ */
+public final class MemoryHistoryStore implements HistoryStore {
+  private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
+  private final AtomicLong counter = new AtomicLong();
+  private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
+  private final Broker broker;
+  private final DedupeStore dedupe;
+  private final Clock clock;
+  private final int maxMessages;
+  private final long maxAgeMillis;
+  /** Highest position counter of any message in a log that was dropped whole. */
+  private volatile long droppedUpTo;
+
+  private static final class ChannelLog {
+    final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
+    long trimmedUpTo;
+    long lastAppendAt;
+    boolean dropped;
+  }
+
+  public MemoryHistoryStore(Broker broker, DedupeStore dedupe, Clock clock, int maxMessages, Duration maxAge) {
+    this.broker = broker;
+    this.dedupe = dedupe;
+    this.clock = clock;
+    this.maxMessages = maxMessages;
+    this.maxAgeMillis = maxAge.toMillis();
+  }
+
+  @Override
+  public Future<Appended> append(Draft draft) {
+    if (draft.key() == null) {
+      return Future.succeededFuture(appendNow(draft));
+    }
+    return dedupe.claim(draft.key()).compose(earlier -> {
+      if (earlier != null) {
+        return Future.succeededFuture(earlier.asDuplicate());
+      }
+      try {
+        Appended appended = appendNow(draft);
+        dedupe.complete(draft.key(), appended);
+        return Future.succeededFuture(appended);
+      } catch (RuntimeException e) {
+        dedupe.release(draft.key());
+        return Future.failedFuture(e);
+      }
+    });
+  }
+
+  private Appended appendNow(Draft draft) {
+    List<String> channels = new ArrayList<>(draft.channels());
+    Collections.sort(channels);
+    Position[] positions = new Position[channels.size()];
+    appendLocked(draft, channels, new ChannelLog[channels.size()], 0, positions);
+    return new Appended(draft.to().name(), draft.id(), positions[channels.indexOf(draft.to().name())], false);
+  }
+
+  /** Locks the channels in name order (no deadlock between two DMs), then stores and publishes in each. */
+  private void appendLocked(Draft draft, List<String> channels, ChannelLog[] locked, int index, Position[] positions) {
+    if (index == channels.size()) {
+      for (int i = 0; i < channels.size(); i++) {
+        ChannelLog log = locked[i];
+        Position position = new Position(epoch, counter.incrementAndGet(), 0);
+        StoredMessage stored = MessageFrames.stored(draft, channels.get(i), position);
+        log.messages.addLast(stored);
+        log.lastAppendAt = clock.millis();
+        trim(log, log.lastAppendAt);
+        broker.publish(new Event.Message(stored));
+        positions[i] = position;
+      }
+      return;
+    }
+    while (true) {
+      ChannelLog log = logs.computeIfAbsent(channels.get(index), c -> new ChannelLog());
+      synchronized (log) {
+        if (!log.dropped) {
+          locked[index] = log;
+          appendLocked(draft, channels, locked, index + 1, positions);
+          return;
+        }
+      }
+    }
+  }
+
+  @Override
+  public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
+    if (before != null && !before.epoch().equals(epoch)) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND,
+          "that position is from history this server no longer has"));
+    }
+    ChannelLog log = logs.get(channel);
+    if (log == null) {
+      return Future.succeededFuture(new Page(List.of(), false));
+    }
+    synchronized (log) {
+      trim(log, clock.millis());
+      List<StoredMessage> page = new ArrayList<>();
+      int bytes = 0;
+      boolean more = false;
+      for (Iterator<StoredMessage> it = log.messages.descendingIterator(); it.hasNext(); ) {
+        StoredMessage m = it.next();
+        if (before != null && m.position().compareTo(before) >= 0) {
+          continue;
+        }
+        if (page.size() == limit || (bytes + m.frame().length > maxBytes && !page.isEmpty())) {
+          more = true;
+          break;
+        }
+        page.add(m);
+        bytes += m.frame().length;
+      }
+      Collections.reverse(page);
+      return Future.succeededFuture(new Page(page, more));
+    }
+  }
+
+  @Override
+  public Future<Replay> since(String channel, Position after) {
+    if (!after.epoch().equals(epoch) || after.minor() != 0 || after.major() > counter.get()) {
+      return Future.succeededFuture(Replay.NOT_RECOVERED);
+    }
+    ChannelLog log = logs.get(channel);
+    if (log == null) {
+      return Future.succeededFuture(after.major() >= droppedUpTo ? new Replay(true, List.of()) : Replay.NOT_RECOVERED);
+    }
+    synchronized (log) {
+      trim(log, clock.millis());
+      if (log.dropped || log.trimmedUpTo > after.major()) {
+        return Future.succeededFuture(Replay.NOT_RECOVERED);
+      }
+      List<StoredMessage> missed = new ArrayList<>();
+      for (Iterator<StoredMessage> it = log.messages.descendingIterator(); it.hasNext(); ) {
+        StoredMessage m = it.next();
+        if (m.position().major() <= after.major()) {
+          break;
+        }
+        missed.add(m);
+      }
+      Collections.reverse(missed);
+      return Future.succeededFuture(new Replay(true, missed));
+    }
+  }
+
+  @Override
+  public Future<Position> head(String channel) {
+    ChannelLog log = logs.get(channel);
+    if (log == null) {
+      return Future.succeededFuture(new Position(epoch, counter.get(), 0));
+    }
+    synchronized (log) {
+      StoredMessage last = log.messages.peekLast();
+      return Future.succeededFuture(last != null ? last.position() : new Position(epoch, counter.get(), 0));
+    }
+  }
+
+  @Override
+  public Future<Boolean> knows(String channel, Position position) {
+    return Future.succeededFuture(position.epoch().equals(epoch));
+  }
+
+  /** Applies the age limit to every channel and drops channels that stayed empty for a whole window. */
+  public void sweep() {
+    long now = clock.millis();
+    for (Map.Entry<String, ChannelLog> entry : logs.entrySet()) {
+      ChannelLog log = entry.getValue();
+      synchronized (log) {
+        trim(log, now);
+        if (log.messages.isEmpty() && now - log.lastAppendAt >= maxAgeMillis) {
+          log.dropped = true;
+          droppedUpTo = Math.max(droppedUpTo, log.trimmedUpTo);
+          logs.remove(entry.getKey(), log);
+        }
+      }
+    }
+  }
+
+  private void trim(ChannelLog log, long now) {
+    while (!log.messages.isEmpty()
+        && (log.messages.size() > maxMessages || now - log.messages.peekFirst().ts() >= maxAgeMillis)) {
+      log.trimmedUpTo = log.messages.pollFirst().position().major();
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package chat.gateway.history;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes {@code message} frames. Every field but the body is an id, a channel name, a position or a
+ * number, none of which need JSON escaping, and the body is JSON already, so this is concatenation.
+ */
+public final class MessageFrames {
+  private MessageFrames() {
+  }
+
+  public static byte[] encode(String channel, String id, Position position, String from, String to, long ts,
+                              String bodyJson) {
+    String json = "{\"type\":\"message\",\"channel\":\"" + channel + "\",\"id\":\"" + id
+        + "\",\"position\":\"" + position.wire() + "\",\"from\":\"" + from + "\",\"to\":\"" + to
+        + "\",\"ts\":" + ts + ",\"body\":" + bodyJson + "}";
+    return json.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The frame of {@code draft} as stored in {@code channel} at {@code position}. */
+  public static StoredMessage stored(Draft draft, String channel, Position position) {
+    byte[] frame = encode(channel, draft.id(), position, draft.from(), draft.to().name(), draft.ts(), draft.bodyJson());
+    return new StoredMessage(channel, draft.id(), position, draft.ts(), frame);
+  }
+
+  /** Bytes a stored message frame adds around its body, at most (ids of 64 characters, long positions). */
+  public static int envelopeBytes() {
+    return 420;
+  }
+}

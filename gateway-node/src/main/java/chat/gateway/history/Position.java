@@ -1,0 +1,55 @@
+package chat.gateway.history;
+
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+
+/**
+ * Where a message stands in one channel's history. {@code epoch} names one incarnation of that history
+ * (it changes when the history is lost), {@code major}/{@code minor} order messages within it (a Redis
+ * stream id, or a counter with minor 0 in memory). On the wire it is opaque: {@code epoch.major-minor}.
+ */
+public record Position(String epoch, long major, long minor) implements Comparable<Position> {
+
+  /** The position before any message of {@code epoch}. */
+  public static Position start(String epoch) {
+    return new Position(epoch, 0, 0);
+  }
+
+  public static Position parse(String wire) {
+    int dot = wire == null ? -1 : wire.lastIndexOf('.');
+    int dash = wire == null ? -1 : wire.lastIndexOf('-');
+    if (dot < 1 || dash < dot + 2 || dash == wire.length() - 1) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "not a position of this server");
+    }
+    try {
+      long major = Long.parseLong(wire, dot + 1, dash, 10);
+      long minor = Long.parseLong(wire, dash + 1, wire.length(), 10);
+      if (major < 0 || minor < 0) {
+        throw new NumberFormatException();
+      }
+      return new Position(wire.substring(0, dot), major, minor);
+    } catch (NumberFormatException e) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "not a position of this server");
+    }
+  }
+
+  public String wire() {
+    return epoch + "." + major + "-" + minor;
+  }
+
+  /** Order within one epoch; comparing positions of different epochs is meaningless. */
+  @Override
+  public int compareTo(Position other) {
+    int c = Long.compare(major, other.major);
+    return c != 0 ? c : Long.compare(minor, other.minor);
+  }
+
+  public boolean sameEpoch(Position other) {
+    return epoch.equals(other.epoch);
+  }
+
+  @Override
+  public String toString() {
+    return wire();
+  }
+}

@@ -1,0 +1,59 @@
+package chat.gateway.management;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.micrometer.PrometheusScrapingHandler;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The per-node management port, never routed by the load balancer: {@code /health}, {@code /ready},
+ * {@code /metrics} and {@code POST /admin/drain}.
+ */
+public final class ManagementServer {
+  private final Vertx vertx;
+  private final PrometheusMeterRegistry registry;
+  private final BooleanSupplier ready;
+  private final Supplier<Future<Void>> drain;
+  private HttpServer server;
+
+  /** {@code ready}: whether the node takes clients now; {@code drain}: starts the drain (idempotent). */
+  public ManagementServer(Vertx vertx, PrometheusMeterRegistry registry, BooleanSupplier ready,
+                          Supplier<Future<Void>> drain) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.ready = ready;
+    this.drain = drain;
+  }
+
+  public Future<HttpServer> listen(String host, int port) {
+    Router router = Router.router(vertx);
+    router.get("/health").handler(ctx -> ctx.json(new JsonObject().put("status", "up")));
+    router.get("/ready").handler(ctx -> {
+      boolean ok = ready.getAsBoolean();
+      ctx.response().setStatusCode(ok ? 200 : 503);
+      ctx.json(new JsonObject().put("ready", ok));
+    });
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.post("/admin/drain").handler(ctx -> {
+      drain.get();
+      ctx.response().setStatusCode(202);
+      ctx.json(new JsonObject().put("draining", true));
+    });
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)).requestHandler(router);
+    return server.listen();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  public Future<Void> close() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

@@ -1,0 +1,48 @@
+package chat.gateway.membership;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** {@link MembershipStore} of an embedded node: two indexes, user to groups and group to users. */
+public final class MemoryMembershipStore implements MembershipStore {
+  private final Map<String, Set<String>> groupsByUser = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> usersByGroup = new ConcurrentHashMap<>();
+
+  @Override
+  public synchronized Future<Boolean> join(String user, String group) {
+    boolean added = groupsByUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(group);
+    usersByGroup.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(user);
+    return Future.succeededFuture(added);
+  }
+
+  @Override
+  public synchronized Future<Boolean> leave(String user, String group) {
+    boolean removed = remove(groupsByUser, user, group);
+    remove(usersByGroup, group, user);
+    return Future.succeededFuture(removed);
+  }
+
+  @Override
+  public Future<List<String>> groupsOf(String user) {
+    return Future.succeededFuture(List.copyOf(groupsByUser.getOrDefault(user, Set.of())));
+  }
+
+  @Override
+  public Future<List<String>> members(String group) {
+    return Future.succeededFuture(List.copyOf(usersByGroup.getOrDefault(group, Set.of())));
+  }
+
+  private static boolean remove(Map<String, Set<String>> index, String key, String value) {
+    Set<String> values = index.get(key);
+    if (values == null || !values.remove(value)) {
+      return false;
+    }
+    if (values.isEmpty()) {
+      index.remove(key);
+    }
+    return true;
+  }
+}

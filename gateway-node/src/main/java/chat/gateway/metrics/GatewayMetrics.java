@@ -1,0 +1,131 @@
+package chat.gateway.metrics;
+
+import chat.protocol.CloseCode;
+import chat.protocol.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Every meter of the gateway, defined here and nowhere else. Names follow
+ * {@code chat_<subsystem>_<name>_<unit>}; labels are small fixed sets (frame types, codes, results),
+ * never user, group or connection ids.
+ */
+public final class GatewayMetrics {
+  private final MeterRegistry registry;
+  private final AtomicLong connections = new AtomicLong();
+  private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
+  private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
+  private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
+  private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
+  private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
+  private final Counter deliveries;
+  private final Counter accepted;
+  private final Counter duplicates;
+  private final Timer deliveryLatency;
+
+  public GatewayMetrics(MeterRegistry registry, BooleanSupplier draining) {
+    this.registry = registry;
+    Gauge.builder("chat_connections", connections, AtomicLong::get)
+        .description("Open client WebSocket connections").register(registry);
+    Gauge.builder("chat_draining", () -> draining.getAsBoolean() ? 1 : 0)
+        .description("1 while the node drains its connections").register(registry);
+    for (ErrorCode code : ErrorCode.values()) {
+      errors.put(code, Counter.builder("chat_errors").tag("code", code.wire())
+          .description("Error frames sent, by code").register(registry));
+    }
+    for (CloseCode code : CloseCode.values()) {
+      closes.put(code, Counter.builder("chat_closes").tag("code", Integer.toString(code.code()))
+          .tag("reason", code.name().toLowerCase(java.util.Locale.ROOT))
+          .description("Connections closed by the server, by close code").register(registry));
+    }
+    for (String type : new String[] {"connect", "join", "leave", "send", "history", "presence", "ping", "invalid"}) {
+      framesIn.put(type, Counter.builder("chat_frames_in").tag("type", type)
+          .description("Frames received from clients, by type").register(registry));
+    }
+    for (String type : new String[] {"connected", "joined", "left", "ack", "message", "history", "presence",
+        "member", "error", "pong"}) {
+      frameOutCounter(type);
+    }
+    deliveries = Counter.builder("chat_deliveries").description("Messages written to client connections")
+        .register(registry);
+    accepted = Counter.builder("chat_messages_accepted").description("Messages stored and published")
+        .register(registry);
+    duplicates = Counter.builder("chat_messages_duplicate")
+        .description("Sends that repeated an acknowledged (user, device, seq) and were acked again, not stored")
+        .register(registry);
+    deliveryLatency = Timer.builder("chat_delivery_latency")
+        .description("From the server's accept time of a message to its write to a recipient")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  public long connections() {
+    return connections.get();
+  }
+
+  /** {@code result}: ok, forbidden_origin, draining, not_websocket. */
+  public void handshake(String result) {
+    handshakes.computeIfAbsent(result, r -> Counter.builder("chat_handshakes").tag("result", r)
+        .description("WebSocket upgrade requests, by result").register(registry)).increment();
+  }
+
+  /** One frame received; types outside the protocol count as {@code invalid}. */
+  public void frameIn(String type) {
+    Counter counter = framesIn.get(type);
+    (counter != null ? counter : framesIn.get("invalid")).increment();
+  }
+
+  public void frameOut(String type) {
+    frameOutCounter(type).increment();
+  }
+
+  private Counter frameOutCounter(String type) {
+    return framesOut.computeIfAbsent(type, t -> Counter.builder("chat_frames_out").tag("type", t)
+        .description("Frames sent to clients, by type").register(registry));
+  }
+
+  /** One message frame written to a client, {@code ts} being its accept time. */
+  public void delivered(long ts, long now) {
+    deliveries.increment();
+    framesOut.get("message").increment();
+    deliveryLatency.record(Math.max(0, now - ts), TimeUnit.MILLISECONDS);
+  }
+
+  public void error(ErrorCode code) {
+    errors.get(code).increment();
+    framesOut.get("error").increment();
+  }
+
+  public void closed(CloseCode code) {
+    closes.get(code).increment();
+  }
+
+  public double closes(CloseCode code) {
+    return closes.get(code).count();
+  }
+
+  public void accepted(boolean duplicate) {
+    (duplicate ? duplicates : accepted).increment();
+  }
+}

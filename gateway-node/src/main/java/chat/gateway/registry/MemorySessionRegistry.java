@@ -1,0 +1,73 @@
+package chat.gateway.registry;
+
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/** {@link SessionRegistry} of an embedded node: this node is the whole cluster. */
+public final class MemorySessionRegistry implements SessionRegistry {
+  private final Map<String, Map<String, SessionInfo>> sessionsByUser = new ConcurrentHashMap<>();
+  private final AtomicLong sessions = new AtomicLong();
+  private final Supplier<NodeInfo> self;
+
+  /** {@code self} describes this node; its connection count is replaced by the registry's own. */
+  public MemorySessionRegistry(Supplier<NodeInfo> self) {
+    this.self = self;
+  }
+
+  @Override
+  public Future<Integer> register(SessionInfo session) {
+    AtomicInteger count = new AtomicInteger();
+    sessionsByUser.compute(session.user(), (u, current) -> {
+      Map<String, SessionInfo> map = current == null ? new ConcurrentHashMap<>() : current;
+      if (map.put(session.session(), session) == null) {
+        sessions.incrementAndGet();
+      }
+      count.set(map.size());
+      return map;
+    });
+    return Future.succeededFuture(count.get());
+  }
+
+  @Override
+  public Future<Integer> unregister(SessionInfo session) {
+    AtomicInteger count = new AtomicInteger();
+    sessionsByUser.computeIfPresent(session.user(), (u, map) -> {
+      if (map.remove(session.session()) != null) {
+        sessions.decrementAndGet();
+      }
+      count.set(map.size());
+      return map.isEmpty() ? null : map;
+    });
+    return Future.succeededFuture(count.get());
+  }
+
+  @Override
+  public Future<List<String>> online(Collection<String> users) {
+    return Future.succeededFuture(users.stream().filter(sessionsByUser::containsKey).toList());
+  }
+
+  @Override
+  public Future<OnlineUsers> onlineUsers(int limit) {
+    List<String> users = new ArrayList<>();
+    for (String user : sessionsByUser.keySet()) {
+      if (users.size() == limit) {
+        break;
+      }
+      users.add(user);
+    }
+    return Future.succeededFuture(new OnlineUsers(users, sessionsByUser.size()));
+  }
+
+  @Override
+  public Future<List<NodeInfo>> nodes() {
+    NodeInfo node = self.get();
+    return Future.succeededFuture(List.of(new NodeInfo(node.id(), node.address(), sessions.get(), node.startedAt())));
+  }
+}

@@ -1,0 +1,182 @@
+package chat.gateway.routing;
+
+import chat.gateway.auth.Identity;
+import chat.gateway.cluster.Broker;
+import chat.gateway.cluster.Event;
+import chat.gateway.history.Appended;
+import chat.gateway.history.DedupeKey;
+import chat.gateway.history.Draft;
+import chat.gateway.history.HistoryStore;
+import chat.gateway.history.MessageFrames;
+import chat.gateway.history.Page;
+import chat.gateway.history.Position;
+import chat.gateway.membership.MembershipStore;
+import chat.gateway.metrics.GatewayMetrics;
+import chat.gateway.registry.NodeInfo;
+import chat.gateway.registry.SessionInfo;
+import chat.gateway.registry.SessionRegistry;
+import chat.protocol.Channel;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * What a user can do, whichever door they come through (a WebSocket or the HTTP API): publish, join,
+ * leave, read history and presence, and the session bookkeeping that makes {@code member} events.
+ * Permission checks that need a session's state live with the session; this class stores and publishes.
+ */
+public final class ChatService {
+  /** Longest list of names in a presence answer; {@code members} still counts everyone. */
+  public static final int PRESENCE_LIST_LIMIT = 1000;
+
+  private final HistoryStore history;
+  private final MembershipStore membership;
+  private final SessionRegistry registry;
+  private final Broker broker;
+  private final GatewayMetrics metrics;
+  private final Clock clock;
+  private final IdGenerator ids = new IdGenerator();
+  private final int maxMessageBytes;
+
+  public record PresenceView(List<String> online, long members) {
+  }
+
+  public ChatService(HistoryStore history, MembershipStore membership, SessionRegistry registry, Broker broker,
+                     GatewayMetrics metrics, Clock clock, int maxMessageBytes) {
+    this.history = history;
+    this.membership = membership;
+    this.registry = registry;
+    this.broker = broker;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  public HistoryStore history() {
+    return history;
+  }
+
+  /** Whether {@code identity} may send to {@code to}; {@code groups} are the sender's groups. */
+  public static void checkSend(Identity identity, Channel to, Collection<String> groups) {
+    if (to.isGroup() && !groups.contains(to.id())) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "not a member of " + to.name());
+    }
+    if (to.isBroadcast() && !identity.admin()) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "sending to broadcast needs role admin");
+    }
+  }
+
+  /**
+   * Stores and publishes a message. A repeated {@code key} gets the first result and is not delivered
+   * again. Fails with {@code too_large} when the stored frame would pass the size limit, and with
+   * {@code unavailable} when the store cannot promise the message.
+   */
+  public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key) {
+    String bodyJson = encodeBody(body);
+    long ts = clock.millis();
+    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key);
+    return history.append(draft)
+        .recover(ChatService::unavailable)
+        .onSuccess(appended -> metrics.accepted(appended.duplicate()));
+  }
+
+  private String encodeBody(Object body) {
+    String json = Json.encode(body);
+    if (json.length() + MessageFrames.envelopeBytes() > maxMessageBytes
+        && json.getBytes(StandardCharsets.UTF_8).length + MessageFrames.envelopeBytes() > maxMessageBytes) {
+      throw new ProtocolException(ErrorCode.TOO_LARGE,
+          "body too large: a message may hold " + (maxMessageBytes - MessageFrames.envelopeBytes()) + " bytes of body");
+    }
+    return json;
+  }
+
+  /** Stores the membership; completes with true when it is new. Announce it with {@link #announceJoined}. */
+  public Future<Boolean> join(String user, String group) {
+    return membership.join(user, group).recover(ChatService::unavailable);
+  }
+
+  /** Tells the group that {@code user} joined, and the user's other sessions to subscribe. */
+  public void announceJoined(String user, String group) {
+    broker.publish(Event.Member.of(Channel.group(group).name(), user, "joined"));
+    broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.SUBSCRIBE, group));
+  }
+
+  /** Removes the membership everywhere; fails with {@code not_found} when the user was not a member. */
+  public Future<Void> leave(String user, String group) {
+    return membership.leave(user, group).recover(ChatService::unavailable).compose(removed -> {
+      if (!removed) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "not a member of group/" + group));
+      }
+      broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.UNSUBSCRIBE, group));
+      broker.publish(Event.Member.of(Channel.group(group).name(), user, "left"));
+      return Future.succeededFuture();
+    });
+  }
+
+  public Future<List<String>> groupsOf(String user) {
+    return membership.groupsOf(user).recover(ChatService::unavailable);
+  }
+
+  /** A page of history; a {@code before} from lost history fails with {@code not_found}. */
+  public Future<Page> history(Channel channel, Position before, int limit, int maxBytes) {
+    return history.page(channel.name(), before, limit, maxBytes).recover(ChatService::unavailable);
+  }
+
+  public Future<PresenceView> presence(Channel channel) {
+    Future<PresenceView> view = switch (channel.kind()) {
+      case USER -> registry.online(List.of(channel.id())).map(online -> new PresenceView(online, 1));
+      case BROADCAST -> registry.onlineUsers(PRESENCE_LIST_LIMIT).map(o -> new PresenceView(o.users(), o.total()));
+      case GROUP -> membership.members(channel.id()).compose(members -> registry.online(members)
+          .map(online -> new PresenceView(online.stream().sorted().limit(PRESENCE_LIST_LIMIT).toList(), members.size())));
+    };
+    return view.recover(ChatService::unavailable);
+  }
+
+  /** Registers a session; the user's first session makes them {@code online} in each of their groups. */
+  public Future<Void> sessionOpened(SessionInfo session, Collection<String> groups) {
+    return registry.register(session).map(count -> {
+      if (count == 1) {
+        groups.forEach(g -> broker.publish(Event.Member.of(Channel.group(g).name(), session.user(), "online")));
+      }
+      return null;
+    });
+  }
+
+  /** Unregisters a session; the user's last session makes them {@code offline} in each of their groups. */
+  public Future<Void> sessionClosed(SessionInfo session, Collection<String> groups) {
+    return registry.unregister(session).map(count -> {
+      if (count == 0) {
+        groups.forEach(g -> broker.publish(Event.Member.of(Channel.group(g).name(), session.user(), "offline")));
+      }
+      return null;
+    });
+  }
+
+  /** Closes every session of {@code user} on every node with 4003. */
+  public Future<Void> disconnect(String user) {
+    return broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.DISCONNECT, null))
+        .recover(ChatService::unavailable);
+  }
+
+  public Future<List<NodeInfo>> cluster() {
+    return registry.nodes().recover(ChatService::unavailable);
+  }
+
+  public String newId() {
+    return ids.next(clock.millis());
+  }
+
+  /** Store failures become {@code unavailable} (temporary); protocol errors pass through. */
+  private static <T> Future<T> unavailable(Throwable failure) {
+    if (failure instanceof ProtocolException) {
+      return Future.failedFuture(failure);
+    }
+    return Future.failedFuture(new ProtocolException(ErrorCode.UNAVAILABLE,
+        "temporarily unable to store or read; try again"));
+  }
+}

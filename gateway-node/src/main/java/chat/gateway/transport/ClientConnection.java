@@ -1,0 +1,604 @@
+package chat.gateway.transport;
+
+import chat.gateway.auth.Identity;
+import chat.gateway.cluster.Event;
+import chat.gateway.history.DedupeKey;
+import chat.gateway.history.Position;
+import chat.gateway.history.Replay;
+import chat.gateway.history.StoredMessage;
+import chat.gateway.registry.SessionInfo;
+import chat.gateway.routing.ChatService;
+import chat.protocol.Channel;
+import chat.protocol.ClientFrame;
+import chat.protocol.CloseCode;
+import chat.protocol.ErrorCode;
+import chat.protocol.FrameCodec;
+import chat.protocol.ProtocolException;
+import chat.protocol.ServerFrame;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One client WebSocket: the protocol state machine (awaiting {@code connect}, connecting, open, closed),
+ * the per-connection limits (rate, bad frames, outbound bytes, heartbeat) and the resume merge.
+ * Confined to its hub's event loop; replies from stores are brought back to it.
+ *
+ * <p>Resume and join without gaps or repeats: a channel is subscribed first and its live events are
+ * held; then history is read; then the replay is written, and the held events follow, minus those the
+ * replay already covered (by position).
+ */
+final class ClientConnection {
+  private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
+  private static final int BAD_FRAMES_BEFORE_CLOSE = 20;
+  private static final int MAX_PIPELINED_DURING_CONNECT = 64;
+
+  private enum State { AWAITING_CONNECT, CONNECTING, OPEN, CLOSED }
+
+  private final ServerWebSocket ws;
+  private final Hub hub;
+  private final TransportContext t;
+  private final Thread loop = Thread.currentThread();
+  private final long openedAt;
+  private final TokenBucket rate;
+  private final Set<String> groups = new HashSet<>();
+  private State state = State.AWAITING_CONNECT;
+  private boolean closing;
+  private Identity identity;
+  private SessionInfo session;
+  private long lastReadAt;
+  private long lastPingAt;
+  private int badFramesInRow;
+  private int limitedInRow;
+  private Map<String, Held> held;
+  private ArrayDeque<String> pipelined;
+
+  /** Live events of a channel kept back while its replay (or join position) is being read. */
+  private static final class Held {
+    final List<Event> events = new ArrayList<>();
+    Position floor;
+    long bytes;
+  }
+
+  ClientConnection(ServerWebSocket ws, Hub hub, TransportContext t) {
+    this.ws = ws;
+    this.hub = hub;
+    this.t = t;
+    this.openedAt = t.clock().millis();
+    this.lastReadAt = openedAt;
+    this.lastPingAt = openedAt;
+    this.rate = new TokenBucket(t.config().rateLimitPerSecond(), t.config().rateLimitBurst(), openedAt);
+  }
+
+  void start() {
+    ws.setWriteQueueMaxSize(t.config().outboundQueueBytes());
+    ws.textMessageHandler(this::onText);
+    ws.binaryMessageHandler(b -> onBinary());
+    ws.pongHandler(b -> lastReadAt = t.clock().millis());
+    ws.exceptionHandler(e -> LOG.log(Level.DEBUG, "websocket error", e));
+    ws.closeHandler(v -> onClosed());
+    hub.attach(this);
+    t.metrics().connectionOpened();
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  private void onBinary() {
+    lastReadAt = t.clock().millis();
+    t.metrics().frameIn("invalid");
+    badFrame(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not accepted; send JSON text frames"));
+  }
+
+  private void onText(String text) {
+    long now = t.clock().millis();
+    lastReadAt = now;
+    if (closing) {
+      return;
+    }
+    if (text.length() > t.config().maxMessageBytes()) {
+      // Only reachable with compression on: the frame limit applies on the wire, this one after inflation.
+      close(CloseCode.TOO_BIG, "message too big");
+      return;
+    }
+    if (!rate.tryTake(now)) {
+      rateLimited(text);
+      return;
+    }
+    limitedInRow = 0;
+    if (state == State.CONNECTING) {
+      pipeline(text);
+      return;
+    }
+    ClientFrame frame;
+    try {
+      frame = FrameCodec.decodeClient(text);
+    } catch (ProtocolException e) {
+      t.metrics().frameIn("invalid");
+      badFrame(e);
+      return;
+    }
+    badFramesInRow = 0;
+    handle(frame);
+  }
+
+  private void handle(ClientFrame frame) {
+    t.metrics().frameIn(frame.type());
+    try {
+      if (state == State.AWAITING_CONNECT) {
+        if (frame instanceof ClientFrame.Connect connect) {
+          onConnect(connect);
+        } else {
+          sendError(new ProtocolException(ErrorCode.UNAUTHORIZED, "the first frame must be connect"));
+          close(CloseCode.UNAUTHORIZED, "the first frame must be connect");
+        }
+        return;
+      }
+      if (frame instanceof ClientFrame.Send s) {
+        onSend(s);
+      } else if (frame instanceof ClientFrame.Join j) {
+        onJoin(j);
+      } else if (frame instanceof ClientFrame.Leave l) {
+        onLeave(l);
+      } else if (frame instanceof ClientFrame.History h) {
+        onHistory(h);
+      } else if (frame instanceof ClientFrame.Presence p) {
+        onPresence(p);
+      } else if (frame instanceof ClientFrame.Ping) {
+        send(new ServerFrame.Pong());
+      } else {
+        throw new ProtocolException(ErrorCode.BAD_REQUEST, "already connected");
+      }
+    } catch (ProtocolException e) {
+      sendError(e.answering(frame.ref(), frame.seqOrNull()));
+    } catch (RuntimeException e) {
+      fail(e, frame.ref(), frame.seqOrNull());
+    }
+  }
+
+  private void badFrame(ProtocolException e) {
+    sendError(e);
+    if (++badFramesInRow >= BAD_FRAMES_BEFORE_CLOSE) {
+      close(CloseCode.PROTOCOL_ERROR, BAD_FRAMES_BEFORE_CLOSE + " invalid frames in a row");
+    }
+  }
+
+  private void rateLimited(String text) {
+    Long ref = null;
+    Long seq = null;
+    try {
+      ClientFrame frame = FrameCodec.decodeClient(text);
+      ref = frame.ref();
+      seq = frame.seqOrNull();
+    } catch (ProtocolException e) {
+      ref = e.ref();
+      seq = e.seq();
+    }
+    sendError(new ProtocolException(ErrorCode.RATE_LIMITED, "too many frames; slow down", ref, seq));
+    if (++limitedInRow >= t.config().rateLimitCloseAfter()) {
+      close(CloseCode.RATE_LIMITED, "rate limited; retry-after=" + t.config().rateLimitRetryAfter().toSeconds());
+    }
+  }
+
+  private void pipeline(String text) {
+    if (pipelined == null) {
+      pipelined = new ArrayDeque<>();
+    }
+    if (pipelined.size() >= MAX_PIPELINED_DURING_CONNECT) {
+      sendError(new ProtocolException(ErrorCode.RATE_LIMITED, "wait for connected before sending more frames"));
+      return;
+    }
+    pipelined.add(text);
+  }
+
+  // ---- connect and resume --------------------------------------------------------------------
+
+  private void onConnect(ClientFrame.Connect connect) {
+    state = State.CONNECTING;
+    try {
+      identity = t.authenticator().authenticate(connect);
+    } catch (ProtocolException e) {
+      sendError(e);
+      close(CloseCode.UNAUTHORIZED, e.getMessage());
+      return;
+    }
+    if (t.draining().getAsBoolean()) {
+      sendError(new ProtocolException(ErrorCode.UNAVAILABLE, "this node is draining; connect to another"));
+      close(CloseCode.DRAINING, "server draining; reconnect");
+      return;
+    }
+    String user = identity.user();
+    session = new SessionInfo(t.config().nodeId() + "-" + t.service().newId(), user, connect.device(),
+        t.config().nodeId(), t.clock().millis());
+    whenDone(t.service().groupsOf(user).compose(list -> {
+      groups.addAll(list);
+      held = new HashMap<>();
+      channels().forEach(c -> held.put(c, new Held()));
+      return hub.subscribeSession(this, user, groups);
+    }).compose(v -> replays(connect.resume()))
+        .compose(replays -> t.service().sessionOpened(session, List.copyOf(groups)).map(replays)), ar -> {
+          if (ar.failed()) {
+            if (state != State.CLOSED) {
+              fail(ar.cause(), null, null);
+              close(CloseCode.INTERNAL, "could not start the session");
+            }
+            return;
+          }
+          if (state == State.CLOSED) {
+            t.service().sessionClosed(session, List.copyOf(groups));
+            return;
+          }
+          opened(ar.result());
+        });
+  }
+
+  private List<String> channels() {
+    List<String> channels = new ArrayList<>();
+    channels.add(Channel.user(identity.user()).name());
+    channels.add(Channel.BROADCAST.name());
+    groups.stream().sorted().forEach(g -> channels.add(Channel.group(g).name()));
+    return channels;
+  }
+
+  private Future<Map<String, Replay>> replays(Map<String, String> resume) {
+    Map<String, Replay> replays = new LinkedHashMap<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, String> entry : resume.entrySet()) {
+      String channel = entry.getKey();
+      if (!held.containsKey(channel)) {
+        replays.put(channel, Replay.NOT_RECOVERED);
+        continue;
+      }
+      Position after;
+      try {
+        after = Position.parse(entry.getValue());
+      } catch (ProtocolException e) {
+        replays.put(channel, Replay.NOT_RECOVERED);
+        continue;
+      }
+      held.get(channel).floor = after;
+      chain = chain.compose(v -> t.service().history().since(channel, after)
+          .map(replay -> {
+            replays.put(channel, replay);
+            return null;
+          }));
+    }
+    return chain.map(replays);
+  }
+
+  private void opened(Map<String, Replay> replays) {
+    Map<String, Boolean> recovered = new LinkedHashMap<>();
+    replays.forEach((channel, replay) -> recovered.put(channel, replay.recovered()));
+    send(new ServerFrame.Connected(session.session(), identity.user(), t.config().nodeId(),
+        (int) t.config().heartbeat().toSeconds(), channels(), recovered));
+    state = State.OPEN;
+    for (Map.Entry<String, Replay> entry : replays.entrySet()) {
+      Held h = held.get(entry.getKey());
+      if (h == null) {
+        continue;
+      }
+      if (!entry.getValue().recovered()) {
+        h.floor = null;
+      }
+      for (StoredMessage m : entry.getValue().messages()) {
+        writeMessage(m);
+        h.floor = m.position();
+      }
+    }
+    for (String channel : List.copyOf(held.keySet())) {
+      release(channel);
+    }
+    ArrayDeque<String> queued = pipelined;
+    pipelined = null;
+    if (queued != null) {
+      queued.forEach(this::onText);
+    }
+  }
+
+  // ---- requests --------------------------------------------------------------------------------
+
+  private void onSend(ClientFrame.Send s) {
+    ChatService.checkSend(identity, s.channel(), groups);
+    DedupeKey key = new DedupeKey(identity.user(), session.device(), s.seq());
+    whenDone(t.service().publish(identity.user(), s.channel(), s.body(), key), ar -> {
+      if (ar.succeeded()) {
+        send(new ServerFrame.Ack(s.seq(), ar.result().channel(), ar.result().id(), ar.result().position().wire()));
+      } else {
+        fail(ar.cause(), null, s.seq());
+      }
+    });
+  }
+
+  private void onJoin(ClientFrame.Join j) {
+    String group = requireGroup(j.channel());
+    String channel = j.channel().name();
+    whenDone(t.service().join(identity.user(), group).compose(added -> {
+      if (groups.add(group)) {
+        holdChannel(channel);
+      }
+      return hub.subscribeGroup(this, group)
+          .compose(v -> t.service().history().head(channel))
+          .map(head -> new Object[] {added, head});
+    }), ar -> {
+      if (ar.failed()) {
+        fail(ar.cause(), j.ref(), null);
+        return;
+      }
+      Position head = (Position) ar.result()[1];
+      send(new ServerFrame.Joined(j.ref(), channel, head.wire()));
+      Held h = held == null ? null : held.get(channel);
+      if (h != null) {
+        h.floor = head;
+        release(channel);
+      }
+      if ((Boolean) ar.result()[0]) {
+        t.service().announceJoined(identity.user(), group);
+      }
+    });
+  }
+
+  private void onLeave(ClientFrame.Leave l) {
+    String group = requireGroup(l.channel());
+    whenDone(t.service().leave(identity.user(), group), ar -> {
+      if (ar.failed()) {
+        fail(ar.cause(), l.ref(), null);
+        return;
+      }
+      unsubscribe(group);
+      send(new ServerFrame.Left(l.ref(), l.channel().name()));
+    });
+  }
+
+  private void onHistory(ClientFrame.History h) {
+    requireEntitled(h.channel());
+    Position before = h.before() == null ? null : Position.parse(h.before());
+    whenDone(t.service().history(h.channel(), before, h.limit(), t.historyPageBytes()), ar -> {
+      if (ar.failed()) {
+        fail(ar.cause(), h.ref(), null);
+        return;
+      }
+      writeText(HistoryFrames.encode(h.ref(), h.channel().name(), ar.result()), "history");
+    });
+  }
+
+  private void onPresence(ClientFrame.Presence p) {
+    if (!p.channel().isUser()) {
+      requireEntitled(p.channel());
+    }
+    whenDone(t.service().presence(p.channel()), ar -> {
+      if (ar.failed()) {
+        fail(ar.cause(), p.ref(), null);
+        return;
+      }
+      send(new ServerFrame.Presence(p.ref(), p.channel().name(), ar.result().online(), ar.result().members()));
+    });
+  }
+
+  private static String requireGroup(Channel channel) {
+    if (!channel.isGroup()) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST,
+          "only group channels are joined and left; user and broadcast channels are automatic");
+    }
+    return channel.id();
+  }
+
+  /** Guarantee 6: nothing from a channel the session is not entitled to. */
+  private void requireEntitled(Channel channel) {
+    boolean entitled = switch (channel.kind()) {
+      case USER -> channel.id().equals(identity.user());
+      case GROUP -> groups.contains(channel.id());
+      case BROADCAST -> true;
+    };
+    if (!entitled) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, channel.isGroup()
+          ? "not a member of " + channel.name() : "only the user may read " + channel.name());
+    }
+  }
+
+  // ---- live events -------------------------------------------------------------------------------
+
+  void deliver(Event event) {
+    if (closing || state == State.AWAITING_CONNECT) {
+      return;
+    }
+    Held h = held == null ? null : held.get(event.channel());
+    if (h != null) {
+      hold(h, event);
+      return;
+    }
+    if (event instanceof Event.Message m) {
+      writeMessage(m.message());
+    } else if (event instanceof Event.Member m) {
+      writeShared(m.frame(), "member");
+    } else if (event instanceof Event.Control c) {
+      control(c);
+    }
+  }
+
+  private void control(Event.Control c) {
+    switch (c.kind()) {
+      case SUBSCRIBE -> {
+        if (groups.add(c.group())) {
+          hub.subscribeGroup(this, c.group());
+        }
+      }
+      case UNSUBSCRIBE -> unsubscribe(c.group());
+      case DISCONNECT -> close(CloseCode.FORBIDDEN, "disconnected by the server");
+    }
+  }
+
+  private void unsubscribe(String group) {
+    if (groups.remove(group)) {
+      hub.unsubscribeGroup(this, group);
+      if (held != null) {
+        held.remove(Channel.group(group).name());
+      }
+    }
+  }
+
+  private void holdChannel(String channel) {
+    if (held == null) {
+      held = new HashMap<>();
+    }
+    held.putIfAbsent(channel, new Held());
+  }
+
+  private void hold(Held h, Event event) {
+    if (event instanceof Event.Control c) {
+      control(c);
+      return;
+    }
+    h.events.add(event);
+    h.bytes += event instanceof Event.Message m ? m.message().frame().length : 64;
+    if (h.bytes > t.config().outboundQueueBytes()) {
+      close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
+    }
+  }
+
+  /** Writes what was held for {@code channel}, skipping messages at or before its floor. */
+  private void release(String channel) {
+    Held h = held.remove(channel);
+    if (held.isEmpty()) {
+      held = null;
+    }
+    if (h == null) {
+      return;
+    }
+    for (Event event : h.events) {
+      if (event instanceof Event.Message m) {
+        Position p = m.message().position();
+        if (h.floor == null || !p.sameEpoch(h.floor) || p.compareTo(h.floor) > 0) {
+          writeMessage(m.message());
+        }
+      } else {
+        deliver(event);
+      }
+    }
+  }
+
+  // ---- outbound ----------------------------------------------------------------------------------
+
+  private void writeMessage(StoredMessage m) {
+    if (writeShared(m.frame(), null)) {
+      t.metrics().delivered(m.ts(), t.clock().millis());
+    }
+  }
+
+  /** Writes pre-encoded bytes (shared by every recipient on this node); false if the connection is gone. */
+  private boolean writeShared(byte[] frame, String type) {
+    if (!writable()) {
+      return false;
+    }
+    ws.writeFrame(SharedTextFrame.of(frame));
+    if (type != null) {
+      t.metrics().frameOut(type);
+    }
+    return true;
+  }
+
+  private void send(ServerFrame frame) {
+    writeText(FrameCodec.encode(frame), frame.type());
+  }
+
+  private void writeText(String text, String type) {
+    if (writable()) {
+      ws.writeTextMessage(text);
+      t.metrics().frameOut(type);
+    }
+  }
+
+  /** False once closing; a full outbound queue closes the connection (4008) instead of growing the heap. */
+  private boolean writable() {
+    if (closing) {
+      return false;
+    }
+    if (ws.writeQueueFull()) {
+      close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
+      return false;
+    }
+    return true;
+  }
+
+  private void sendError(ProtocolException e) {
+    if (writable()) {
+      ws.writeTextMessage(FrameCodec.encode(ServerFrame.Error.of(e)));
+      t.metrics().error(e.code());
+    }
+  }
+
+  private void fail(Throwable cause, Long ref, Long seq) {
+    if (cause instanceof ProtocolException e) {
+      sendError(e.answering(e.ref() != null ? e.ref() : ref, e.seq() != null ? e.seq() : seq));
+      return;
+    }
+    LOG.log(Level.ERROR, "request failed", cause);
+    sendError(new ProtocolException(ErrorCode.INTERNAL, "internal error", ref, seq));
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------------
+
+  void tick(long now) {
+    if (closing) {
+      return;
+    }
+    if (state == State.AWAITING_CONNECT && now - openedAt >= t.config().connectTimeout().toMillis()) {
+      close(CloseCode.UNAUTHORIZED, "no connect within " + t.config().connectTimeout().toSeconds() + " s");
+      return;
+    }
+    long heartbeat = t.config().heartbeat().toMillis();
+    if (now - lastReadAt >= 2 * heartbeat) {
+      close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
+      return;
+    }
+    if (now - lastPingAt >= heartbeat && !ws.writeQueueFull()) {
+      lastPingAt = now;
+      ws.writePing(Buffer.buffer());
+    }
+  }
+
+  boolean closing() {
+    return closing;
+  }
+
+  void close(CloseCode code, String reason) {
+    if (closing || state == State.CLOSED) {
+      return;
+    }
+    closing = true;
+    t.metrics().closed(code);
+    ws.close(code.code(), reason.length() > 120 ? reason.substring(0, 120) : reason);
+  }
+
+  private void onClosed() {
+    State was = state;
+    state = State.CLOSED;
+    closing = true;
+    held = null;
+    hub.detach(this, identity == null ? null : identity.user(), List.copyOf(groups));
+    t.metrics().connectionClosed();
+    if (was == State.OPEN) {
+      t.service().sessionClosed(session, List.copyOf(groups));
+    }
+  }
+
+  /** Runs {@code handler} on this connection's event loop when {@code future} completes. */
+  private <T> void whenDone(Future<T> future, Handler<AsyncResult<T>> handler) {
+    future.onComplete(ar -> {
+      if (Thread.currentThread() == loop) {
+        handler.handle(ar);
+      } else {
+        hub.context().runOnContext(v -> handler.handle(ar));
+      }
+    });
+  }
+}

@@ -1,0 +1,105 @@
+package chat.gateway.transport;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.function.Consumer;
+
+/**
+ * One per event loop: the public HTTP server (the {@code /ws} endpoint, and whatever else the node mounts
+ * on the router: the API, the web page) and the hub of this loop's connections. All instances listen on
+ * the same port; Vert.x spreads accepted connections over them.
+ */
+public final class GatewayVerticle extends VerticleBase {
+  private final TransportContext t;
+  private final Consumer<Router> routes;
+  private final Consumer<Hub> onHub;
+  private Hub hub;
+  private HttpServer server;
+  private long ticker;
+
+  /** {@code routes} adds the node's other routes; {@code onHub} learns this verticle's hub (for drain). */
+  public GatewayVerticle(TransportContext t, Consumer<Router> routes, Consumer<Hub> onHub) {
+    this.t = t;
+    this.routes = routes;
+    this.onHub = onHub;
+  }
+
+  @Override
+  public Future<?> start() {
+    hub = new Hub(context, t.fanout());
+    onHub.accept(hub);
+    Router router = Router.router(vertx);
+    router.route("/ws").handler(this::upgrade);
+    routes.accept(router);
+    long tick = tickMillis();
+    ticker = vertx.setPeriodic(tick, id -> hub.tick(t.clock().millis()));
+    server = vertx.createHttpServer(serverOptions()).requestHandler(router);
+    return hub.start().compose(v -> server.listen());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(ticker);
+    hub.stop();
+    return server.close();
+  }
+
+  /** The port the server listens on (the configured one, or the one picked for port 0). */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String origin = request.getHeader("Origin");
+    if (origin != null && !t.config().allowedOrigins().isEmpty() && !t.config().allowedOrigins().contains(origin)) {
+      t.metrics().handshake("forbidden_origin");
+      ctx.response().setStatusCode(403).end("origin not allowed");
+      return;
+    }
+    if (t.draining().getAsBoolean()) {
+      t.metrics().handshake("draining");
+      ctx.response().setStatusCode(503).end("draining");
+      return;
+    }
+    if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
+      t.metrics().handshake("not_websocket");
+      ctx.response().setStatusCode(400).end("this endpoint takes WebSocket upgrades only");
+      return;
+    }
+    request.toWebSocket().onComplete(ar -> {
+      if (ar.failed()) {
+        t.metrics().handshake("failed");
+        return;
+      }
+      t.metrics().handshake("ok");
+      new ClientConnection(ar.result(), hub, t).start();
+    });
+  }
+
+  private HttpServerOptions serverOptions() {
+    HttpServerOptions options = new HttpServerOptions()
+        .setHost(t.config().host())
+        .setPort(t.config().port())
+        .setMaxWebSocketFrameSize(t.config().maxMessageBytes())
+        .setMaxWebSocketMessageSize(t.config().maxMessageBytes())
+        .setPerMessageWebSocketCompressionSupported(t.config().compression())
+        .setPerFrameWebSocketCompressionSupported(t.config().compression())
+        .setRegisterWebSocketWriteHandlers(false);
+    if (t.config().sendBufferBytes() > 0) {
+      options.setSendBufferSize(t.config().sendBufferBytes());
+    }
+    return options;
+  }
+
+  /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */
+  private long tickMillis() {
+    long shortest = Math.min(t.config().heartbeat().toMillis(), t.config().connectTimeout().toMillis());
+    return Math.max(50, Math.min(1000, shortest / 4));
+  }
+}

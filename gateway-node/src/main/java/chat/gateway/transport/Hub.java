@@ -1,0 +1,157 @@
+package chat.gateway.transport;
+
+import chat.gateway.cluster.ChannelListener;
+import chat.gateway.cluster.Event;
+import chat.gateway.cluster.LocalFanout;
+import chat.protocol.Channel;
+import chat.protocol.CloseCode;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The connections of one event loop and the channels they are in. Confined to that event loop: every
+ * method runs on {@link #context()}. The first connection of a channel registers this hub with the
+ * node's {@link LocalFanout}, the last one unregisters it.
+ */
+public final class Hub implements ChannelListener {
+  private static final long DRAIN_TICK_MS = 100;
+  private final Context context;
+  private final LocalFanout fanout;
+  private final Set<ClientConnection> all = new LinkedHashSet<>();
+  private final Map<String, List<ClientConnection>> users = new HashMap<>();
+  private final Map<String, Set<ClientConnection>> groups = new HashMap<>();
+
+  public Hub(Context context, LocalFanout fanout) {
+    this.context = context;
+    this.fanout = fanout;
+  }
+
+  /** Starts receiving broadcasts; completes once they flow. */
+  public Future<Void> start() {
+    return fanout.add(Channel.BROADCAST.name(), this);
+  }
+
+  public void stop() {
+    fanout.remove(Channel.BROADCAST.name(), this);
+    new ArrayList<>(all).forEach(c -> c.close(CloseCode.DRAINING, "server stopping"));
+  }
+
+  @Override
+  public Context context() {
+    return context;
+  }
+
+  void attach(ClientConnection connection) {
+    all.add(connection);
+  }
+
+  /** Adds an authenticated connection to its user channel and its groups; completes when they flow. */
+  Future<Void> subscribeSession(ClientConnection connection, String user, Collection<String> userGroups) {
+    List<Future<Void>> subscriptions = new ArrayList<>();
+    String channel = Channel.user(user).name();
+    List<ClientConnection> sessions = users.computeIfAbsent(user, u -> new ArrayList<>(1));
+    if (sessions.isEmpty()) {
+      subscriptions.add(fanout.add(channel, this));
+    }
+    sessions.add(connection);
+    for (String group : userGroups) {
+      subscriptions.add(subscribeGroup(connection, group));
+    }
+    return Future.all(subscriptions).mapEmpty();
+  }
+
+  Future<Void> subscribeGroup(ClientConnection connection, String group) {
+    Set<ClientConnection> members = groups.computeIfAbsent(group, g -> new LinkedHashSet<>());
+    members.add(connection);
+    return fanout.add(Channel.group(group).name(), this);
+  }
+
+  void unsubscribeGroup(ClientConnection connection, String group) {
+    Set<ClientConnection> members = groups.get(group);
+    if (members != null && members.remove(connection) && members.isEmpty()) {
+      groups.remove(group);
+      fanout.remove(Channel.group(group).name(), this);
+    }
+  }
+
+  /** Forgets a closed connection everywhere. */
+  void detach(ClientConnection connection, String user, Collection<String> userGroups) {
+    all.remove(connection);
+    if (user != null) {
+      List<ClientConnection> sessions = users.get(user);
+      if (sessions != null && sessions.remove(connection) && sessions.isEmpty()) {
+        users.remove(user);
+        fanout.remove(Channel.user(user).name(), this);
+      }
+    }
+    for (String group : userGroups) {
+      unsubscribeGroup(connection, group);
+    }
+  }
+
+  @Override
+  public void deliver(Event event) {
+    String channel = event.channel();
+    if (channel.equals("broadcast")) {
+      all.forEach(c -> c.deliver(event));
+    } else if (channel.startsWith("user/")) {
+      List<ClientConnection> sessions = users.get(channel.substring(5));
+      if (sessions != null) {
+        List.copyOf(sessions).forEach(c -> c.deliver(event));
+      }
+    } else if (channel.startsWith("group/")) {
+      Set<ClientConnection> members = groups.get(channel.substring(6));
+      if (members != null) {
+        members.forEach(c -> c.deliver(event));
+      }
+    }
+  }
+
+  /** Heartbeats and deadlines of every connection. */
+  void tick(long now) {
+    List.copyOf(all).forEach(c -> c.tick(now));
+  }
+
+  /**
+   * Closes every connection with 4100, in equal batches every {@value #DRAIN_TICK_MS} ms spread over
+   * {@code windowMillis}, so that clients reconnecting elsewhere do not arrive all at once. Completes
+   * when the last connection is closed.
+   */
+  public Future<Void> drain(long windowMillis) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      long ticks = Math.max(1, windowMillis / DRAIN_TICK_MS);
+      int perTick = (int) Math.max(1, (all.size() + ticks - 1) / ticks);
+      closeBatch(perTick);
+      if (all.isEmpty()) {
+        done.tryComplete();
+        return;
+      }
+      context.owner().setPeriodic(DRAIN_TICK_MS, id -> {
+        closeBatch(perTick);
+        if (all.isEmpty()) {
+          context.owner().cancelTimer(id);
+          done.tryComplete();
+        }
+      });
+    });
+    return done.future();
+  }
+
+  private void closeBatch(int count) {
+    all.stream().filter(c -> !c.closing()).limit(count).toList()
+        .forEach(c -> c.close(CloseCode.DRAINING, "server draining; reconnect with resume"));
+  }
+
+  int size() {
+    return all.size();
+  }
+}

@@ -1,0 +1,88 @@
+package chat.protocol;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Frames a client sends. {@code ref} is optional everywhere (null when absent). */
+public sealed interface ClientFrame {
+
+  /** The {@code type} field on the wire. */
+  String type();
+
+  /** The request's {@code ref}, or null when it has none. */
+  default Long ref() {
+    return null;
+  }
+
+  /** The send's {@code seq}, or null for other frames. */
+  default Long seqOrNull() {
+    return null;
+  }
+
+  /** First frame of a connection. Exactly one of {@code token} (JWT mode) or {@code user} (dev mode). */
+  record Connect(String token, String user, String device, Map<String, String> resume) implements ClientFrame {
+    @Override
+    public String type() {
+      return "connect";
+    }
+
+    public Connect {
+      device = device == null ? "default" : device;
+      resume = resume == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(resume));
+    }
+  }
+
+  record Join(Long ref, Channel channel) implements ClientFrame {
+    @Override
+    public String type() {
+      return "join";
+    }
+  }
+
+  record Leave(Long ref, Channel channel) implements ClientFrame {
+    @Override
+    public String type() {
+      return "leave";
+    }
+  }
+
+  /** {@code body} is a JSON value as Vert.x models it: JsonObject, JsonArray, String, Number, Boolean or null. */
+  record Send(long seq, Channel channel, Object body) implements ClientFrame {
+    @Override
+    public String type() {
+      return "send";
+    }
+
+    @Override
+    public Long seqOrNull() {
+      return seq;
+    }
+
+  }
+
+  /** {@code before} is a position or null for the newest messages. */
+  record History(Long ref, Channel channel, int limit, String before) implements ClientFrame {
+    @Override
+    public String type() {
+      return "history";
+    }
+
+  }
+
+  record Presence(Long ref, Channel channel) implements ClientFrame {
+    @Override
+    public String type() {
+      return "presence";
+    }
+
+  }
+
+  record Ping() implements ClientFrame {
+    @Override
+    public String type() {
+      return "ping";
+    }
+
+  }
+}

@@ -1,0 +1,290 @@
+package chat.protocol;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * JSON text frames to records and back. Decoding is strict: the frame must be one JSON object with a
+ * known string {@code type}, every known field must have its JSON type, ids and channels must be valid.
+ * Unknown fields are ignored, so the protocol can grow additively. Every failure is a
+ * {@link ProtocolException} with code {@code bad_request}, echoing {@code ref}/{@code seq} where they could be read.
+ */
+public final class FrameCodec {
+  public static final int DEFAULT_HISTORY_LIMIT = 50;
+  public static final int MAX_HISTORY_LIMIT = 500;
+
+  private FrameCodec() {
+  }
+
+  // ---- client frames ------------------------------------------------------------------------
+
+  public static ClientFrame decodeClient(String text) {
+    JsonObject json = parseObject(text);
+    Long ref = null;
+    Long seq = null;
+    try {
+      ref = optionalLong(json, "ref");
+      String type = requiredString(json, "type");
+      return switch (type) {
+        case "connect" -> decodeConnect(json);
+        case "join" -> new ClientFrame.Join(ref, Channel.parse(requiredString(json, "channel")));
+        case "leave" -> new ClientFrame.Leave(ref, Channel.parse(requiredString(json, "channel")));
+        case "send" -> {
+          seq = positiveLong(json, "seq");
+          Channel channel = Channel.parse(requiredString(json, "channel"));
+          if (!json.containsKey("body")) {
+            throw bad("body is required");
+          }
+          yield new ClientFrame.Send(seq, channel, json.getValue("body"));
+        }
+        case "history" -> decodeHistory(json, ref);
+        case "presence" -> new ClientFrame.Presence(ref, Channel.parse(requiredString(json, "channel")));
+        case "ping" -> new ClientFrame.Ping();
+        default -> throw bad("unknown frame type: " + abbreviate(type));
+      };
+    } catch (ProtocolException e) {
+      throw e.answering(ref, seq);
+    }
+  }
+
+  public static String encode(ClientFrame frame) {
+    JsonObject json = new JsonObject();
+    if (frame instanceof ClientFrame.Connect c) {
+      json.put("type", "connect").put("device", c.device());
+      putIfNotNull(json, "token", c.token());
+      putIfNotNull(json, "user", c.user());
+      if (!c.resume().isEmpty()) {
+        json.put("resume", new JsonObject(new LinkedHashMap<>(c.resume())));
+      }
+    } else if (frame instanceof ClientFrame.Join j) {
+      json.put("type", "join").put("channel", j.channel().name());
+      putIfNotNull(json, "ref", j.ref());
+    } else if (frame instanceof ClientFrame.Leave l) {
+      json.put("type", "leave").put("channel", l.channel().name());
+      putIfNotNull(json, "ref", l.ref());
+    } else if (frame instanceof ClientFrame.Send s) {
+      json.put("type", "send").put("seq", s.seq()).put("channel", s.channel().name()).put("body", s.body());
+    } else if (frame instanceof ClientFrame.History h) {
+      json.put("type", "history").put("channel", h.channel().name()).put("limit", h.limit());
+      putIfNotNull(json, "ref", h.ref());
+      putIfNotNull(json, "before", h.before());
+    } else if (frame instanceof ClientFrame.Presence p) {
+      json.put("type", "presence").put("channel", p.channel().name());
+      putIfNotNull(json, "ref", p.ref());
+    } else {
+      json.put("type", "ping");
+    }
+    return json.encode();
+  }
+
+  private static ClientFrame.Connect decodeConnect(JsonObject json) {
+    String token = optionalString(json, "token");
+    String user = optionalString(json, "user");
+    if (user != null) {
+      Ids.require(user, "user");
+    }
+    String device = optionalString(json, "device");
+    if (device != null) {
+      Ids.require(device, "device");
+    }
+    Map<String, String> resume = new LinkedHashMap<>();
+    Object raw = json.getValue("resume");
+    if (raw != null) {
+      if (!(raw instanceof JsonObject positions)) {
+        throw bad("resume must be an object of channel to position");
+      }
+      for (Map.Entry<String, Object> e : positions) {
+        Channel.parse(e.getKey());
+        if (!(e.getValue() instanceof String position)) {
+          throw bad("resume positions must be strings");
+        }
+        resume.put(e.getKey(), position);
+      }
+    }
+    return new ClientFrame.Connect(token, user, device, resume);
+  }
+
+  private static ClientFrame.History decodeHistory(JsonObject json, Long ref) {
+    Channel channel = Channel.parse(requiredString(json, "channel"));
+    Long limit = optionalLong(json, "limit");
+    if (limit != null && limit < 1) {
+      throw bad("limit must be a positive integer");
+    }
+    int capped = limit == null ? DEFAULT_HISTORY_LIMIT : (int) Math.min(limit, MAX_HISTORY_LIMIT);
+    return new ClientFrame.History(ref, channel, capped, optionalString(json, "before"));
+  }
+
+  // ---- server frames ------------------------------------------------------------------------
+
+  public static String encode(ServerFrame frame) {
+    return toJson(frame).encode();
+  }
+
+  public static JsonObject toJson(ServerFrame frame) {
+    JsonObject json = new JsonObject();
+    if (frame instanceof ServerFrame.Connected c) {
+      JsonObject recovered = new JsonObject();
+      c.recovered().forEach(recovered::put);
+      json.put("type", "connected").put("session", c.session()).put("user", c.user()).put("node", c.node())
+          .put("heartbeat", c.heartbeat()).put("channels", new JsonArray(new ArrayList<>(c.channels())))
+          .put("recovered", recovered);
+    } else if (frame instanceof ServerFrame.Joined j) {
+      json.put("type", "joined");
+      putIfNotNull(json, "ref", j.ref());
+      json.put("channel", j.channel()).put("position", j.position());
+    } else if (frame instanceof ServerFrame.Left l) {
+      json.put("type", "left");
+      putIfNotNull(json, "ref", l.ref());
+      json.put("channel", l.channel());
+    } else if (frame instanceof ServerFrame.Ack a) {
+      json.put("type", "ack").put("seq", a.seq()).put("channel", a.channel()).put("id", a.id())
+          .put("position", a.position());
+    } else if (frame instanceof ServerFrame.Message m) {
+      json.put("type", "message").put("channel", m.channel()).put("id", m.id()).put("position", m.position())
+          .put("from", m.from()).put("to", m.to()).put("ts", m.ts()).put("body", m.body());
+    } else if (frame instanceof ServerFrame.History h) {
+      JsonArray messages = new JsonArray();
+      h.messages().forEach(m -> messages.add(toJson(m)));
+      json.put("type", "history");
+      putIfNotNull(json, "ref", h.ref());
+      json.put("channel", h.channel()).put("messages", messages).put("more", h.more());
+    } else if (frame instanceof ServerFrame.Presence p) {
+      json.put("type", "presence");
+      putIfNotNull(json, "ref", p.ref());
+      json.put("channel", p.channel()).put("online", new JsonArray(new ArrayList<>(p.online())))
+          .put("members", p.members());
+    } else if (frame instanceof ServerFrame.Member m) {
+      json.put("type", "member").put("channel", m.channel()).put("user", m.user()).put("event", m.event());
+    } else if (frame instanceof ServerFrame.Error e) {
+      json.put("type", "error");
+      putIfNotNull(json, "ref", e.ref());
+      putIfNotNull(json, "seq", e.seq());
+      json.put("code", e.code().wire()).put("message", e.message()).put("temporary", e.temporary());
+    } else {
+      json.put("type", "pong");
+    }
+    return json;
+  }
+
+  /** Decodes a server frame (used by clients). Unknown types fail with {@code bad_request}. */
+  public static ServerFrame decodeServer(String text) {
+    JsonObject json = parseObject(text);
+    String type = requiredString(json, "type");
+    Long ref = optionalLong(json, "ref");
+    return switch (type) {
+      case "connected" -> {
+        Map<String, Boolean> recovered = new LinkedHashMap<>();
+        JsonObject r = json.getJsonObject("recovered", new JsonObject());
+        r.forEach(e -> recovered.put(e.getKey(), (Boolean) e.getValue()));
+        List<String> channels = new ArrayList<>();
+        json.getJsonArray("channels", new JsonArray()).forEach(c -> channels.add((String) c));
+        yield new ServerFrame.Connected(json.getString("session"), json.getString("user"), json.getString("node"),
+            json.getInteger("heartbeat", 0), channels, recovered);
+      }
+      case "joined" -> new ServerFrame.Joined(ref, json.getString("channel"), json.getString("position"));
+      case "left" -> new ServerFrame.Left(ref, json.getString("channel"));
+      case "ack" -> new ServerFrame.Ack(json.getLong("seq"), json.getString("channel"), json.getString("id"),
+          json.getString("position"));
+      case "message" -> message(json);
+      case "history" -> {
+        List<ServerFrame.Message> messages = new ArrayList<>();
+        json.getJsonArray("messages", new JsonArray()).forEach(m -> messages.add(message((JsonObject) m)));
+        yield new ServerFrame.History(ref, json.getString("channel"), messages, json.getBoolean("more", false));
+      }
+      case "presence" -> {
+        List<String> online = new ArrayList<>();
+        json.getJsonArray("online", new JsonArray()).forEach(u -> online.add((String) u));
+        yield new ServerFrame.Presence(ref, json.getString("channel"), online, json.getLong("members", 0L));
+      }
+      case "member" -> new ServerFrame.Member(json.getString("channel"), json.getString("user"),
+          json.getString("event"));
+      case "error" -> new ServerFrame.Error(ref, optionalLong(json, "seq"), ErrorCode.fromWire(json.getString("code")),
+          json.getString("message"), json.getBoolean("temporary", false));
+      case "pong" -> new ServerFrame.Pong();
+      default -> throw bad("unknown frame type: " + abbreviate(type));
+    };
+  }
+
+  private static ServerFrame.Message message(JsonObject json) {
+    return new ServerFrame.Message(json.getString("channel"), json.getString("id"), json.getString("position"),
+        json.getString("from"), json.getString("to"), json.getLong("ts", 0L), json.getValue("body"));
+  }
+
+  // ---- strict field access --------------------------------------------------------------------
+
+  private static JsonObject parseObject(String text) {
+    if (text == null) {
+      throw bad("frame must be a JSON object");
+    }
+    String trimmed = text.strip();
+    if (!trimmed.startsWith("{")) {
+      throw bad("frame must be a JSON object");
+    }
+    try {
+      return new JsonObject(trimmed);
+    } catch (RuntimeException e) {
+      throw bad("invalid JSON");
+    }
+  }
+
+  private static String requiredString(JsonObject json, String field) {
+    String value = optionalString(json, field);
+    if (value == null) {
+      throw bad(field + " is required");
+    }
+    return value;
+  }
+
+  private static String optionalString(JsonObject json, String field) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw bad(field + " must be a string");
+    }
+    return s;
+  }
+
+  private static Long optionalLong(JsonObject json, String field) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      return null;
+    }
+    if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof BigInteger || value instanceof BigDecimal || value instanceof Number) {
+      throw bad(field + " must be an integer within 64 bits");
+    }
+    throw bad(field + " must be an integer");
+  }
+
+  private static long positiveLong(JsonObject json, String field) {
+    Long value = optionalLong(json, field);
+    if (value == null || value < 1) {
+      throw bad(field + " must be a positive integer");
+    }
+    return value;
+  }
+
+  private static void putIfNotNull(JsonObject json, String field, Object value) {
+    if (value != null) {
+      json.put(field, value);
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 32 ? s : s.substring(0, 32) + "...";
+  }
+
+  private static ProtocolException bad(String message) {
+    return new ProtocolException(ErrorCode.BAD_REQUEST, message);
+  }
+}

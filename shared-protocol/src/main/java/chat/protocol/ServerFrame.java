@@ -1,0 +1,98 @@
+package chat.protocol;
+
+import java.util.List;
+import java.util.Map;
+
+/** Frames the gateway sends. {@code ref} and {@code seq} echo the request and are null when it had none. */
+public sealed interface ServerFrame {
+
+  /** The {@code type} field on the wire. */
+  String type();
+
+  record Connected(String session, String user, String node, int heartbeat, List<String> channels,
+                   Map<String, Boolean> recovered) implements ServerFrame {
+    @Override
+    public String type() {
+      return "connected";
+    }
+
+  }
+
+  record Joined(Long ref, String channel, String position) implements ServerFrame {
+    @Override
+    public String type() {
+      return "joined";
+    }
+
+  }
+
+  record Left(Long ref, String channel) implements ServerFrame {
+    @Override
+    public String type() {
+      return "left";
+    }
+
+  }
+
+  record Ack(long seq, String channel, String id, String position) implements ServerFrame {
+    @Override
+    public String type() {
+      return "ack";
+    }
+
+  }
+
+  /** {@code channel} is where the message is stored; {@code to} is where it was sent (they differ for a DM's copy to its sender). */
+  record Message(String channel, String id, String position, String from, String to, long ts, Object body)
+      implements ServerFrame {
+    @Override
+    public String type() {
+      return "message";
+    }
+
+  }
+
+  record History(Long ref, String channel, List<Message> messages, boolean more) implements ServerFrame {
+    @Override
+    public String type() {
+      return "history";
+    }
+
+  }
+
+  record Presence(Long ref, String channel, List<String> online, long members) implements ServerFrame {
+    @Override
+    public String type() {
+      return "presence";
+    }
+
+  }
+
+  /** {@code event} is one of {@code joined}, {@code left}, {@code online}, {@code offline}. */
+  record Member(String channel, String user, String event) implements ServerFrame {
+    @Override
+    public String type() {
+      return "member";
+    }
+
+  }
+
+  record Error(Long ref, Long seq, ErrorCode code, String message, boolean temporary) implements ServerFrame {
+    @Override
+    public String type() {
+      return "error";
+    }
+
+    public static Error of(ProtocolException e) {
+      return new Error(e.ref(), e.seq(), e.code(), e.getMessage(), e.code().temporary());
+    }
+  }
+
+  record Pong() implements ServerFrame {
+    @Override
+    public String type() {
+      return "pong";
+    }
+
+  }
+}

@@ -1,0 +1,336 @@
+package chat.protocol.client;
+
+import chat.protocol.Channel;
+import chat.protocol.ClientFrame;
+import chat.protocol.FrameCodec;
+import chat.protocol.ServerFrame;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * A protocol v1 client. It numbers sends per device ({@code seq}), keeps every unacknowledged send and
+ * sends it again after {@link #reconnect()}, stores the last position per channel and resumes from it,
+ * and drops repeated message ids, so its {@link #onMessage} handler sees every message once.
+ *
+ * <p>Thread-safe: methods may be called from any thread; handlers run on a Vert.x event loop.
+ */
+public final class ChatClient {
+  private static final int SEEN_IDS = 10_000;
+
+  private final ClientOptions options;
+  private final WebSocketClient wsClient;
+  private final Map<String, String> positions = new LinkedHashMap<>();
+  private final TreeMap<Long, PendingSend> unacked = new TreeMap<>();
+  private final Map<Long, Promise<ServerFrame>> requests = new HashMap<>();
+  private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > SEEN_IDS;
+    }
+  };
+  private long nextSeq;
+  private long nextRef;
+  private WebSocket ws;
+  private Promise<ServerFrame.Connected> connecting;
+  private ServerFrame.Connected connected;
+  private Consumer<ServerFrame.Message> messageHandler = m -> { };
+  private Consumer<ServerFrame> frameHandler = f -> { };
+  private BiConsumer<Short, String> closeHandler = (code, reason) -> { };
+  private long duplicates;
+
+  private record PendingSend(long seq, Channel channel, Object body, Promise<ServerFrame.Ack> promise) {
+  }
+
+  public ChatClient(Vertx vertx, ClientOptions options) {
+    this.options = options;
+    WebSocketClientOptions wsOptions = new WebSocketClientOptions()
+        .setMaxFrameSize(options.maxMessageBytes())
+        .setMaxMessageSize(options.maxMessageBytes())
+        .setTryUsePerMessageCompression(false)
+        .setTryUsePerFrameCompression(false);
+    if (options.localAddress() != null) {
+      wsOptions.setLocalAddress(options.localAddress());
+    }
+    this.wsClient = vertx.createWebSocketClient(wsOptions);
+  }
+
+  /** Every message, once per id, in the order received. */
+  public synchronized ChatClient onMessage(Consumer<ServerFrame.Message> handler) {
+    this.messageHandler = handler;
+    return this;
+  }
+
+  /** Every frame as received, repeats included (for tests and the load tester's accounting). */
+  public synchronized ChatClient onFrame(Consumer<ServerFrame> handler) {
+    this.frameHandler = handler;
+    return this;
+  }
+
+  /** Called when the WebSocket closes, with the close code (null if the TCP connection just ended). */
+  public synchronized ChatClient onClose(BiConsumer<Short, String> handler) {
+    this.closeHandler = handler;
+    return this;
+  }
+
+  /** Opens the WebSocket and sends {@code connect}, resuming every channel with a stored position. */
+  public synchronized Future<ServerFrame.Connected> connect() {
+    if (ws != null) {
+      return Future.failedFuture(new IllegalStateException("already connected; use reconnect()"));
+    }
+    Promise<ServerFrame.Connected> promise = Promise.promise();
+    connecting = promise;
+    WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
+        .setHost(options.host()).setPort(options.port()).setURI(options.path());
+    options.headers().forEach(connectOptions::addHeader);
+    wsClient.connect(connectOptions).onComplete(ar -> opened(promise, ar.result(), ar.cause()));
+    return promise.future();
+  }
+
+  /** Closes the current connection (if any) and connects again with resume, then resends unacked sends. */
+  public Future<ServerFrame.Connected> reconnect() {
+    WebSocket old;
+    synchronized (this) {
+      old = ws;
+      ws = null;
+      connected = null;
+    }
+    Future<Void> closed = old == null ? Future.succeededFuture() : old.close().otherwise((Void) null);
+    return closed.compose(v -> connect());
+  }
+
+  public synchronized Future<ServerFrame.Ack> send(String channel, Object body) {
+    long seq = ++nextSeq;
+    Promise<ServerFrame.Ack> promise = Promise.promise();
+    PendingSend pending = new PendingSend(seq, Channel.parse(channel), body, promise);
+    unacked.put(seq, pending);
+    if (connected != null) {
+      write(new ClientFrame.Send(seq, pending.channel(), body));
+    }
+    return promise.future();
+  }
+
+  public Future<ServerFrame.Joined> join(String channel) {
+    return request(ref -> new ClientFrame.Join(ref, Channel.parse(channel))).map(ServerFrame.Joined.class::cast);
+  }
+
+  public Future<ServerFrame.Left> leave(String channel) {
+    return request(ref -> new ClientFrame.Leave(ref, Channel.parse(channel))).map(ServerFrame.Left.class::cast);
+  }
+
+  public Future<ServerFrame.History> history(String channel, int limit, String before) {
+    return request(ref -> new ClientFrame.History(ref, Channel.parse(channel), limit, before))
+        .map(ServerFrame.History.class::cast);
+  }
+
+  public Future<ServerFrame.Presence> presence(String channel) {
+    return request(ref -> new ClientFrame.Presence(ref, Channel.parse(channel)))
+        .map(ServerFrame.Presence.class::cast);
+  }
+
+  /** Writes a raw text frame (for tests of malformed input). */
+  public synchronized Future<Void> writeRaw(String text) {
+    return ws == null ? Future.failedFuture("not connected") : ws.writeTextMessage(text);
+  }
+
+  public synchronized Future<Void> close() {
+    WebSocket current = ws;
+    ws = null;
+    connected = null;
+    return current == null ? Future.succeededFuture() : current.close();
+  }
+
+  /** Frees the underlying WebSocket client (its connections close too). */
+  public Future<Void> shutdown() {
+    return close().otherwise((Void) null).compose(v -> wsClient.close());
+  }
+
+  public synchronized Map<String, String> positions() {
+    return new LinkedHashMap<>(positions);
+  }
+
+  public synchronized void position(String channel, String position) {
+    positions.put(channel, position);
+  }
+
+  public synchronized ServerFrame.Connected connected() {
+    return connected;
+  }
+
+  public synchronized int unackedCount() {
+    return unacked.size();
+  }
+
+  /** How many message frames repeated an id already seen (delivery is at least once). */
+  public synchronized long duplicates() {
+    return duplicates;
+  }
+
+  public synchronized long lastSeq() {
+    return nextSeq;
+  }
+
+  /** Continues a device's numbering (e.g. a new process for the same device). */
+  public synchronized void lastSeq(long seq) {
+    this.nextSeq = seq;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private synchronized void opened(Promise<ServerFrame.Connected> promise, WebSocket socket, Throwable failure) {
+    if (failure != null) {
+      connecting = null;
+      promise.tryFail(failure);
+      return;
+    }
+    if (connecting != promise) {
+      socket.close();
+      return;
+    }
+    ws = socket;
+    socket.textMessageHandler(text -> received(socket, text));
+    socket.closeHandler(v -> closed(socket));
+    write(new ClientFrame.Connect(options.token(), options.user(), options.device(), positions));
+  }
+
+  private void received(WebSocket socket, String text) {
+    ServerFrame frame = FrameCodec.decodeServer(text);
+    Consumer<ServerFrame> onFrame;
+    Consumer<ServerFrame.Message> onMessage = null;
+    Runnable completion = null;
+    synchronized (this) {
+      if (socket != ws) {
+        return;
+      }
+      onFrame = frameHandler;
+      if (frame instanceof ServerFrame.Message m) {
+        positions.put(m.channel(), m.position());
+        if (seen.put(m.id() + "@" + m.channel(), Boolean.TRUE) == null) {
+          onMessage = messageHandler;
+        } else {
+          duplicates++;
+        }
+      } else {
+        completion = settle(frame);
+      }
+    }
+    onFrame.accept(frame);
+    if (onMessage != null) {
+      onMessage.accept((ServerFrame.Message) frame);
+    }
+    if (completion != null) {
+      completion.run();
+    }
+  }
+
+  /** Matches a reply to what waits for it; returns the completion to run outside the lock. */
+  private Runnable settle(ServerFrame frame) {
+    if (frame instanceof ServerFrame.Connected c) {
+      connected = c;
+      Promise<ServerFrame.Connected> promise = connecting;
+      connecting = null;
+      unacked.values().forEach(p -> write(new ClientFrame.Send(p.seq(), p.channel(), p.body())));
+      return promise == null ? null : () -> promise.tryComplete(c);
+    }
+    if (frame instanceof ServerFrame.Ack a) {
+      PendingSend pending = unacked.remove(a.seq());
+      if (pending != null) {
+        positions.putIfAbsent(a.channel(), a.position());
+        return () -> pending.promise().tryComplete(a);
+      }
+      return null;
+    }
+    if (frame instanceof ServerFrame.Error e) {
+      if (e.seq() != null) {
+        PendingSend pending = unacked.remove(e.seq());
+        return pending == null ? null : () -> pending.promise().tryFail(new ProtocolErrorException(e));
+      }
+      if (e.ref() != null) {
+        Promise<ServerFrame> request = requests.remove(e.ref());
+        return request == null ? null : () -> request.tryFail(new ProtocolErrorException(e));
+      }
+      if (connecting != null) {
+        Promise<ServerFrame.Connected> promise = connecting;
+        connecting = null;
+        return () -> promise.tryFail(new ProtocolErrorException(e));
+      }
+      return null;
+    }
+    Long ref = refOf(frame);
+    if (ref != null) {
+      Promise<ServerFrame> request = requests.remove(ref);
+      return request == null ? null : () -> request.tryComplete(frame);
+    }
+    return null;
+  }
+
+  private void closed(WebSocket socket) {
+    List<Runnable> failures = new ArrayList<>();
+    BiConsumer<Short, String> onClose;
+    ConnectionClosedException cause = new ConnectionClosedException(socket.closeStatusCode(), socket.closeReason());
+    synchronized (this) {
+      onClose = closeHandler;
+      if (socket != ws) {
+        return;
+      }
+      ws = null;
+      connected = null;
+      if (connecting != null) {
+        Promise<ServerFrame.Connected> promise = connecting;
+        connecting = null;
+        failures.add(() -> promise.tryFail(cause));
+      }
+      requests.values().forEach(p -> failures.add(() -> p.tryFail(cause)));
+      requests.clear();
+    }
+    failures.forEach(Runnable::run);
+    onClose.accept(socket.closeStatusCode(), socket.closeReason());
+  }
+
+  private Future<ServerFrame> request(java.util.function.LongFunction<ClientFrame> frame) {
+    synchronized (this) {
+      if (connected == null) {
+        return Future.failedFuture(new IllegalStateException("not connected"));
+      }
+      long ref = ++nextRef;
+      Promise<ServerFrame> promise = Promise.promise();
+      requests.put(ref, promise);
+      write(frame.apply(ref));
+      return promise.future();
+    }
+  }
+
+  private void write(ClientFrame frame) {
+    if (ws != null) {
+      ws.writeTextMessage(FrameCodec.encode(frame));
+    }
+  }
+
+  private static Long refOf(ServerFrame frame) {
+    if (frame instanceof ServerFrame.Joined j) {
+      return j.ref();
+    }
+    if (frame instanceof ServerFrame.Left l) {
+      return l.ref();
+    }
+    if (frame instanceof ServerFrame.History h) {
+      return h.ref();
+    }
+    if (frame instanceof ServerFrame.Presence p) {
+      return p.ref();
+    }
+    return null;
+  }
+}

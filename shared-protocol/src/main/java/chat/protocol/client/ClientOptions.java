@@ -1,0 +1,102 @@
+package chat.protocol.client;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Where and as whom a {@link ChatClient} connects. Defaults: localhost:8080, path /ws, device "default". */
+public final class ClientOptions {
+  private String host = "localhost";
+  private int port = 8080;
+  private String path = "/ws";
+  private String localAddress;
+  private String user;
+  private String token;
+  private String device = "default";
+  private int maxMessageBytes = 16 * 1024 * 1024;
+  private final Map<String, String> headers = new LinkedHashMap<>();
+
+  public String host() {
+    return host;
+  }
+
+  public ClientOptions host(String host) {
+    this.host = host;
+    return this;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public ClientOptions port(int port) {
+    this.port = port;
+    return this;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  public ClientOptions path(String path) {
+    this.path = path;
+    return this;
+  }
+
+  /** Source address to connect from (e.g. 127.0.0.7), or null for the default. */
+  public String localAddress() {
+    return localAddress;
+  }
+
+  public ClientOptions localAddress(String localAddress) {
+    this.localAddress = localAddress;
+    return this;
+  }
+
+  /** Dev auth mode: the user name sent in {@code connect}. */
+  public String user() {
+    return user;
+  }
+
+  public ClientOptions user(String user) {
+    this.user = user;
+    return this;
+  }
+
+  /** JWT mode: the token sent in {@code connect}. */
+  public String token() {
+    return token;
+  }
+
+  public ClientOptions token(String token) {
+    this.token = token;
+    return this;
+  }
+
+  public String device() {
+    return device;
+  }
+
+  public ClientOptions device(String device) {
+    this.device = device;
+    return this;
+  }
+
+  /** Largest frame the client accepts (history pages can be large). */
+  public int maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  public ClientOptions maxMessageBytes(int maxMessageBytes) {
+    this.maxMessageBytes = maxMessageBytes;
+    return this;
+  }
+
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  public ClientOptions header(String name, String value) {
+    headers.put(name, value);
+    return this;
+  }
+}
