@@ -28,6 +28,10 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -101,16 +105,22 @@ public final class Gateway {
   }
 
   private Future<Void> deploy() {
-    // The first instance binds alone so that port 0 resolves to one port, which the others then share.
-    GatewayVerticle first = new GatewayVerticle(transport, api::mount, hubs::add);
-    return vertx.deployVerticle(first).compose(id -> {
-      port = first.actualPort();
-      int more = config.eventLoops() - 1;
-      TransportContext shared = transport.withConfig(config.withPorts(port, config.mgmtPort()));
-      return more == 0 ? Future.succeededFuture() : vertx.deployVerticle(
-          () -> new GatewayVerticle(shared, api::mount, hubs::add), new DeploymentOptions().setInstances(more))
-          .mapEmpty();
-    }).compose(v -> management.listen(config.mgmtHost(), config.mgmtPort())).mapEmpty();
+    // Vert.x shares one listening port between verticle instances only for a fixed port number, so port 0
+    // is resolved to a free port first.
+    port = config.port() != 0 ? config.port() : freePort(config.host());
+    TransportContext bound = transport.withConfig(config.withPorts(port, config.mgmtPort()));
+    return vertx.deployVerticle(() -> new GatewayVerticle(bound, api::mount, hubs::add),
+            new DeploymentOptions().setInstances(config.eventLoops()))
+        .compose(id -> management.listen(config.mgmtHost(), config.mgmtPort()))
+        .mapEmpty();
+  }
+
+  private static int freePort(String host) {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port on " + host, e);
+    }
   }
 
   public int port() {
@@ -159,8 +169,11 @@ public final class Gateway {
     return draining.get();
   }
 
-  /** Closes servers, connections and the event loops. */
+  /**
+   * Closes servers, connections and the event loops. Call it from outside the node's event loops: the
+   * returned future must not be bound to a loop that closing terminates.
+   */
   public Future<Void> close() {
-    return management.close().otherwise((Void) null).compose(v -> vertx.close());
+    return vertx.close();
   }
 }

@@ -1,0 +1,131 @@
+package chat.gateway.testing;
+
+import chat.gateway.app.Gateway;
+import chat.gateway.config.GatewayConfig;
+import chat.protocol.client.ChatClient;
+import chat.protocol.client.ClientOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A gateway node started in the test JVM on free ports, with a client-side Vert.x of its own, and
+ * helpers to open probes and clients against it. Close it (try-with-resources or @AfterEach).
+ */
+public final class TestNode implements AutoCloseable {
+  public static final String API_KEY = "test-api-key";
+
+  private final Gateway gateway;
+  private final Vertx clientVertx = Vertx.vertx();
+  private final HttpClient http;
+  private final List<AutoCloseable> opened = new ArrayList<>();
+
+  private TestNode(Gateway gateway) {
+    this.gateway = gateway;
+    this.http = clientVertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1"));
+  }
+
+  /** A node with test defaults (two event loops, API key set) overridden by {@code settings}. */
+  public static TestNode start(String... settings) {
+    return start(Clock.systemUTC(), settings);
+  }
+
+  public static TestNode start(Clock clock, String... settings) {
+    Map<String, String> env = new HashMap<>();
+    env.put("PORT", "0");
+    env.put("MGMT_PORT", "0");
+    env.put("EVENT_LOOPS", "2");
+    env.put("API_KEY", API_KEY);
+    for (int i = 0; i < settings.length; i += 2) {
+      env.put(settings[i], settings[i + 1]);
+    }
+    return new TestNode(Await.result(Gateway.start(GatewayConfig.fromEnv(env), clock)));
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  public int port() {
+    return gateway.port();
+  }
+
+  public Vertx clientVertx() {
+    return clientVertx;
+  }
+
+  /** A raw WebSocket, upgraded but not yet connected (send {@code connect} yourself). */
+  public WsProbe probe(String... headers) {
+    WsProbe probe = WsProbe.open(clientVertx, port(), headers);
+    opened.add(probe);
+    return probe;
+  }
+
+  /** A raw WebSocket that has sent {@code connect} as {@code user} and received {@code connected}. */
+  public WsProbe connected(String user) {
+    return connected(user, "default");
+  }
+
+  public WsProbe connected(String user, String device) {
+    WsProbe probe = probe();
+    probe.send(new JsonObject().put("type", "connect").put("user", user).put("device", device));
+    probe.next("connected");
+    return probe;
+  }
+
+  /** The protocol client of shared-protocol, in dev auth mode. */
+  public ChatClient client(String user, String device) {
+    ChatClient client = new ChatClient(clientVertx, new ClientOptions().host("127.0.0.1").port(port())
+        .user(user).device(device));
+    opened.add(() -> Await.result(client.shutdown().otherwise((Void) null)));
+    return client;
+  }
+
+  public HttpResult api(HttpMethod method, String path, JsonObject body) {
+    return request(port(), method, path, body, "Bearer " + API_KEY);
+  }
+
+  public HttpResult management(HttpMethod method, String path) {
+    return request(gateway.managementPort(), method, path, null, null);
+  }
+
+  public HttpResult request(int port, HttpMethod method, String path, JsonObject body, String authorization) {
+    RequestOptions options = new RequestOptions().setPort(port).setMethod(method).setURI(path);
+    if (authorization != null) {
+      options.putHeader("Authorization", authorization);
+    }
+    Future<HttpResult> result = http.request(options)
+        .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
+        .compose(resp -> resp.body().map(b -> new HttpResult(resp.statusCode(), b.toString())));
+    return Await.result(result);
+  }
+
+  public record HttpResult(int status, String body) {
+    public JsonObject json() {
+      return new JsonObject(body);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable c : opened) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // best effort: the node goes down next
+      }
+    }
+    Await.result(gateway.close());
+    Await.result(clientVertx.close());
+  }
+}
