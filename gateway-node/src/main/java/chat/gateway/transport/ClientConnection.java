@@ -321,27 +321,37 @@ final class ClientConnection {
 
   private void onJoin(ClientFrame.Join j) {
     String group = requireGroup(j.channel());
-    String channel = j.channel().name();
-    whenDone(t.service().join(identity.user(), group).compose(added -> {
-      if (groups.add(group)) {
-        holdChannel(channel);
-      }
-      return hub.subscribeGroup(this, group)
-          .compose(v -> t.service().history().head(channel))
-          .map(head -> new Object[] {added, head});
-    }), ar -> {
+    whenDone(t.service().join(identity.user(), group), ar -> {
       if (ar.failed()) {
         fail(ar.cause(), j.ref(), null);
         return;
       }
-      Position head = (Position) ar.result()[1];
-      send(new ServerFrame.Joined(j.ref(), channel, head.wire()));
+      subscribeAndAnnounce(j.ref(), group, ar.result());
+    });
+  }
+
+  /**
+   * Subscribes to {@code group} and answers {@code joined} with the group's head position: live messages
+   * held meanwhile follow it, minus those at or before it. Also how the user's other sessions learn of a
+   * join made elsewhere (then without {@code ref}).
+   */
+  private void subscribeAndAnnounce(Long ref, String group, boolean announce) {
+    String channel = Channel.group(group).name();
+    if (groups.add(group)) {
+      holdChannel(channel);
+    }
+    whenDone(hub.subscribeGroup(this, group).compose(v -> t.service().history().head(channel)), ar -> {
+      if (ar.failed()) {
+        fail(ar.cause(), ref, null);
+        return;
+      }
+      send(new ServerFrame.Joined(ref, channel, ar.result().wire()));
       Held h = held == null ? null : held.get(channel);
       if (h != null) {
-        h.floor = head;
+        h.floor = ar.result();
         release(channel);
       }
-      if ((Boolean) ar.result()[0]) {
+      if (announce) {
         t.service().announceJoined(identity.user(), group);
       }
     });
@@ -428,22 +438,31 @@ final class ClientConnection {
   private void control(Event.Control c) {
     switch (c.kind()) {
       case SUBSCRIBE -> {
-        if (groups.add(c.group())) {
-          hub.subscribeGroup(this, c.group());
+        if (!groups.contains(c.group())) {
+          subscribeAndAnnounce(null, c.group(), false);
         }
       }
-      case UNSUBSCRIBE -> unsubscribe(c.group());
+      case UNSUBSCRIBE -> {
+        if (unsubscribe(c.group())) {
+          send(new ServerFrame.Left(null, Channel.group(c.group()).name()));
+        }
+      }
       case DISCONNECT -> close(CloseCode.FORBIDDEN, "disconnected by the server");
     }
   }
 
-  private void unsubscribe(String group) {
-    if (groups.remove(group)) {
-      hub.unsubscribeGroup(this, group);
-      if (held != null) {
-        held.remove(Channel.group(group).name());
+  private boolean unsubscribe(String group) {
+    if (!groups.remove(group)) {
+      return false;
+    }
+    hub.unsubscribeGroup(this, group);
+    if (held != null) {
+      held.remove(Channel.group(group).name());
+      if (held.isEmpty()) {
+        held = null;
       }
     }
+    return true;
   }
 
   private void holdChannel(String channel) {
