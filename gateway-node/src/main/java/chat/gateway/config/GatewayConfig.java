@@ -39,6 +39,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param historyMaxAge        age after which messages leave the history
  * @param dedupeTtl            how long a (user, device, seq) is remembered for repeated sends
  * @param drainWindow          time over which a draining node spreads the closing of its connections
+ * @param closingTimeout       how long a closed WebSocket waits for the peer's close frame before dropping TCP
  * @param redis                Redis settings; null runs the node embedded (everything in memory)
  */
 public record GatewayConfig(
@@ -65,6 +66,7 @@ public record GatewayConfig(
     Duration historyMaxAge,
     Duration dedupeTtl,
     Duration drainWindow,
+    Duration closingTimeout,
     RedisConfig redis) {
 
   /** How {@code connect} frames are authenticated. */
@@ -123,6 +125,7 @@ public record GatewayConfig(
         s.duration("HISTORY_MAX_AGE", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(365)),
         s.duration("DEDUPE_TTL", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(30)),
         s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
+        s.duration("WS_CLOSING_TIMEOUT", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
         redis(s));
   }
 
@@ -178,6 +181,6 @@ public record GatewayConfig(
     return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, eventLoops, auth, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, redis);
+        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, redis);
   }
 }

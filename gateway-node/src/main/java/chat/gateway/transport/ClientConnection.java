@@ -20,6 +20,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import java.nio.charset.StandardCharsets;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -63,6 +65,8 @@ final class ClientConnection {
   private int limitedInRow;
   private Map<String, Held> held;
   private ArrayDeque<String> pipelined;
+  private Buffer partial;
+  private boolean partialBinary;
 
   /** Live events of a channel kept back while its replay (or join position) is being read. */
   private static final class Held {
@@ -83,9 +87,7 @@ final class ClientConnection {
 
   void start() {
     ws.setWriteQueueMaxSize(t.config().outboundQueueBytes());
-    ws.textMessageHandler(this::onText);
-    ws.binaryMessageHandler(b -> onBinary());
-    ws.pongHandler(b -> lastReadAt = t.clock().millis());
+    ws.frameHandler(this::onFrame);
     ws.exceptionHandler(e -> LOG.log(Level.DEBUG, "websocket error", e));
     ws.closeHandler(v -> onClosed());
     hub.attach(this);
@@ -94,23 +96,43 @@ final class ClientConnection {
 
   // ---- inbound --------------------------------------------------------------------------------
 
-  private void onBinary() {
+  /**
+   * Assembles messages from frames. Vert.x's own aggregation drops an oversize message silently; here
+   * the size limit is checked as fragments arrive (after inflation, when compression is on) and ends in
+   * a close with 1009.
+   */
+  private void onFrame(WebSocketFrame frame) {
     lastReadAt = t.clock().millis();
-    t.metrics().frameIn("invalid");
-    badFrame(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not accepted; send JSON text frames"));
+    if (!(frame.isText() || frame.isBinary() || frame.isContinuation()) || closing) {
+      return;
+    }
+    if (!frame.isContinuation()) {
+      partial = null;
+      partialBinary = frame.isBinary();
+    }
+    Buffer data = frame.binaryData();
+    int size = (partial == null ? 0 : partial.length()) + data.length();
+    if (size > t.config().maxMessageBytes()) {
+      partial = null;
+      close(CloseCode.TOO_BIG, "message too big: the limit is " + t.config().maxMessageBytes() + " bytes");
+      return;
+    }
+    if (!frame.isFinal()) {
+      partial = partial == null ? data.copy() : partial.appendBuffer(data);
+      return;
+    }
+    Buffer message = partial == null ? data : partial.appendBuffer(data);
+    partial = null;
+    if (partialBinary) {
+      t.metrics().frameIn("invalid");
+      badFrame(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not accepted; send JSON text frames"));
+    } else {
+      onText(message.toString(StandardCharsets.UTF_8));
+    }
   }
 
   private void onText(String text) {
     long now = t.clock().millis();
-    lastReadAt = now;
-    if (closing) {
-      return;
-    }
-    if (text.length() > t.config().maxMessageBytes()) {
-      // Only reachable with compression on: the frame limit applies on the wire, this one after inflation.
-      close(CloseCode.TOO_BIG, "message too big");
-      return;
-    }
     if (!rate.tryTake(now)) {
       rateLimited(text);
       return;

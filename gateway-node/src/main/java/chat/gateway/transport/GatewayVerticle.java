@@ -86,10 +86,12 @@ public final class GatewayVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(t.config().host())
         .setPort(t.config().port())
-        .setMaxWebSocketFrameSize(t.config().maxMessageBytes())
-        .setMaxWebSocketMessageSize(t.config().maxMessageBytes())
+        // Netty's hard cap, past which it drops the connection; up to it, ClientConnection closes with 1009.
+        .setMaxWebSocketFrameSize(t.config().maxMessageBytes() * 2)
+        .setMaxWebSocketMessageSize(t.config().maxMessageBytes() * 2)
         .setPerMessageWebSocketCompressionSupported(t.config().compression())
         .setPerFrameWebSocketCompressionSupported(t.config().compression())
+        .setWebSocketClosingTimeout((int) t.config().closingTimeout().toSeconds())
         .setRegisterWebSocketWriteHandlers(false);
     if (t.config().sendBufferBytes() > 0) {
       options.setSendBufferSize(t.config().sendBufferBytes());

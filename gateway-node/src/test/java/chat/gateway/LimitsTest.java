@@ -1,0 +1,168 @@
+package chat.gateway;
+
+import static chat.gateway.MessagingTest.join;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.testing.SilentSocket;
+import chat.gateway.testing.TestNode;
+import chat.gateway.testing.WsProbe;
+import chat.protocol.CloseCode;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Size, rate, bad input, slow readers and silent peers: every limit ends in a documented answer. */
+class LimitsTest {
+
+  @Test
+  void aFrameOverTheSizeLimitCloses1009() {
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096")) {
+      WsProbe ws = node.connected("alice");
+      ws.socket().writeTextMessage("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\",\"body\":\"" + "x".repeat(5000) + "\"}");
+      assertEquals(1009, ws.closeCode());
+    }
+  }
+
+  @Test
+  void aFragmentedMessageOverTheSizeLimitCloses1009() {
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096")) {
+      WsProbe ws = WsProbe.open(node.clientVertx(), node.port(),
+          new WebSocketClientOptions().setMaxFrameSize(1024).setMaxMessageSize(1 << 20));
+      ws.send("{\"type\":\"connect\",\"user\":\"alice\"}");
+      ws.next("connected");
+      ws.socket().writeTextMessage("{\"type\":\"ping\",\"pad\":\"" + "y".repeat(6000) + "\"}");
+      assertEquals(1009, ws.closeCode());
+    }
+  }
+
+  @Test
+  void withCompressionTheLimitAppliesToTheInflatedSize() {
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_COMPRESSION", "true")) {
+      WebSocketClientOptions deflate = new WebSocketClientOptions().setTryUsePerMessageCompression(true)
+          .setMaxMessageSize(1 << 20);
+      WsProbe small = WsProbe.open(node.clientVertx(), node.port(), deflate);
+      small.send("{\"type\":\"connect\",\"user\":\"alice\",\"pad\":\"" + "z".repeat(3000) + "\"}");
+      assertEquals("connected", small.next().getString("type"));
+
+      WsProbe bomb = WsProbe.open(node.clientVertx(), node.port(), deflate);
+      // about 200 KiB inflated, a few hundred bytes on the wire
+      bomb.socket().writeTextMessage("{\"type\":\"connect\",\"user\":\"bob\",\"pad\":\"" + "z".repeat(200_000) + "\"}");
+      assertEquals(1009, bomb.closeCode());
+    }
+  }
+
+  @Test
+  void badFramesAreAnsweredAndTwentyInARowClose() {
+    try (TestNode node = TestNode.start("RATE_LIMIT_BURST", "1000")) {
+      WsProbe ws = node.connected("alice");
+      String[] bad = {"not json", "[1,2]", "{}", "{\"type\":42}", "{\"type\":\"nope\"}",
+          "{\"type\":\"send\",\"seq\":\"1\",\"channel\":\"user/bob\",\"body\":1}",
+          "{\"type\":\"send\",\"seq\":0,\"channel\":\"user/bob\",\"body\":1}",
+          "{\"type\":\"send\",\"seq\":1.5,\"channel\":\"user/bob\",\"body\":1}",
+          "{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\"}",
+          "{\"type\":\"send\",\"seq\":1,\"channel\":\"users/bob\",\"body\":1}",
+          "{\"type\":\"join\",\"ref\":\"x\",\"channel\":\"group/dev\"}",
+          "{\"type\":\"history\",\"channel\":\"group/dev\",\"limit\":-1}"};
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 19; i++) {
+          ws.send(bad[i % bad.length]);
+          JsonObject error = ws.next();
+          assertEquals("error", error.getString("type"), error.encode());
+          assertEquals("bad_request", error.getString("code"), bad[i % bad.length]);
+        }
+        ws.send("{\"type\":\"ping\"}");
+        assertEquals("pong", ws.next().getString("type"), "a valid frame resets the count");
+      }
+      ws.writeBinary(new byte[] {1, 2, 3});
+      assertEquals("bad_request", ws.next().getString("code"));
+      for (int i = 1; i < 20; i++) {
+        ws.send("nope");
+        ws.next();
+      }
+      assertEquals(CloseCode.PROTOCOL_ERROR.code(), ws.closeCode());
+    }
+  }
+
+  @Test
+  void aFloodIsRateLimitedThenClosed4029() {
+    try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "0.5", "RATE_LIMIT_BURST", "5",
+        "RATE_LIMIT_CLOSE_AFTER", "10", "RATE_LIMIT_RETRY_AFTER", "30s")) {
+      WsProbe ws = node.probe();
+      ws.send("{\"type\":\"connect\",\"user\":\"alice\"}");
+      ws.next("connected");
+      for (int i = 1; i <= 20; i++) {
+        ws.socket().writeTextMessage("{\"type\":\"send\",\"seq\":" + i + ",\"channel\":\"user/bob\",\"body\":" + i + "}");
+      }
+      List<JsonObject> frames = new ArrayList<>();
+      while (frames.size() < 4 + 10) {
+        frames.add(ws.next());
+      }
+      assertEquals(4, frames.stream().filter(f -> f.getString("type").equals("ack")).count(), frames.toString());
+      List<JsonObject> limited = frames.stream().filter(f -> "rate_limited".equals(f.getString("code"))).toList();
+      assertEquals(10, limited.size());
+      assertTrue(limited.get(0).getBoolean("temporary"));
+      assertEquals(5, limited.get(0).getLong("seq"), "the refused send is named by its seq");
+      assertEquals(4029, ws.closeCode());
+      assertEquals("rate limited; retry-after=30", ws.closeReason());
+    }
+  }
+
+  @Test
+  void aReaderThatStopsIsClosed4008WhileOthersReceiveEverything() {
+    try (TestNode node = TestNode.start("OUTBOUND_QUEUE_BYTES", "65536", "SOCKET_SEND_BUFFER_BYTES", "16384")) {
+      WebSocketClientOptions smallWindow = new WebSocketClientOptions().setReceiveBufferSize(16384)
+          .setMaxMessageSize(1 << 20);
+      WsProbe slow = WsProbe.open(node.clientVertx(), node.port(), smallWindow);
+      slow.send("{\"type\":\"connect\",\"user\":\"slow\"}");
+      slow.next("connected");
+      slow.send(join(1, "group/feed"));
+      slow.next("joined");
+      WsProbe fast = node.connected("fast");
+      fast.send(join(1, "group/feed"));
+      fast.next("joined");
+      slow.socket().pause();
+
+      String body = "p".repeat(4000);
+      int published = 0;
+      while (node.gateway().metrics().closes(CloseCode.TOO_SLOW) == 0) {
+        assertTrue(published < 5000, "the slow reader was never closed");
+        publish(node, body, published);
+        published++;
+      }
+      List<Integer> received = new ArrayList<>();
+      while (received.size() < published) {
+        JsonObject message = fast.next("message");
+        received.add(new JsonObject(message.getString("body")).getInteger("n"));
+      }
+      for (int i = 0; i < published; i++) {
+        assertEquals(i, received.get(i), "the fast reader got every message in order");
+      }
+      slow.socket().resume();
+      assertEquals(4008, slow.closeCode());
+    }
+  }
+
+  private static void publish(TestNode node, String filler, int n) {
+    JsonObject body = new JsonObject().put("channel", "group/feed").put("from", "feeder")
+        .put("body", new JsonObject().put("n", n).put("fill", filler).encode());
+    assertEquals(200, node.api(HttpMethod.POST, "/api/publish", body).status());
+  }
+
+  @Test
+  void aPeerSilentForTwoHeartbeatsIsClosedWhileOneThatPongsStays() {
+    try (TestNode node = TestNode.start("HEARTBEAT", "1s", "WS_CLOSING_TIMEOUT", "1s")) {
+      WsProbe answering = node.connected("alice");
+      SilentSocket silent = SilentSocket.open(node.clientVertx(), node.port(), "{\"type\":\"connect\",\"user\":\"bob\"}");
+      assertEquals(CloseCode.HEARTBEAT_TIMEOUT.code(), silent.awaitClosed());
+      assertTrue(silent.pings() >= 1, "the server pinged before giving up");
+      assertFalse(answering.isClosed(), "a client that answers pings stays");
+      answering.send("{\"type\":\"ping\"}");
+      assertEquals("pong", answering.next("pong").getString("type"));
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package chat.gateway.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A WebSocket client written on a bare TCP socket that never answers pings: the client a heartbeat must
+ * detect. It counts the server's ping frames and records the close frame's code and the TCP close.
+ */
+public final class SilentSocket {
+  private final NetSocket socket;
+  private final AtomicInteger pings = new AtomicInteger();
+  private final CompletableFuture<Integer> closeFrame = new CompletableFuture<>();
+  private final CompletableFuture<Void> tcpClosed = new CompletableFuture<>();
+  private Buffer pending = Buffer.buffer();
+  private boolean upgraded;
+
+  private SilentSocket(NetSocket socket) {
+    this.socket = socket;
+    socket.handler(this::received);
+    socket.closeHandler(v -> tcpClosed.complete(null));
+  }
+
+  /** Upgrades a TCP connection to {@code /ws} and sends {@code firstFrame} as a text frame. */
+  public static SilentSocket open(Vertx vertx, int port, String firstFrame) {
+    NetSocket socket = Await.result(vertx.createNetClient().connect(port, "127.0.0.1"));
+    SilentSocket silent = new SilentSocket(socket);
+    socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    socket.write(textFrame(firstFrame));
+    return silent;
+  }
+
+  public int pings() {
+    return pings.get();
+  }
+
+  /** Waits for the TCP connection to end; returns the close frame's code seen before it, or -1. */
+  public int awaitClosed() {
+    Await.result(io.vertx.core.Future.fromCompletionStage(tcpClosed));
+    return closeFrame.getNow(-1);
+  }
+
+  private synchronized void received(Buffer data) {
+    pending.appendBuffer(data);
+    if (!upgraded) {
+      String text = pending.toString(StandardCharsets.ISO_8859_1);
+      int end = text.indexOf("\r\n\r\n");
+      if (end < 0) {
+        return;
+      }
+      upgraded = true;
+      pending = pending.getBuffer(end + 4, pending.length());
+    }
+    while (pending.length() >= 2) {
+      int opcode = pending.getByte(0) & 0x0f;
+      int length = pending.getByte(1) & 0x7f;
+      int header = 2;
+      if (length == 126) {
+        if (pending.length() < 4) {
+          return;
+        }
+        length = pending.getUnsignedShort(2);
+        header = 4;
+      } else if (length == 127) {
+        if (pending.length() < 10) {
+          return;
+        }
+        length = (int) pending.getLong(2);
+        header = 10;
+      }
+      if (pending.length() < header + length) {
+        return;
+      }
+      if (opcode == 0x9) {
+        pings.incrementAndGet();
+      } else if (opcode == 0x8 && length >= 2) {
+        closeFrame.complete(pending.getUnsignedShort(header));
+      }
+      pending = pending.getBuffer(header + length, pending.length());
+    }
+  }
+
+  private static Buffer textFrame(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    byte[] mask = {1, 2, 3, 4};
+    Buffer frame = Buffer.buffer().appendByte((byte) 0x81);
+    if (payload.length < 126) {
+      frame.appendByte((byte) (0x80 | payload.length));
+    } else {
+      frame.appendByte((byte) (0x80 | 126)).appendUnsignedShort(payload.length);
+    }
+    frame.appendBytes(mask);
+    for (int i = 0; i < payload.length; i++) {
+      frame.appendByte((byte) (payload[i] ^ mask[i % 4]));
+    }
+    return frame;
+  }
+}
