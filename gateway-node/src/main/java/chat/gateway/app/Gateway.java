@@ -4,15 +4,10 @@ import chat.gateway.api.ApiRoutes;
 import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
-import chat.gateway.cluster.memory.MemoryBroker;
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
-import chat.gateway.history.MemoryDedupeStore;
-import chat.gateway.history.MemoryHistoryStore;
 import chat.gateway.management.ManagementServer;
-import chat.gateway.membership.MemoryMembershipStore;
 import chat.gateway.metrics.GatewayMetrics;
-import chat.gateway.registry.MemorySessionRegistry;
 import chat.gateway.registry.NodeInfo;
 import chat.gateway.routing.ChatService;
 import chat.gateway.transport.GatewayVerticle;
@@ -36,6 +31,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 
 /**
  * One gateway node: builds the components (in memory when no Redis is configured), deploys one
@@ -60,7 +56,7 @@ public final class Gateway {
   private final long startedAt;
   private int port;
 
-  private Gateway(GatewayConfig config, Clock clock) {
+  private Gateway(GatewayConfig config, Clock clock, UnaryOperator<Backends> decorate) {
     if (!config.embedded()) {
       throw new ConfigException("REDIS_URL is set, but this build runs embedded only; unset REDIS_URL");
     }
@@ -75,18 +71,15 @@ public final class Gateway {
         .build();
     this.metrics = new GatewayMetrics(registry, draining::get);
     LocalFanout fanout = new LocalFanout();
-    this.broker = new MemoryBroker(fanout);
-    MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
-    MemoryHistoryStore history = new MemoryHistoryStore(broker, dedupe, clock, config.historyMaxMessages(),
-        config.historyMaxAge());
-    MemorySessionRegistry sessions = new MemorySessionRegistry(
-        () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, 0, startedAt));
-    this.service = new ChatService(history, new MemoryMembershipStore(), sessions, broker, metrics, clock,
-        config.maxMessageBytes());
+    Backends backends = decorate.apply(Backends.memory(config, clock, fanout,
+        () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, 0, startedAt)));
+    this.broker = backends.broker();
+    this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
+        clock, config.maxMessageBytes());
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain);
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
-      history.sweep();
-      return dedupe.sweep();
+      backends.sweep().run();
+      return null;
     }));
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
         metrics, clock, draining::get);
@@ -95,9 +88,14 @@ public final class Gateway {
 
   /** Starts a node; fails if a port is taken or the configuration is unusable. */
   public static Future<Gateway> start(GatewayConfig config, Clock clock) {
+    return start(config, clock, UnaryOperator.identity());
+  }
+
+  /** Starts a node whose backends pass through {@code decorate} first (tests inject failures this way). */
+  public static Future<Gateway> start(GatewayConfig config, Clock clock, UnaryOperator<Backends> decorate) {
     Gateway gateway;
     try {
-      gateway = new Gateway(config, clock);
+      gateway = new Gateway(config, clock, decorate);
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }

@@ -1,5 +1,6 @@
 package chat.gateway.testing;
 
+import chat.gateway.app.Backends;
 import chat.gateway.app.Gateway;
 import chat.gateway.config.GatewayConfig;
 import chat.protocol.client.ChatClient;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * A gateway node started in the test JVM on free ports, with a client-side Vert.x of its own, and
@@ -41,6 +43,11 @@ public final class TestNode implements AutoCloseable {
   }
 
   public static TestNode start(Clock clock, String... settings) {
+    return start(clock, UnaryOperator.identity(), settings);
+  }
+
+  /** A node whose backends pass through {@code decorate} (to inject failures). */
+  public static TestNode start(Clock clock, UnaryOperator<Backends> decorate, String... settings) {
     Map<String, String> env = new HashMap<>();
     env.put("PORT", "0");
     env.put("MGMT_PORT", "0");
@@ -49,7 +56,7 @@ public final class TestNode implements AutoCloseable {
     for (int i = 0; i < settings.length; i += 2) {
       env.put(settings[i], settings[i + 1]);
     }
-    return new TestNode(Await.result(Gateway.start(GatewayConfig.fromEnv(env), clock)));
+    return new TestNode(Await.result(Gateway.start(GatewayConfig.fromEnv(env), clock, decorate)));
   }
 
   public Gateway gateway() {

@@ -1,0 +1,80 @@
+package chat.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.config.ConfigException;
+import chat.gateway.config.GatewayConfig;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** Defaults as documented, and a start-up error naming the setting for every bad value. */
+class ConfigTest {
+
+  @Test
+  void defaultsAreTheDocumentedOnes() {
+    GatewayConfig c = GatewayConfig.defaults();
+    assertEquals(8080, c.port());
+    assertEquals(9090, c.mgmtPort());
+    assertEquals("127.0.0.1", c.host());
+    assertEquals(GatewayConfig.AuthConfig.Mode.DEV, c.auth().mode());
+    assertEquals(Duration.ofSeconds(10), c.connectTimeout());
+    assertEquals(Duration.ofSeconds(25), c.heartbeat());
+    assertEquals(65536, c.maxMessageBytes());
+    assertFalse(c.compression());
+    assertEquals(20, c.rateLimitPerSecond());
+    assertEquals(40, c.rateLimitBurst());
+    assertEquals(1024 * 1024, c.outboundQueueBytes());
+    assertEquals(1000, c.historyMaxMessages());
+    assertEquals(Duration.ofHours(24), c.historyMaxAge());
+    assertEquals(Duration.ofSeconds(10), c.drainWindow());
+    assertTrue(c.embedded());
+    assertTrue(c.nodeId().startsWith("gw-"));
+  }
+
+  @Test
+  void valuesAreParsedWithUnits() {
+    GatewayConfig c = GatewayConfig.fromEnv(Map.of("HEARTBEAT", "30", "CONNECT_TIMEOUT", "1500ms",
+        "HISTORY_MAX_AGE", "2h", "DRAIN_WINDOW", "1m", "ALLOWED_ORIGINS", "https://a.example, https://b.example",
+        "WS_COMPRESSION", "true"));
+    assertEquals(Duration.ofSeconds(30), c.heartbeat());
+    assertEquals(Duration.ofMillis(1500), c.connectTimeout());
+    assertEquals(Duration.ofHours(2), c.historyMaxAge());
+    assertEquals(Duration.ofMinutes(1), c.drainWindow());
+    assertEquals(List.of("https://a.example", "https://b.example"), c.allowedOrigins());
+    assertTrue(c.compression());
+  }
+
+  @Test
+  void everyBadValueNamesItsSetting() {
+    Map<String, String> bad = Map.ofEntries(
+        Map.entry("PORT", "http"), Map.entry("MGMT_PORT", "70000"), Map.entry("EVENT_LOOPS", "0"),
+        Map.entry("HEARTBEAT", "1500ms"), Map.entry("CONNECT_TIMEOUT", "soon"), Map.entry("MAX_MESSAGE_BYTES", "10"),
+        Map.entry("WS_COMPRESSION", "maybe"), Map.entry("RATE_LIMIT_PER_SECOND", "-1"),
+        Map.entry("RATE_LIMIT_BURST", "0"), Map.entry("OUTBOUND_QUEUE_BYTES", "1"),
+        Map.entry("HISTORY_MAX_MESSAGES", "0"), Map.entry("HISTORY_MAX_AGE", "0s"), Map.entry("NODE_ID", "gw 1"),
+        Map.entry("AUTH_MODE", "ldap"), Map.entry("JWT_LEEWAY", "forever"), Map.entry("REDIS_URL", "localhost:6379"),
+        Map.entry("DEDUPE_TTL", "0s"), Map.entry("SOCKET_SEND_BUFFER_BYTES", "-5"));
+    bad.forEach((name, value) -> {
+      ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(name, value)),
+          name + "=" + value);
+      assertTrue(e.getMessage().startsWith(name + "="), e.getMessage());
+    });
+  }
+
+  @Test
+  void jwtModeNeedsAKey() {
+    ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt")));
+    assertTrue(e.getMessage().contains("JWT_SECRET"));
+    e = assertThrows(ConfigException.class,
+        () -> GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_SECRET", "short")));
+    assertTrue(e.getMessage().startsWith("JWT_SECRET"));
+    e = assertThrows(ConfigException.class,
+        () -> GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_PUBLIC_KEY_FILE", "/nonexistent/key.pem")));
+    assertTrue(e.getMessage().startsWith("JWT_PUBLIC_KEY_FILE"));
+  }
+}

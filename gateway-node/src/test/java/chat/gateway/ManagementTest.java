@@ -1,0 +1,87 @@
+package chat.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.testing.Await;
+import chat.gateway.testing.TestNode;
+import chat.gateway.testing.WsProbe;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.UpgradeRejectedException;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The management port: health, readiness, metrics, and the drain an operator starts before a restart. */
+class ManagementTest {
+
+  @Test
+  void healthAndReadinessWhileServing() {
+    try (TestNode node = TestNode.start()) {
+      assertEquals(200, node.management(HttpMethod.GET, "/health").status());
+      assertEquals(200, node.management(HttpMethod.GET, "/ready").status());
+    }
+  }
+
+  @Test
+  void metricsExposeGatewayVertxAndJvmMeters() {
+    try (TestNode node = TestNode.start()) {
+      WsProbe alice = node.connected("alice");
+      alice.send("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/alice\",\"body\":1}");
+      alice.next("message");
+      alice.send("not json");
+      alice.next("error");
+      System.gc(); // GC pause timers appear with the first collection
+      String metrics = node.management(HttpMethod.GET, "/metrics").body();
+      for (String name : new String[] {"chat_connections ", "chat_handshakes_total{result=\"ok\"}",
+          "chat_frames_in_total{type=\"send\"}", "chat_frames_out_total{type=\"ack\"}", "chat_deliveries_total",
+          "chat_delivery_latency_seconds_bucket", "chat_errors_total{code=\"bad_request\"}",
+          "chat_closes_total{code=\"4008\"", "chat_messages_accepted_total", "chat_draining",
+          "vertx_http_server_active_ws_connections", "jvm_gc_pause_seconds", "jvm_memory_used_bytes",
+          "process_cpu_usage"}) {
+        assertTrue(metrics.contains(name), "missing " + name);
+      }
+      assertTrue(metrics.contains("chat_connections 1.0"), "one connection open");
+      assertTrue(metrics.contains("chat_errors_total{code=\"bad_request\"} 1.0"));
+    }
+  }
+
+  @Test
+  void drainClosesEveryConnectionWith4100AndRefusesNewOnes() {
+    try (TestNode node = TestNode.start("DRAIN_WINDOW", "500ms")) {
+      List<WsProbe> clients = new ArrayList<>();
+      for (int i = 0; i < 30; i++) {
+        clients.add(node.connected("user" + i));
+      }
+      WsProbe upgradedOnly = node.probe();
+      assertEquals(202, node.management(HttpMethod.POST, "/admin/drain").status());
+      assertEquals(503, node.management(HttpMethod.GET, "/ready").status());
+      UpgradeRejectedException refused = assertThrows(UpgradeRejectedException.class, node::probe);
+      assertEquals(503, refused.getStatus());
+      for (WsProbe client : clients) {
+        assertEquals(4100, client.closeCode());
+      }
+      assertEquals(4100, upgradedOnly.closeCode());
+      Await.result(node.gateway().drained());
+      assertEquals(200, node.management(HttpMethod.GET, "/health").status(), "alive until the process exits");
+    }
+  }
+
+  @Test
+  void aConnectDuringTheDrainIsUnavailable() {
+    try (TestNode node = TestNode.start("DRAIN_WINDOW", "60s")) {
+      List<WsProbe> early = new ArrayList<>();
+      for (int i = 0; i < 600; i++) {
+        early.add(node.probe());
+      }
+      node.gateway().drain();
+      // With 600 sockets over 60 s, a batch of 1 closes every 100 ms: most are still open.
+      WsProbe late = early.get(early.size() - 1);
+      late.send("{\"type\":\"connect\",\"user\":\"alice\"}");
+      String code = late.next("error").getString("code");
+      assertEquals("unavailable", code);
+      assertEquals(4100, late.closeCode());
+    }
+  }
+}
