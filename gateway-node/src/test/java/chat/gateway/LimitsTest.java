@@ -100,7 +100,7 @@ class LimitsTest {
       }
       List<JsonObject> frames = new ArrayList<>();
       while (frames.size() < 4 + 10) {
-        frames.add(ws.next());
+        frames.add(ws.next("ack", "error"));
       }
       assertEquals(4, frames.stream().filter(f -> f.getString("type").equals("ack")).count(), frames.toString());
       List<JsonObject> limited = frames.stream().filter(f -> "rate_limited".equals(f.getString("code"))).toList();

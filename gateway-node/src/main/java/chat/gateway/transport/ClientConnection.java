@@ -560,7 +560,8 @@ final class ClientConnection {
 
   /** False once closing; a full outbound queue closes the connection (4008) instead of growing the heap. */
   private boolean writable() {
-    if (closing) {
+    if (closing || ws.isClosed()) {
+      // The peer may have closed before our close handler ran; Vert.x then throws on writeQueueFull().
       return false;
     }
     if (ws.writeQueueFull()) {
@@ -601,7 +602,7 @@ final class ClientConnection {
       close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
       return;
     }
-    if (now - lastPingAt >= heartbeat && !ws.writeQueueFull()) {
+    if (now - lastPingAt >= heartbeat && !ws.isClosed() && !ws.writeQueueFull()) {
       lastPingAt = now;
       ws.writePing(Buffer.buffer());
     }

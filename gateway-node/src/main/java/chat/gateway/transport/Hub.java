@@ -23,6 +23,7 @@ import java.util.Set;
  */
 public final class Hub implements ChannelListener {
   private static final long DRAIN_TICK_MS = 100;
+  private static final System.Logger LOG = System.getLogger(Hub.class.getName());
   private final Context context;
   private final LocalFanout fanout;
   private final Set<ClientConnection> all = new LinkedHashSet<>();
@@ -101,16 +102,28 @@ public final class Hub implements ChannelListener {
   public void deliver(Event event) {
     String channel = event.channel();
     if (channel.equals("broadcast")) {
-      all.forEach(c -> c.deliver(event));
+      deliver(all, event);
     } else if (channel.startsWith("user/")) {
       List<ClientConnection> sessions = users.get(channel.substring(5));
       if (sessions != null) {
-        List.copyOf(sessions).forEach(c -> c.deliver(event));
+        deliver(List.copyOf(sessions), event);
       }
     } else if (channel.startsWith("group/")) {
       Set<ClientConnection> members = groups.get(channel.substring(6));
       if (members != null) {
-        members.forEach(c -> c.deliver(event));
+        deliver(members, event);
+      }
+    }
+  }
+
+  /** One connection's failure must not cost the others their copy. */
+  private static void deliver(Collection<ClientConnection> connections, Event event) {
+    for (ClientConnection connection : connections) {
+      try {
+        connection.deliver(event);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "delivery to one connection failed", e);
+        connection.close(CloseCode.INTERNAL, "internal error");
       }
     }
   }
