@@ -23,10 +23,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -64,7 +60,7 @@ public final class Gateway {
     this.startedAt = clock.millis();
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     this.vertx = Vertx.builder()
-        .with(new VertxOptions().setEventLoopPoolSize(config.eventLoops()).setMetricsOptions(
+        .with(new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(config.eventLoops()).setMetricsOptions(
             new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
                 .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))))
         .withMetrics(new MicrometerMetricsFactory(registry))
@@ -103,22 +99,26 @@ public final class Gateway {
   }
 
   private Future<Void> deploy() {
-    // Vert.x shares one listening port between verticle instances only for a fixed port number, so port 0
-    // is resolved to a free port first.
-    port = config.port() != 0 ? config.port() : freePort(config.host());
-    TransportContext bound = transport.withConfig(config.withPorts(port, config.mgmtPort()));
-    return vertx.deployVerticle(() -> new GatewayVerticle(bound, api::mount, hubs::add),
-            new DeploymentOptions().setInstances(config.eventLoops()))
-        .compose(id -> management.listen(config.mgmtHost(), config.mgmtPort()))
-        .mapEmpty();
+    if (config.port() != 0) {
+      port = config.port();
+      return deployVerticles(transport, config.eventLoops());
+    }
+    // Port 0 (tests): the first instance takes a free port, the others join it with SO_REUSEPORT. Vert.x
+    // shares a listening socket between instances only for a fixed port number, and probing for a free
+    // port first would race with other processes.
+    GatewayVerticle first = new GatewayVerticle(transport, api::mount, hubs::add, true);
+    return vertx.deployVerticle(first).compose(id -> {
+      port = first.actualPort();
+      TransportContext bound = transport.withConfig(config.withPorts(port, config.mgmtPort()));
+      return deployVerticles(bound, config.eventLoops() - 1);
+    });
   }
 
-  private static int freePort(String host) {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port on " + host, e);
-    }
+  private Future<Void> deployVerticles(TransportContext context, int instances) {
+    Future<?> deployed = instances == 0 ? Future.succeededFuture() : vertx.deployVerticle(
+        () -> new GatewayVerticle(context, api::mount, hubs::add, config.port() == 0),
+        new DeploymentOptions().setInstances(instances));
+    return deployed.compose(id -> management.listen(config.mgmtHost(), config.mgmtPort())).mapEmpty();
   }
 
   public int port() {

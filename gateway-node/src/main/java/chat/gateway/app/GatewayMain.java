@@ -45,9 +45,9 @@ public final class GatewayMain {
     }, "gateway-shutdown"));
     // Drained on request (POST /admin/drain): exit; the shutdown hook then finds the drain done.
     gateway.drained().onComplete(ar -> new Thread(() -> System.exit(0), "gateway-exit").start());
-    log.log(Level.INFO, "node {0} ({1}) listening on {2}:{3,number,#} (WebSocket /ws), management on {4}:{5,number,#}",
+    log.log(Level.INFO, "node {0} ({1}, {6} transport) listening on {2}:{3,number,#} (WebSocket /ws), management on {4}:{5,number,#}",
         config.nodeId(), config.embedded() ? "embedded" : "cluster", config.host(), gateway.port(),
-        config.mgmtHost(), gateway.managementPort());
+        config.mgmtHost(), gateway.managementPort(), gateway.vertx().isNativeTransportEnabled() ? "epoll" : "NIO");
   }
 
   private static void await(io.vertx.core.Future<Void> future, long millis) {

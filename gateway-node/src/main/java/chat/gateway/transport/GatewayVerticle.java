@@ -18,15 +18,20 @@ public final class GatewayVerticle extends VerticleBase {
   private final TransportContext t;
   private final Consumer<Router> routes;
   private final Consumer<Hub> onHub;
+  private final boolean reusePort;
   private Hub hub;
   private HttpServer server;
   private long ticker;
 
-  /** {@code routes} adds the node's other routes; {@code onHub} learns this verticle's hub (for drain). */
-  public GatewayVerticle(TransportContext t, Consumer<Router> routes, Consumer<Hub> onHub) {
+  /**
+   * {@code routes} adds the node's other routes; {@code onHub} learns this verticle's hub (for drain);
+   * {@code reusePort} lets instances bound separately share one port (only for port 0, in tests).
+   */
+  public GatewayVerticle(TransportContext t, Consumer<Router> routes, Consumer<Hub> onHub, boolean reusePort) {
     this.t = t;
     this.routes = routes;
     this.onHub = onHub;
+    this.reusePort = reusePort;
   }
 
   @Override
@@ -92,7 +97,8 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(t.config().compression())
         .setPerFrameWebSocketCompressionSupported(t.config().compression())
         .setWebSocketClosingTimeout((int) t.config().closingTimeout().toSeconds())
-        .setRegisterWebSocketWriteHandlers(false);
+        .setRegisterWebSocketWriteHandlers(false)
+        .setReusePort(reusePort);
     if (t.config().sendBufferBytes() > 0) {
       options.setSendBufferSize(t.config().sendBufferBytes());
     }
