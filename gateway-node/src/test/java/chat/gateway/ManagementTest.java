@@ -32,7 +32,9 @@ class ManagementTest {
       alice.next("message");
       alice.send("not json");
       alice.next("error");
-      System.gc(); // GC pause timers appear with the first collection
+      System.gc(); // GC pause timers appear with the first collection, reported asynchronously
+      Await.until("a GC pause metric", () -> node.management(HttpMethod.GET, "/metrics").body()
+          .contains("jvm_gc_pause_seconds"));
       String metrics = node.management(HttpMethod.GET, "/metrics").body();
       for (String name : new String[] {"chat_connections ", "chat_handshakes_total{result=\"ok\"}",
           "chat_frames_in_total{type=\"send\"}", "chat_frames_out_total{type=\"ack\"}", "chat_deliveries_total",

@@ -13,14 +13,27 @@ import chat.gateway.registry.MemorySessionRegistry;
 import chat.gateway.registry.NodeInfo;
 import chat.gateway.registry.SessionRegistry;
 import java.time.Clock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
+import chat.gateway.cluster.redis.RedisBroker;
+import chat.gateway.cluster.redis.RedisCommands;
+import chat.gateway.cluster.redis.RedisKeys;
+import chat.gateway.config.ConfigException;
+import chat.gateway.history.RedisHistoryStore;
+import chat.gateway.membership.RedisMembershipStore;
+import chat.gateway.metrics.GatewayMetrics;
+import chat.gateway.registry.RedisSessionRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
 
 /**
  * The storage and messaging seams of a node, chosen together: all in memory (embedded) or all on Redis
  * (cluster). {@code sweep} is the periodic housekeeping the backends need (expiry), run off the event loops.
  */
 public record Backends(Broker broker, HistoryStore history, MembershipStore membership, SessionRegistry sessions,
-                       Runnable sweep) {
+                       Runnable sweep, Supplier<Future<Void>> start, Supplier<Future<Void>> stop) {
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
   public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, Supplier<NodeInfo> self) {
@@ -31,10 +44,35 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     return new Backends(broker, history, new MemoryMembershipStore(), new MemorySessionRegistry(self), () -> {
       history.sweep();
       dedupe.sweep();
-    });
+    }, Future::succeededFuture, Future::succeededFuture);
+  }
+
+  /**
+   * Everything on one Redis: any number of nodes sharing it behave as one. {@code pubSubLost} runs when
+   * the subscriber connection drops (live events were missed: sessions must resume); {@code wentOffline}
+   * is told of users whose last session was swept with a dead node.
+   */
+  public static Backends redis(GatewayConfig config, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
+                               Supplier<NodeInfo> self, Runnable pubSubLost, Consumer<String> wentOffline) {
+    GatewayConfig.RedisConfig r = config.redis();
+    Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.url())
+        .setMaxPoolSize(r.poolSize()).setMaxPoolWaiting(4096).setMaxWaitingHandlers(8192)
+        .setPoolName("chat-" + config.nodeId()));
+    RedisCommands commands = new RedisCommands(client, new RedisKeys(r.keyPrefix()), metrics, r.timeout().toMillis());
+    RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
+        pubSubLost);
+    RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
+        metrics, wentOffline);
+    HistoryStore history = new RedisHistoryStore(commands, broker, config.historyMaxMessages(),
+        config.historyMaxAge(), config.dedupeTtl());
+    return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
+        () -> commands.loadScripts().compose(v -> broker.start()).compose(v -> sessions.start())
+            .recover(e -> Future.failedFuture(new ConfigException("REDIS_URL=" + r.url()
+                + " cannot be used: " + e.getMessage()))),
+        () -> sessions.stop().otherwise((Void) null).compose(v -> broker.close()).compose(v -> client.close()));
   }
 
   public Backends withHistory(HistoryStore other) {
-    return new Backends(broker, other, membership, sessions, sweep);
+    return new Backends(broker, other, membership, sessions, sweep, start, stop);
   }
 }

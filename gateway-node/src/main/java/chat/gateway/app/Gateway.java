@@ -4,7 +4,6 @@ import chat.gateway.api.ApiRoutes;
 import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
-import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
@@ -27,7 +26,10 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
+import java.util.concurrent.TimeUnit;
+import chat.protocol.CloseCode;
 
 /**
  * One gateway node: builds the components (in memory when no Redis is configured), deploys one
@@ -48,14 +50,12 @@ public final class Gateway {
   private final Promise<Void> drained = Promise.promise();
   private final ManagementServer management;
   private final TransportContext transport;
+  private final Backends backends;
   private final ApiRoutes api;
   private final long startedAt;
   private int port;
 
   private Gateway(GatewayConfig config, Clock clock, UnaryOperator<Backends> decorate) {
-    if (!config.embedded()) {
-      throw new ConfigException("REDIS_URL is set, but this build runs embedded only; unset REDIS_URL");
-    }
     this.config = config;
     this.startedAt = clock.millis();
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -67,8 +67,10 @@ public final class Gateway {
         .build();
     this.metrics = new GatewayMetrics(registry, draining::get);
     LocalFanout fanout = new LocalFanout();
-    Backends backends = decorate.apply(Backends.memory(config, clock, fanout,
-        () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, 0, startedAt)));
+    Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, metrics.connections(),
+        startedAt);
+    this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self)
+        : Backends.redis(config, vertx, fanout, metrics, self, this::pubSubLost, this::wentOffline));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
         clock, config.maxMessageBytes());
@@ -78,7 +80,7 @@ public final class Gateway {
       return null;
     }));
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
-        metrics, clock, draining::get);
+        metrics, clock, () -> !ready());
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
   }
 
@@ -95,10 +97,21 @@ public final class Gateway {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return gateway.deploy().map(gateway);
+    return gateway.deploy().map(gateway).recover(e -> {
+      try {
+        gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
+      return Future.failedFuture(e);
+    });
   }
 
   private Future<Void> deploy() {
+    return backends.start().get().compose(v -> deployServers());
+  }
+
+  private Future<Void> deployServers() {
     if (config.port() != 0) {
       port = config.port();
       return deployVerticles(transport, config.eventLoops());
@@ -141,7 +154,7 @@ public final class Gateway {
     return vertx;
   }
 
-  /** Ready while not draining and the broker is live. */
+  /** Ready while not draining and the broker is live (in cluster mode: pub/sub subscribed, canary back). */
   public boolean ready() {
     return !draining.get() && broker.healthy();
   }
@@ -172,6 +185,22 @@ public final class Gateway {
    * returned future must not be bound to a loop that closing terminates.
    */
   public Future<Void> close() {
+    try {
+      backends.stop().get().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // closing anyway: the registry forgets this node when its liveness expires
+    }
     return vertx.close();
+  }
+
+  private void wentOffline(String user) {
+    service.wentOffline(user);
+  }
+
+  /** The cluster's pub/sub dropped: live events were missed, so every session reconnects and resumes. */
+  private void pubSubLost() {
+    for (Hub hub : hubs) {
+      hub.context().runOnContext(v -> hub.closeAll(CloseCode.INTERNAL, "lost the cluster link; reconnect and resume"));
+    }
   }
 }

@@ -74,8 +74,18 @@ public record GatewayConfig(
     public enum Mode { DEV, JWT }
   }
 
-  /** Cluster mode settings. */
-  public record RedisConfig(String url, String keyPrefix, int poolSize) {
+  /**
+   * Cluster mode settings.
+   *
+   * @param url            {@code redis://[:password@]host:port[/db]}
+   * @param keyPrefix      prefix of every key and topic
+   * @param poolSize       pooled connections for commands (the subscriber has its own)
+   * @param timeout        longest wait for one command before the request fails with {@code unavailable}
+   * @param nodeTtl        liveness of a node that stopped refreshing it; its sessions are swept after
+   * @param canaryInterval how often the pub/sub canary is sent; three missed make the node unready
+   */
+  public record RedisConfig(String url, String keyPrefix, int poolSize, Duration timeout, Duration nodeTtl,
+                            Duration canaryInterval) {
   }
 
   /** Defaults for everything: an embedded node on 127.0.0.1:8080 with dev auth. */
@@ -169,7 +179,10 @@ public record GatewayConfig(
     if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
       throw new ConfigException("REDIS_URL=" + url + " must start with redis:// or rediss://");
     }
-    return new RedisConfig(url, s.string("REDIS_KEY_PREFIX", "chat:"), s.integer("REDIS_POOL_SIZE", 8, 1, 1024));
+    return new RedisConfig(url, s.string("REDIS_KEY_PREFIX", "chat:"), s.integer("REDIS_POOL_SIZE", 8, 1, 1024),
+        s.duration("REDIS_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(1)),
+        s.duration("NODE_TTL", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(10)),
+        s.duration("CANARY_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)));
   }
 
   public boolean embedded() {

@@ -45,7 +45,8 @@ public final class ManagementServer {
       ctx.response().setStatusCode(202);
       ctx.json(new JsonObject().put("draining", true));
     });
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)).requestHandler(router);
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+        .setHttp2ClearTextEnabled(false)).requestHandler(router);
     return server.listen();
   }
 

@@ -125,6 +125,36 @@ public final class GatewayMetrics {
     return closes.get(code).count();
   }
 
+  /** A gauge defined by another component (kept here so that every meter is listed in one class). */
+  public void gauge(String name, String description, java.util.function.DoubleSupplier value) {
+    Gauge.builder(name, value::getAsDouble).description(description).register(registry);
+  }
+
+  /** One Redis command or script, {@code name} being the command or script name (a fixed set). */
+  public void redisCommand(String name, long nanos, boolean succeeded) {
+    Timer.builder("chat_redis_command").tag("command", name).tag("result", succeeded ? "ok" : "failed")
+        .description("Latency of Redis commands and scripts").publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public void pubsubReconnect() {
+    Counter.builder("chat_pubsub_reconnects").description("Times the pub/sub connection was lost and reconnected")
+        .register(registry).increment();
+  }
+
+  public void canaryRoundTrip(long nanos) {
+    Timer.builder("chat_pubsub_canary").description("Round trip of the canary through this node's own topic")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(100_000))
+        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** {@code result}: own (start-up clean-up of this node id) or dead_node. */
+  public void registrySweep(String result) {
+    Counter.builder("chat_registry_sweeps").tag("result", result)
+        .description("Sessions of a node removed from the registry at once").register(registry).increment();
+  }
+
   public void accepted(boolean duplicate) {
     (duplicate ? duplicates : accepted).increment();
   }

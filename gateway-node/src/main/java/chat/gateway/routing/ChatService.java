@@ -157,6 +157,12 @@ public final class ChatService {
     });
   }
 
+  /** Tells the user's groups that they went offline (their last session was swept with a dead node). */
+  public void wentOffline(String user) {
+    membership.groupsOf(user).onSuccess(groups -> groups.forEach(
+        g -> broker.publish(Event.Member.of(Channel.group(g).name(), user, "offline"))));
+  }
+
   /** Closes every session of {@code user} on every node with 4003. */
   public Future<Void> disconnect(String user) {
     return broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.DISCONNECT, null))

@@ -57,6 +57,7 @@ final class ClientConnection {
   private final Set<String> groups = new HashSet<>();
   private State state = State.AWAITING_CONNECT;
   private boolean closing;
+  private boolean registered;
   private Identity identity;
   private SessionInfo session;
   private long lastReadAt;
@@ -64,6 +65,12 @@ final class ClientConnection {
   private int badFramesInRow;
   private int limitedInRow;
   private Map<String, Held> held;
+  /**
+   * Per channel, the last position a replay or a join covered: live copies of messages up to it were
+   * already written (or are before the join) and are dropped. An entry lives until the first live
+   * message past it, so an idle connection keeps none.
+   */
+  private Map<String, Position> floors;
   private ArrayDeque<String> pipelined;
   private Buffer partial;
   private boolean partialBinary;
@@ -71,7 +78,6 @@ final class ClientConnection {
   /** Live events of a channel kept back while its replay (or join position) is being read. */
   private static final class Held {
     final List<Event> events = new ArrayList<>();
-    Position floor;
     long bytes;
   }
 
@@ -235,29 +241,32 @@ final class ClientConnection {
       return;
     }
     if (t.draining().getAsBoolean()) {
-      sendError(new ProtocolException(ErrorCode.UNAVAILABLE, "this node is draining; connect to another"));
-      close(CloseCode.DRAINING, "server draining; reconnect");
+      sendError(new ProtocolException(ErrorCode.UNAVAILABLE,
+          "this node is not taking clients now (draining, or its cluster link is down); connect to another"));
+      close(CloseCode.DRAINING, "server not ready; reconnect");
       return;
     }
     String user = identity.user();
     session = new SessionInfo(t.config().nodeId() + "-" + t.service().newId(), user, connect.device(),
         t.config().nodeId(), t.clock().millis());
+    // Subscribe, then register (direct messages are routed to the nodes in the registry), and only then
+    // read history: whatever is published after the read arrives live, and is held until the replay is out.
     whenDone(t.service().groupsOf(user).compose(list -> {
       groups.addAll(list);
       held = new HashMap<>();
       channels().forEach(c -> held.put(c, new Held()));
       return hub.subscribeSession(this, user, groups);
-    }).compose(v -> replays(connect.resume()))
-        .compose(replays -> t.service().sessionOpened(session, List.copyOf(groups)).map(replays)), ar -> {
-          if (ar.failed()) {
-            if (state != State.CLOSED) {
-              fail(ar.cause(), null, null);
-              close(CloseCode.INTERNAL, "could not start the session");
+    }).compose(v -> t.service().sessionOpened(session, List.copyOf(groups)).onSuccess(r -> registered = true))
+        .compose(v -> replays(connect.resume())), ar -> {
+          if (state == State.CLOSED) {
+            if (registered) {
+              t.service().sessionClosed(session, List.copyOf(groups));
             }
             return;
           }
-          if (state == State.CLOSED) {
-            t.service().sessionClosed(session, List.copyOf(groups));
+          if (ar.failed()) {
+            fail(ar.cause(), null, null);
+            close(CloseCode.INTERNAL, "could not start the session");
             return;
           }
           opened(ar.result());
@@ -288,7 +297,7 @@ final class ClientConnection {
         replays.put(channel, Replay.NOT_RECOVERED);
         continue;
       }
-      held.get(channel).floor = after;
+      floor(channel, after);
       chain = chain.compose(v -> t.service().history().since(channel, after)
           .map(replay -> {
             replays.put(channel, replay);
@@ -305,16 +314,15 @@ final class ClientConnection {
         (int) t.config().heartbeat().toSeconds(), channels(), recovered));
     state = State.OPEN;
     for (Map.Entry<String, Replay> entry : replays.entrySet()) {
-      Held h = held.get(entry.getKey());
-      if (h == null) {
+      if (!held.containsKey(entry.getKey())) {
         continue;
       }
-      if (!entry.getValue().recovered()) {
-        h.floor = null;
+      if (!entry.getValue().recovered() && floors != null) {
+        floors.remove(entry.getKey());
       }
       for (StoredMessage m : entry.getValue().messages()) {
         writeMessage(m);
-        h.floor = m.position();
+        floor(entry.getKey(), m.position());
       }
     }
     for (String channel : List.copyOf(held.keySet())) {
@@ -368,9 +376,8 @@ final class ClientConnection {
         return;
       }
       send(new ServerFrame.Joined(ref, channel, ar.result().wire()));
-      Held h = held == null ? null : held.get(channel);
-      if (h != null) {
-        h.floor = ar.result();
+      floor(channel, ar.result());
+      if (held != null && held.containsKey(channel)) {
         release(channel);
       }
       if (announce) {
@@ -449,7 +456,9 @@ final class ClientConnection {
       return;
     }
     if (event instanceof Event.Message m) {
-      writeMessage(m.message());
+      if (pastFloor(m.message())) {
+        writeMessage(m.message());
+      }
     } else if (event instanceof Event.Member m) {
       writeShared(m.frame(), "member");
     } else if (event instanceof Event.Control c) {
@@ -478,11 +487,15 @@ final class ClientConnection {
       return false;
     }
     hub.unsubscribeGroup(this, group);
+    String channel = Channel.group(group).name();
     if (held != null) {
-      held.remove(Channel.group(group).name());
+      held.remove(channel);
       if (held.isEmpty()) {
         held = null;
       }
+    }
+    if (floors != null) {
+      floors.remove(channel);
     }
     return true;
   }
@@ -506,25 +519,38 @@ final class ClientConnection {
     }
   }
 
-  /** Writes what was held for {@code channel}, skipping messages at or before its floor. */
+  /** Writes what was held for {@code channel}, in order (messages the replay covered are dropped by the floor). */
   private void release(String channel) {
     Held h = held.remove(channel);
     if (held.isEmpty()) {
       held = null;
     }
-    if (h == null) {
-      return;
+    if (h != null) {
+      h.events.forEach(this::deliver);
     }
-    for (Event event : h.events) {
-      if (event instanceof Event.Message m) {
-        Position p = m.message().position();
-        if (h.floor == null || !p.sameEpoch(h.floor) || p.compareTo(h.floor) > 0) {
-          writeMessage(m.message());
-        }
-      } else {
-        deliver(event);
-      }
+  }
+
+  private void floor(String channel, Position position) {
+    if (floors == null) {
+      floors = new HashMap<>(4);
     }
+    floors.put(channel, position);
+  }
+
+  /** False for a live message the replay or join already covered; the first one past the floor lifts it. */
+  private boolean pastFloor(StoredMessage m) {
+    Position floor = floors == null ? null : floors.get(m.channel());
+    if (floor == null) {
+      return true;
+    }
+    if (floor.sameEpoch(m.position()) && m.position().compareTo(floor) <= 0) {
+      return false;
+    }
+    floors.remove(m.channel());
+    if (floors.isEmpty()) {
+      floors = null;
+    }
+    return true;
   }
 
   // ---- outbound ----------------------------------------------------------------------------------
@@ -628,7 +654,7 @@ final class ClientConnection {
     held = null;
     hub.detach(this, identity == null ? null : identity.user(), List.copyOf(groups));
     t.metrics().connectionClosed();
-    if (was == State.OPEN) {
+    if (registered && was == State.OPEN) {
       t.service().sessionClosed(session, List.copyOf(groups));
     }
   }

@@ -98,7 +98,8 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(t.config().compression())
         .setWebSocketClosingTimeout((int) t.config().closingTimeout().toSeconds())
         .setRegisterWebSocketWriteHandlers(false)
-        .setReusePort(reusePort);
+        .setReusePort(reusePort)
+        .setHttp2ClearTextEnabled(false);
     if (t.config().sendBufferBytes() > 0) {
       options.setSendBufferSize(t.config().sendBufferBytes());
     }

@@ -159,6 +159,11 @@ public final class Hub implements ChannelListener {
     return done.future();
   }
 
+  /** Closes every connection of this loop now. */
+  public void closeAll(CloseCode code, String reason) {
+    List.copyOf(all).forEach(c -> c.close(code, reason));
+  }
+
   private void closeBatch(int count) {
     all.stream().filter(c -> !c.closing()).limit(count).toList()
         .forEach(c -> c.close(CloseCode.DRAINING, "server draining; reconnect with resume"));

@@ -17,6 +17,7 @@ public record TransportContext(
     GatewayMetrics metrics,
     Clock clock,
     BooleanSupplier draining) {
+  // draining: true while the node takes no new clients (draining, or not ready in cluster mode)
 
   public TransportContext withConfig(GatewayConfig other) {
     return new TransportContext(other, service, fanout, authenticator, metrics, clock, draining);

@@ -5,13 +5,15 @@ import chat.gateway.app.Gateway;
 import chat.gateway.config.GatewayConfig;
 import chat.protocol.client.ChatClient;
 import chat.protocol.client.ClientOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import io.vertx.core.json.JsonObject;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -34,7 +36,8 @@ public final class TestNode implements AutoCloseable {
 
   private TestNode(Gateway gateway) {
     this.gateway = gateway;
-    this.http = clientVertx.createHttpClient(new HttpClientOptions().setDefaultHost("127.0.0.1"));
+    this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(5)).build();
   }
 
   /** A node with test defaults (two event loops, API key set) overridden by {@code settings}. */
@@ -107,14 +110,22 @@ public final class TestNode implements AutoCloseable {
   }
 
   public HttpResult request(int port, HttpMethod method, String path, JsonObject body, String authorization) {
-    RequestOptions options = new RequestOptions().setPort(port).setMethod(method).setURI(path);
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .timeout(Duration.ofMillis(Await.TIMEOUT_MS))
+        .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body.encode()));
     if (authorization != null) {
-      options.putHeader("Authorization", authorization);
+      request.header("Authorization", authorization);
     }
-    Future<HttpResult> result = http.request(options)
-        .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
-        .compose(resp -> resp.body().map(b -> new HttpResult(resp.statusCode(), b.toString())));
-    return Await.result(result);
+    try {
+      HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+      return new HttpResult(response.statusCode(), response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(method + " " + path + " on port " + port, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
   }
 
   public record HttpResult(int status, String body) {

@@ -1,0 +1,67 @@
+package chat.gateway.cluster.redis;
+
+import chat.gateway.cluster.Event;
+import chat.gateway.history.MessageFrames;
+import chat.gateway.history.Position;
+import chat.gateway.history.StoredMessage;
+
+/**
+ * Events as pub/sub payloads: a letter, then {@code |}-separated fields (none of which can hold a
+ * {@code |}: ids, channel names, numbers), and last the message body, which may. The same format is
+ * written by {@code publish.lua}.
+ * <pre>
+ * M|channel|epoch|streamId|id|from|to|ts|body   a stored message
+ * E|channel|user|kind                          a member event
+ * C|channel|kind|group                         a control event for one user's sessions
+ * K|node|nonce                                 the canary
+ * </pre>
+ */
+public final class EventCodec {
+  private EventCodec() {
+  }
+
+  public static String encode(Event event) {
+    if (event instanceof Event.Member m) {
+      return "E|" + m.channel() + "|" + m.user() + "|" + m.kind();
+    }
+    if (event instanceof Event.Control c) {
+      return "C|" + c.channel() + "|" + c.kind().name() + "|" + (c.group() == null ? "" : c.group());
+    }
+    throw new IllegalArgumentException("messages are published by publish.lua, not encoded here");
+  }
+
+  public static String canary(String node, long nonce) {
+    return "K|" + node + "|" + nonce;
+  }
+
+  /** The event in {@code payload}, or null for a canary or anything unknown. */
+  public static Event decode(String payload) {
+    if (payload.startsWith("M|")) {
+      String[] f = payload.split("\\|", 9);
+      StoredMessage message = new StoredMessage(f[1], f[4], position(f[2], f[3]), Long.parseLong(f[7]),
+          MessageFrames.encode(f[1], f[4], position(f[2], f[3]), f[5], f[6], Long.parseLong(f[7]), f[8]));
+      return new Event.Message(message);
+    }
+    if (payload.startsWith("E|")) {
+      String[] f = payload.split("\\|", 4);
+      return Event.Member.of(f[1], f[2], f[3]);
+    }
+    if (payload.startsWith("C|")) {
+      String[] f = payload.split("\\|", 4);
+      return new Event.Control(f[1], Event.Control.Kind.valueOf(f[2]), f[3].isEmpty() ? null : f[3]);
+    }
+    return null;
+  }
+
+  /** A position from an epoch and a stream id {@code ms-seq}. */
+  public static Position position(String epoch, String streamId) {
+    int dash = streamId.indexOf('-');
+    return new Position(epoch, Long.parseLong(streamId, 0, dash, 10),
+        Long.parseLong(streamId, dash + 1, streamId.length(), 10));
+  }
+
+  /** The stream id of a position ({@code ms-seq}). */
+  public static String streamId(Position position) {
+    return position.major() + "-" + position.minor();
+  }
+}

@@ -1,0 +1,273 @@
+package chat.gateway.cluster.redis;
+
+import chat.gateway.cluster.Broker;
+import chat.gateway.cluster.Event;
+import chat.gateway.cluster.LocalFanout;
+import chat.gateway.metrics.GatewayMetrics;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@link Broker} on Redis pub/sub. One dedicated subscriber connection per node carries: the topic of
+ * every group some local session is in (subscribed while there is one), {@code broadcast}, and this
+ * node's own topic (direct messages and control events routed here through the session registry, and
+ * the canary). Events of one channel arrive in the order Redis published them.
+ *
+ * <p>vertx-redis-client neither reconnects nor resubscribes a subscriber connection: when it ends, this
+ * class calls {@code onLost} (events published meanwhile are gone for live delivery, so the node closes
+ * its sessions and clients resume from the streams), reconnects with capped exponential backoff and
+ * full jitter, and subscribes every topic again. Healthy means connected, subscribed, and the canary
+ * published to our own topic came back within three intervals.
+ *
+ * <p>All state is confined to one event-loop context.
+ */
+public final class RedisBroker implements Broker {
+  private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
+  private static final long BACKOFF_BASE_MS = 100;
+  private static final long BACKOFF_CAP_MS = 5_000;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final RedisCommands commands;
+  private final RedisKeys keys;
+  private final LocalFanout fanout;
+  private final String nodeId;
+  private final GatewayMetrics metrics;
+  private final long canaryMillis;
+  private final Runnable onLost;
+  private final Set<String> topics = new LinkedHashSet<>();
+  private final Map<String, Promise<Void>> confirmations = new HashMap<>();
+  private RedisConnection subscriber;
+  private int attempt;
+  private boolean closed;
+  private long canaryTimer;
+  private volatile boolean subscribed;
+  private volatile long canaryReceivedAt;
+
+  public RedisBroker(Vertx vertx, RedisCommands commands, LocalFanout fanout, String nodeId, GatewayMetrics metrics,
+                     Duration canaryInterval, Runnable onLost) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.commands = commands;
+    this.keys = commands.keys();
+    this.fanout = fanout;
+    this.nodeId = nodeId;
+    this.metrics = metrics;
+    this.canaryMillis = canaryInterval.toMillis();
+    this.onLost = onLost;
+    topics.add(keys.nodeTopic(nodeId));
+    fanout.bind(this);
+    metrics.gauge("chat_pubsub_up", "1 while the pub/sub connection is subscribed and its canary comes back",
+        () -> healthy() ? 1 : 0);
+  }
+
+  /** Connects and subscribes; fails when Redis cannot be reached at start. */
+  public Future<Void> start() {
+    Promise<Void> started = Promise.promise();
+    context.runOnContext(v -> {
+      canaryTimer = vertx.setPeriodic(canaryMillis, id -> sendCanary());
+      connect().onComplete(started);
+    });
+    return started.future();
+  }
+
+  @Override
+  public boolean healthy() {
+    return subscribed && System.currentTimeMillis() - canaryReceivedAt < 3 * canaryMillis;
+  }
+
+  @Override
+  public Future<Void> publish(Event event) {
+    String payload = EventCodec.encode(event);
+    if (event.channel().startsWith("user/")) {
+      return commands.script(RedisScript.ROUTE, List.of(keys.sessions(event.channel().substring(5))),
+          List.of(keys.prefix(), payload)).mapEmpty();
+    }
+    return commands.send(Command.PUBLISH, keys.topic(event.channel()), payload).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> subscribe(String channel) {
+    if (channel.startsWith("user/")) {
+      return Future.succeededFuture(); // routed to this node's topic through the session registry
+    }
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      String topic = keys.topic(channel);
+      topics.add(topic);
+      if (subscriber == null) {
+        done.fail("the pub/sub connection is down");
+        return;
+      }
+      subscribeAll(List.of(topic)).onComplete(done);
+    });
+    return done.future();
+  }
+
+  @Override
+  public Future<Void> unsubscribe(String channel) {
+    if (channel.startsWith("user/")) {
+      return Future.succeededFuture();
+    }
+    context.runOnContext(v -> {
+      String topic = keys.topic(channel);
+      if (topics.remove(topic) && subscriber != null) {
+        subscriber.send(Request.cmd(Command.UNSUBSCRIBE, topic));
+      }
+    });
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> close() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      closed = true;
+      subscribed = false;
+      vertx.cancelTimer(canaryTimer);
+      if (subscriber != null) {
+        subscriber.close();
+        subscriber = null;
+      }
+      done.complete();
+    });
+    return done.future();
+  }
+
+  // ---- connection lifecycle (on context) ----------------------------------------------------------
+
+  private Future<Void> connect() {
+    return commands.client().connect().compose(connection -> {
+      if (closed) {
+        connection.close();
+        return Future.succeededFuture();
+      }
+      subscriber = connection;
+      connection.handler(this::received);
+      connection.endHandler(v -> lost(connection, null));
+      connection.exceptionHandler(e -> lost(connection, e));
+      List<String> all = new ArrayList<>(topics);
+      all.add(keys.topic("broadcast"));
+      for (String channel : fanout.channels()) {
+        if (!channel.startsWith("user/")) {
+          all.add(keys.topic(channel));
+        }
+      }
+      topics.addAll(all);
+      return subscribeAll(List.copyOf(topics)).onSuccess(v -> {
+        subscribed = true;
+        attempt = 0;
+        sendCanary();
+      });
+    });
+  }
+
+  /** Subscribes and completes when Redis confirmed every topic (the client completes on write only). */
+  private Future<Void> subscribeAll(List<String> wanted) {
+    List<Future<Void>> confirmed = new ArrayList<>();
+    for (String topic : wanted) {
+      Promise<Void> promise = confirmations.computeIfAbsent(topic, t -> Promise.promise());
+      confirmed.add(promise.future());
+    }
+    Request request = Request.cmd(Command.SUBSCRIBE);
+    wanted.forEach(request::arg);
+    subscriber.send(request).onFailure(e -> wanted.forEach(t -> {
+      Promise<Void> p = confirmations.remove(t);
+      if (p != null) {
+        p.tryFail(e);
+      }
+    }));
+    return Future.all(confirmed).mapEmpty();
+  }
+
+  private void received(Response push) {
+    if (push == null || push.size() < 3) {
+      return;
+    }
+    String kind = push.get(0).toString();
+    if (kind.equals("subscribe")) {
+      Promise<Void> promise = confirmations.remove(push.get(1).toString());
+      if (promise != null) {
+        promise.tryComplete();
+      }
+      return;
+    }
+    if (!kind.equals("message")) {
+      return;
+    }
+    String payload = push.get(2).toString();
+    if (payload.startsWith("K|")) {
+      canaryReturned(payload);
+      return;
+    }
+    try {
+      Event event = EventCodec.decode(payload);
+      if (event != null) {
+        fanout.dispatch(event);
+      }
+    } catch (RuntimeException e) {
+      LOG.log(Level.ERROR, "undecodable pub/sub payload on " + push.get(1), e);
+    }
+  }
+
+  private void lost(RedisConnection connection, Throwable cause) {
+    if (connection != subscriber) {
+      return;
+    }
+    subscriber = null;
+    subscribed = false;
+    confirmations.values().forEach(p -> p.tryFail("the pub/sub connection was lost"));
+    confirmations.clear();
+    if (closed) {
+      return;
+    }
+    LOG.log(Level.WARNING, "pub/sub connection lost" + (cause == null ? "" : ": " + cause.getMessage()));
+    metrics.pubsubReconnect();
+    onLost.run();
+    reconnectLater();
+  }
+
+  private void reconnectLater() {
+    long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 16));
+    long delay = ThreadLocalRandom.current().nextLong(ceiling + 1);
+    attempt++;
+    vertx.setTimer(Math.max(1, delay), id -> connect().onFailure(e -> {
+      if (subscriber != null) {
+        RedisConnection half = subscriber;
+        subscriber = null;
+        half.close();
+      }
+      reconnectLater();
+    }));
+  }
+
+  // ---- canary --------------------------------------------------------------------------------------
+
+  private void sendCanary() {
+    if (subscriber == null || !subscribed) {
+      return;
+    }
+    commands.send(Command.PUBLISH, keys.nodeTopic(nodeId), EventCodec.canary(nodeId, System.nanoTime()));
+  }
+
+  private void canaryReturned(String payload) {
+    canaryReceivedAt = System.currentTimeMillis();
+    long sentAt = Long.parseLong(payload.substring(payload.lastIndexOf('|') + 1));
+    metrics.canaryRoundTrip(System.nanoTime() - sentAt);
+  }
+}

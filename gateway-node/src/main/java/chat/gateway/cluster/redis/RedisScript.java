@@ -1,0 +1,39 @@
+package chat.gateway.cluster.redis;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** A Lua script from {@code resources/redis/NAME.lua}, called by its SHA-1. */
+public record RedisScript(String name, String source, String sha) {
+
+  public static RedisScript load(String name) {
+    try (InputStream in = RedisScript.class.getResourceAsStream("/redis/" + name + ".lua")) {
+      if (in == null) {
+        throw new IllegalStateException("missing script redis/" + name + ".lua");
+      }
+      String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
+          .digest(source.getBytes(StandardCharsets.UTF_8)));
+      return new RedisScript(name, source, sha);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static final RedisScript PUBLISH = load("publish");
+  public static final RedisScript ROUTE = load("route");
+  public static final RedisScript SINCE = load("since");
+  public static final RedisScript PAGE = load("page");
+  public static final RedisScript HEAD = load("head");
+  public static final RedisScript REGISTER = load("register");
+  public static final RedisScript UNREGISTER = load("unregister");
+  public static final RedisScript SWEEP = load("sweep");
+  public static final RedisScript MEMBERSHIP = load("membership");
+}

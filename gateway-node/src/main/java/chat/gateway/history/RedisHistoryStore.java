@@ -1,0 +1,165 @@
+package chat.gateway.history;
+
+import chat.gateway.cluster.Broker;
+import chat.gateway.cluster.redis.EventCodec;
+import chat.gateway.cluster.redis.RedisCommands;
+import chat.gateway.cluster.redis.RedisKeys;
+import chat.gateway.cluster.redis.RedisScript;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * {@link HistoryStore} on Redis Streams, one stream per channel. Appends run {@code publish.lua}: dedupe,
+ * XADD with the window's length and age trims, and PUBLISH, atomically, so publish order is stream order
+ * on every node. Each channel has an epoch in its meta hash, created with the first use of the channel:
+ * when Redis loses the data (flushed, restarted empty) the epoch goes with it and positions from before
+ * are reported lost instead of silently resolving against new entries. "Something after this position
+ * was trimmed" is read from the stream's {@code max-deleted-entry-id}.
+ *
+ * <p>While the broker is unhealthy appends fail at once: a message published then may reach nobody live.
+ */
+public final class RedisHistoryStore implements HistoryStore {
+  private final RedisCommands redis;
+  private final RedisKeys keys;
+  private final Broker broker;
+  private final int maxMessages;
+  private final long maxAgeMillis;
+  private final long dedupeTtlSeconds;
+
+  public RedisHistoryStore(RedisCommands redis, Broker broker, int maxMessages, Duration maxAge, Duration dedupeTtl) {
+    this.redis = redis;
+    this.keys = redis.keys();
+    this.broker = broker;
+    this.maxMessages = maxMessages;
+    this.maxAgeMillis = maxAge.toMillis();
+    this.dedupeTtlSeconds = Math.max(1, dedupeTtl.toSeconds());
+  }
+
+  @Override
+  public Future<Appended> append(Draft draft) {
+    if (!broker.healthy()) {
+      return Future.failedFuture("the cluster's pub/sub is down");
+    }
+    List<String> keyList = new ArrayList<>();
+    keyList.add(draft.key() == null ? keys.prefix() + "no-dedupe"
+        : keys.dedupe(draft.key().user(), draft.key().device(), draft.key().seq()));
+    List<String> args = new ArrayList<>(List.of(Integer.toString(draft.channels().size()),
+        draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds), Integer.toString(maxMessages),
+        Long.toString(Math.max(0, draft.ts() - maxAgeMillis)), newEpoch(), draft.id(), draft.from(),
+        draft.to().name(), Long.toString(draft.ts()), draft.bodyJson(), keys.prefix()));
+    for (String channel : draft.channels()) {
+      keyList.add(keys.stream(channel));
+      keyList.add(keys.meta(channel));
+      keyList.add(channel.startsWith("user/") ? keys.sessions(channel.substring(5)) : keys.meta(channel));
+      args.add(channel);
+    }
+    return redis.script(RedisScript.PUBLISH, keyList, args).map(reply -> {
+      String[] f = reply.get(1).toString().split("\\|", 4);
+      Appended appended = new Appended(f[0], f[1], EventCodec.position(f[2], f[3]), false);
+      return reply.get(0).toString().equals("dup") ? appended.asDuplicate() : appended;
+    });
+  }
+
+  @Override
+  public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
+    String end = before == null ? "+" : "(" + EventCodec.streamId(before);
+    return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel)),
+        List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1))).compose(reply -> {
+          if (reply.get(0).toString().equals("lost")) {
+            return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND,
+                "that position is from history this server no longer has"));
+          }
+          String epoch = reply.get(1).toString();
+          List<StoredMessage> newestFirst = entries(channel, epoch, reply.get(2));
+          List<StoredMessage> page = new ArrayList<>();
+          int bytes = 0;
+          boolean more = false;
+          for (StoredMessage m : newestFirst) {
+            if (page.size() == limit || (bytes + m.frame().length > maxBytes && !page.isEmpty())) {
+              more = true;
+              break;
+            }
+            page.add(m);
+            bytes += m.frame().length;
+          }
+          java.util.Collections.reverse(page);
+          return Future.succeededFuture(new Page(page, more));
+        });
+  }
+
+  @Override
+  public Future<Replay> since(String channel, Position after) {
+    return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel)),
+        List.of(after.epoch(), EventCodec.streamId(after), Integer.toString(2 * maxMessages + 200))).map(reply -> {
+          if (reply.get(0).toString().equals("lost")) {
+            return Replay.NOT_RECOVERED;
+          }
+          String last = reply.get(1).toString();
+          String deleted = reply.get(2).toString();
+          boolean fromTheFuture = !last.isEmpty() && after.compareTo(EventCodec.position(after.epoch(), last)) > 0;
+          boolean trimmedPast = !deleted.isEmpty() && EventCodec.position(after.epoch(), deleted).compareTo(after) > 0;
+          if (fromTheFuture || trimmedPast) {
+            return Replay.NOT_RECOVERED;
+          }
+          return new Replay(true, entries(channel, after.epoch(), reply.get(3)));
+        });
+  }
+
+  @Override
+  public Future<Position> head(String channel) {
+    return redis.script(RedisScript.HEAD, List.of(keys.meta(channel)), List.of(newEpoch())).map(reply -> {
+      String epoch = reply.get(0).toString();
+      String last = reply.get(1).toString();
+      return last.isEmpty() ? Position.start(epoch) : EventCodec.position(epoch, last);
+    });
+  }
+
+  @Override
+  public Future<Boolean> knows(String channel, Position position) {
+    return redis.send(Command.HGET, keys.meta(channel), "epoch")
+        .map(epoch -> epoch != null && epoch.toString().equals(position.epoch()));
+  }
+
+  /** Stream entries {@code [id, [field, value, ...]]} as stored messages, in the order given. */
+  private static List<StoredMessage> entries(String channel, String epoch, Response list) {
+    List<StoredMessage> messages = new ArrayList<>();
+    if (list == null) {
+      return messages;
+    }
+    for (int i = 0; i < list.size(); i++) {
+      Response entry = list.get(i);
+      Position position = EventCodec.position(epoch, entry.get(0).toString());
+      Response fields = entry.get(1);
+      String id = null;
+      String from = null;
+      String to = null;
+      String body = null;
+      long ts = 0;
+      for (int f = 0; f + 1 < fields.size(); f += 2) {
+        String value = fields.get(f + 1).toString();
+        switch (fields.get(f).toString()) {
+          case "id" -> id = value;
+          case "from" -> from = value;
+          case "to" -> to = value;
+          case "ts" -> ts = Long.parseLong(value);
+          case "body" -> body = value;
+          default -> { }
+        }
+      }
+      messages.add(new StoredMessage(channel, id, position, ts,
+          MessageFrames.encode(channel, id, position, from, to, ts, body)));
+    }
+    return messages;
+  }
+
+  private static String newEpoch() {
+    return Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
+  }
+}

@@ -1,0 +1,56 @@
+package chat.gateway.membership;
+
+import chat.gateway.cluster.redis.RedisCommands;
+import chat.gateway.cluster.redis.RedisKeys;
+import chat.gateway.cluster.redis.RedisScript;
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@link MembershipStore} on Redis: a set of groups per user and a set of members per group, changed together. */
+public final class RedisMembershipStore implements MembershipStore {
+  private final RedisCommands redis;
+  private final RedisKeys keys;
+
+  public RedisMembershipStore(RedisCommands redis) {
+    this.redis = redis;
+    this.keys = redis.keys();
+  }
+
+  @Override
+  public Future<Boolean> join(String user, String group) {
+    return change("join", user, group);
+  }
+
+  @Override
+  public Future<Boolean> leave(String user, String group) {
+    return change("leave", user, group);
+  }
+
+  @Override
+  public Future<List<String>> groupsOf(String user) {
+    return redis.send(Command.SMEMBERS, keys.groupsOf(user)).map(RedisMembershipStore::strings);
+  }
+
+  @Override
+  public Future<List<String>> members(String group) {
+    return redis.send(Command.SMEMBERS, keys.members(group)).map(RedisMembershipStore::strings);
+  }
+
+  private Future<Boolean> change(String op, String user, String group) {
+    return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user), keys.members(group)),
+        List.of(op, group, user)).map(r -> r.toInteger() == 1);
+  }
+
+  static List<String> strings(Response set) {
+    List<String> values = new ArrayList<>();
+    if (set != null) {
+      for (Response r : set) {
+        values.add(r.toString());
+      }
+    }
+    return values;
+  }
+}

@@ -1,0 +1,51 @@
+-- Store-then-publish of one message, atomically, in one round trip.
+-- KEYS[1]            dedupe key of (user, device, seq)
+-- KEYS[2+3(i-1)..]   per target channel i: stream, meta hash (epoch, last), sessions hash of a user channel
+-- ARGV[1] targets  ARGV[2] dedupe TTL s (0: no dedupe)  ARGV[3] max length  ARGV[4] oldest id kept (ms)
+-- ARGV[5] epoch for a channel without one  ARGV[6] id  ARGV[7] from  ARGV[8] to  ARGV[9] ts  ARGV[10] body
+-- ARGV[11] key prefix  ARGV[11+i] channel name of target i
+-- Returns {'new'|'dup', 'to|id|epoch|streamId'} (the position in the first target, the "to" channel).
+local targets = tonumber(ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  local earlier = redis.call('GET', KEYS[1])
+  if earlier then
+    return {'dup', earlier}
+  end
+end
+local first
+for i = 1, targets do
+  local stream, meta, sessions = KEYS[3 * i - 1], KEYS[3 * i], KEYS[3 * i + 1]
+  local channel = ARGV[11 + i]
+  local epoch = redis.call('HGET', meta, 'epoch')
+  if not epoch then
+    epoch = ARGV[5]
+    redis.call('HSET', meta, 'epoch', epoch)
+  end
+  local sid = redis.call('XADD', stream, 'MAXLEN', '~', ARGV[3], '*',
+    'id', ARGV[6], 'from', ARGV[7], 'to', ARGV[8], 'ts', ARGV[9], 'body', ARGV[10])
+  redis.call('XTRIM', stream, 'MINID', '~', ARGV[4])
+  redis.call('HSET', meta, 'last', sid)
+  local payload = 'M|' .. channel .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[6] .. '|' .. ARGV[7] .. '|'
+    .. ARGV[8] .. '|' .. ARGV[9] .. '|' .. ARGV[10]
+  if string.sub(channel, 1, 5) == 'user/' then
+    -- direct messages go only to the nodes that hold a session of that user
+    local sent = {}
+    for _, session in ipairs(redis.call('HVALS', sessions)) do
+      local node = string.match(session, '^[^|]+')
+      if not sent[node] then
+        sent[node] = true
+        redis.call('PUBLISH', ARGV[11] .. 'node:' .. node, payload)
+      end
+    end
+  else
+    redis.call('PUBLISH', ARGV[11] .. 'ch:' .. channel, payload)
+  end
+  if i == 1 then
+    first = ARGV[8] .. '|' .. ARGV[6] .. '|' .. epoch .. '|' .. sid
+  end
+end
+if ttl > 0 then
+  redis.call('SET', KEYS[1], first, 'EX', ttl)
+end
+return {'new', first}
