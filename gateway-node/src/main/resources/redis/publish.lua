@@ -5,6 +5,22 @@
 -- ARGV[5] epoch for a channel without one  ARGV[6] id  ARGV[7] from  ARGV[8] to  ARGV[9] ts  ARGV[10] body
 -- ARGV[11] key prefix  ARGV[11+i] channel name of target i
 -- Returns {'new'|'dup', 'to|id|epoch|streamId'} (the position in the first target, the "to" channel).
+-- Keeps the newest ARGV[3] entries and none older than ARGV[4], exactly, and records in the meta hash the
+-- newest id trimmed: a resume from before it cannot be complete (Redis 7.0 does not track this for trims).
+local function trim(stream, meta, maxlen, oldest)
+  local excess = redis.call('XLEN', stream) - maxlen
+  if excess > 0 then
+    local cut = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
+    redis.call('HSET', meta, 'trimmed', cut[#cut][1])
+    redis.call('XTRIM', stream, 'MAXLEN', maxlen)
+  end
+  local aged = redis.call('XREVRANGE', stream, '(' .. oldest .. '-0', '-', 'COUNT', 1)
+  if #aged > 0 then
+    redis.call('HSET', meta, 'trimmed', aged[1][1])
+    redis.call('XTRIM', stream, 'MINID', oldest)
+  end
+end
+
 local targets = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
@@ -22,9 +38,9 @@ for i = 1, targets do
     epoch = ARGV[5]
     redis.call('HSET', meta, 'epoch', epoch)
   end
-  local sid = redis.call('XADD', stream, 'MAXLEN', '~', ARGV[3], '*',
+  local sid = redis.call('XADD', stream, '*',
     'id', ARGV[6], 'from', ARGV[7], 'to', ARGV[8], 'ts', ARGV[9], 'body', ARGV[10])
-  redis.call('XTRIM', stream, 'MINID', '~', ARGV[4])
+  trim(stream, meta, tonumber(ARGV[3]), ARGV[4])
   redis.call('HSET', meta, 'last', sid)
   local payload = 'M|' .. channel .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[6] .. '|' .. ARGV[7] .. '|'
     .. ARGV[8] .. '|' .. ARGV[9] .. '|' .. ARGV[10]

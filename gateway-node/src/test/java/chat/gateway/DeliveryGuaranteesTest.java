@@ -234,9 +234,7 @@ class DeliveryGuaranteesTest {
 
   /** Test-only reading of our own position format (clients must not do this). */
   private static boolean positionAfter(String later, String earlier) {
-    long a = Long.parseLong(later.substring(later.lastIndexOf('.') + 1, later.lastIndexOf('-')));
-    long b = Long.parseLong(earlier.substring(earlier.lastIndexOf('.') + 1, earlier.lastIndexOf('-')));
-    return a > b;
+    return chat.gateway.history.Position.parse(later).compareTo(chat.gateway.history.Position.parse(earlier)) > 0;
   }
 
   @Test

@@ -52,7 +52,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
    * the subscriber connection drops (live events were missed: sessions must resume); {@code wentOffline}
    * is told of users whose last session was swept with a dead node.
    */
-  public static Backends redis(GatewayConfig config, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
+  public static Backends redis(GatewayConfig config, Clock clock, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
                                Supplier<NodeInfo> self, Runnable pubSubLost, Consumer<String> wentOffline) {
     GatewayConfig.RedisConfig r = config.redis();
     Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.url())
@@ -63,7 +63,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
         pubSubLost);
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
         metrics, wentOffline);
-    HistoryStore history = new RedisHistoryStore(commands, broker, config.historyMaxMessages(),
+    HistoryStore history = new RedisHistoryStore(commands, broker, clock, config.historyMaxMessages(),
         config.historyMaxAge(), config.dedupeTtl());
     return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
         () -> commands.loadScripts().compose(v -> broker.start()).compose(v -> sessions.start())

@@ -11,6 +11,7 @@ import chat.gateway.registry.NodeInfo;
 import chat.gateway.routing.ChatService;
 import chat.gateway.transport.GatewayVerticle;
 import chat.gateway.transport.Hub;
+import chat.gateway.transport.Hubs;
 import chat.gateway.transport.TransportContext;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -45,7 +46,7 @@ public final class Gateway {
   private final GatewayMetrics metrics;
   private final Broker broker;
   private final ChatService service;
-  private final List<Hub> hubs = new CopyOnWriteArrayList<>();
+  private final Hubs hubs;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Promise<Void> drained = Promise.promise();
   private final ManagementServer management;
@@ -70,7 +71,7 @@ public final class Gateway {
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, metrics.connections(),
         startedAt);
     this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self)
-        : Backends.redis(config, vertx, fanout, metrics, self, this::pubSubLost, this::wentOffline));
+        : Backends.redis(config, clock, vertx, fanout, metrics, self, this::pubSubLost, this::wentOffline));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
         clock, config.maxMessageBytes());
@@ -81,6 +82,7 @@ public final class Gateway {
     }));
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
         metrics, clock, () -> !ready());
+    this.hubs = new Hubs(fanout, clock, transport.tickMillis());
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
   }
 
@@ -119,7 +121,7 @@ public final class Gateway {
     // Port 0 (tests): the first instance takes a free port, the others join it with SO_REUSEPORT. Vert.x
     // shares a listening socket between instances only for a fixed port number, and probing for a free
     // port first would race with other processes.
-    GatewayVerticle first = new GatewayVerticle(transport, api::mount, hubs::add, true);
+    GatewayVerticle first = new GatewayVerticle(transport, api::mount, hubs, true);
     return vertx.deployVerticle(first).compose(id -> {
       port = first.actualPort();
       TransportContext bound = transport.withConfig(config.withPorts(port, config.mgmtPort()));
@@ -129,7 +131,7 @@ public final class Gateway {
 
   private Future<Void> deployVerticles(TransportContext context, int instances) {
     Future<?> deployed = instances == 0 ? Future.succeededFuture() : vertx.deployVerticle(
-        () -> new GatewayVerticle(context, api::mount, hubs::add, config.port() == 0),
+        () -> new GatewayVerticle(context, api::mount, hubs, config.port() == 0),
         new DeploymentOptions().setInstances(instances));
     return deployed.compose(id -> management.listen(config.mgmtHost(), config.mgmtPort())).mapEmpty();
   }
@@ -166,7 +168,7 @@ public final class Gateway {
   public Future<Void> drain() {
     if (draining.compareAndSet(false, true)) {
       long window = config.drainWindow().toMillis();
-      Future.all(hubs.stream().map(h -> h.drain(window)).toList()).<Void>mapEmpty().onComplete(drained);
+      Future.all(hubs.all().stream().map(h -> h.drain(window)).toList()).<Void>mapEmpty().onComplete(drained);
     }
     return drained.future();
   }
@@ -199,7 +201,7 @@ public final class Gateway {
 
   /** The cluster's pub/sub dropped: live events were missed, so every session reconnects and resumes. */
   private void pubSubLost() {
-    for (Hub hub : hubs) {
+    for (Hub hub : hubs.all()) {
       hub.context().runOnContext(v -> hub.closeAll(CloseCode.INTERNAL, "lost the cluster link; reconnect and resume"));
     }
   }

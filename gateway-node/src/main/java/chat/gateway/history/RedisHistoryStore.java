@@ -10,6 +10,7 @@ import chat.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * XADD with the window's length and age trims, and PUBLISH, atomically, so publish order is stream order
  * on every node. Each channel has an epoch in its meta hash, created with the first use of the channel:
  * when Redis loses the data (flushed, restarted empty) the epoch goes with it and positions from before
- * are reported lost instead of silently resolving against new entries. "Something after this position
- * was trimmed" is read from the stream's {@code max-deleted-entry-id}.
+ * are reported lost instead of silently resolving against new entries. Trims are exact, and the scripts
+ * record the newest id they trimmed: a resume from before it is not recovered (Redis 7.0 keeps
+ * {@code max-deleted-entry-id} for XDEL only).
  *
  * <p>While the broker is unhealthy appends fail at once: a message published then may reach nobody live.
  */
@@ -29,12 +31,15 @@ public final class RedisHistoryStore implements HistoryStore {
   private final RedisCommands redis;
   private final RedisKeys keys;
   private final Broker broker;
+  private final Clock clock;
   private final int maxMessages;
   private final long maxAgeMillis;
   private final long dedupeTtlSeconds;
 
-  public RedisHistoryStore(RedisCommands redis, Broker broker, int maxMessages, Duration maxAge, Duration dedupeTtl) {
+  public RedisHistoryStore(RedisCommands redis, Broker broker, Clock clock, int maxMessages, Duration maxAge,
+                           Duration dedupeTtl) {
     this.redis = redis;
+    this.clock = clock;
     this.keys = redis.keys();
     this.broker = broker;
     this.maxMessages = maxMessages;
@@ -71,7 +76,8 @@ public final class RedisHistoryStore implements HistoryStore {
   public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
     String end = before == null ? "+" : "(" + EventCodec.streamId(before);
     return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel)),
-        List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1))).compose(reply -> {
+        List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1), oldestKept()))
+        .compose(reply -> {
           if (reply.get(0).toString().equals("lost")) {
             return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND,
                 "that position is from history this server no longer has"));
@@ -97,14 +103,15 @@ public final class RedisHistoryStore implements HistoryStore {
   @Override
   public Future<Replay> since(String channel, Position after) {
     return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel)),
-        List.of(after.epoch(), EventCodec.streamId(after), Integer.toString(2 * maxMessages + 200))).map(reply -> {
+        List.of(after.epoch(), EventCodec.streamId(after), Integer.toString(2 * maxMessages + 200), oldestKept()))
+        .map(reply -> {
           if (reply.get(0).toString().equals("lost")) {
             return Replay.NOT_RECOVERED;
           }
           String last = reply.get(1).toString();
-          String deleted = reply.get(2).toString();
+          String trimmed = reply.get(2).toString();
           boolean fromTheFuture = !last.isEmpty() && after.compareTo(EventCodec.position(after.epoch(), last)) > 0;
-          boolean trimmedPast = !deleted.isEmpty() && EventCodec.position(after.epoch(), deleted).compareTo(after) > 0;
+          boolean trimmedPast = !trimmed.isEmpty() && EventCodec.position(after.epoch(), trimmed).compareTo(after) > 0;
           if (fromTheFuture || trimmedPast) {
             return Replay.NOT_RECOVERED;
           }
@@ -157,6 +164,11 @@ public final class RedisHistoryStore implements HistoryStore {
           MessageFrames.encode(channel, id, position, from, to, ts, body)));
     }
     return messages;
+  }
+
+  /** The oldest stream id the age window keeps, in ms. */
+  private String oldestKept() {
+    return Long.toString(Math.max(0, clock.millis() - maxAgeMillis));
   }
 
   private static String newEpoch() {

@@ -131,7 +131,9 @@ public final class RedisSessionRegistry implements SessionRegistry {
         List<NodeInfo> nodes = new ArrayList<>();
         for (int i = 0; i < nodeIds.size(); i++) {
           Response value = values.get(i);
-          if (value != null) {
+          if (nodeIds.get(i).equals(nodeId)) {
+            nodes.add(self.get()); // this node's own figures are live, the others' as of their last heartbeat
+          } else if (value != null) {
             String[] f = value.toString().split("\\|");
             nodes.add(new NodeInfo(nodeIds.get(i), f[0], Long.parseLong(f[2]), Long.parseLong(f[1])));
           }

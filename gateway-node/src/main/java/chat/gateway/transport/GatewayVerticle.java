@@ -17,41 +17,28 @@ import java.util.function.Consumer;
 public final class GatewayVerticle extends VerticleBase {
   private final TransportContext t;
   private final Consumer<Router> routes;
-  private final Consumer<Hub> onHub;
+  private final Hubs hubs;
   private final boolean reusePort;
-  private Hub hub;
   private HttpServer server;
-  private long ticker;
 
   /**
-   * {@code routes} adds the node's other routes; {@code onHub} learns this verticle's hub (for drain);
+   * {@code routes} adds the node's other routes; {@code hubs} holds the node's connections per event loop;
    * {@code reusePort} lets instances bound separately share one port (only for port 0, in tests).
    */
-  public GatewayVerticle(TransportContext t, Consumer<Router> routes, Consumer<Hub> onHub, boolean reusePort) {
+  public GatewayVerticle(TransportContext t, Consumer<Router> routes, Hubs hubs, boolean reusePort) {
     this.t = t;
     this.routes = routes;
-    this.onHub = onHub;
+    this.hubs = hubs;
     this.reusePort = reusePort;
   }
 
   @Override
   public Future<?> start() {
-    hub = new Hub(context, t.fanout());
-    onHub.accept(hub);
     Router router = Router.router(vertx);
     router.route("/ws").handler(this::upgrade);
     routes.accept(router);
-    long tick = tickMillis();
-    ticker = vertx.setPeriodic(tick, id -> hub.tick(t.clock().millis()));
     server = vertx.createHttpServer(serverOptions()).requestHandler(router);
-    return hub.start().compose(v -> server.listen());
-  }
-
-  @Override
-  public Future<?> stop() {
-    vertx.cancelTimer(ticker);
-    hub.stop();
-    return server.close();
+    return server.listen();
   }
 
   /** The port the server listens on (the configured one, or the one picked for port 0). */
@@ -83,7 +70,7 @@ public final class GatewayVerticle extends VerticleBase {
         return;
       }
       t.metrics().handshake("ok");
-      new ClientConnection(ar.result(), hub, t).start();
+      new ClientConnection(ar.result(), hubs.current(), t).start();
     });
   }
 
@@ -106,9 +93,4 @@ public final class GatewayVerticle extends VerticleBase {
     return options;
   }
 
-  /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */
-  private long tickMillis() {
-    long shortest = Math.min(t.config().heartbeat().toMillis(), t.config().connectTimeout().toMillis());
-    return Math.max(50, Math.min(1000, shortest / 4));
-  }
 }

@@ -40,11 +40,6 @@ public final class Hub implements ChannelListener {
     return fanout.add(Channel.BROADCAST.name(), this);
   }
 
-  public void stop() {
-    fanout.remove(Channel.BROADCAST.name(), this);
-    new ArrayList<>(all).forEach(c -> c.close(CloseCode.DRAINING, "server stopping"));
-  }
-
   @Override
   public Context context() {
     return context;

@@ -23,6 +23,12 @@ public record TransportContext(
     return new TransportContext(other, service, fanout, authenticator, metrics, clock, draining);
   }
 
+  /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */
+  public long tickMillis() {
+    long shortest = Math.min(config.heartbeat().toMillis(), config.connectTimeout().toMillis());
+    return Math.max(50, Math.min(1000, shortest / 4));
+  }
+
   /** Largest history page in bytes: half the outbound queue, so one page cannot fill it. */
   public int historyPageBytes() {
     return Math.max(16 * 1024, Math.min(1024 * 1024, config.outboundQueueBytes() / 2));

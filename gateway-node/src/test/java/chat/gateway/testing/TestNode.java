@@ -28,6 +28,18 @@ import java.util.function.UnaryOperator;
  */
 public final class TestNode implements AutoCloseable {
   public static final String API_KEY = "test-api-key";
+  private static final java.util.concurrent.atomic.AtomicInteger PREFIXES = new java.util.concurrent.atomic.AtomicInteger();
+  private static volatile boolean redis;
+
+  /** Nodes started from now on run in cluster mode on {@link RedisFixture} (each with its own key prefix). */
+  public static void useRedis(boolean on) {
+    redis = on;
+  }
+
+  /** A fresh key prefix: nodes given the same one form one cluster. */
+  public static String newPrefix() {
+    return "t" + PREFIXES.incrementAndGet() + ":";
+  }
 
   private final Gateway gateway;
   private final Vertx clientVertx = Vertx.vertx();
@@ -56,6 +68,10 @@ public final class TestNode implements AutoCloseable {
     env.put("MGMT_PORT", "0");
     env.put("EVENT_LOOPS", "2");
     env.put("API_KEY", API_KEY);
+    if (redis) {
+      env.put("REDIS_URL", RedisFixture.get().url());
+      env.put("REDIS_KEY_PREFIX", newPrefix());
+    }
     for (int i = 0; i < settings.length; i += 2) {
       env.put(settings[i], settings[i + 1]);
     }

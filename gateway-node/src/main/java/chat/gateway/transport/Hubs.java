@@ -1,0 +1,51 @@
+package chat.gateway.transport;
+
+import chat.gateway.cluster.LocalFanout;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One {@link Hub} per event loop that carries client sockets, created on first use. A socket's handlers
+ * run on the event loop of its channel, which need not be the loop of the verticle whose server accepted
+ * it (Vert.x assigns loops round-robin to every context, the Redis client's included), so a hub is chosen
+ * by the loop the caller is on, never by verticle: everything a hub holds stays on one thread.
+ */
+public final class Hubs {
+  private final Map<Thread, Hub> byLoop = new ConcurrentHashMap<>();
+  private final LocalFanout fanout;
+  private final Clock clock;
+  private final long tickMillis;
+
+  public Hubs(LocalFanout fanout, Clock clock, long tickMillis) {
+    this.fanout = fanout;
+    this.clock = clock;
+    this.tickMillis = tickMillis;
+  }
+
+  /** The hub of the calling event loop (call it from a socket's handler). */
+  Hub current() {
+    Thread loop = Thread.currentThread();
+    Hub hub = byLoop.get(loop);
+    if (hub == null) {
+      Context context = Vertx.currentContext();
+      if (context == null || !Context.isOnEventLoopThread()) {
+        throw new IllegalStateException("hubs are used from event loops only");
+      }
+      hub = new Hub(context, fanout);
+      byLoop.put(loop, hub);
+      hub.start();
+      Hub started = hub;
+      context.owner().setPeriodic(tickMillis, id -> started.tick(clock.millis()));
+    }
+    return hub;
+  }
+
+  public Collection<Hub> all() {
+    return List.copyOf(byLoop.values());
+  }
+}

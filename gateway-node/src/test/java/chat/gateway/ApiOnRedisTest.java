@@ -1,0 +1,19 @@
+package chat.gateway;
+
+import chat.gateway.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** {@link ApiTest} against the Redis backends: the same behaviour in cluster mode. */
+class ApiOnRedisTest extends ApiTest {
+
+  @BeforeAll
+  static void redis() {
+    TestNode.useRedis(true);
+  }
+
+  @AfterAll
+  static void memory() {
+    TestNode.useRedis(false);
+  }
+}

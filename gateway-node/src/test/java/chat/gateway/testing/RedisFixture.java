@@ -1,0 +1,207 @@
+package chat.gateway.testing;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+
+/**
+ * The Redis every Redis test uses, started once per test JVM: {@code REDIS_URL} if set, else a
+ * {@code redis:7} container when Docker is available, else a {@code redis-server} from PATH on a free
+ * port. With none of these, tests fail with a message naming the three ways to fix it.
+ *
+ * <p>Fault tests pause Redis and restart it empty. A local process gets real signals (SIGSTOP/SIGCONT,
+ * kill -9 and a fresh start on the same port); a container or an external Redis gets the nearest
+ * equivalents through commands (CLIENT PAUSE; FLUSHALL and CLIENT KILL).
+ */
+public final class RedisFixture {
+  private static RedisFixture instance;
+
+  private final String host;
+  private final int port;
+  private final String source;
+  private Process process;
+
+  private RedisFixture(String host, int port, String source, Process process) {
+    this.host = host;
+    this.port = port;
+    this.source = source;
+    this.process = process;
+  }
+
+  public static synchronized RedisFixture get() {
+    if (instance == null) {
+      instance = start();
+    }
+    return instance;
+  }
+
+  public String url() {
+    return "redis://" + host + ":" + port;
+  }
+
+  /** Where this Redis came from: env, container or local. */
+  public String source() {
+    return source;
+  }
+
+  public boolean local() {
+    return source.equals("local");
+  }
+
+  private static RedisFixture start() {
+    String env = System.getenv("REDIS_URL");
+    if (env != null && !env.isBlank()) {
+      java.net.URI uri = java.net.URI.create(env);
+      return new RedisFixture(uri.getHost(), uri.getPort() < 0 ? 6379 : uri.getPort(), "env", null);
+    }
+    if (dockerAvailable()) {
+      GenericContainer<?> redis = new GenericContainer<>("redis:7-alpine").withExposedPorts(6379);
+      redis.start();
+      return new RedisFixture(redis.getHost(), redis.getMappedPort(6379), "container", null);
+    }
+    String server = onPath("redis-server");
+    if (server != null) {
+      int port = freePort();
+      RedisFixture fixture = new RedisFixture("127.0.0.1", port, "local", startLocal(server, port));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> fixture.process.destroyForcibly()));
+      return fixture;
+    }
+    throw new IllegalStateException("These tests need Redis 7. Either set REDIS_URL=redis://host:port, or run a "
+        + "Docker engine (Testcontainers starts redis:7-alpine), or install redis-server on PATH "
+        + "(Debian: apt-get install redis-server; .ci/run does this).");
+  }
+
+  private static boolean dockerAvailable() {
+    try {
+      return DockerClientFactory.instance().isDockerAvailable();
+    } catch (Throwable e) {
+      return false;
+    }
+  }
+
+  private static String onPath(String command) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+      Path candidate = Path.of(dir, command);
+      if (Files.isExecutable(candidate)) {
+        return candidate.toString();
+      }
+    }
+    return null;
+  }
+
+  private static Process startLocal(String server, int port) {
+    try {
+      Process process = new ProcessBuilder(server, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+          "--save", "", "--appendonly", "no", "--protected-mode", "no")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      awaitPing("127.0.0.1", port);
+      return process;
+    } catch (IOException e) {
+      throw new IllegalStateException("could not start " + server, e);
+    }
+  }
+
+  /** Stops Redis answering for {@code millis} (SIGSTOP then SIGCONT; CLIENT PAUSE elsewhere). Returns at once. */
+  public void pause(long millis) {
+    if (local()) {
+      signal("STOP");
+      Thread resume = new Thread(() -> {
+        try {
+          Thread.sleep(millis); // the length of the simulated outage, not synchronisation
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        signal("CONT");
+      });
+      resume.setDaemon(true);
+      resume.start();
+    } else {
+      command("CLIENT", "PAUSE", Long.toString(millis), "ALL");
+    }
+  }
+
+  /** Redis goes away and comes back on the same address with no data (kill -9 and start; FLUSHALL elsewhere). */
+  public synchronized void restartEmpty() {
+    if (local()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = startLocal(onPath("redis-server"), port);
+    } else {
+      command("FLUSHALL");
+      command("CLIENT", "KILL", "TYPE", "pubsub");
+      command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+    }
+  }
+
+  private void signal(String signal) {
+    try {
+      new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start().waitFor(5, TimeUnit.SECONDS);
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException("kill -" + signal + " failed", e);
+    }
+  }
+
+  /** Sends one command over a raw connection (RESP), returning the first reply line. */
+  public String command(String... args) {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout(5000);
+      StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
+      for (String arg : args) {
+        resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      StringBuilder line = new StringBuilder();
+      int c;
+      while ((c = in.read()) != -1 && c != '\n') {
+        line.append((char) c);
+      }
+      return line.toString().trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("redis command " + String.join(" ", args) + " failed", e);
+    }
+  }
+
+  private static void awaitPing(String host, int port) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    while (System.nanoTime() < deadline) {
+      try (Socket socket = new Socket(host, port)) {
+        socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+        if (socket.getInputStream().read() == '+') {
+          return;
+        }
+      } catch (IOException e) {
+        // not up yet
+      }
+      try {
+        Thread.sleep(20); // polling a starting process
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    throw new IllegalStateException("redis-server did not answer PING on port " + port);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
