@@ -138,6 +138,20 @@ public final class GatewayMetrics {
         .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** One event received on this node's pub/sub connection; {@code kind}: message, member, control, canary. */
+  public void pubsubReceived(String kind) {
+    pubsubCounter(kind).increment();
+  }
+
+  public double pubsubReceivedCount(String kind) {
+    return pubsubCounter(kind).count();
+  }
+
+  private Counter pubsubCounter(String kind) {
+    return Counter.builder("chat_pubsub_received").tag("kind", kind)
+        .description("Events this node received from the cluster's pub/sub").register(registry);
+  }
+
   public void pubsubReconnect() {
     Counter.builder("chat_pubsub_reconnects").description("Times the pub/sub connection was lost and reconnected")
         .register(registry).increment();

@@ -212,12 +212,15 @@ public final class RedisBroker implements Broker {
     }
     String payload = push.get(2).toString();
     if (payload.startsWith("K|")) {
+      metrics.pubsubReceived("canary");
       canaryReturned(payload);
       return;
     }
     try {
       Event event = EventCodec.decode(payload);
       if (event != null) {
+        metrics.pubsubReceived(event instanceof Event.Message ? "message"
+            : event instanceof Event.Member ? "member" : "control");
         fanout.dispatch(event);
       }
     } catch (RuntimeException e) {
