@@ -1,0 +1,129 @@
+package chat.gateway;
+
+import static chat.gateway.MessagingTest.join;
+import static chat.gateway.MessagingTest.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.testing.Await;
+import chat.gateway.testing.RedisFixture;
+import chat.gateway.testing.TestNode;
+import chat.gateway.testing.WsProbe;
+import chat.protocol.ServerFrame;
+import chat.protocol.client.ChatClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** What clients see when Redis stops answering or comes back empty: refusals and resumes, never silent loss. */
+class RedisFaultTest {
+  private final List<TestNode> nodes = new ArrayList<>();
+
+  @BeforeEach
+  void redis() {
+    TestNode.useRedis(true);
+  }
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(TestNode::close);
+    TestNode.useRedis(false);
+  }
+
+  private TestNode node(String prefix, String id) {
+    TestNode node = TestNode.start("REDIS_KEY_PREFIX", prefix, "NODE_ID", id, "REDIS_TIMEOUT", "1s",
+        "CANARY_INTERVAL", "200ms", "NODE_TTL", "3s", "RATE_LIMIT_BURST", "1000");
+    nodes.add(node);
+    return node;
+  }
+
+  private static int ready(TestNode node) {
+    return node.management(HttpMethod.GET, "/ready").status();
+  }
+
+  @Test
+  void whileRedisIsPausedSendsAreUnavailableAndNothingAckedIsLost() {
+    TestNode node = node(TestNode.newPrefix(), "gw-p");
+    WsProbe bob = node.connected("bob");
+    bob.send(join(1, "group/dev"));
+    bob.next("joined");
+    WsProbe alice = node.connected("alice");
+    alice.send(join(1, "group/dev"));
+    alice.next("joined");
+    List<String> acked = new ArrayList<>();
+    for (int seq = 1; seq <= 5; seq++) {
+      alice.send(send(seq, "group/dev", "before " + seq));
+      acked.add(alice.next("ack").getString("id"));
+    }
+
+    RedisFixture.get().pause(5000);
+    Await.until("/ready 503 while Redis is paused", () -> ready(node) == 503);
+    List<Integer> refused = new ArrayList<>();
+    for (int seq = 6; seq <= 15; seq++) {
+      alice.send(send(seq, "group/dev", "during " + seq));
+      JsonObject reply = alice.next("ack", "error");
+      assertEquals("error", reply.getString("type"), "nothing is acked while Redis is paused: " + reply);
+      assertEquals("unavailable", reply.getString("code"));
+      assertEquals(seq, reply.getInteger("seq"));
+      refused.add(seq);
+    }
+    Await.until("/ready 200 once Redis answers again", () -> ready(node) == 200);
+
+    for (int seq : refused) {
+      alice.send(send(seq, "group/dev", "during " + seq));
+      acked.add(alice.next("ack").getString("id"));
+    }
+    List<String> received = new ArrayList<>();
+    while (!received.containsAll(acked)) {
+      received.add(bob.next("message").getString("id"));
+    }
+    assertEquals(received.size(), new HashSet<>(received).size(), "no message delivered twice: " + received);
+    assertTrue(bob.drainUntilPong().stream().noneMatch(f -> "message".equals(f.getString("type"))));
+  }
+
+  @Test
+  void afterRedisComesBackEmptyNodesRecoverAndResumesSayNotRecovered() {
+    String prefix = TestNode.newPrefix();
+    TestNode first = node(prefix, "gw-a");
+    TestNode second = node(prefix, "gw-b");
+    ChatClient alice = first.client("alice", "phone");
+    ChatClient bob = second.client("bob", "tablet");
+    List<String> bobSaw = new CopyOnWriteArrayList<>();
+    AtomicReference<Short> bobClosed = new AtomicReference<>();
+    bob.onMessage(m -> bobSaw.add(m.id())).onClose((code, reason) -> bobClosed.set(code));
+    Await.result(alice.connect());
+    Await.result(bob.connect());
+    Await.result(alice.join("group/dev"));
+    Await.result(bob.join("group/dev"));
+    List<String> acked = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      acked.add(Await.result(alice.send("group/dev", "before " + i)).id());
+    }
+    Await.until("bob got every acked message", () -> bobSaw.containsAll(acked));
+
+    RedisFixture.get().restartEmpty();
+    Await.until("both nodes unready", () -> ready(first) == 503 || ready(second) == 503);
+    Await.until("bob's session closed to make him resume", () -> bobClosed.get() != null);
+    assertEquals((short) 4500, bobClosed.get());
+    Await.until("both nodes ready again", () -> ready(first) == 200 && ready(second) == 200);
+
+    ServerFrame.Connected resumed = Await.result(bob.reconnect());
+    assertFalse(resumed.recovered().get("group/dev"), "history was lost: the resume must say so");
+    Await.result(alice.reconnect());
+    Await.result(alice.join("group/dev"));
+    Await.result(bob.join("group/dev"));
+    String after = Await.result(alice.send("group/dev", "after the restart")).id();
+    Await.until("live messages flow again across nodes", () -> bobSaw.contains(after));
+    Set<String> unique = new HashSet<>(bobSaw);
+    assertEquals(unique.size(), bobSaw.size(), "no repeats");
+  }
+}
