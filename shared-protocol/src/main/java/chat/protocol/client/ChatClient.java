@@ -68,6 +68,12 @@ public final class ChatClient {
   }
 
   /** Every message, once per id, in the order received. */
+  /** Connects to another node from now on (after a node failure), keeping positions and unacked sends. */
+  public synchronized ChatClient moveTo(String host, int port) {
+    options.host(host).port(port);
+    return this;
+  }
+
   public synchronized ChatClient onMessage(Consumer<ServerFrame.Message> handler) {
     this.messageHandler = handler;
     return this;
