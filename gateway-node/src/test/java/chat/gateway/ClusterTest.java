@@ -147,6 +147,20 @@ class ClusterTest {
   }
 
   @Test
+  void clusterMetricsAreExported() {
+    WsProbe alice = member(0, "alice", "group/dev");
+    alice.send(send(1, "group/dev", "counted"));
+    alice.next("ack");
+    chat.gateway.testing.Await.until("a canary round trip", () -> nodes.get(0).management(HttpMethod.GET, "/metrics")
+        .body().contains("chat_pubsub_canary_seconds_count"));
+    String metrics = nodes.get(0).management(HttpMethod.GET, "/metrics").body();
+    for (String name : new String[] {"chat_redis_command_seconds_bucket{command=\"publish\",result=\"ok\"",
+        "chat_pubsub_up 1.0", "chat_pubsub_received_total{kind=\"message\"}", "chat_registry_sweeps_total"}) {
+      assertTrue(metrics.contains(name), "missing " + name);
+    }
+  }
+
+  @Test
   void disconnectThroughAnyNodeClosesSessionsOnAllNodes() {
     WsProbe onFirst = nodes.get(0).connected("mallory", "phone");
     WsProbe onThird = nodes.get(2).connected("mallory", "laptop");

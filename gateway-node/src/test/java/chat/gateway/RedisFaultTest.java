@@ -115,6 +115,8 @@ class RedisFaultTest {
     Await.until("bob's session closed to make him resume", () -> bobClosed.get() != null);
     assertEquals((short) 4500, bobClosed.get());
     Await.until("both nodes ready again", () -> ready(first) == 200 && ready(second) == 200);
+    assertTrue(first.management(HttpMethod.GET, "/metrics").body().matches("(?s).*chat_pubsub_reconnects_total [1-9].*"),
+        "the pub/sub reconnect is counted");
 
     ServerFrame.Connected resumed = Await.result(bob.reconnect());
     assertFalse(resumed.recovered().get("group/dev"), "history was lost: the resume must say so");
