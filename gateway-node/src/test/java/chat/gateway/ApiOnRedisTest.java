@@ -1,19 +1,9 @@
 package chat.gateway;
 
-import chat.gateway.testing.TestNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import chat.gateway.testing.OnRedis;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** {@link ApiTest} against the Redis backends: the same behaviour in cluster mode. */
+@ExtendWith(OnRedis.class)
 class ApiOnRedisTest extends ApiTest {
-
-  @BeforeAll
-  static void redis() {
-    TestNode.useRedis(true);
-  }
-
-  @AfterAll
-  static void memory() {
-    TestNode.useRedis(false);
-  }
 }

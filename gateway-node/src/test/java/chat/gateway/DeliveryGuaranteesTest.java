@@ -115,15 +115,7 @@ class DeliveryGuaranteesTest {
   void resumeGivesExactlyTheMissedMessagesInOrderBeforeNewerOnes() {
     try (TestNode node = TestNode.start()) {
       WsProbe alice = member(node, "alice", "group/dev");
-      WsProbe bob = member(node, "bob", "group/dev");
-      alice.send(send(1, "group/dev", "m1"));
-      alice.next("ack");
-      String position = bob.next("message").getString("position");
-      bob.close();
-      for (int i = 2; i <= 6; i++) {
-        alice.send(send(i, "group/dev", "m" + i));
-        alice.next("ack");
-      }
+      String position = bobMissesMessages(node, alice, 6);
       WsProbe back = node.probe();
       back.send(connectResuming("bob", "group/dev", position));
       JsonObject connected = back.next();
@@ -237,19 +229,27 @@ class DeliveryGuaranteesTest {
     return chat.gateway.history.Position.parse(later).compareTo(chat.gateway.history.Position.parse(earlier)) > 0;
   }
 
+  /**
+   * bob sees m1 and goes away; alice sends m2..m{last}. Returns bob's position (at m1) and alice's socket.
+   */
+  private static String bobMissesMessages(TestNode node, WsProbe alice, int last) {
+    WsProbe bob = member(node, "bob", "group/dev");
+    alice.send(send(1, "group/dev", "m1"));
+    alice.next("ack");
+    String position = bob.next("message").getString("position");
+    bob.close();
+    for (int i = 2; i <= last; i++) {
+      alice.send(send(i, "group/dev", "m" + i));
+      alice.next("ack");
+    }
+    return position;
+  }
+
   @Test
   void resumePastTrimmedHistoryIsNotRecovered() {
     try (TestNode node = TestNode.start("HISTORY_MAX_MESSAGES", "5")) {
       WsProbe alice = member(node, "alice", "group/dev");
-      WsProbe bob = member(node, "bob", "group/dev");
-      alice.send(send(1, "group/dev", "m1"));
-      alice.next("ack");
-      String position = bob.next("message").getString("position");
-      bob.close();
-      for (int i = 2; i <= 10; i++) {
-        alice.send(send(i, "group/dev", "m" + i));
-        alice.next("ack");
-      }
+      String position = bobMissesMessages(node, alice, 10);
       WsProbe back = node.probe();
       back.send(connectResuming("bob", "group/dev", position));
       assertEquals(false, back.next("connected").getJsonObject("recovered").getBoolean("group/dev"));
@@ -263,15 +263,7 @@ class DeliveryGuaranteesTest {
   void resumeJustInsideTheWindowIsRecovered() {
     try (TestNode node = TestNode.start("HISTORY_MAX_MESSAGES", "5")) {
       WsProbe alice = member(node, "alice", "group/dev");
-      WsProbe bob = member(node, "bob", "group/dev");
-      alice.send(send(1, "group/dev", "m1"));
-      alice.next("ack");
-      String position = bob.next("message").getString("position");
-      bob.close();
-      for (int i = 2; i <= 6; i++) {
-        alice.send(send(i, "group/dev", "m" + i));
-        alice.next("ack");
-      }
+      String position = bobMissesMessages(node, alice, 6);
       WsProbe back = node.probe();
       back.send(connectResuming("bob", "group/dev", position));
       assertEquals(true, back.next("connected").getJsonObject("recovered").getBoolean("group/dev"));

@@ -31,8 +31,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>vertx-redis-client neither reconnects nor resubscribes a subscriber connection: when it ends, this
  * class calls {@code onLost} (events published meanwhile are gone for live delivery, so the node closes
  * its sessions and clients resume from the streams), reconnects with capped exponential backoff and
- * full jitter, and subscribes every topic again. Healthy means connected, subscribed, and the canary
- * published to our own topic came back within three intervals.
+ * full jitter, and subscribes every topic again. Healthy means subscribed, and no canary published to
+ * our own topic is overdue (see {@link #healthy}).
  *
  * <p>All state is confined to one event-loop context.
  */
@@ -58,6 +58,10 @@ public final class RedisBroker implements Broker {
   private long canaryTimer;
   private volatile boolean subscribed;
   private volatile long canaryReceivedAt;
+  /** Send time of the oldest canary not back yet, or 0. */
+  private volatile long outstandingSince;
+  private final long canaryTimeoutMillis;
+  private final Promise<Void> firstCanary = Promise.promise();
 
   public RedisBroker(Vertx vertx, RedisCommands commands, LocalFanout fanout, String nodeId, GatewayMetrics metrics,
                      Duration canaryInterval, Runnable onLost) {
@@ -69,6 +73,7 @@ public final class RedisBroker implements Broker {
     this.nodeId = nodeId;
     this.metrics = metrics;
     this.canaryMillis = canaryInterval.toMillis();
+    this.canaryTimeoutMillis = Math.max(2_000, 3 * canaryMillis);
     this.onLost = onLost;
     topics.add(keys.nodeTopic(nodeId));
     fanout.bind(this);
@@ -76,19 +81,29 @@ public final class RedisBroker implements Broker {
         () -> healthy() ? 1 : 0);
   }
 
-  /** Connects and subscribes; fails when Redis cannot be reached at start. */
+  /**
+   * Connects, subscribes, and completes once the first canary came back through pub/sub, so that a node
+   * listens only when it is ready. Fails when Redis cannot be reached at start.
+   */
   public Future<Void> start() {
     Promise<Void> started = Promise.promise();
     context.runOnContext(v -> {
       canaryTimer = vertx.setPeriodic(canaryMillis, id -> sendCanary());
-      connect().onComplete(started);
+      connect().compose(c -> firstCanary.future()).onComplete(started);
     });
-    return started.future();
+    return started.future().timeout(Math.max(10_000, 10 * canaryMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Subscribed, a canary has come back since connecting, and none is overdue: the oldest canary still
+   * outstanding was sent less than three intervals (at least 2 s) ago. Measured from sends, not from
+   * the last receipt, so a busy event loop that sends late does not make a healthy link look dead.
+   */
   @Override
   public boolean healthy() {
-    return subscribed && System.currentTimeMillis() - canaryReceivedAt < 3 * canaryMillis;
+    long outstanding = outstandingSince;
+    return subscribed && canaryReceivedAt > 0
+        && (outstanding == 0 || System.currentTimeMillis() - outstanding < canaryTimeoutMillis);
   }
 
   @Override
@@ -234,6 +249,8 @@ public final class RedisBroker implements Broker {
     }
     subscriber = null;
     subscribed = false;
+    outstandingSince = 0;
+    canaryReceivedAt = 0;
     confirmations.values().forEach(p -> p.tryFail("the pub/sub connection was lost"));
     confirmations.clear();
     if (closed) {
@@ -265,11 +282,16 @@ public final class RedisBroker implements Broker {
     if (subscriber == null || !subscribed) {
       return;
     }
+    if (outstandingSince == 0) {
+      outstandingSince = System.currentTimeMillis();
+    }
     commands.send(Command.PUBLISH, keys.nodeTopic(nodeId), EventCodec.canary(nodeId, System.nanoTime()));
   }
 
   private void canaryReturned(String payload) {
     canaryReceivedAt = System.currentTimeMillis();
+    outstandingSince = 0; // canaries come back in order: this one answers for every earlier one
+    firstCanary.tryComplete();
     long sentAt = Long.parseLong(payload.substring(payload.lastIndexOf('|') + 1));
     metrics.canaryRoundTrip(System.nanoTime() - sentAt);
   }
