@@ -133,6 +133,15 @@ class ApiTest {
   }
 
   @Test
+  void aNodeDrainsItselfWhenAskedThroughTheApi() {
+    WsProbe alice = node.connected("alice");
+    assertError(node.api(HttpMethod.POST, "/api/cluster/gw-other/drain", null), 404, "not_found");
+    assertFalse(alice.isClosed());
+    assertEquals(200, node.api(HttpMethod.POST, "/api/cluster/gw-api/drain", null).status());
+    assertEquals(4100, alice.closeCode());
+  }
+
+  @Test
   void badRequestsGetTheMatchingStatusAndCode() {
     assertError(node.api(HttpMethod.POST, "/api/publish", new JsonObject().put("body", 1)), 400, "bad_request");
     assertError(node.api(HttpMethod.POST, "/api/publish", new JsonObject().put("channel", "nowhere").put("body", 1)),

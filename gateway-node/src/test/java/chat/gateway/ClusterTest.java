@@ -161,6 +161,19 @@ class ClusterTest {
   }
 
   @Test
+  void aNodeCanBeDrainedThroughAnyOther() {
+    WsProbe onThird = nodes.get(2).connected("erin");
+    WsProbe onFirst = nodes.get(0).connected("frank");
+    assertEquals(200, nodes.get(0).api(HttpMethod.POST, "/api/cluster/gw-3/drain", null).status());
+    assertEquals(4100, onThird.closeCode());
+    assertEquals(503, nodes.get(2).management(HttpMethod.GET, "/ready").status());
+    assertEquals(200, nodes.get(0).management(HttpMethod.GET, "/ready").status());
+    onFirst.send("{\"type\":\"ping\"}");
+    assertEquals("pong", onFirst.next("pong").getString("type"));
+    assertEquals(404, nodes.get(0).api(HttpMethod.POST, "/api/cluster/gw-9/drain", null).status());
+  }
+
+  @Test
   void disconnectThroughAnyNodeClosesSessionsOnAllNodes() {
     WsProbe onFirst = nodes.get(0).connected("mallory", "phone");
     WsProbe onThird = nodes.get(2).connected("mallory", "laptop");

@@ -46,6 +46,7 @@ public final class ApiRoutes {
     router.get("/api/history/*").handler(ctx -> reply(ctx, history(ctx)));
     router.post("/api/disconnect").handler(ctx -> reply(ctx, disconnect(ctx)));
     router.get("/api/cluster").handler(ctx -> reply(ctx, cluster()));
+    router.post("/api/cluster/:node/drain").handler(ctx -> reply(ctx, drain(ctx)));
     router.route("/api/*").handler(ctx -> error(ctx, new ProtocolException(ErrorCode.NOT_FOUND,
         "no such API call: " + ctx.request().method() + " " + ctx.request().path())));
     router.route("/api/*").failureHandler(this::failure);
@@ -101,6 +102,11 @@ public final class ApiRoutes {
   private Future<Object> disconnect(RoutingContext ctx) {
     String user = Ids.require(string(jsonBody(ctx), "user", true), "user");
     return service.disconnect(user).map(v -> new JsonObject().put("user", user));
+  }
+
+  private Future<Object> drain(RoutingContext ctx) {
+    String node = Ids.require(ctx.pathParam("node"), "node");
+    return service.drainNode(node).map(v -> new JsonObject().put("node", node).put("draining", true));
   }
 
   private Future<Object> cluster() {

@@ -36,8 +36,9 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                        Runnable sweep, Supplier<Future<Void>> start, Supplier<Future<Void>> stop) {
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
-  public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, Supplier<NodeInfo> self) {
-    MemoryBroker broker = new MemoryBroker(fanout);
+  public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, Supplier<NodeInfo> self,
+                                Runnable drain) {
+    MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
     MemoryHistoryStore history = new MemoryHistoryStore(broker, dedupe, clock, config.historyMaxMessages(),
         config.historyMaxAge());
@@ -50,17 +51,19 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
   /**
    * Everything on one Redis: any number of nodes sharing it behave as one. {@code pubSubLost} runs when
    * the subscriber connection drops (live events were missed: sessions must resume); {@code wentOffline}
-   * is told of users whose last session was swept with a dead node.
+   * is told of users whose last session was swept with a dead node; {@code drain} runs when another
+   * node asks this one to drain.
    */
   public static Backends redis(GatewayConfig config, Clock clock, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
-                               Supplier<NodeInfo> self, Runnable pubSubLost, Consumer<String> wentOffline) {
+                               Supplier<NodeInfo> self, Runnable pubSubLost, Consumer<String> wentOffline,
+                               Runnable drain) {
     GatewayConfig.RedisConfig r = config.redis();
     Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.url())
         .setMaxPoolSize(r.poolSize()).setMaxPoolWaiting(4096).setMaxWaitingHandlers(8192)
         .setPoolName("chat-" + config.nodeId()));
     RedisCommands commands = new RedisCommands(client, new RedisKeys(r.keyPrefix()), metrics, r.timeout().toMillis());
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
-        pubSubLost);
+        pubSubLost, drain);
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
         metrics, wentOffline);
     HistoryStore history = new RedisHistoryStore(commands, broker, clock, config.historyMaxMessages(),

@@ -70,8 +70,9 @@ public final class Gateway {
     LocalFanout fanout = new LocalFanout();
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, metrics.connections(),
         startedAt);
-    this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self)
-        : Backends.redis(config, clock, vertx, fanout, metrics, self, this::pubSubLost, this::wentOffline));
+    this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self, this::drain)
+        : Backends.redis(config, clock, vertx, fanout, metrics, self, this::pubSubLost, this::wentOffline,
+            this::drain));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
         clock, config.maxMessageBytes());

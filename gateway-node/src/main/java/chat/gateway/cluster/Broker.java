@@ -18,6 +18,9 @@ public interface Broker {
   /** This node no longer wants events of {@code channel}. */
   Future<Void> unsubscribe(String channel);
 
+  /** Asks node {@code nodeId} to drain (as {@code POST /admin/drain} on it would), through its own channel. */
+  Future<Void> requestDrain(String nodeId);
+
   /** Whether events flow (the node's readiness depends on it). */
   boolean healthy();
 

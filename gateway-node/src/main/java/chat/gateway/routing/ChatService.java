@@ -169,6 +169,13 @@ public final class ChatService {
         .recover(ChatService::unavailable);
   }
 
+  /** Asks a live node to drain; fails with {@code not_found} for a node that is not live. */
+  public Future<Void> drainNode(String nodeId) {
+    return cluster().compose(nodes -> nodes.stream().anyMatch(n -> n.id().equals(nodeId))
+        ? broker.requestDrain(nodeId).recover(ChatService::unavailable)
+        : Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "no live node " + nodeId)));
+  }
+
   public Future<List<NodeInfo>> cluster() {
     return registry.nodes().recover(ChatService::unavailable);
   }

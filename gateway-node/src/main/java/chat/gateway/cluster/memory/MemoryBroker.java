@@ -8,10 +8,23 @@ import io.vertx.core.Future;
 /** The broker of an embedded node: there is no other node, so publishing is local dispatch. */
 public final class MemoryBroker implements Broker {
   private final LocalFanout fanout;
+  private final String nodeId;
+  private final Runnable drain;
 
-  public MemoryBroker(LocalFanout fanout) {
+  /** {@code drain} runs when this node ({@code nodeId}) is asked to drain. */
+  public MemoryBroker(LocalFanout fanout, String nodeId, Runnable drain) {
     this.fanout = fanout;
+    this.nodeId = nodeId;
+    this.drain = drain;
     fanout.bind(this);
+  }
+
+  @Override
+  public Future<Void> requestDrain(String node) {
+    if (node.equals(nodeId)) {
+      drain.run();
+    }
+    return Future.succeededFuture();
   }
 
   @Override

@@ -14,6 +14,7 @@ import chat.gateway.history.StoredMessage;
  * E|channel|user|kind                          a member event
  * C|channel|kind|group                         a control event for one user's sessions
  * K|node|nonce                                 the canary
+ * D|node                                        a request to drain that node
  * </pre>
  */
 public final class EventCodec {
@@ -34,7 +35,11 @@ public final class EventCodec {
     return "K|" + node + "|" + nonce;
   }
 
-  /** The event in {@code payload}, or null for a canary or anything unknown. */
+  public static String drain(String node) {
+    return "D|" + node;
+  }
+
+  /** The event in {@code payload}, or null for a canary, a drain request or anything unknown. */
   public static Event decode(String payload) {
     if (payload.startsWith("M|")) {
       String[] f = payload.split("\\|", 9);

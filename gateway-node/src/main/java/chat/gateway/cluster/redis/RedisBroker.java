@@ -50,6 +50,7 @@ public final class RedisBroker implements Broker {
   private final GatewayMetrics metrics;
   private final long canaryMillis;
   private final Runnable onLost;
+  private final Runnable onDrainRequest;
   private final Set<String> topics = new LinkedHashSet<>();
   private final Map<String, Promise<Void>> confirmations = new HashMap<>();
   private RedisConnection subscriber;
@@ -64,7 +65,8 @@ public final class RedisBroker implements Broker {
   private final Promise<Void> firstCanary = Promise.promise();
 
   public RedisBroker(Vertx vertx, RedisCommands commands, LocalFanout fanout, String nodeId, GatewayMetrics metrics,
-                     Duration canaryInterval, Runnable onLost) {
+                     Duration canaryInterval, Runnable onLost, Runnable onDrainRequest) {
+    this.onDrainRequest = onDrainRequest;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.commands = commands;
@@ -114,6 +116,11 @@ public final class RedisBroker implements Broker {
           List.of(keys.prefix(), payload)).mapEmpty();
     }
     return commands.send(Command.PUBLISH, keys.topic(event.channel()), payload).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> requestDrain(String node) {
+    return commands.send(Command.PUBLISH, keys.nodeTopic(node), EventCodec.drain(node)).mapEmpty();
   }
 
   @Override
@@ -229,6 +236,12 @@ public final class RedisBroker implements Broker {
     if (payload.startsWith("K|")) {
       metrics.pubsubReceived("canary");
       canaryReturned(payload);
+      return;
+    }
+    if (payload.startsWith("D|")) {
+      metrics.pubsubReceived("control");
+      LOG.log(Level.INFO, "drain requested through the cluster");
+      onDrainRequest.run();
       return;
     }
     try {
