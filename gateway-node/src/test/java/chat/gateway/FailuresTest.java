@@ -51,12 +51,6 @@ class FailuresTest {
       return real.head(channel);
     }
 
-    @Override
-    public Future<Boolean> knows(String channel, Position position) {
-      return real.knows(channel, position);
-    }
-  }
-
   @Test
   void aStoreOutageIsUnavailableWithoutAckAndTheResendSucceedsLater() {
     FlakyHistory[] flaky = new FlakyHistory[1];

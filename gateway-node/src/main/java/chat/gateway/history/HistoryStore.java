@@ -24,7 +24,4 @@ public interface HistoryStore {
 
   /** The newest position of the channel, or {@link Position#start} of its current epoch when empty. */
   Future<Position> head(String channel);
-
-  /** Whether {@code position} belongs to the channel's current epoch (else it names lost history). */
-  Future<Boolean> knows(String channel, Position position);
 }

@@ -178,11 +178,6 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
   }
 
-  @Override
-  public Future<Boolean> knows(String channel, Position position) {
-    return Future.succeededFuture(position.epoch().equals(epoch));
-  }
-
   /** Applies the age limit to every channel and drops channels that stayed empty for a whole window. */
   public void sweep() {
     long now = clock.millis();

@@ -128,12 +128,6 @@ public final class RedisHistoryStore implements HistoryStore {
     });
   }
 
-  @Override
-  public Future<Boolean> knows(String channel, Position position) {
-    return redis.send(Command.HGET, keys.meta(channel), "epoch")
-        .map(epoch -> epoch != null && epoch.toString().equals(position.epoch()));
-  }
-
   /** Stream entries {@code [id, [field, value, ...]]} as stored messages, in the order given. */
   private static List<StoredMessage> entries(String channel, String epoch, Response list) {
     List<StoredMessage> messages = new ArrayList<>();
