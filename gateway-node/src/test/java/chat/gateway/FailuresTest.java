@@ -50,6 +50,7 @@ class FailuresTest {
     public Future<Position> head(String channel) {
       return real.head(channel);
     }
+  }
 
   @Test
   void aStoreOutageIsUnavailableWithoutAckAndTheResendSucceedsLater() {
