@@ -21,7 +21,7 @@ class LimitsTest {
 
   @Test
   void aFrameOverTheSizeLimitCloses1009() {
-    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096")) {
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_CLOSING_TIMEOUT", "2s")) {
       WsProbe ws = node.connected("alice");
       ws.socket().writeTextMessage("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\",\"body\":\"" + "x".repeat(5000) + "\"}");
       assertEquals(1009, ws.closeCode());
@@ -30,7 +30,7 @@ class LimitsTest {
 
   @Test
   void aFragmentedMessageOverTheSizeLimitCloses1009() {
-    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096")) {
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_CLOSING_TIMEOUT", "2s")) {
       WsProbe ws = WsProbe.open(node.clientVertx(), node.port(),
           new WebSocketClientOptions().setMaxFrameSize(1024).setMaxMessageSize(1 << 20));
       ws.send("{\"type\":\"connect\",\"user\":\"alice\"}");
@@ -42,7 +42,8 @@ class LimitsTest {
 
   @Test
   void withCompressionTheLimitAppliesToTheInflatedSize() {
-    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_COMPRESSION", "true")) {
+    // The bomb's sender is still writing when the server closes; don't let shutdown wait 10 s for its close frame.
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_COMPRESSION", "true", "WS_CLOSING_TIMEOUT", "2s")) {
       WebSocketClientOptions deflate = new WebSocketClientOptions().setTryUsePerMessageCompression(true)
           .setMaxMessageSize(1 << 20);
       WsProbe small = WsProbe.open(node.clientVertx(), node.port(), deflate);

@@ -12,6 +12,7 @@ import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import chat.protocol.ServerFrame;
 import chat.protocol.client.ChatClient;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -91,41 +94,86 @@ class RedisFaultTest {
   }
 
   @Test
-  void afterRedisComesBackEmptyNodesRecoverAndResumesSayNotRecovered() {
+  void afterRedisComesBackEmptyUnderLoadNodesRecoverAndNothingIsSilentlySkipped() {
     String prefix = TestNode.newPrefix();
     TestNode first = node(prefix, "gw-a");
     TestNode second = node(prefix, "gw-b");
     ChatClient alice = first.client("alice", "phone");
     ChatClient bob = second.client("bob", "tablet");
     List<String> bobSaw = new CopyOnWriteArrayList<>();
+    List<ServerFrame.Connected> bobResumes = new CopyOnWriteArrayList<>();
     AtomicReference<Short> bobClosed = new AtomicReference<>();
-    bob.onMessage(m -> bobSaw.add(m.id())).onClose((code, reason) -> bobClosed.set(code));
-    Await.result(alice.connect());
-    Await.result(bob.connect());
-    Await.result(alice.join("group/dev"));
-    Await.result(bob.join("group/dev"));
-    List<String> acked = new ArrayList<>();
-    for (int i = 0; i < 10; i++) {
-      acked.add(Await.result(alice.send("group/dev", "before " + i)).id());
-    }
-    Await.until("bob got every acked message", () -> bobSaw.containsAll(acked));
+    bob.onMessage(m -> bobSaw.add(m.id()));
+    AtomicLong aliceJoined = new AtomicLong();
+    AtomicLong bobJoined = new AtomicLong();
+    keepConnected(alice, null, null, aliceJoined);
+    keepConnected(bob, bobClosed, bobResumes, bobJoined);
+    Await.result(alice.connect().compose(c -> alice.join("group/dev")));
+    Await.result(bob.connect().compose(c -> bob.join("group/dev")));
 
-    RedisFixture.get().restartEmpty();
+    // alice sends every 50 ms, through the restart; each ack is recorded with the time it came.
+    List<long[]> ackedAt = new CopyOnWriteArrayList<>();
+    List<String> ackedIds = new CopyOnWriteArrayList<>();
+    Vertx vertx = first.clientVertx();
+    long timer = vertx.setPeriodic(50, id -> alice.send("group/dev", "tick").onSuccess(ack -> {
+      ackedIds.add(ack.id());
+      ackedAt.add(new long[] {System.nanoTime()});
+    }));
+    Await.until("traffic before the restart", () -> ackedIds.size() >= 20);
+    RedisFixture.get().restartEmpty(1500);
     Await.until("both nodes unready", () -> ready(first) == 503 || ready(second) == 503);
     Await.until("bob's session closed to make him resume", () -> bobClosed.get() != null);
     assertEquals((short) 4500, bobClosed.get());
     Await.until("both nodes ready again", () -> ready(first) == 200 && ready(second) == 200);
     assertTrue(first.management(HttpMethod.GET, "/metrics").body().matches("(?s).*chat_pubsub_reconnects_total [1-9].*"),
         "the pub/sub reconnect is counted");
+    Await.until("bob resumed", () -> !bobResumes.isEmpty());
+    assertFalse(bobResumes.get(0).recovered().get("group/dev"), "history was lost: the resume must say so");
 
-    ServerFrame.Connected resumed = Await.result(bob.reconnect());
-    assertFalse(resumed.recovered().get("group/dev"), "history was lost: the resume must say so");
-    Await.result(alice.reconnect());
-    Await.result(alice.join("group/dev"));
-    Await.result(bob.join("group/dev"));
-    String after = Await.result(alice.send("group/dev", "after the restart")).id();
-    Await.until("live messages flow again across nodes", () -> bobSaw.contains(after));
-    Set<String> unique = new HashSet<>(bobSaw);
-    assertEquals(unique.size(), bobSaw.size(), "no repeats");
+    // Once both are back in the group, every acked message reaches bob, exactly once.
+    Await.until("both rejoined", () -> aliceJoined.get() > 0 && bobJoined.get() > 0);
+    long rejoined = Math.max(aliceJoined.get(), bobJoined.get());
+    List<String> after = new CopyOnWriteArrayList<>();
+    Await.until("20 messages acked after both rejoined", () -> {
+      after.clear();
+      for (int i = 0; i < ackedIds.size(); i++) {
+        if (ackedAt.get(i)[0] > rejoined) {
+          after.add(ackedIds.get(i));
+        }
+      }
+      return after.size() >= 20;
+    });
+    vertx.cancelTimer(timer);
+    Await.until("bob has every message acked after both rejoined", () -> bobSaw.containsAll(after));
+    assertEquals(new HashSet<>(bobSaw).size(), bobSaw.size(), "no repeats");
+  }
+
+  /**
+   * Reconnects (with resume) and re-joins the group whenever the server closes the connection: one loop
+   * at a time (a refused connect both fails and closes), retrying every 100 ms until it is back.
+   */
+  private void keepConnected(ChatClient client, AtomicReference<Short> closed, List<ServerFrame.Connected> resumes,
+                             AtomicLong joinedAt) {
+    AtomicBoolean reconnecting = new AtomicBoolean();
+    client.onClose((code, reason) -> {
+      if (closed != null) {
+        closed.compareAndSet(null, code);
+      }
+      if (reconnecting.compareAndSet(false, true)) {
+        reconnect(client, resumes, reconnecting, joinedAt);
+      }
+    });
+  }
+
+  private void reconnect(ChatClient client, List<ServerFrame.Connected> resumes,
+                         AtomicBoolean reconnecting, AtomicLong joinedAt) {
+    client.reconnect().compose(connected -> {
+      if (resumes != null) {
+        resumes.add(connected);
+      }
+      reconnecting.set(false);
+      return client.join("group/dev");
+    }).onSuccess(joined -> joinedAt.set(System.nanoTime()))
+        .onFailure(e -> nodes.get(0).clientVertx().setTimer(100, id -> reconnect(client, resumes, reconnecting, joinedAt)));
   }
 }

@@ -128,12 +128,16 @@ public final class RedisFixture {
     }
   }
 
-  /** Redis goes away and comes back on the same address with no data (kill -9 and start; FLUSHALL elsewhere). */
-  public synchronized void restartEmpty() {
+  /**
+   * Redis goes away for {@code downMillis} and comes back on the same address with no data (kill -9 and a
+   * fresh start; FLUSHALL and dropped connections elsewhere).
+   */
+  public synchronized void restartEmpty(long downMillis) {
     if (local()) {
       process.destroyForcibly();
       try {
         process.waitFor(10, TimeUnit.SECONDS);
+        Thread.sleep(downMillis); // the length of the simulated outage, not synchronisation
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
