@@ -81,7 +81,7 @@ public final class Gateway {
     }));
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
         metrics, clock, () -> !ready());
-    this.hubs = new Hubs(fanout, clock, transport.tickMillis());
+    this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics);
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
   }
 
@@ -109,12 +109,14 @@ public final class Gateway {
   }
 
   private Future<Void> deploy() {
+    // A fixed port is known now, so the registry's first heartbeat announces the right address; port 0
+    // (tests) is known once the first server listens, and the next heartbeat carries it.
+    port = config.port();
     return backends.start().get().compose(v -> deployServers());
   }
 
   private Future<Void> deployServers() {
     if (config.port() != 0) {
-      port = config.port();
       return deployVerticles(transport, config.eventLoops());
     }
     // Port 0 (tests): the first instance takes a free port, the others join it with SO_REUSEPORT. Vert.x

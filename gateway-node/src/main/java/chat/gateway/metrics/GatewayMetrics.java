@@ -31,6 +31,7 @@ public final class GatewayMetrics {
   private final Counter accepted;
   private final Counter duplicates;
   private final Timer deliveryLatency;
+  private final Timer eventLoopDelay;
 
   public GatewayMetrics(MeterRegistry registry, BooleanSupplier draining) {
     this.registry = registry;
@@ -66,6 +67,10 @@ public final class GatewayMetrics {
         .description("From the server's accept time of a message to its write to a recipient")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
+    eventLoopDelay = Timer.builder("chat_eventloop_delay")
+        .description("Lateness of each event loop's periodic tick (how long work waits for a busy loop)")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10)).register(registry);
   }
 
   public MeterRegistry registry() {
@@ -167,6 +172,11 @@ public final class GatewayMetrics {
   public void registrySweep(String result) {
     Counter.builder("chat_registry_sweeps").tag("result", result)
         .description("Sessions of a node removed from the registry at once").register(registry).increment();
+  }
+
+  /** How late an event loop ran a periodic task: a busy or blocked loop delays everything on it. */
+  public void eventLoopDelay(long millis) {
+    eventLoopDelay.record(Math.max(0, millis), TimeUnit.MILLISECONDS);
   }
 
   public void accepted(boolean duplicate) {

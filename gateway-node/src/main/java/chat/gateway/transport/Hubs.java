@@ -1,6 +1,7 @@
 package chat.gateway.transport;
 
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -20,11 +21,13 @@ public final class Hubs {
   private final LocalFanout fanout;
   private final Clock clock;
   private final long tickMillis;
+  private final GatewayMetrics metrics;
 
-  public Hubs(LocalFanout fanout, Clock clock, long tickMillis) {
+  public Hubs(LocalFanout fanout, Clock clock, long tickMillis, GatewayMetrics metrics) {
     this.fanout = fanout;
     this.clock = clock;
     this.tickMillis = tickMillis;
+    this.metrics = metrics;
   }
 
   /** The hub of the calling event loop (call it from a socket's handler). */
@@ -40,7 +43,13 @@ public final class Hubs {
       byLoop.put(loop, hub);
       hub.start();
       Hub started = hub;
-      context.owner().setPeriodic(tickMillis, id -> started.tick(clock.millis()));
+      long[] due = {System.nanoTime() + tickMillis * 1_000_000};
+      context.owner().setPeriodic(tickMillis, id -> {
+        long now = System.nanoTime();
+        metrics.eventLoopDelay((now - due[0]) / 1_000_000);
+        due[0] = now + tickMillis * 1_000_000;
+        started.tick(clock.millis());
+      });
     }
     return hub;
   }
