@@ -28,6 +28,7 @@ public final class GatewayMetrics {
   private final Map<ErrorCode, Counter> errors = new EnumMap<>(ErrorCode.class);
   private final Map<CloseCode, Counter> closes = new EnumMap<>(CloseCode.class);
   private final Counter deliveries;
+  private final Counter pubsubReconnects;
   private final Counter accepted;
   private final Counter duplicates;
   private final Timer deliveryLatency;
@@ -56,6 +57,18 @@ public final class GatewayMetrics {
         "member", "error", "pong"}) {
       frameOutCounter(type);
     }
+    // Counters with a fixed set of labels are created at zero, so every series exists from the start.
+    for (String result : new String[] {"ok", "forbidden_origin", "draining", "not_websocket", "failed"}) {
+      handshake(result, 0);
+    }
+    for (String kind : new String[] {"message", "member", "control", "canary"}) {
+      pubsubCounter(kind);
+    }
+    for (String result : new String[] {"own", "dead_node"}) {
+      sweepCounter(result);
+    }
+    pubsubReconnects = Counter.builder("chat_pubsub_reconnects")
+        .description("Times the pub/sub connection was lost and reconnected").register(registry);
     deliveries = Counter.builder("chat_deliveries").description("Messages written to client connections")
         .register(registry);
     accepted = Counter.builder("chat_messages_accepted").description("Messages stored and published")
@@ -91,8 +104,12 @@ public final class GatewayMetrics {
 
   /** {@code result}: ok, forbidden_origin, draining, not_websocket. */
   public void handshake(String result) {
+    handshake(result, 1);
+  }
+
+  private void handshake(String result, int count) {
     handshakes.computeIfAbsent(result, r -> Counter.builder("chat_handshakes").tag("result", r)
-        .description("WebSocket upgrade requests, by result").register(registry)).increment();
+        .description("WebSocket upgrade requests, by result").register(registry)).increment(count);
   }
 
   /** One frame received; types outside the protocol count as {@code invalid}. */
@@ -158,8 +175,7 @@ public final class GatewayMetrics {
   }
 
   public void pubsubReconnect() {
-    Counter.builder("chat_pubsub_reconnects").description("Times the pub/sub connection was lost and reconnected")
-        .register(registry).increment();
+    pubsubReconnects.increment();
   }
 
   public void canaryRoundTrip(long nanos) {
@@ -170,8 +186,12 @@ public final class GatewayMetrics {
 
   /** {@code result}: own (start-up clean-up of this node id) or dead_node. */
   public void registrySweep(String result) {
-    Counter.builder("chat_registry_sweeps").tag("result", result)
-        .description("Sessions of a node removed from the registry at once").register(registry).increment();
+    sweepCounter(result).increment();
+  }
+
+  private Counter sweepCounter(String result) {
+    return Counter.builder("chat_registry_sweeps").tag("result", result)
+        .description("Sessions of a node removed from the registry at once").register(registry);
   }
 
   /** How late an event loop ran a periodic task: a busy or blocked loop delays everything on it. */

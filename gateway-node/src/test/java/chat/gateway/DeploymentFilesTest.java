@@ -1,0 +1,132 @@
+package chat.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.testing.OnRedis;
+import chat.gateway.testing.TestNode;
+import chat.gateway.testing.Tools;
+import chat.gateway.testing.WsProbe;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.yaml.snakeyaml.Yaml;
+
+/** The deployment files parse, reference what exists, and agree with what the gateway exports. */
+@ExtendWith(OnRedis.class)
+class DeploymentFilesTest {
+  private static final Path REPO = Tools.repo();
+
+  private static String read(String path) throws IOException {
+    return Files.readString(REPO.resolve(path));
+  }
+
+  @Test
+  void everyHaproxyConfigurationIsValid() throws IOException {
+    Tools.Result compose = Tools.run(List.of("haproxy", "-c", "-f", "haproxy/haproxy.cfg", "-f", "haproxy/compose.cfg"),
+        null, Map.of());
+    assertEquals(0, compose.exit(), compose.output());
+    Path local = Files.createTempFile("backend", ".cfg");
+    Files.writeString(local, "backend gateways\n    server gw-1 127.0.0.1:8081 check port 9091\n");
+    Tools.Result cluster = Tools.run(List.of("haproxy", "-c", "-f", "haproxy/haproxy.cfg", "-f", local.toString()), null,
+        Map.of("PUBLIC_BIND", "127.0.0.1:18080", "STATS_BIND", "127.0.0.1:18404"));
+    assertEquals(0, cluster.exit(), cluster.output());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theComposeFileReferencesOnlyWhatExistsAndPublishesOnlyThePublicPorts() throws IOException {
+    Map<String, Object> compose = new Yaml().load(read("docker-compose.yml"));
+    Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+    assertEquals(Set.of("redis", "gateway", "haproxy", "prometheus", "grafana"), services.keySet());
+    services.forEach((name, service) -> {
+      Object dependsOn = service.get("depends_on");
+      if (dependsOn instanceof Map<?, ?> deps) {
+        deps.keySet().forEach(d -> assertTrue(services.containsKey(d), name + " depends on missing " + d));
+      }
+      for (Object volume : (List<Object>) service.getOrDefault("volumes", List.of())) {
+        String source = volume.toString().split(":")[0];
+        if (source.startsWith("./")) {
+          assertTrue(Files.exists(REPO.resolve(source)), name + " mounts missing " + source);
+        }
+      }
+    });
+    assertEquals(List.of("8080:8080"), services.get("haproxy").get("ports"));
+    assertEquals(List.of("3000:3000"), services.get("grafana").get("ports"));
+    assertFalse(services.get("gateway").containsKey("ports"), "management ports are never published");
+    Map<String, Object> build = (Map<String, Object>) services.get("gateway").get("build");
+    assertTrue(Files.exists(REPO.resolve(build.get("dockerfile").toString())));
+    Map<String, Object> gatewayDeps = (Map<String, Object>) services.get("gateway").get("depends_on");
+    assertEquals("service_healthy", ((Map<String, Object>) gatewayDeps.get("redis")).get("condition"));
+    assertTrue(read("gateway-node/Dockerfile").contains("HEALTHCHECK"), "haproxy waits on the gateway's health");
+  }
+
+  @Test
+  void prometheusConfigurationIsValid() {
+    Tools.Result result = Tools.run(List.of("promtool", "check", "config", "prometheus/prometheus.yml"), null, Map.of());
+    assertEquals(0, result.exit(), result.output());
+  }
+
+  @Test
+  void theDashboardLoadsWithTheProvisionedDatasource() throws IOException {
+    JsonObject dashboard = new JsonObject(read("grafana/dashboards/chat-gateway.json"));
+    Map<String, Object> datasources = new Yaml().load(read("grafana/provisioning/datasources/prometheus.yml"));
+    String uid = (String) ((List<Map<String, Object>>) datasources.get("datasources")).get(0).get("uid");
+    JsonArray panels = dashboard.getJsonArray("panels");
+    assertTrue(panels.size() >= 15);
+    for (Object p : panels) {
+      JsonObject panel = (JsonObject) p;
+      assertEquals(uid, panel.getJsonObject("datasource").getString("uid"), panel.getString("title"));
+      assertFalse(panel.getJsonArray("targets").isEmpty(), panel.getString("title"));
+    }
+  }
+
+  /** Every gateway metric a panel queries, by name (HAProxy's are checked against a live HAProxy in LocalClusterIT). */
+  static Set<String> dashboardMetrics(String prefixPattern) throws IOException {
+    JsonObject dashboard = new JsonObject(read("grafana/dashboards/chat-gateway.json"));
+    Pattern name = Pattern.compile("\\b(" + prefixPattern + ")[a-z0-9_]*");
+    Set<String> names = new TreeSet<>();
+    for (Object p : dashboard.getJsonArray("panels")) {
+      for (Object t : ((JsonObject) p).getJsonArray("targets")) {
+        Matcher m = name.matcher(((JsonObject) t).getString("expr"));
+        while (m.find()) {
+          names.add(m.group());
+        }
+      }
+    }
+    return names;
+  }
+
+  @Test
+  void aLiveNodesMetricsPassPromtoolAndFeedEveryPanel() throws IOException {
+    try (TestNode node = TestNode.start("CANARY_INTERVAL", "200ms")) {
+      WsProbe alice = node.connected("alice");
+      alice.send("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/alice\",\"body\":1}");
+      alice.next("message");
+      System.gc();
+      chat.gateway.testing.Await.until("every metric of the dashboard exported", () -> {
+        String body = node.management(HttpMethod.GET, "/metrics").body();
+        try {
+          return dashboardMetrics("chat_|jvm_|vertx_|process_").stream().allMatch(body::contains);
+        } catch (IOException e) {
+          throw new AssertionError(e);
+        }
+      });
+      String metrics = node.management(HttpMethod.GET, "/metrics").body();
+      Tools.Result result = Tools.run(List.of("promtool", "check", "metrics"), metrics, Map.of());
+      assertEquals(0, result.exit(), result.output());
+    }
+  }
+}
