@@ -119,23 +119,7 @@ public final class MemoryHistoryStore implements HistoryStore {
     }
     synchronized (log) {
       trim(log, clock.millis());
-      List<StoredMessage> page = new ArrayList<>();
-      int bytes = 0;
-      boolean more = false;
-      for (Iterator<StoredMessage> it = log.messages.descendingIterator(); it.hasNext(); ) {
-        StoredMessage m = it.next();
-        if (before != null && m.position().compareTo(before) >= 0) {
-          continue;
-        }
-        if (page.size() == limit || (bytes + m.frame().length > maxBytes && !page.isEmpty())) {
-          more = true;
-          break;
-        }
-        page.add(m);
-        bytes += m.frame().length;
-      }
-      Collections.reverse(page);
-      return Future.succeededFuture(new Page(page, more));
+      return Future.succeededFuture(Page.fromNewest(log.messages.descendingIterator(), before, limit, maxBytes));
     }
   }
 

@@ -82,21 +82,8 @@ public final class RedisHistoryStore implements HistoryStore {
             return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND,
                 "that position is from history this server no longer has"));
           }
-          String epoch = reply.get(1).toString();
-          List<StoredMessage> newestFirst = entries(channel, epoch, reply.get(2));
-          List<StoredMessage> page = new ArrayList<>();
-          int bytes = 0;
-          boolean more = false;
-          for (StoredMessage m : newestFirst) {
-            if (page.size() == limit || (bytes + m.frame().length > maxBytes && !page.isEmpty())) {
-              more = true;
-              break;
-            }
-            page.add(m);
-            bytes += m.frame().length;
-          }
-          java.util.Collections.reverse(page);
-          return Future.succeededFuture(new Page(page, more));
+          List<StoredMessage> newestFirst = entries(channel, reply.get(1).toString(), reply.get(2));
+          return Future.succeededFuture(Page.fromNewest(newestFirst.iterator(), before, limit, maxBytes));
         });
   }
 

@@ -240,7 +240,7 @@ final class ClientConnection {
       close(CloseCode.UNAUTHORIZED, e.getMessage());
       return;
     }
-    if (t.draining().getAsBoolean()) {
+    if (t.refusing().getAsBoolean()) {
       sendError(new ProtocolException(ErrorCode.UNAVAILABLE,
           "this node is not taking clients now (draining, or its cluster link is down); connect to another"));
       close(CloseCode.DRAINING, "server not ready; reconnect");

@@ -54,7 +54,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.response().setStatusCode(403).end("origin not allowed");
       return;
     }
-    if (t.draining().getAsBoolean()) {
+    if (t.refusing().getAsBoolean()) {
       t.metrics().handshake("draining");
       ctx.response().setStatusCode(503).end("draining");
       return;

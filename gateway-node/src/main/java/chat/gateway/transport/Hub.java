@@ -163,8 +163,4 @@ public final class Hub implements ChannelListener {
     all.stream().filter(c -> !c.closing()).limit(count).toList()
         .forEach(c -> c.close(CloseCode.DRAINING, "server draining; reconnect with resume"));
   }
-
-  int size() {
-    return all.size();
-  }
 }

@@ -8,7 +8,10 @@ import chat.gateway.routing.ChatService;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
 
-/** What every connection of a node shares; built once per node. */
+/**
+ * What every connection of a node shares; built once per node. {@code refusing} is true while the node
+ * takes no new clients: it is draining, or (cluster mode) its Redis link is not ready.
+ */
 public record TransportContext(
     GatewayConfig config,
     ChatService service,
@@ -16,11 +19,10 @@ public record TransportContext(
     Authenticator authenticator,
     GatewayMetrics metrics,
     Clock clock,
-    BooleanSupplier draining) {
-  // draining: true while the node takes no new clients (draining, or not ready in cluster mode)
+    BooleanSupplier refusing) {
 
   public TransportContext withConfig(GatewayConfig other) {
-    return new TransportContext(other, service, fanout, authenticator, metrics, clock, draining);
+    return new TransportContext(other, service, fanout, authenticator, metrics, clock, refusing);
   }
 
   /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */
