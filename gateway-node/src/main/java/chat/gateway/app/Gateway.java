@@ -13,6 +13,8 @@ import chat.gateway.transport.GatewayVerticle;
 import chat.gateway.transport.Hub;
 import chat.gateway.transport.Hubs;
 import chat.gateway.transport.TransportContext;
+import chat.gateway.web.WebRoutes;
+import chat.protocol.CloseCode;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -22,15 +24,15 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.time.Clock;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
-import java.util.concurrent.TimeUnit;
-import chat.protocol.CloseCode;
 
 /**
  * One gateway node: builds the components (in memory when no Redis is configured), deploys one
@@ -53,6 +55,7 @@ public final class Gateway {
   private final TransportContext transport;
   private final Backends backends;
   private final ApiRoutes api;
+  private final WebRoutes web;
   private final long startedAt;
   private int port;
 
@@ -86,6 +89,7 @@ public final class Gateway {
         metrics, clock, () -> !ready());
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics);
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
+    this.web = new WebRoutes(config);
   }
 
   /** Starts a node; fails if a port is taken or the configuration is unusable. */
@@ -125,7 +129,7 @@ public final class Gateway {
     // Port 0 (tests): the first instance takes a free port, the others join it with SO_REUSEPORT. Vert.x
     // shares a listening socket between instances only for a fixed port number, and probing for a free
     // port first would race with other processes.
-    GatewayVerticle first = new GatewayVerticle(transport, api::mount, hubs, true);
+    GatewayVerticle first = new GatewayVerticle(transport, this::mountRoutes, hubs, true);
     return vertx.deployVerticle(first).compose(id -> {
       port = first.actualPort();
       TransportContext bound = transport.withConfig(config.withPorts(port, config.mgmtPort()));
@@ -133,9 +137,15 @@ public final class Gateway {
     });
   }
 
+  /** Everything public besides /ws: the API first, then the page and its files. */
+  private void mountRoutes(Router router) {
+    api.mount(router);
+    web.mount(router);
+  }
+
   private Future<Void> deployVerticles(TransportContext context, int instances) {
     Future<?> deployed = instances == 0 ? Future.succeededFuture() : vertx.deployVerticle(
-        () -> new GatewayVerticle(context, api::mount, hubs, config.port() == 0),
+        () -> new GatewayVerticle(context, this::mountRoutes, hubs, config.port() == 0),
         new DeploymentOptions().setInstances(instances));
     return deployed.compose(id -> management.listen(config.mgmtHost(), config.mgmtPort())).mapEmpty();
   }

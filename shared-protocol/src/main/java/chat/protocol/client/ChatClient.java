@@ -252,8 +252,9 @@ public final class ChatClient {
     }
     if (frame instanceof ServerFrame.Ack a) {
       PendingSend pending = unacked.remove(a.seq());
+      // No position from an ack: it is a position in the channel sent to, which for a DM is the
+      // recipient's channel, not one this client receives (resuming it would fail).
       if (pending != null) {
-        positions.putIfAbsent(a.channel(), a.position());
         return () -> pending.promise().tryComplete(a);
       }
       return null;

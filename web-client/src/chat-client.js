@@ -1,0 +1,481 @@
+// Protocol v1 client for browsers (and anything with a WebSocket). An ES module with no dependencies,
+// served by every gateway node at /chat-client.js. The contract it speaks: docs/PROTOCOL.md.
+//
+//   import { ChatClient } from '/chat-client.js';
+//   const chat = new ChatClient({ url: 'wss://chat.example.com/ws', token });
+//   chat.on('message', m => show(m));
+//   await chat.connect();
+//   await chat.join('group/dev');
+//   await chat.send('group/dev', 'hello');   // resolves with the ack once the message is stored
+//
+// What it guarantees its user: every send is numbered (device + seq) and kept until acknowledged, and
+// sent again after a reconnect (the gateway acknowledges a repeat without delivering it twice); the last
+// position of every channel is kept and handed back on reconnect, so missed messages are replayed or the
+// 'connected' event names the channels that could not be recovered; repeated message ids are dropped, so
+// 'message' fires once per message. Reconnects use exponential backoff with full jitter and follow the
+// close codes table: no reconnect after 1000, 1002, 1009, 4001 or 4003.
+
+/** Close codes after which reconnecting cannot help (the client or its credentials must change). */
+const FINAL_CLOSE_CODES = new Set([1000, 1002, 1009, 4001, 4003]);
+const SEEN_IDS = 10_000;
+
+/**
+ * What to do after the socket closed with {@code code} and {@code reason}: stop, or reconnect after a
+ * delay. {@code attempt} counts the reconnects since the last successful connect (0 for the first).
+ * Returns {reconnect: false} or {reconnect: true, delayMs}.
+ */
+export function reconnectPlan(code, reason, attempt, backoff = {}, random = Math.random) {
+  if (FINAL_CLOSE_CODES.has(code)) {
+    return { reconnect: false };
+  }
+  if (code === 4100) {
+    // Draining: every client of the node leaves at once, so spread them over a short window.
+    return { reconnect: true, delayMs: Math.floor(random() * (backoff.drainJitterMs ?? 1000)) };
+  }
+  if (code === 4029) {
+    const retryAfter = /retry-after=(\d+)/.exec(reason ?? '');
+    if (retryAfter) {
+      return { reconnect: true, delayMs: Number(retryAfter[1]) * 1000 + Math.floor(random() * 1000) };
+    }
+  }
+  return { reconnect: true, delayMs: backoffDelay(attempt, backoff, random) };
+}
+
+/** Full-jitter exponential backoff: a uniform delay in [0, min(max, initial * 2^attempt)). */
+export function backoffDelay(attempt, { initialMs = 500, maxMs = 20_000 } = {}, random = Math.random) {
+  const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * cap);
+}
+
+/** An error frame from the gateway (or a local failure such as 'disconnected'), as an Error. */
+export class ChatError extends Error {
+  constructor(code, message, temporary = false) {
+    super(message);
+    this.name = 'ChatError';
+    this.code = code;
+    this.temporary = temporary;
+  }
+}
+
+/**
+ * One user's connection to the gateway, kept alive across node failures.
+ *
+ * Options: url (ws:// or wss:// of /ws), token (JWT) or user (dev auth), device (default: a random id),
+ * storage ({getItem, setItem, removeItem}, e.g. sessionStorage: keeps seq and positions across page
+ * reloads), backoff ({initialMs, maxMs, drainJitterMs}), connectTimeoutMs, requestTimeoutMs, and for tests
+ * WebSocket, random, setTimeout, clearTimeout.
+ *
+ * Events (on/off): 'state' {state, attempt, delayMs, code, reason} where state is connecting, connected,
+ * reconnecting or stopped; 'connected' {frame, node, resumed, unrecovered}; 'message' (a message frame,
+ * once per id); 'member' (a member frame); 'error' (a ChatError not tied to a pending call); 'ack'
+ * (an ack frame, with the body sent); 'frame' (every frame received, repeats included).
+ */
+export class ChatClient {
+  constructor(options) {
+    if (!options?.url) {
+      throw new TypeError('ChatClient: the url option is required (ws://host:port/ws)');
+    }
+    if (!options.token && !options.user) {
+      throw new TypeError('ChatClient: give a token (JWT mode) or a user (dev mode)');
+    }
+    this.options = options;
+    this.device = options.device ?? `web-${Math.random().toString(36).slice(2, 10)}`;
+    this.backoff = options.backoff ?? {};
+    this.random = options.random ?? Math.random;
+    this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
+    this.clearTimer = options.clearTimeout ?? (id => clearTimeout(id));
+    this.WebSocketImpl = options.WebSocket ?? globalThis.WebSocket;
+    this.storage = options.storage ?? null;
+    this.storageKey = `chat-client:${this.device}`;
+
+    this.state = 'idle';
+    this.user = null;
+    this.node = null;
+    this.socket = null;
+    this.attempt = 0;
+    this.everConnected = false;
+    this.reconnectTimer = null;
+    this.connectTimer = null;
+    this.connectWaiters = [];
+    this.handlers = new Map();
+
+    this.positions = {};
+    this.lastSeq = 0;
+    this.unacked = new Map();   // seq -> {seq, channel, body, resolve, reject, retryTimer}
+    this.requests = new Map();  // ref -> {resolve, reject, timer}
+    this.nextRef = 0;
+    this.seen = new Map();
+    this.duplicates = 0;
+    this.restore();
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  on(event, handler) {
+    if (!this.handlers.has(event)) {
+      this.handlers.set(event, new Set());
+    }
+    this.handlers.get(event).add(handler);
+    return () => this.off(event, handler);
+  }
+
+  off(event, handler) {
+    this.handlers.get(event)?.delete(handler);
+  }
+
+  emit(event, value) {
+    for (const handler of this.handlers.get(event) ?? []) {
+      try {
+        handler(value);
+      } catch (e) {
+        console.error(`ChatClient: a '${event}' handler threw`, e);
+      }
+    }
+  }
+
+  // ---- connection -----------------------------------------------------------------------------
+
+  /** Connects (and keeps reconnecting until close()); resolves with the first 'connected' frame. */
+  connect() {
+    const connected = new Promise((resolve, reject) => this.connectWaiters.push({ resolve, reject }));
+    if (this.state === 'idle' || this.state === 'stopped') {
+      this.attempt = 0;
+      this.open();
+    }
+    return connected;
+  }
+
+  /** Closes for good (code 1000): no reconnect, pending calls fail, unacked sends stay for a later connect(). */
+  close() {
+    this.cancelTimers();
+    const socket = this.socket;
+    this.socket = null;
+    this.failRequests(new ChatError('closed', 'the client was closed'));
+    this.setState('stopped', {});
+    this.settleConnect(null, new ChatError('closed', 'the client was closed'));
+    if (socket && socket.readyState <= 1) {
+      socket.close(1000, 'bye');
+    }
+  }
+
+  open() {
+    this.cancelTimers();
+    this.setState(this.everConnected ? 'reconnecting' : 'connecting', { attempt: this.attempt });
+    let socket;
+    try {
+      socket = new this.WebSocketImpl(this.options.url);
+    } catch (e) {
+      this.stop(new ChatError('bad_request', `cannot open ${this.options.url}: ${e.message}`));
+      return;
+    }
+    this.socket = socket;
+    socket.onopen = () => this.opened(socket);
+    socket.onmessage = event => this.received(socket, event.data);
+    socket.onclose = event => this.closed(socket, event.code, event.reason);
+    socket.onerror = () => { };   // a close event follows, with the code that matters
+    this.connectTimer = this.setTimer(() => {
+      if (this.socket === socket && this.state !== 'connected') {
+        socket.close(4000, 'connect timeout');
+        this.closed(socket, 1006, 'no connected frame in time');
+      }
+    }, this.options.connectTimeoutMs ?? 15_000);
+  }
+
+  opened(socket) {
+    if (socket !== this.socket) {
+      return;
+    }
+    const frame = { type: 'connect', device: this.device };
+    if (this.options.token) {
+      frame.token = this.options.token;
+    } else {
+      frame.user = this.options.user;
+    }
+    if (Object.keys(this.positions).length > 0) {
+      frame.resume = { ...this.positions };
+    }
+    this.write(frame);
+  }
+
+  closed(socket, code, reason) {
+    if (socket !== this.socket) {
+      return;
+    }
+    this.socket = null;
+    this.clearTimer(this.connectTimer);
+    this.failRequests(new ChatError('disconnected', `connection closed (${code})`, true));
+    for (const pending of this.unacked.values()) {
+      this.clearTimer(pending.retryTimer);
+    }
+    const plan = reconnectPlan(code, reason, this.attempt, this.backoff, this.random);
+    if (!plan.reconnect) {
+      this.stop(new ChatError(closeCodeName(code), reason || `closed with ${code}`), code, reason);
+      return;
+    }
+    this.attempt++;
+    this.setState('reconnecting', { attempt: this.attempt, delayMs: plan.delayMs, code, reason });
+    this.reconnectTimer = this.setTimer(() => this.open(), plan.delayMs);
+  }
+
+  stop(error, code, reason) {
+    this.cancelTimers();
+    this.setState('stopped', { code, reason, error });
+    this.settleConnect(null, error);
+  }
+
+  // ---- calls ----------------------------------------------------------------------------------
+
+  /**
+   * Sends {@code body} to {@code channel}; resolves with the ack (the message is stored) or rejects with
+   * a ChatError the gateway gave. While disconnected the send waits and goes out after the reconnect.
+   */
+  send(channel, body) {
+    const seq = ++this.lastSeq;
+    this.persist();
+    return new Promise((resolve, reject) => {
+      const pending = { seq, channel, body, resolve, reject, retries: 0, retryTimer: null };
+      this.unacked.set(seq, pending);
+      if (this.state === 'connected') {
+        this.write({ type: 'send', seq, channel, body });
+      }
+    });
+  }
+
+  join(channel) {
+    return this.request({ type: 'join', channel });
+  }
+
+  leave(channel) {
+    return this.request({ type: 'leave', channel });
+  }
+
+  /** One page of history, newest last; {@code before} is a position (from an earlier page's first message). */
+  history(channel, { limit = 50, before } = {}) {
+    const frame = { type: 'history', channel, limit };
+    if (before) {
+      frame.before = before;
+    }
+    return this.request(frame);
+  }
+
+  presence(channel) {
+    return this.request({ type: 'presence', channel });
+  }
+
+  /** Sends a request frame with a fresh ref; resolves with the reply that echoes it. */
+  request(frame) {
+    if (this.state !== 'connected') {
+      return Promise.reject(new ChatError('disconnected', 'not connected', true));
+    }
+    const ref = ++this.nextRef;
+    return new Promise((resolve, reject) => {
+      const timer = this.setTimer(() => {
+        this.requests.delete(ref);
+        reject(new ChatError('timeout', `no answer to ${frame.type}`, true));
+      }, this.options.requestTimeoutMs ?? 10_000);
+      this.requests.set(ref, { resolve, reject, timer });
+      this.write({ ...frame, ref });
+    });
+  }
+
+  /** Sends that are not acknowledged yet, oldest first. */
+  pendingSends() {
+    return [...this.unacked.values()].map(({ seq, channel, body }) => ({ seq, channel, body }));
+  }
+
+  // ---- frames ---------------------------------------------------------------------------------
+
+  received(socket, data) {
+    if (socket !== this.socket) {
+      return;
+    }
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch (e) {
+      this.emit('error', new ChatError('bad_frame', `the gateway sent a frame that is not JSON: ${e.message}`));
+      return;
+    }
+    this.emit('frame', frame);
+    switch (frame.type) {
+      case 'connected': return this.onConnected(frame);
+      case 'message': return this.onMessage(frame);
+      case 'ack': return this.onAck(frame);
+      case 'error': return this.onError(frame);
+      case 'member': return this.emit('member', frame);
+      case 'joined':
+        if (!(frame.channel in this.positions) && frame.position) {
+          this.positions[frame.channel] = frame.position;
+          this.persist();
+        }
+        return this.settleRequest(frame);
+      case 'left':
+        delete this.positions[frame.channel];
+        this.persist();
+        return this.settleRequest(frame);
+      default:
+        return this.settleRequest(frame);
+    }
+  }
+
+  onConnected(frame) {
+    this.clearTimer(this.connectTimer);
+    const resumed = this.everConnected || Object.keys(frame.recovered ?? {}).length > 0;
+    this.everConnected = true;
+    this.attempt = 0;
+    this.user = frame.user;
+    this.node = frame.node;
+    if (this.storedUser !== frame.user) {
+      // Positions belong to a user; a different user on this device starts afresh.
+      this.positions = {};
+      this.storedUser = frame.user;
+    }
+    const unrecovered = Object.entries(frame.recovered ?? {}).filter(([, ok]) => !ok).map(([channel]) => channel);
+    for (const channel of unrecovered) {
+      delete this.positions[channel];   // meaningless now; the next message sets a new one
+    }
+    this.persist();
+    this.setState('connected', { node: frame.node });
+    this.emit('connected', { frame, node: frame.node, resumed, unrecovered });
+    this.settleConnect(frame, null);
+    for (const pending of this.unacked.values()) {
+      this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
+    }
+  }
+
+  onMessage(frame) {
+    this.positions[frame.channel] = frame.position;
+    this.persist();
+    const key = `${frame.id}@${frame.channel}`;
+    if (this.seen.has(key)) {
+      this.duplicates++;
+      return;
+    }
+    this.seen.set(key, true);
+    if (this.seen.size > SEEN_IDS) {
+      this.seen.delete(this.seen.keys().next().value);
+    }
+    this.emit('message', frame);
+  }
+
+  onAck(frame) {
+    const pending = this.unacked.get(frame.seq);
+    if (!pending) {
+      return;
+    }
+    this.unacked.delete(frame.seq);
+    this.clearTimer(pending.retryTimer);
+    // No position from an ack: it is a position in the channel sent to, which for a DM is the recipient's
+    // channel, not one this client receives (resuming it would fail).
+    this.emit('ack', { ...frame, body: pending.body });
+    pending.resolve(frame);
+  }
+
+  onError(frame) {
+    const error = new ChatError(frame.code, frame.message, frame.temporary === true);
+    if (frame.seq != null && this.unacked.has(frame.seq)) {
+      const pending = this.unacked.get(frame.seq);
+      if (error.temporary) {
+        // Not stored: try the same seq again later (a reconnect resends it anyway).
+        this.emit('error', error);
+        pending.retryTimer = this.setTimer(() => {
+          if (this.state === 'connected' && this.unacked.has(pending.seq)) {
+            this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
+          }
+        }, backoffDelay(pending.retries++, this.backoff, this.random));
+        return;
+      }
+      this.unacked.delete(frame.seq);
+      pending.reject(error);
+      return;
+    }
+    if (frame.ref != null && this.requests.has(frame.ref)) {
+      const request = this.requests.get(frame.ref);
+      this.requests.delete(frame.ref);
+      this.clearTimer(request.timer);
+      request.reject(error);
+      return;
+    }
+    this.emit('error', error);
+  }
+
+  settleRequest(frame) {
+    const request = frame.ref != null ? this.requests.get(frame.ref) : undefined;
+    if (request) {
+      this.requests.delete(frame.ref);
+      this.clearTimer(request.timer);
+      request.resolve(frame);
+    }
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  write(frame) {
+    if (this.socket && this.socket.readyState === 1) {
+      this.socket.send(JSON.stringify(frame));
+    }
+  }
+
+  setState(state, details) {
+    this.state = state;
+    this.emit('state', { state, ...details });
+  }
+
+  settleConnect(frame, error) {
+    const waiters = this.connectWaiters;
+    this.connectWaiters = [];
+    for (const waiter of waiters) {
+      if (error) {
+        waiter.reject(error);
+      } else {
+        waiter.resolve(frame);
+      }
+    }
+  }
+
+  failRequests(error) {
+    for (const request of this.requests.values()) {
+      this.clearTimer(request.timer);
+      request.reject(error);
+    }
+    this.requests.clear();
+  }
+
+  cancelTimers() {
+    this.clearTimer(this.reconnectTimer);
+    this.clearTimer(this.connectTimer);
+    this.reconnectTimer = null;
+    this.connectTimer = null;
+  }
+
+  restore() {
+    const saved = this.storage?.getItem(this.storageKey);
+    if (!saved) {
+      return;
+    }
+    try {
+      const { seq, user, positions } = JSON.parse(saved);
+      this.lastSeq = Number.isInteger(seq) ? seq : 0;
+      this.storedUser = user ?? null;
+      this.positions = positions ?? {};
+    } catch {
+      this.storage.removeItem(this.storageKey);
+    }
+  }
+
+  persist() {
+    this.storage?.setItem(this.storageKey,
+        JSON.stringify({ seq: this.lastSeq, user: this.storedUser ?? null, positions: this.positions }));
+  }
+}
+
+function closeCodeName(code) {
+  switch (code) {
+    case 1000: return 'closed';
+    case 1002: return 'bad_request';
+    case 1009: return 'too_large';
+    case 4001: return 'unauthorized';
+    case 4003: return 'forbidden';
+    default: return 'disconnected';
+  }
+}

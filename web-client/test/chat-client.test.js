@@ -1,0 +1,313 @@
+// Unit tests of the SDK's logic: backoff, resend, dedupe, resume. A scripted socket and a manual clock
+// stand in for the network and time, so every step is decided by the test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ChatClient, ChatError, backoffDelay, reconnectPlan } from '../src/chat-client.js';
+
+/** Timers that run only when the test advances the clock. */
+class ManualClock {
+  constructor() {
+    this.now = 0;
+    this.timers = new Map();
+    this.nextId = 1;
+  }
+
+  setTimeout = (fn, ms) => {
+    const id = this.nextId++;
+    this.timers.set(id, { fn, at: this.now + ms, ms });
+    return id;
+  };
+
+  clearTimeout = id => {
+    this.timers.delete(id);
+  };
+
+  /** Delays of the timers now pending, in the order they were set. */
+  pending() {
+    return [...this.timers.values()].map(t => t.ms);
+  }
+
+  advance(ms) {
+    this.now += ms;
+    for (const [id, timer] of [...this.timers].sort((a, b) => a[1].at - b[1].at)) {
+      if (timer.at <= this.now && this.timers.has(id)) {
+        this.timers.delete(id);
+        timer.fn();
+      }
+    }
+  }
+}
+
+/** A WebSocket the test plays the server for; every instance is kept in order of creation. */
+function socketFactory() {
+  const sockets = [];
+  class ScriptedSocket {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      this.sent = [];
+      sockets.push(this);
+    }
+
+    send(text) {
+      assert.equal(this.readyState, 1, 'wrote to a socket that is not open');
+      this.sent.push(JSON.parse(text));
+    }
+
+    close(code, reason) {
+      this.readyState = 3;
+      this.closedWith = { code, reason };
+    }
+
+    // ---- the server's side ----
+    open() {
+      this.readyState = 1;
+      this.onopen();
+    }
+
+    deliver(frame) {
+      this.onmessage({ data: JSON.stringify(frame) });
+    }
+
+    drop(code = 1006, reason = '') {
+      this.readyState = 3;
+      this.onclose({ code, reason });
+    }
+
+    framesOf(type) {
+      return this.sent.filter(f => f.type === type);
+    }
+  }
+  return { ScriptedSocket, sockets };
+}
+
+function memoryStorage() {
+  const items = new Map();
+  return {
+    getItem: key => items.get(key) ?? null,
+    setItem: (key, value) => items.set(key, String(value)),
+    removeItem: key => items.delete(key),
+  };
+}
+
+function newClient(overrides = {}) {
+  const clock = new ManualClock();
+  const { ScriptedSocket, sockets } = socketFactory();
+  const client = new ChatClient({
+    url: 'ws://gateway.test/ws',
+    user: 'alice',
+    device: 'phone-1',
+    WebSocket: ScriptedSocket,
+    setTimeout: clock.setTimeout,
+    clearTimeout: clock.clearTimeout,
+    random: () => 0.5,
+    ...overrides,
+  });
+  const states = [];
+  client.on('state', s => states.push(s));
+  return { client, clock, sockets, states };
+}
+
+function connectedFrame(node = 'gw-1', recovered = {}, channels = ['user/alice', 'broadcast']) {
+  return { type: 'connected', session: `${node}-s`, user: 'alice', node, heartbeat: 25, channels, recovered };
+}
+
+function message(channel, id, position, body = id) {
+  return { type: 'message', channel, id, position, from: 'bob', to: channel, ts: 1, body };
+}
+
+/** Opens the client's newest socket and answers its connect frame. */
+function accept(sockets, node, recovered) {
+  const socket = sockets.at(-1);
+  socket.open();
+  const connect = socket.framesOf('connect')[0];
+  socket.deliver(connectedFrame(node, recovered));
+  return { socket, connect };
+}
+
+// ---- backoff --------------------------------------------------------------------------------------
+
+test('backoff is full jitter under a cap that doubles from 0.5 s to 20 s', () => {
+  const caps = [0, 1, 2, 3, 4, 5, 6, 7, 40].map(attempt => backoffDelay(attempt, {}, () => 0.999999));
+  assert.deepEqual(caps, [499, 999, 1999, 3999, 7999, 15999, 19999, 19999, 19999]);
+  assert.equal(backoffDelay(5, {}, () => 0), 0, 'full jitter reaches down to zero');
+  assert.equal(backoffDelay(2, { initialMs: 100, maxMs: 300 }, () => 0.5), 150);
+});
+
+test('the close codes table decides whether and when to reconnect', () => {
+  for (const code of [1000, 1002, 1009, 4001, 4003]) {
+    assert.deepEqual(reconnectPlan(code, '', 0), { reconnect: false }, `code ${code} must stop`);
+  }
+  for (const code of [1001, 1006, 1011, 4008, 4500]) {
+    assert.deepEqual(reconnectPlan(code, '', 3, {}, () => 0.5), { reconnect: true, delayMs: 2000 }, `code ${code}`);
+  }
+  assert.deepEqual(reconnectPlan(4029, 'rate limited; retry-after=10', 0, {}, () => 0.5),
+      { reconnect: true, delayMs: 10_500 }, 'waits for the delay in the reason');
+  assert.deepEqual(reconnectPlan(4100, 'draining', 6, {}, () => 0.5), { reconnect: true, delayMs: 500 },
+      'a draining node: at once, within a short jitter window, whatever the attempt count');
+});
+
+test('reconnects after each drop with growing delays, and starts over after a success', () => {
+  const { client, clock, sockets, states } = newClient({ random: () => 0.999999 });
+  client.connect();
+  accept(sockets, 'gw-1');
+  for (let i = 0; i < 4; i++) {
+    sockets.at(-1).drop(1006);
+    const wait = clock.pending().at(-1);
+    clock.advance(wait);
+  }
+  const delays = states.filter(s => s.state === 'reconnecting' && s.delayMs != null).map(s => s.delayMs);
+  assert.deepEqual(delays, [499, 999, 1999, 3999]);
+  accept(sockets, 'gw-2');
+  sockets.at(-1).drop(4500);
+  assert.equal(states.at(-1).delayMs, 499, 'a successful connect resets the backoff');
+  assert.equal(sockets.length, 5);
+});
+
+test('4001 stops for good: connect() fails and nothing is scheduled', async () => {
+  const { client, clock, sockets } = newClient();
+  const connecting = client.connect();
+  sockets[0].open();
+  sockets[0].deliver({ type: 'error', code: 'unauthorized', message: 'bad token', temporary: false });
+  sockets[0].drop(4001, 'unauthorized');
+  await assert.rejects(connecting, e => e instanceof ChatError && e.code === 'unauthorized');
+  assert.equal(client.state, 'stopped');
+  assert.deepEqual(clock.pending(), []);
+});
+
+// ---- resend ----------------------------------------------------------------------------------------
+
+test('unacked sends go out again after a reconnect, with the same seq, in order', async () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const first = accept(sockets, 'gw-1').socket;
+  const a = client.send('group/dev', 'one');
+  const b = client.send('group/dev', 'two');
+  first.deliver({ type: 'ack', seq: 1, channel: 'group/dev', id: 'm1', position: 'e.1-0' });
+  first.drop(1006);
+  const c = client.send('group/dev', 'three');   // while disconnected: waits
+  clock.advance(clock.pending().at(-1));
+  const second = accept(sockets, 'gw-2').socket;
+
+  assert.deepEqual(first.framesOf('send').map(f => [f.seq, f.body]), [[1, 'one'], [2, 'two']]);
+  assert.deepEqual(second.framesOf('send').map(f => [f.seq, f.body]), [[2, 'two'], [3, 'three']],
+      'the acked send is not repeated; the others keep their seq');
+  second.deliver({ type: 'ack', seq: 2, channel: 'group/dev', id: 'm2', position: 'e.2-0' });
+  second.deliver({ type: 'ack', seq: 3, channel: 'group/dev', id: 'm3', position: 'e.3-0' });
+  assert.deepEqual((await Promise.all([a, b, c])).map(ack => ack.id), ['m1', 'm2', 'm3']);
+  assert.deepEqual(client.pendingSends(), []);
+});
+
+test('a temporary refusal is retried with the same seq; a final one fails the send', async () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  const busy = client.send('group/dev', 'later');
+  const refused = client.send('group/ops', 'nope');
+  socket.deliver({ type: 'error', seq: 1, code: 'unavailable', message: 'store down', temporary: true });
+  socket.deliver({ type: 'error', seq: 2, code: 'forbidden', message: 'not a member', temporary: false });
+  await assert.rejects(refused, e => e.code === 'forbidden');
+  clock.advance(clock.pending().at(-1));
+  assert.deepEqual(socket.framesOf('send').map(f => f.seq), [1, 2, 1]);
+  socket.deliver({ type: 'ack', seq: 1, channel: 'group/dev', id: 'm1', position: 'e.1-0' });
+  assert.equal((await busy).id, 'm1');
+});
+
+test('seq continues across page reloads on the same device (a stored counter)', () => {
+  const storage = memoryStorage();
+  const before = newClient({ storage }).client;
+  before.send('group/dev', 'a');
+  before.send('group/dev', 'b');
+  const after = newClient({ storage });
+  after.client.connect();
+  accept(after.sockets, 'gw-1');
+  after.client.send('group/dev', 'c');
+  assert.deepEqual(after.sockets[0].framesOf('send').map(f => f.seq), [3],
+      'starting again at 1 would be acked as a repeat of an old message and never delivered');
+});
+
+// ---- dedupe ----------------------------------------------------------------------------------------
+
+test('a message id seen before is dropped, per channel', () => {
+  const { client, sockets } = newClient();
+  const seen = [];
+  client.on('message', m => seen.push(`${m.channel}:${m.id}`));
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  socket.deliver(message('group/dev', 'm1', 'e.1-0'));
+  socket.deliver(message('group/dev', 'm2', 'e.2-0'));
+  socket.deliver(message('group/dev', 'm1', 'e.1-0'));
+  socket.deliver(message('user/alice', 'm2', 'u.1-0'));   // a DM's copy in another channel
+  assert.deepEqual(seen, ['group/dev:m1', 'group/dev:m2', 'user/alice:m2']);
+  assert.equal(client.duplicates, 1);
+});
+
+// ---- resume ----------------------------------------------------------------------------------------
+
+test('a reconnect resumes every channel from the last position received', () => {
+  const { client, clock, sockets } = newClient();
+  const connected = [];
+  client.on('connected', c => connected.push(c));
+  client.connect();
+  const first = accept(sockets, 'gw-1');
+  assert.equal(first.connect.resume, undefined, 'nothing to resume on a first connect');
+  first.socket.deliver({ type: 'joined', ref: 1, channel: 'group/dev', position: 'e.7-0' });
+  first.socket.deliver(message('group/dev', 'm8', 'e.8-0'));
+  first.socket.deliver(message('group/dev', 'm9', 'e.9-0'));
+  first.socket.deliver(message('user/alice', 'd1', 'u.3-0'));
+  first.socket.drop(1001);
+  clock.advance(clock.pending().at(-1));
+
+  const second = accept(sockets, 'gw-2', { 'group/dev': true, 'user/alice': false });
+  assert.deepEqual(second.connect.resume, { 'group/dev': 'e.9-0', 'user/alice': 'u.3-0' });
+  assert.deepEqual(connected.at(-1).unrecovered, ['user/alice']);
+  assert.equal(connected.at(-1).resumed, true);
+  assert.equal(connected.at(-1).node, 'gw-2');
+  assert.deepEqual(client.positions, { 'group/dev': 'e.9-0' }, 'an unrecoverable position is forgotten');
+});
+
+test('a DM\'s ack adds no position: it names the recipient\'s channel, which cannot be resumed', () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  client.send('user/bob', 'hi bob');
+  socket.deliver({ type: 'ack', seq: 1, channel: 'user/bob', id: 'd1', position: 'b.4-0' });
+  socket.deliver({ ...message('user/alice', 'd1', 'a.9-0'), from: 'alice', to: 'user/bob' });
+  socket.drop(1006);
+  clock.advance(clock.pending().at(-1));
+  assert.deepEqual(accept(sockets, 'gw-2').connect.resume, { 'user/alice': 'a.9-0' });
+});
+
+test('positions survive a page reload, but not a change of user on the device', () => {
+  const storage = memoryStorage();
+  const first = newClient({ storage });
+  first.client.connect();
+  accept(first.sockets, 'gw-1').socket.deliver(message('group/dev', 'm1', 'e.1-0'));
+
+  const reloaded = newClient({ storage });
+  reloaded.client.connect();
+  assert.deepEqual(accept(reloaded.sockets, 'gw-1').connect.resume, { 'group/dev': 'e.1-0' });
+
+  const other = newClient({ storage, user: 'bob' });
+  other.client.connect();
+  const socket = other.sockets[0];
+  socket.open();
+  socket.deliver({ ...connectedFrame('gw-1'), user: 'bob' });
+  assert.deepEqual(other.client.positions, {});
+});
+
+test('calls in flight fail when the connection drops; replies match their ref', async () => {
+  const { client, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  const history = client.history('group/dev', { limit: 20, before: 'e.5-0' });
+  const presence = client.presence('group/dev');
+  const [h, p] = socket.sent.filter(f => f.type === 'history' || f.type === 'presence');
+  assert.deepEqual({ ...h, ref: 0 }, { type: 'history', channel: 'group/dev', limit: 20, before: 'e.5-0', ref: 0 });
+  socket.deliver({ type: 'history', ref: h.ref, channel: 'group/dev', messages: [], more: false });
+  assert.equal((await history).more, false);
+  socket.drop(1006);
+  await assert.rejects(presence, e => e.code === 'disconnected' && e.temporary);
+  await assert.rejects(client.join('group/x'), e => e.code === 'disconnected');
+  assert.equal(p.type, 'presence');
+});
