@@ -1,0 +1,238 @@
+package chat.loadtest;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one run does, the same in the coordinator and in every worker: who client {@code i} is, what it
+ * joins, whether and where it sends, and who must receive what it sends. Built from {@code --name value}
+ * arguments; a worker gets the coordinator's arguments plus its slice.
+ *
+ * <p>Scenarios: {@code idle} (connect, hold, count closes), {@code fanout} (N members in G groups, the first
+ * member of each group sends), {@code dm} (every client sends to the next one), {@code broadcast} (client
+ * 0 sends to everyone), {@code storm} (fanout, and a node is killed or drained mid-run).
+ */
+public record Plan(
+    String scenario,
+    URI url,
+    int connections,
+    int groups,
+    double rate,
+    int seconds,
+    int warmupSeconds,
+    int rampPerSecond,
+    List<String> sources,
+    int perWorker,
+    String runId,
+    Path out,
+    Map<String, Long> watch,
+    int stormAtSeconds,
+    String stormKill,
+    String stormDrain,
+    int settleSeconds,
+    List<String> javaOptions,
+    int worker,
+    int workers) {
+
+  static final List<String> SCENARIOS = List.of("idle", "fanout", "dm", "broadcast", "storm");
+
+  static final String USAGE = """
+      java -jar load-tester.jar --scenario idle|fanout|dm|broadcast|storm [options]
+        --url ws://127.0.0.1:8080/ws   the gateway (or HAProxy) WebSocket endpoint
+        --connections 2000             clients
+        --groups 20                    groups (fanout, storm)
+        --rate 100                     messages per second, all senders together (open loop)
+        --seconds 30                   how long the scenario runs after every client is connected
+        --warmup 3                     seconds at the start not counted in latency
+        --ramp 1000                    new connections per second, all workers together
+        --sources 127.0.0.2-127.0.0.9  source addresses, a range or a comma-separated list
+        --per-worker 15000             clients per worker process (one process may hold < 20,000 files)
+        --out bench/results/run        report directory (report.json, summary.txt, latency.png)
+        --watch gw-1=PID,haproxy=PID   processes whose CPU and RSS are sampled every second
+        --storm-at 15                  storm: when to act, in seconds after the start
+        --storm-kill PID               storm: SIGKILL this process (a node)
+        --storm-drain URL              storm: POST to this URL (e.g. a node's /admin/drain)
+        --settle 10                    longest wait, after the last send, for outstanding deliveries
+        --java-options "-Xmx2g"        JVM options of the worker processes
+      Exit status: 0, or 1 when an acked message was lost, 2 on a usage error.""";
+
+  /** Client {@code i}'s user id. */
+  String user(int i) {
+    return "lt" + runId + "u" + i;
+  }
+
+  /** Client {@code i}'s group, for the scenarios with groups. */
+  String group(int i) {
+    return "group/lt" + runId + "g" + (i % groups);
+  }
+
+  boolean joinsGroup() {
+    return scenario.equals("fanout") || scenario.equals("storm");
+  }
+
+  boolean sends(int i) {
+    return switch (scenario) {
+      case "fanout", "storm" -> i < groups;
+      case "broadcast" -> i == 0;
+      case "dm" -> connections > 1;
+      default -> false;
+    };
+  }
+
+  int senders() {
+    return switch (scenario) {
+      case "fanout", "storm" -> groups;
+      case "broadcast" -> 1;
+      case "dm" -> connections > 1 ? connections : 0;
+      default -> 0;
+    };
+  }
+
+  /** Where sender {@code i} sends. */
+  String target(int i) {
+    return switch (scenario) {
+      case "fanout", "storm" -> group(i);
+      case "broadcast" -> "broadcast";
+      case "dm" -> "user/" + user((i + 1) % connections);
+      default -> throw new IllegalStateException(scenario + " has no senders");
+    };
+  }
+
+  /** How many clients must receive each message of sender {@code i} (a DM: the recipient and the sender). */
+  int receiversOf(int i) {
+    return switch (scenario) {
+      case "fanout", "storm" -> connections / groups + (i % groups < connections % groups ? 1 : 0);
+      case "broadcast" -> connections;
+      case "dm" -> 2;
+      default -> 0;
+    };
+  }
+
+  /** Microseconds between two sends of one sender. */
+  long intervalMicros() {
+    return Math.max(1, Math.round(1e6 * senders() / rate));
+  }
+
+  boolean inSlice(int i) {
+    return i % workers == worker;
+  }
+
+  int workersNeeded() {
+    return Math.max(1, (connections + perWorker - 1) / perWorker);
+  }
+
+  Plan slice(int worker, int workers) {
+    return new Plan(scenario, url, connections, groups, rate, seconds, warmupSeconds, rampPerSecond, sources,
+        perWorker, runId, out, watch, stormAtSeconds, stormKill, stormDrain, settleSeconds, javaOptions, worker,
+        workers);
+  }
+
+  /** The arguments that make a worker build this same plan. */
+  List<String> workerArguments() {
+    List<String> args = new ArrayList<>(List.of("--scenario", scenario, "--url", url.toString(),
+        "--connections", Integer.toString(connections), "--groups", Integer.toString(groups),
+        "--rate", Double.toString(rate), "--seconds", Integer.toString(seconds),
+        "--warmup", Integer.toString(warmupSeconds), "--ramp", Integer.toString(rampPerSecond),
+        "--sources", String.join(",", sources), "--per-worker", Integer.toString(perWorker),
+        "--run-id", runId, "--out", out.toString(), "--settle", Integer.toString(settleSeconds),
+        "--worker", Integer.toString(worker), "--workers", Integer.toString(workers),
+        "--storm-at", Integer.toString(stormAtSeconds)));
+    if (stormKill != null) {
+      args.addAll(List.of("--storm-kill", stormKill));
+    }
+    if (stormDrain != null) {
+      args.addAll(List.of("--storm-drain", stormDrain));
+    }
+    return args;
+  }
+
+  static Plan parse(String... args) {
+    Map<String, String> options = new LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("expected --name value, got " + args[i]);
+      }
+      options.put(args[i].substring(2), args[++i]);
+    }
+    String scenario = options.getOrDefault("scenario", "");
+    if (!SCENARIOS.contains(scenario)) {
+      throw new IllegalArgumentException("--scenario must be one of " + SCENARIOS + ", got '" + scenario + "'");
+    }
+    URI url = URI.create(options.getOrDefault("url", "ws://127.0.0.1:8080/ws"));
+    if (!"ws".equals(url.getScheme()) || url.getHost() == null) {
+      throw new IllegalArgumentException("--url must be ws://host:port/path, got " + url);
+    }
+    int connections = positive(options, "connections", 2000);
+    int groups = positive(options, "groups", 20);
+    if ((scenario.equals("fanout") || scenario.equals("storm")) && groups > connections) {
+      throw new IllegalArgumentException("--groups (" + groups + ") must not exceed --connections (" + connections + ")");
+    }
+    double rate = Double.parseDouble(options.getOrDefault("rate", "100"));
+    if (!(rate > 0)) {
+      throw new IllegalArgumentException("--rate must be positive, got " + rate);
+    }
+    String storm = options.get("storm-kill");
+    String drain = options.get("storm-drain");
+    if (scenario.equals("storm") && (storm == null) == (drain == null)) {
+      throw new IllegalArgumentException("storm needs exactly one of --storm-kill PID and --storm-drain URL");
+    }
+    int seconds = positive(options, "seconds", 30);
+    Map<String, Long> watch = new LinkedHashMap<>();
+    for (String entry : options.getOrDefault("watch", "").split(",")) {
+      if (!entry.isBlank()) {
+        String[] nameAndPid = entry.split("=", 2);
+        if (nameAndPid.length != 2) {
+          throw new IllegalArgumentException("--watch takes name=pid pairs, got " + entry);
+        }
+        watch.put(nameAndPid[0], Long.parseLong(nameAndPid[1].trim()));
+      }
+    }
+    return new Plan(scenario, url, connections, groups, rate, seconds,
+        nonNegative(options, "warmup", Math.min(3, seconds / 4)), positive(options, "ramp", 1000),
+        sources(options.getOrDefault("sources", "127.0.0.2-127.0.0.9")), positive(options, "per-worker", 15000),
+        options.getOrDefault("run-id", Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)),
+        Path.of(options.getOrDefault("out", "bench/results/" + scenario)), watch,
+        nonNegative(options, "storm-at", seconds / 2), storm, drain, nonNegative(options, "settle", 10),
+        List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
+        nonNegative(options, "worker", 0), positive(options, "workers", 1));
+  }
+
+  /** "127.0.0.2-127.0.0.9" or "127.0.0.2,127.0.0.3". */
+  static List<String> sources(String spec) {
+    List<String> sources = new ArrayList<>();
+    for (String part : spec.split(",")) {
+      String[] range = part.trim().split("-");
+      if (range.length == 1) {
+        sources.add(range[0]);
+        continue;
+      }
+      String prefix = range[0].substring(0, range[0].lastIndexOf('.') + 1);
+      int from = Integer.parseInt(range[0].substring(prefix.length()));
+      int to = Integer.parseInt(range[1].substring(range[1].lastIndexOf('.') + 1));
+      for (int last = from; last <= to; last++) {
+        sources.add(prefix + last);
+      }
+    }
+    return List.copyOf(sources);
+  }
+
+  private static int positive(Map<String, String> options, String name, int fallback) {
+    int value = Integer.parseInt(options.getOrDefault(name, Integer.toString(fallback)));
+    if (value <= 0) {
+      throw new IllegalArgumentException("--" + name + " must be positive, got " + value);
+    }
+    return value;
+  }
+
+  private static int nonNegative(Map<String, String> options, String name, int fallback) {
+    int value = Integer.parseInt(options.getOrDefault(name, Integer.toString(fallback)));
+    if (value < 0) {
+      throw new IllegalArgumentException("--" + name + " must not be negative, got " + value);
+    }
+    return value;
+  }
+}

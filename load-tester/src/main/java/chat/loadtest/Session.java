@@ -1,0 +1,186 @@
+package chat.loadtest;
+
+import chat.protocol.Channel;
+import chat.protocol.ClientFrame;
+import chat.protocol.FrameCodec;
+import chat.protocol.ServerFrame;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One simulated client: connects (and reconnects with backoff, full jitter and resume, as the protocol
+ * asks), joins its group once, sends on the worker's schedule and resends what is unacked after a
+ * reconnect, and accounts every message it receives: first deliveries (deduped by sender and number),
+ * duplicates, and deliveries whose position is not after the previous one in that channel.
+ *
+ * <p>Positions are opaque to clients; the load tester is the gateway's own tool and compares them as
+ * what they are (a stream id after the epoch) to count out-of-order deliveries.
+ */
+final class Session {
+  private static final Set<Integer> FINAL_CLOSES = Set.of(1000, 1002, 1009, 4001, 4003);
+
+  final int index;
+  private final Worker worker;
+  private final Plan plan;
+  private final Channel target;
+  private final Map<String, String> positions = new LinkedHashMap<>();
+  private final Map<Integer, BitSet> seen = new HashMap<>();
+  final TreeMap<Long, String> unacked = new TreeMap<>();
+  private WebSocket ws;
+  private long seq;
+  private int attempt;
+  private boolean joined;
+  private boolean everReady;
+  boolean connected;
+  boolean gaveUp;
+  long nextDueMicros;
+
+  Session(Worker worker, Plan plan, int index) {
+    this.worker = worker;
+    this.plan = plan;
+    this.index = index;
+    this.target = plan.sends(index) ? Channel.parse(plan.target(index)) : null;
+  }
+
+  void connect() {
+    WebSocketConnectOptions options = new WebSocketConnectOptions()
+        .setHost(plan.url().getHost()).setPort(plan.url().getPort()).setURI(plan.url().getPath());
+    worker.connect(this, options);
+  }
+
+  void opened(WebSocket socket) {
+    ws = socket;
+    socket.textMessageHandler(this::received);
+    socket.exceptionHandler(e -> { });   // the close handler follows
+    socket.closeHandler(v -> closed(socket));
+    socket.writeTextMessage(FrameCodec.encode(new ClientFrame.Connect(null, plan.user(index), "lt", positions)));
+  }
+
+  /** Numbers and sends (or queues, while disconnected) one message due at {@code dueMicros}. */
+  void send(long dueMicros) {
+    long n = ++seq;
+    JsonObject body = new JsonObject().put("s", index).put("n", n).put("t", dueMicros);
+    String frame = FrameCodec.encode(new ClientFrame.Send(n, target, body));
+    unacked.put(n, frame);
+    worker.tally.sent++;
+    if (connected) {
+      ws.writeTextMessage(frame);
+    }
+  }
+
+  private void received(String text) {
+    ServerFrame frame = FrameCodec.decodeServer(text);
+    if (frame instanceof ServerFrame.Message m) {
+      message(m);
+    } else if (frame instanceof ServerFrame.Ack a) {
+      if (unacked.remove(a.seq()) != null) {
+        worker.tally.acked(index, a.seq());
+      }
+    } else if (frame instanceof ServerFrame.Connected c) {
+      connected = true;
+      attempt = 0;
+      worker.tally.unrecovered += c.recovered().values().stream().filter(ok -> !ok).count();
+      if (plan.joinsGroup() && !joined) {
+        ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(1L, Channel.parse(plan.group(index)))));
+      } else {
+        becameReady();
+      }
+      unacked.values().forEach(ws::writeTextMessage);
+    } else if (frame instanceof ServerFrame.Joined) {
+      joined = true;
+      becameReady();
+    } else if (frame instanceof ServerFrame.Error e) {
+      refused(e);
+    }
+  }
+
+  private void message(ServerFrame.Message m) {
+    String previous = positions.put(m.channel(), m.position());
+    if (!(m.body() instanceof JsonObject body) || !body.containsKey("n")) {
+      return;   // not one of ours (e.g. a publish through the API)
+    }
+    int sender = body.getInteger("s");
+    long n = body.getLong("n");
+    BitSet bits = seen.computeIfAbsent(sender, s -> new BitSet());
+    if (bits.get((int) n)) {
+      worker.tally.duplicates++;
+      return;
+    }
+    bits.set((int) n);
+    if (previous != null && !after(m.position(), previous)) {
+      worker.tally.outOfOrder++;
+    }
+    worker.delivered(sender, n, body.getLong("t"));
+  }
+
+  private void refused(ServerFrame.Error e) {
+    if (e.seq() != null && unacked.containsKey(e.seq())) {
+      if (e.temporary()) {
+        // Not stored: the same seq goes again shortly (and after any reconnect).
+        String frame = unacked.get(e.seq());
+        worker.later(200 + Worker.jitter(800), () -> {
+          if (connected && unacked.containsKey(e.seq())) {
+            ws.writeTextMessage(frame);
+          }
+        });
+        return;
+      }
+      unacked.remove(e.seq());
+    }
+    worker.tally.sendError(e.code().wire());
+  }
+
+  private void becameReady() {
+    if (!everReady) {
+      everReady = true;
+      worker.tally.connected++;
+      worker.ready(this);
+    }
+  }
+
+  private void closed(WebSocket socket) {
+    if (socket != ws) {
+      return;
+    }
+    connected = false;
+    ws = null;
+    if (worker.stopping) {
+      return;
+    }
+    Short code = socket.closeStatusCode();
+    worker.tally.closed(code == null ? "no close frame" : Short.toString(code));
+    retry(code);
+  }
+
+  /** Reconnects after a failed connect or a close, as the close codes table says. */
+  void retry(Short code) {
+    if (code != null && FINAL_CLOSES.contains((int) code)) {
+      gaveUp = true;
+      return;
+    }
+    long delay = code != null && code == 4100 ? Worker.jitter(1000) : Worker.jitter(Math.min(20_000, 500L << Math.min(attempt, 6)));
+    attempt++;
+    worker.tally.reconnects++;
+    worker.later(delay, this::connect);
+  }
+
+  /** Whether position {@code a} comes after {@code b} in one channel's history (same epoch). */
+  static boolean after(String a, String b) {
+    int dotA = a.lastIndexOf('.');
+    int dotB = b.lastIndexOf('.');
+    if (!a.substring(0, dotA).equals(b.substring(0, dotB))) {
+      return true;   // a new epoch: the history was lost, and the order starts again
+    }
+    String[] idA = a.substring(dotA + 1).split("-");
+    String[] idB = b.substring(dotB + 1).split("-");
+    int major = Long.compare(Long.parseLong(idA[0]), Long.parseLong(idB[0]));
+    return major != 0 ? major > 0 : Long.parseLong(idA[1]) > Long.parseLong(idB[1]);
+  }
+}

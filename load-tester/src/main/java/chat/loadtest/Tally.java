@@ -1,0 +1,205 @@
+package chat.loadtest;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.zip.DataFormatException;
+import org.HdrHistogram.Histogram;
+
+/**
+ * What one worker saw, and the merge of all workers' tallies: sends and acks, every delivery counted per
+ * message (how many distinct clients received message n of sender s), duplicates before dedupe,
+ * out-of-order deliveries, latency (whole run and per second), connection events. Single-threaded: a
+ * worker touches it from its one event loop only.
+ *
+ * <p>Loss is decided on the merged tally: an acked message of sender s must have been received by every
+ * client the plan says receives s's messages.
+ */
+final class Tally {
+  private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+
+  final Map<Integer, BitSet> acked = new TreeMap<>();
+  final Map<Integer, int[]> receivers = new TreeMap<>();
+  final Histogram latency = newHistogram();
+  final List<Histogram> perSecond = new ArrayList<>();
+  final Map<String, Long> closes = new TreeMap<>();
+  final Map<String, Long> sendErrors = new TreeMap<>();
+  long sent;
+  long deliveries;
+  long duplicates;
+  long outOfOrder;
+  long connected;
+  long connectFailures;
+  long reconnects;
+  long unrecovered;
+  double rampSeconds;
+
+  static Histogram newHistogram() {
+    return new Histogram(MAX_LATENCY_MICROS, 3);
+  }
+
+  void acked(int sender, long n) {
+    acked.computeIfAbsent(sender, s -> new BitSet()).set((int) n);
+  }
+
+  /** A first delivery of message n of sender s to one client, {@code latencyMicros} after it was due. */
+  void delivered(int sender, long n, long latencyMicros, int second, boolean measured) {
+    deliveries++;
+    int[] counts = receivers.computeIfAbsent(sender, s -> new int[64]);
+    if (n >= counts.length) {
+      counts = Arrays.copyOf(counts, (int) Math.max(n + 1, counts.length * 2L));
+      receivers.put(sender, counts);
+    }
+    counts[(int) n]++;
+    if (measured) {
+      long value = Math.min(Math.max(latencyMicros, 0), MAX_LATENCY_MICROS);
+      latency.recordValue(value);
+      while (perSecond.size() <= second) {
+        perSecond.add(newHistogram());
+      }
+      perSecond.get(second).recordValue(value);
+    }
+  }
+
+  void closed(String code) {
+    closes.merge(code, 1L, Long::sum);
+  }
+
+  void sendError(String code) {
+    sendErrors.merge(code, 1L, Long::sum);
+  }
+
+  // ---- merge and loss -------------------------------------------------------------------------
+
+  void add(Tally other) {
+    other.acked.forEach((s, bits) -> acked.computeIfAbsent(s, k -> new BitSet()).or(bits));
+    other.receivers.forEach((s, counts) -> receivers.merge(s, counts, (a, b) -> {
+      int[] sum = Arrays.copyOf(a, Math.max(a.length, b.length));
+      for (int i = 0; i < b.length; i++) {
+        sum[i] += b[i];
+      }
+      return sum;
+    }));
+    latency.add(other.latency);
+    for (int i = 0; i < other.perSecond.size(); i++) {
+      while (perSecond.size() <= i) {
+        perSecond.add(newHistogram());
+      }
+      perSecond.get(i).add(other.perSecond.get(i));
+    }
+    other.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
+    other.sendErrors.forEach((k, v) -> sendErrors.merge(k, v, Long::sum));
+    sent += other.sent;
+    deliveries += other.deliveries;
+    duplicates += other.duplicates;
+    outOfOrder += other.outOfOrder;
+    connected += other.connected;
+    connectFailures += other.connectFailures;
+    reconnects += other.reconnects;
+    unrecovered += other.unrecovered;
+    rampSeconds = Math.max(rampSeconds, other.rampSeconds);
+  }
+
+  /** Deliveries missing for acked messages: for each, the receivers the plan expects minus those that got it. */
+  Loss loss(Plan plan) {
+    long ackedMessages = 0;
+    long missing = 0;
+    long messagesWithLoss = 0;
+    for (Map.Entry<Integer, BitSet> entry : acked.entrySet()) {
+      int sender = entry.getKey();
+      int expected = plan.receiversOf(sender);
+      int[] counts = receivers.getOrDefault(sender, new int[0]);
+      BitSet bits = entry.getValue();
+      for (int n = bits.nextSetBit(0); n >= 0; n = bits.nextSetBit(n + 1)) {
+        ackedMessages++;
+        int got = n < counts.length ? counts[n] : 0;
+        if (got < expected) {
+          missing += expected - got;
+          messagesWithLoss++;
+        }
+      }
+    }
+    return new Loss(ackedMessages, missing, messagesWithLoss);
+  }
+
+  record Loss(long ackedMessages, long missingDeliveries, long messagesWithLoss) {
+  }
+
+  // ---- JSON (worker result files) ---------------------------------------------------------------
+
+  JsonObject toJson() {
+    JsonObject acks = new JsonObject();
+    acked.forEach((s, bits) -> acks.put(Integer.toString(s), Base64.getEncoder().encodeToString(bits.toByteArray())));
+    JsonObject counts = new JsonObject();
+    receivers.forEach((s, c) -> {
+      JsonArray array = new JsonArray();
+      int last = c.length - 1;
+      while (last >= 0 && c[last] == 0) {
+        last--;
+      }
+      for (int i = 0; i <= last; i++) {
+        array.add(c[i]);
+      }
+      counts.put(Integer.toString(s), array);
+    });
+    JsonArray seconds = new JsonArray();
+    perSecond.forEach(h -> seconds.add(encode(h)));
+    return new JsonObject()
+        .put("sent", sent).put("deliveries", deliveries).put("duplicates", duplicates)
+        .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures)
+        .put("reconnects", reconnects).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
+        .put("closes", new JsonObject(new TreeMap<>(closes))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
+        .put("acked", acks).put("receivers", counts)
+        .put("latency", encode(latency)).put("perSecond", seconds);
+  }
+
+  static Tally fromJson(JsonObject json) {
+    Tally t = new Tally();
+    t.sent = json.getLong("sent");
+    t.deliveries = json.getLong("deliveries");
+    t.duplicates = json.getLong("duplicates");
+    t.outOfOrder = json.getLong("outOfOrder");
+    t.connected = json.getLong("connected");
+    t.connectFailures = json.getLong("connectFailures");
+    t.reconnects = json.getLong("reconnects");
+    t.unrecovered = json.getLong("unrecovered");
+    t.rampSeconds = json.getDouble("rampSeconds");
+    json.getJsonObject("closes").forEach(e -> t.closes.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    json.getJsonObject("sendErrors").forEach(e -> t.sendErrors.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    json.getJsonObject("acked").forEach(e ->
+        t.acked.put(Integer.parseInt(e.getKey()), BitSet.valueOf(Base64.getDecoder().decode((String) e.getValue()))));
+    json.getJsonObject("receivers").forEach(e -> {
+      JsonArray array = (JsonArray) e.getValue();
+      int[] c = new int[array.size()];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = array.getInteger(i);
+      }
+      t.receivers.put(Integer.parseInt(e.getKey()), c);
+    });
+    t.latency.add(decode(json.getString("latency")));
+    json.getJsonArray("perSecond").forEach(h -> t.perSecond.add(decode((String) h)));
+    return t;
+  }
+
+  private static String encode(Histogram h) {
+    ByteBuffer buffer = ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+    int length = h.encodeIntoCompressedByteBuffer(buffer);
+    return Base64.getEncoder().encodeToString(Arrays.copyOf(buffer.array(), length));
+  }
+
+  private static Histogram decode(String base64) {
+    try {
+      return Histogram.decodeFromCompressedByteBuffer(ByteBuffer.wrap(Base64.getDecoder().decode(base64)),
+          MAX_LATENCY_MICROS);
+    } catch (DataFormatException e) {
+      throw new IllegalArgumentException("a worker's latency histogram does not decode", e);
+    }
+  }
+}

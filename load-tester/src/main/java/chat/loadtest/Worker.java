@@ -1,0 +1,214 @@
+package chat.loadtest;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One load-generating process: the clients of its slice of the plan, on one event loop. It talks to the
+ * coordinator over its standard streams: it prints {@code PROGRESS connected=N} while it ramps and
+ * {@code READY N} when its clients are connected (and joined), waits for {@code GO <epoch millis>} on
+ * its input, runs the scenario, waits for outstanding acks and deliveries, writes its tally and prints
+ * {@code RESULT <file>}.
+ */
+public final class Worker {
+  private final Plan plan;
+  private final Vertx vertx;
+  private final List<WebSocketClient> clients = new ArrayList<>();
+  private final List<Session> sessions = new ArrayList<>();
+  private final List<Session> senders = new ArrayList<>();
+  final Tally tally = new Tally();
+  private final long clockBaseMicros = System.currentTimeMillis() * 1000;
+  private final long clockBaseNanos = System.nanoTime();
+  private final CountDownLatch finished = new CountDownLatch(1);
+  private long goMicros = Long.MAX_VALUE;
+  private long endMicros = Long.MAX_VALUE;
+  private long lastDeliveryMicros;
+  private int ready;
+  boolean stopping;
+
+  private Worker(Plan plan) {
+    this.plan = plan;
+    this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
+    for (String source : plan.sources()) {
+      clients.add(vertx.createWebSocketClient(new WebSocketClientOptions()
+          .setLocalAddress(source)
+          .setMaxConnections(plan.connections())
+          .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20)
+          .setTryUsePerMessageCompression(false).setTryUsePerFrameCompression(false)
+          .setConnectTimeout(30_000)));
+    }
+    for (int i = 0; i < plan.connections(); i++) {
+      if (plan.inSlice(i)) {
+        Session session = new Session(this, plan, i);
+        sessions.add(session);
+        if (plan.sends(i)) {
+          senders.add(session);
+        }
+      }
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Plan plan = Plan.parse(args);
+    Worker worker = new Worker(plan);
+    Path result = worker.run();
+    System.out.println("RESULT " + result);
+    System.out.flush();
+    System.exit(0);
+  }
+
+  private Path run() throws IOException, InterruptedException {
+    long rampStart = System.nanoTime();
+    vertx.runOnContext(v -> ramp());
+    vertx.setPeriodic(1000, id -> System.out.println("PROGRESS connected=" + ready));
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    awaitReady();
+    tally.rampSeconds = (System.nanoTime() - rampStart) / 1e9;
+    System.out.println("READY " + ready);
+    System.out.flush();
+    String go = in.readLine();
+    if (go == null || !go.startsWith("GO ")) {
+      throw new IllegalStateException("expected GO <epoch millis> from the coordinator, got " + go);
+    }
+    long goMillis = Long.parseLong(go.substring(3).trim());
+    vertx.runOnContext(v -> start(goMillis * 1000));
+    finished.await();
+    Path file = plan.out().resolve("worker-" + plan.worker() + ".json");
+    Files.createDirectories(plan.out());
+    Files.writeString(file, tally.toJson().encode());
+    return file;
+  }
+
+  // ---- ramp ----------------------------------------------------------------------------------
+
+  /** Opens this slice's connections at its share of the ramp rate, in 10 ms batches. */
+  private void ramp() {
+    double perTick = plan.rampPerSecond() / (double) plan.workers() / 100;
+    double[] budget = {0};
+    int[] next = {0};
+    vertx.setPeriodic(10, id -> {
+      budget[0] += perTick;
+      while (budget[0] >= 1 && next[0] < sessions.size()) {
+        budget[0]--;
+        sessions.get(next[0]++).connect();
+      }
+      if (next[0] >= sessions.size()) {
+        vertx.cancelTimer(id);
+      }
+    });
+  }
+
+  private final Object readiness = new Object();
+
+  void ready(Session session) {
+    synchronized (readiness) {
+      ready++;
+      readiness.notifyAll();
+    }
+  }
+
+  /** Waits until every session of the slice is ready, or the ramp has clearly failed (then reports what it has). */
+  private void awaitReady() throws InterruptedException {
+    long limitMillis = 60_000 + 3_000L * plan.connections() / plan.rampPerSecond();
+    long deadline = System.currentTimeMillis() + limitMillis;
+    synchronized (readiness) {
+      while (ready < sessions.size() && System.currentTimeMillis() < deadline) {
+        readiness.wait(Math.max(1, deadline - System.currentTimeMillis()));
+      }
+    }
+  }
+
+  // ---- the scenario --------------------------------------------------------------------------
+
+  private void start(long goMicros) {
+    this.goMicros = goMicros;
+    this.endMicros = goMicros + plan.seconds() * 1_000_000L;
+    long interval = plan.senders() == 0 ? 0 : plan.intervalMicros();
+    for (Session sender : senders) {
+      // Spread the senders' schedules evenly over one interval.
+      sender.nextDueMicros = goMicros + interval * sender.index / Math.max(1, plan.senders());
+    }
+    if (!senders.isEmpty()) {
+      vertx.setPeriodic(1, id -> {
+        long now = nowMicros();
+        boolean more = false;
+        for (Session sender : senders) {
+          while (sender.nextDueMicros <= now && sender.nextDueMicros < endMicros) {
+            sender.send(sender.nextDueMicros);
+            sender.nextDueMicros += interval;
+          }
+          more |= sender.nextDueMicros < endMicros;
+        }
+        if (!more) {
+          vertx.cancelTimer(id);
+        }
+      });
+    }
+    long untilEnd = Math.max(1, (endMicros - nowMicros()) / 1000);
+    vertx.setTimer(untilEnd, id -> settle(nowMicros() + plan.settleSeconds() * 1_000_000L));
+  }
+
+  /**
+   * After the last send: done when every session is connected with nothing unacked and no delivery came
+   * for a second, or at the settle deadline (what is missing then is counted as lost).
+   */
+  private void settle(long deadlineMicros) {
+    vertx.setPeriodic(100, id -> {
+      long now = nowMicros();
+      boolean quiet = now - lastDeliveryMicros > 1_000_000
+          && sessions.stream().allMatch(s -> s.unacked.isEmpty() && (s.connected || s.gaveUp));
+      if (quiet || now > deadlineMicros) {
+        vertx.cancelTimer(id);
+        stopping = true;
+        finished.countDown();
+      }
+    });
+  }
+
+  // ---- for sessions ----------------------------------------------------------------------------
+
+  long nowMicros() {
+    return clockBaseMicros + (System.nanoTime() - clockBaseNanos) / 1000;
+  }
+
+  /** Records a first delivery of sender s's message n, due at {@code dueMicros}. */
+  void delivered(int sender, long n, long dueMicros) {
+    long now = nowMicros();
+    lastDeliveryMicros = now;
+    boolean measured = dueMicros >= goMicros + plan.warmupSeconds() * 1_000_000L;
+    int second = (int) Math.max(0, (dueMicros - goMicros) / 1_000_000L);
+    tally.delivered(sender, n, now - dueMicros, second, measured);
+  }
+
+  void connect(Session session, WebSocketConnectOptions options) {
+    clients.get(session.index % clients.size()).connect(options).onComplete(ar -> {
+      if (ar.succeeded()) {
+        session.opened(ar.result());
+      } else {
+        tally.connectFailures++;
+        session.retry(null);
+      }
+    });
+  }
+
+  void later(long millis, Runnable action) {
+    vertx.setTimer(Math.max(1, millis), id -> action.run());
+  }
+
+  static long jitter(long capMillis) {
+    return ThreadLocalRandom.current().nextLong(Math.max(1, capMillis));
+  }
+}

@@ -1,0 +1,141 @@
+package chat.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * A small version of every scenario against the local cluster (scripts/cluster.sh: Redis, 3 nodes,
+ * HAProxy), with workers in separate processes so the merge across processes is exercised. Each run must
+ * lose no acked message, deliver none twice or out of order, and reach every connection. The storms come
+ * last: a drained node and then a killed one leave one node for the end.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ScenariosIT {
+  private static final Path REPO = Path.of(System.getProperty("user.dir")).getParent();
+  private static final Path RESULTS = REPO.resolve("load-tester/target/scenarios");
+  private static final Map<String, String> ENV = new java.util.HashMap<>();
+  private static String url;
+  private static int mgmtPort;
+
+  @BeforeAll
+  static void up() throws Exception {
+    int base = 41000 + ThreadLocalRandom.current().nextInt(80) * 100;
+    mgmtPort = base + 20;
+    url = "ws://127.0.0.1:" + base + "/ws";
+    ENV.putAll(Map.of("CLUSTER_DIR", RESULTS.resolve("cluster").toString(), "CLUSTER_PORT", Integer.toString(base),
+        "CLUSTER_STATS_PORT", Integer.toString(base + 1), "CLUSTER_REDIS_PORT", Integer.toString(base + 2),
+        "CLUSTER_NODE_PORT", Integer.toString(base + 10), "CLUSTER_MGMT_PORT", Integer.toString(mgmtPort),
+        "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "JAVA_OPTS", "-Xmx512m",
+        // Members of a drained node reconnect within its window; short, so the run's tail stays short.
+        "DRAIN_WINDOW", "2s"));
+    cluster("down");
+    assertEquals(0, cluster("up", "--nodes", "3"), "scripts/cluster.sh up failed; logs in " + RESULTS);
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    cluster("down");
+  }
+
+  @Test
+  @Order(1)
+  void idleConnectionsStayOpen() throws Exception {
+    JsonObject r = run("idle", "--connections", "2000", "--seconds", "10");
+    assertEquals(0, r.getLong("unexpectedCloses"), r.encodePrettily());
+  }
+
+  @Test
+  @Order(2)
+  void groupFanOut() throws Exception {
+    JsonObject r = run("fanout", "--connections", "2000", "--groups", "20", "--rate", "100", "--seconds", "10");
+    assertEquals(2000 / 20 * r.getLong("acked"), r.getLong("deliveries"), "every member got every message");
+  }
+
+  @Test
+  @Order(3)
+  void directMessages() throws Exception {
+    JsonObject r = run("dm", "--connections", "1000", "--rate", "200", "--seconds", "10");
+    assertEquals(2 * r.getLong("acked"), r.getLong("deliveries"), "recipient and sender copies");
+  }
+
+  @Test
+  @Order(4)
+  void broadcast() throws Exception {
+    JsonObject r = run("broadcast", "--connections", "1000", "--rate", "10", "--seconds", "10");
+    assertEquals(1000 * r.getLong("acked"), r.getLong("deliveries"));
+  }
+
+  @Test
+  @Order(5)
+  void stormWhenANodeDrains() throws Exception {
+    JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "15",
+        "--storm-at", "5", "--storm-drain", "http://127.0.0.1:" + (mgmtPort + 1) + "/admin/drain");
+    assertTrue(r.getJsonObject("closes").getLong("4100", 0L) > 0, "the drained node's clients moved: " + r.encode());
+  }
+
+  @Test
+  @Order(6)
+  void stormWhenANodeIsKilled() throws Exception {
+    JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "15",
+        "--storm-at", "5", "--storm-kill", Long.toString(pidOf("gw-3")));
+    assertTrue(r.getLong("reconnects") > 0, "the killed node's clients reconnected: " + r.encode());
+  }
+
+  /** Runs a scenario with 2 worker processes and checks what every scenario must hold. */
+  private static JsonObject run(String scenario, String... options) throws Exception {
+    List<String> args = new ArrayList<>(List.of("--scenario", scenario, "--url", url, "--ramp", "1000",
+        "--per-worker", "1000", "--java-options", "-Xmx256m", "--warmup", "2", "--settle", "30",
+        "--out", RESULTS.resolve(scenario + "-" + System.nanoTime()).toString(),
+        "--watch", "redis=" + pidOf("redis") + ",haproxy=" + pidOf("haproxy")));
+    args.addAll(List.of(options));
+    Plan plan = Plan.parse(args.toArray(String[]::new));
+    JsonObject r = LoadTest.run(plan, new PrintStream(System.out, true, StandardCharsets.UTF_8));
+    assertEquals(plan.connections(), r.getLong("connectionsReached"), r.encodePrettily());
+    assertEquals(0, r.getLong("lost"), "no acked message lost: " + r.encodePrettily());
+    assertEquals(0, r.getLong("outOfOrder"), r.encodePrettily());
+    assertEquals(0, r.getLong("unrecoveredChannels"), r.encodePrettily());
+    assertEquals(r.getLong("sent"), r.getLong("acked"), "every send acked in the end: " + r.encodePrettily());
+    assertTrue(Files.exists(plan.out().resolve("report.json")) && Files.exists(plan.out().resolve("summary.txt")));
+    if (r.getLong("deliveries") > 0) {
+      assertTrue(Files.size(plan.out().resolve("latency.png")) > 10_000, "the plot was drawn");
+    }
+    return r;
+  }
+
+  private static long pidOf(String name) throws IOException {
+    return Files.readAllLines(RESULTS.resolve("cluster/pids")).stream()
+        .filter(l -> l.startsWith(name + " ")).map(l -> Long.parseLong(l.split(" ")[1])).findFirst()
+        .orElseThrow(() -> new IllegalStateException("no " + name + " in the cluster"));
+  }
+
+  private static int cluster(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", REPO.resolve("scripts/cluster.sh").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).directory(REPO.toFile()).inheritIO();
+    builder.environment().putAll(ENV);
+    Process p = builder.start();
+    if (!p.waitFor(180, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new IllegalStateException("scripts/cluster.sh " + String.join(" ", args) + " timed out");
+    }
+    return p.exitValue();
+  }
+}

@@ -1,0 +1,84 @@
+package chat.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The accounting that decides a run's exit status: loss across workers, the JSON they exchange, order. */
+class TallyTest {
+  // 5 clients in 2 groups: group 0 = {0, 2, 4} (sender 0), group 1 = {1, 3} (sender 1).
+  private final Plan plan = Plan.parse("--scenario", "fanout", "--connections", "5", "--groups", "2");
+
+  @Test
+  void aMessageMissingAtOneMemberInAnotherWorkerIsLost() {
+    Tally senderSide = new Tally();
+    senderSide.acked(0, 1);
+    senderSide.acked(0, 2);
+    senderSide.acked(1, 1);
+    senderSide.delivered(0, 1, 900, 0, true);   // member 0 got both of its own messages
+    senderSide.delivered(0, 2, 900, 0, true);
+    Tally otherWorker = new Tally();
+    for (int member = 0; member < 2; member++) {   // members 2 and 4 got message 1; only one got message 2
+      otherWorker.delivered(0, 1, 1500, 0, true);
+    }
+    otherWorker.delivered(0, 2, 1500, 0, true);
+    otherWorker.delivered(1, 1, 2000, 1, true);
+    otherWorker.delivered(1, 1, 2000, 1, true);
+
+    Tally merged = Tally.fromJson(senderSide.toJson());
+    merged.add(Tally.fromJson(otherWorker.toJson()));
+    Tally.Loss loss = merged.loss(plan);
+    assertEquals(3, loss.ackedMessages());
+    assertEquals(1, loss.missingDeliveries());
+    assertEquals(1, loss.messagesWithLoss());
+    assertEquals(7, merged.latency.getTotalCount());
+    assertEquals(2, merged.perSecond.size());
+  }
+
+  @Test
+  void unackedMessagesAreNotCountedAsLost() {
+    Tally t = new Tally();
+    t.sent = 2;
+    t.acked(0, 1);
+    for (int member = 0; member < 3; member++) {
+      t.delivered(0, 1, 10, 0, false);
+    }
+    assertEquals(new Tally.Loss(1, 0, 0), t.loss(plan));
+  }
+
+  @Test
+  void receiversFollowTheScenario() {
+    assertEquals(3, plan.receiversOf(0));
+    assertEquals(2, plan.receiversOf(1));
+    assertEquals(List.of(true, true, false), List.of(plan.sends(0), plan.sends(1), plan.sends(2)));
+    Plan dm = Plan.parse("--scenario", "dm", "--connections", "4");
+    assertEquals("user/" + dm.user(0), dm.target(3));
+    assertEquals(2, dm.receiversOf(3));
+    Plan broadcast = Plan.parse("--scenario", "broadcast", "--connections", "4");
+    assertEquals(4, broadcast.receiversOf(0));
+  }
+
+  @Test
+  void positionsCompareWithinAnEpoch() {
+    assertTrue(Session.after("k2x9f.1044-1", "k2x9f.1044-0"));
+    assertTrue(Session.after("k2x9f.1045-0", "k2x9f.1044-7"));
+    assertFalse(Session.after("k2x9f.1044-0", "k2x9f.1044-0"));
+    assertFalse(Session.after("k2x9f.99-0", "k2x9f.1044-0"));
+    assertTrue(Session.after("new.1-0", "k2x9f.1044-0"), "a new epoch starts the order again");
+  }
+
+  @Test
+  void badArgumentsNameTheOption() {
+    assertEquals("--scenario must be one of [idle, fanout, dm, broadcast, storm], got 'chaos'",
+        assertThrows(IllegalArgumentException.class, () -> Plan.parse("--scenario", "chaos")).getMessage());
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> Plan.parse("--scenario", "storm")).getMessage().contains("--storm-kill"));
+    assertTrue(assertThrows(IllegalArgumentException.class,
+        () -> Plan.parse("--scenario", "fanout", "--connections", "3", "--groups", "4")).getMessage().contains("--groups"));
+    assertEquals(List.of("127.0.0.2", "127.0.0.3", "127.0.0.4", "10.0.0.1"), Plan.sources("127.0.0.2-127.0.0.4,10.0.0.1"));
+  }
+}
