@@ -2,7 +2,10 @@
 # A local cluster without Docker: redis-server, N gateway processes and HAProxy in front, on loopback,
 # with the same HAProxy settings as docker compose (haproxy/haproxy.cfg).
 #
-#   scripts/cluster.sh up [--nodes N]     start (default 3 nodes), wait until HAProxy routes to all
+#   scripts/cluster.sh up [--nodes N] [--haproxy M]
+#                                         start (default 3 nodes, 1 HAProxy process; M processes share the
+#                                         public port with SO_REUSEPORT, each holding < 10k connections),
+#                                         wait until HAProxy routes to all
 #   scripts/cluster.sh status             what runs, each node's /ready, HAProxy's view
 #   scripts/cluster.sh down               stop exactly what `up` started
 #
@@ -30,10 +33,11 @@ wait_for() { # description, seconds, command...
 }
 
 up() {
-  local nodes=3
+  local nodes=3 proxies=1
   while [ $# -gt 0 ]; do
     case $1 in
       --nodes) nodes=$2; shift 2 ;;
+      --haproxy) proxies=$2; shift 2 ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -63,9 +67,13 @@ up() {
     wait_for "gw-$i" 60 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
   done
 
-  PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS \
-    haproxy -f haproxy/haproxy.cfg -f "$backend" > "$DIR/haproxy.log" 2>&1 &
-  echo "haproxy $!" >> "$DIR/pids"
+  for p in $(seq 1 "$proxies"); do
+    local name=haproxy
+    [ "$p" -gt 1 ] && name=haproxy-$p
+    PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS \
+      haproxy -f haproxy/haproxy.cfg -f "$backend" > "$DIR/$name.log" 2>&1 &
+    echo "$name $!" >> "$DIR/pids"
+  done
   wait_for "HAProxy to see every node up" 30 all_up "$nodes"
   echo "cluster up: ws://127.0.0.1:$PUBLIC/ws (HAProxy), stats http://127.0.0.1:$STATS/stats," \
     "$nodes nodes on ports $NODE_PORT.. (management $MGMT_PORT..), redis $REDIS_PORT"

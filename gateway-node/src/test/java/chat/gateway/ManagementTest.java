@@ -86,4 +86,21 @@ class ManagementTest {
       assertEquals(4100, late.closeCode());
     }
   }
+
+  @Test
+  void profileRecordsAFlightRecordingOneAtATime() throws Exception {
+    try (TestNode node = TestNode.start()) {
+      assertEquals(400, node.management(HttpMethod.POST, "/admin/profile?seconds=0").status());
+      assertEquals(400, node.management(HttpMethod.POST, "/admin/profile?seconds=soon").status());
+      var first = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> node.management(HttpMethod.POST, "/admin/profile?seconds=3"));
+      var second = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> node.management(HttpMethod.POST, "/admin/profile?seconds=3"));
+      List<TestNode.HttpResult> results = List.of(first.get(), second.get());
+      assertEquals(List.of(200, 409), results.stream().map(TestNode.HttpResult::status).sorted().toList());
+      String recording = results.stream().filter(r -> r.status() == 200).findFirst().orElseThrow().body();
+      assertTrue(recording.startsWith("FLR"), "a JFR file starts with its magic bytes");
+      assertEquals(200, node.management(HttpMethod.POST, "/admin/profile?seconds=1").status(), "free again");
+    }
+  }
 }
