@@ -41,7 +41,8 @@ final class Report {
             .put("rampPerSecond", plan.rampPerSecond()).put("sources", plan.sources().size())
             .put("workers", plan.workersNeeded()))
         .put("connectionsReached", tally.connected).put("rampSeconds", Math.round(rampSeconds * 10) / 10.0)
-        .put("connectFailures", tally.connectFailures).put("closes", new JsonObject(Map.copyOf(tally.closes)))
+        .put("connectFailures", tally.connectFailures).put("rampCloses", new JsonObject(Map.copyOf(tally.rampCloses)))
+        .put("closes", new JsonObject(Map.copyOf(tally.closes)))
         .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects)
         .put("unrecoveredChannels", tally.unrecovered)
         .put("sent", tally.sent).put("acked", loss.ackedMessages())
@@ -61,9 +62,11 @@ final class Report {
     s.append(String.format("scenario %s against %s: %d connections (%d workers, %d source addresses), %d groups, %.0f msg/s for %d s%n",
         r.getString("scenario"), r.getString("url"), plan.getInteger("connections"), plan.getInteger("workers"),
         plan.getInteger("sources"), plan.getInteger("groups"), plan.getDouble("ratePerSecond"), plan.getInteger("seconds")));
-    s.append(String.format("connections reached %d in %.1f s (ramp %d/s); connect failures %d; unexpected closes %d %s; reconnects %d%n",
+    s.append(String.format("connections reached %d in %.1f s (ramp %d/s); while ramping: connect failures %d, closes %s%n",
         r.getLong("connectionsReached"), r.getDouble("rampSeconds"), plan.getInteger("rampPerSecond"),
-        r.getLong("connectFailures"), r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects")));
+        r.getLong("connectFailures"), r.getJsonObject("rampCloses").encode()));
+    s.append(String.format("unexpected closes during the run %d %s; reconnects %d%n",
+        r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects")));
     s.append(String.format("sent %d, acked %d, send errors %s; deliveries %d (%d/s measured)%n",
         r.getLong("sent"), r.getLong("acked"), r.getJsonObject("sendErrors").encode(), r.getLong("deliveries"),
         r.getLong("deliveriesPerSecond")));

@@ -155,7 +155,7 @@ final class Session {
       return;
     }
     Short code = socket.closeStatusCode();
-    worker.tally.closed(code == null ? "no close frame" : Short.toString(code));
+    worker.tally.closed(code == null ? "no close frame" : Short.toString(code), worker.running());
     retry(code);
   }
 

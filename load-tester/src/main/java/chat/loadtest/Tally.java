@@ -29,6 +29,8 @@ final class Tally {
   final Map<Integer, int[]> receivers = new TreeMap<>();
   final Histogram latency = newHistogram();
   final List<Histogram> perSecond = new ArrayList<>();
+  /** Closes while connecting (the ramp), where an overloaded gateway may shed load, and during the run. */
+  final Map<String, Long> rampCloses = new TreeMap<>();
   final Map<String, Long> closes = new TreeMap<>();
   final Map<String, Long> sendErrors = new TreeMap<>();
   long sent;
@@ -68,8 +70,8 @@ final class Tally {
     }
   }
 
-  void closed(String code) {
-    closes.merge(code, 1L, Long::sum);
+  void closed(String code, boolean running) {
+    (running ? closes : rampCloses).merge(code, 1L, Long::sum);
   }
 
   void sendError(String code) {
@@ -95,6 +97,7 @@ final class Tally {
       perSecond.get(i).add(other.perSecond.get(i));
     }
     other.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
+    other.rampCloses.forEach((k, v) -> rampCloses.merge(k, v, Long::sum));
     other.sendErrors.forEach((k, v) -> sendErrors.merge(k, v, Long::sum));
     sent += other.sent;
     deliveries += other.deliveries;
@@ -155,7 +158,7 @@ final class Tally {
         .put("sent", sent).put("deliveries", deliveries).put("duplicates", duplicates)
         .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures)
         .put("reconnects", reconnects).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
-        .put("closes", new JsonObject(new TreeMap<>(closes))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
+        .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
         .put("acked", acks).put("receivers", counts)
         .put("latency", encode(latency)).put("perSecond", seconds);
   }
@@ -172,6 +175,7 @@ final class Tally {
     t.unrecovered = json.getLong("unrecovered");
     t.rampSeconds = json.getDouble("rampSeconds");
     json.getJsonObject("closes").forEach(e -> t.closes.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    json.getJsonObject("rampCloses").forEach(e -> t.rampCloses.put(e.getKey(), ((Number) e.getValue()).longValue()));
     json.getJsonObject("sendErrors").forEach(e -> t.sendErrors.put(e.getKey(), ((Number) e.getValue()).longValue()));
     json.getJsonObject("acked").forEach(e ->
         t.acked.put(Integer.parseInt(e.getKey()), BitSet.valueOf(Base64.getDecoder().decode((String) e.getValue()))));

@@ -180,6 +180,11 @@ public final class Worker {
 
   // ---- for sessions ----------------------------------------------------------------------------
 
+  /** Whether the scenario has started (after the ramp). */
+  boolean running() {
+    return nowMicros() >= goMicros;
+  }
+
   long nowMicros() {
     return clockBaseMicros + (System.nanoTime() - clockBaseNanos) / 1000;
   }
