@@ -3,7 +3,7 @@
 # node in memory against one node with Redis (both without HAProxy), to show what Redis costs.
 #   bench/fanout-curves.sh [--profile]
 # 1,200 members in 12 groups of 100; each rate R (messages/s) makes 100 x R deliveries/s.
-# --profile: while the 6-node run at the top rate is under load, record 15 s of gw-1 with JFR
+# --profile: while the 1-node run (one node carries all of it) at the top rate is under load, record 15 s with JFR
 # (POST /admin/profile) and turn it into a flame graph (async-profiler's jfr-converter, Maven Central)
 # and a list of the hottest frames.
 # Environment: NODES_LIST ("1 3 6"), RATES ("50 100 200 300"), SECONDS_EACH (20), JAVA, NODE_OPTS, OUT.
@@ -36,10 +36,10 @@ profile() { # management port, output directory
   sleep 5 # into the measured part of the run
   curl -sf -X POST "http://127.0.0.1:$1/admin/profile?seconds=15" -o "$2/gw-1.jfr"
   ./mvnw -q dependency:copy -Dartifact=tools.profiler:jfr-converter:4.2 -DoutputDirectory="$OUT/tools" >/dev/null
-  java -jar "$OUT/tools/jfr-converter-4.2.jar" --cpu --simple --title "gw-1 under fan-out" "$2/gw-1.jfr" "$2/flamegraph.html"
-  java -jar "$OUT/tools/jfr-converter-4.2.jar" --cpu -o collapsed "$2/gw-1.jfr" "$2/gw-1.collapsed"
-  # Self time by frame: the last frame of each collapsed stack, weighted by its samples.
-  awk '{n = $NF; $NF = ""; k = split($0, f, ";"); gsub(/ +$/, "", f[k]); self[f[k]] += n; total += n}
+  java -jar "$OUT/tools/jfr-converter-4.2.jar" --simple --title "gw-1 under fan-out" "$2/gw-1.jfr" "$2/flamegraph.html"
+  java -jar "$OUT/tools/jfr-converter-4.2.jar" -o collapsed "$2/gw-1.jfr" "$2/gw-1.collapsed"
+  # Self time by frame: the last frame of each collapsed stack (without its _[type] suffix), by samples.
+  awk '{n = $NF; $NF = ""; k = split($0, f, ";"); gsub(/ +$/, "", f[k]); sub(/_\[.*\]$/, "", f[k]); self[f[k]] += n; total += n}
        END {for (x in self) printf "%5.1f%%  %s\n", 100 * self[x] / total, x}' "$2/gw-1.collapsed" \
     | sort -rn | head -25 > "$2/hottest-frames.txt"
 }
@@ -51,7 +51,7 @@ for n in $NODES_LIST; do
   for r in $RATES; do
     dir=$OUT/nodes-$n/rate-$r
     mkdir -p "$dir"
-    if $PROFILE && [ "$n" = "${NODES_LIST##* }" ] && [ "$r" = "$TOP_RATE" ]; then
+    if $PROFILE && [ "$n" = 1 ] && [ "$r" = "$TOP_RATE" ]; then
       profile "$CLUSTER_MGMT_PORT" "$dir" &
       run "$dir" "ws://127.0.0.1:$PORT/ws" "$watch" "$r"
       wait
