@@ -55,7 +55,7 @@ public final class LoadTest {
       AtomicIntegerArray connected = new AtomicIntegerArray(workers);
       long rampStart = System.nanoTime();
       for (int w = 0; w < workers; w++) {
-        Process p = startWorker(plan.slice(w, workers));
+        Process p = startWorker(plan, w, workers);
         processes.add(p);
         sampler.watch("load-worker-" + w, p.pid());
         results.add(follow(p, w, ready, connected));
@@ -97,14 +97,14 @@ public final class LoadTest {
     }
   }
 
-  private static Process startWorker(Plan slice) throws IOException {
+  private static Process startWorker(Plan plan, int worker, int workers) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(slice.javaOptions());
+    command.addAll(plan.javaOptions());
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Worker.class.getName()));
-    command.addAll(slice.workerArguments());
+    command.addAll(plan.workerArguments(worker, workers));
     return new ProcessBuilder(command)
-        .redirectError(slice.out().resolve("worker-" + slice.worker() + ".log").toFile())
+        .redirectError(plan.out().resolve("worker-" + worker + ".log").toFile())
         .start();
   }
 

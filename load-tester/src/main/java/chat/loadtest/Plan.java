@@ -36,7 +36,8 @@ public record Plan(
     int settleSeconds,
     List<String> javaOptions,
     int worker,
-    int workers) {
+    int workers,
+    List<String> arguments) {
 
   static final List<String> SCENARIOS = List.of("idle", "fanout", "dm", "broadcast", "storm");
 
@@ -125,28 +126,13 @@ public record Plan(
     return Math.max(1, (connections + perWorker - 1) / perWorker);
   }
 
-  Plan slice(int worker, int workers) {
-    return new Plan(scenario, url, connections, groups, rate, seconds, warmupSeconds, rampPerSecond, sources,
-        perWorker, runId, out, watch, stormAtSeconds, stormKill, stormDrain, settleSeconds, javaOptions, worker,
-        workers);
-  }
-
-  /** The arguments that make a worker build this same plan. */
-  List<String> workerArguments() {
-    List<String> args = new ArrayList<>(List.of("--scenario", scenario, "--url", url.toString(),
-        "--connections", Integer.toString(connections), "--groups", Integer.toString(groups),
-        "--rate", Double.toString(rate), "--seconds", Integer.toString(seconds),
-        "--warmup", Integer.toString(warmupSeconds), "--ramp", Integer.toString(rampPerSecond),
-        "--sources", String.join(",", sources), "--per-worker", Integer.toString(perWorker),
-        "--run-id", runId, "--out", out.toString(), "--settle", Integer.toString(settleSeconds),
-        "--worker", Integer.toString(worker), "--workers", Integer.toString(workers),
-        "--storm-at", Integer.toString(stormAtSeconds)));
-    if (stormKill != null) {
-      args.addAll(List.of("--storm-kill", stormKill));
-    }
-    if (stormDrain != null) {
-      args.addAll(List.of("--storm-drain", stormDrain));
-    }
+  /**
+   * The arguments of worker {@code worker} of {@code workers}: this plan's own, with its run id fixed (a
+   * default one would differ per process) and the slice added; later options win when parsed.
+   */
+  List<String> workerArguments(int worker, int workers) {
+    List<String> args = new ArrayList<>(arguments);
+    args.addAll(List.of("--run-id", runId, "--worker", Integer.toString(worker), "--workers", Integer.toString(workers)));
     return args;
   }
 
@@ -198,7 +184,7 @@ public record Plan(
         Path.of(options.getOrDefault("out", "bench/results/" + scenario)), watch,
         nonNegative(options, "storm-at", seconds / 2), storm, drain, nonNegative(options, "settle", 10),
         List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
-        nonNegative(options, "worker", 0), positive(options, "workers", 1));
+        nonNegative(options, "worker", 0), positive(options, "workers", 1), List.of(args));
   }
 
   /** "127.0.0.2-127.0.0.9" or "127.0.0.2,127.0.0.3". */

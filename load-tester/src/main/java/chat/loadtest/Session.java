@@ -2,6 +2,7 @@ package chat.loadtest;
 
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
+import chat.protocol.CloseCode;
 import chat.protocol.FrameCodec;
 import chat.protocol.ServerFrame;
 import io.vertx.core.http.WebSocket;
@@ -11,7 +12,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -24,8 +24,6 @@ import java.util.TreeMap;
  * what they are (a stream id after the epoch) to count out-of-order deliveries.
  */
 final class Session {
-  private static final Set<Integer> FINAL_CLOSES = Set.of(1000, 1002, 1009, 4001, 4003);
-
   final int index;
   private final Worker worker;
   private final Plan plan;
@@ -161,11 +159,13 @@ final class Session {
 
   /** Reconnects after a failed connect or a close, as the close codes table says. */
   void retry(Short code) {
-    if (code != null && FINAL_CLOSES.contains((int) code)) {
+    if (!CloseCode.shouldReconnect(code)) {
       gaveUp = true;
       return;
     }
-    long delay = code != null && code == 4100 ? Worker.jitter(1000) : Worker.jitter(Math.min(20_000, 500L << Math.min(attempt, 6)));
+    long delay = code != null && code == CloseCode.DRAINING.code()
+        ? Worker.jitter(1000)
+        : Worker.jitter(Math.min(20_000, 500L << Math.min(attempt, 6)));
     attempt++;
     worker.tally.reconnects++;
     worker.later(delay, this::connect);

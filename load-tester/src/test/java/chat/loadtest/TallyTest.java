@@ -63,6 +63,18 @@ class TallyTest {
   }
 
   @Test
+  void workersRunTheCoordinatorsPlanWithOneRunId() {
+    Plan coordinator = Plan.parse("--scenario", "storm", "--connections", "30", "--groups", "3",
+        "--storm-kill", "4242", "--sources", "127.0.0.5");
+    Plan worker = Plan.parse(coordinator.workerArguments(1, 3).toArray(String[]::new));
+    assertEquals(coordinator.runId(), worker.runId(), "a default run id would differ per process");
+    assertEquals(List.of(1, 3), List.of(worker.worker(), worker.workers()));
+    assertEquals(List.of("storm", 30, 3, "4242", List.of("127.0.0.5")),
+        List.of(worker.scenario(), worker.connections(), worker.groups(), worker.stormKill(), worker.sources()));
+    assertTrue(worker.inSlice(4) && !worker.inSlice(5));
+  }
+
+  @Test
   void positionsCompareWithinAnEpoch() {
     assertTrue(Session.after("k2x9f.1044-1", "k2x9f.1044-0"));
     assertTrue(Session.after("k2x9f.1045-0", "k2x9f.1044-7"));
