@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -108,6 +109,24 @@ class DeliveryGuaranteesTest {
       assertEquals(ack.position(), repeat.position());
       Await.result(restarted.send("user/bob", "new"));
       assertEquals("new", bob.next("message").getString("body"));
+    }
+  }
+
+  @Test
+  void theJavaClientResumesOnlyChannelsItReceivesAfterSendingADirectMessage() {
+    try (TestNode node = TestNode.start()) {
+      node.connected("bob");
+      ChatClient alice = node.client("alice", "laptop");
+      Await.result(alice.connect());
+      List<ServerFrame.Message> copies = new CopyOnWriteArrayList<>();
+      alice.onMessage(copies::add);
+      ServerFrame.Ack ack = Await.result(alice.send("user/bob", "hi"));
+      Await.until("alice's own copy", () -> copies.size() == 1);
+      // The ack's position is in bob's channel; alice's copy is in hers, and only that one can be resumed.
+      assertEquals("user/bob", ack.channel());
+      assertEquals(Map.of("user/alice", copies.get(0).position()), alice.positions());
+      ServerFrame.Connected again = Await.result(alice.reconnect());
+      assertEquals(Map.of("user/alice", true), again.recovered());
     }
   }
 
