@@ -130,7 +130,8 @@ export async function startNode(env = {}) {
  * it. kill(nodeId) crashes one node (SIGKILL).
  */
 export async function startCluster(nodes) {
-  const base = 31000 + Math.floor(Math.random() * 80) * 100;
+  // Below the ephemeral port range (32768 and up), apart from the Java tests' clusters (10000-28999).
+  const base = 29000 + Math.floor(Math.random() * 60) * 50;
   const env = {
     ...process.env,
     CLUSTER_DIR: resolve(artifacts, 'cluster'),

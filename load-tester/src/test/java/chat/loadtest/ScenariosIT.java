@@ -37,7 +37,9 @@ class ScenariosIT {
 
   @BeforeAll
   static void up() throws Exception {
-    int base = 41000 + ThreadLocalRandom.current().nextInt(80) * 100;
+    // Below the ephemeral port range (32768 and up, also after bench/setup-machine.sh), so no outgoing
+    // connection holds a port the cluster is about to bind; apart from LocalClusterIT's 21000-28999.
+    int base = 10000 + ThreadLocalRandom.current().nextInt(80) * 100;
     mgmtPort = base + 20;
     url = "ws://127.0.0.1:" + base + "/ws";
     ENV.putAll(Map.of("CLUSTER_DIR", RESULTS.resolve("cluster").toString(), "CLUSTER_PORT", Integer.toString(base),
@@ -46,6 +48,9 @@ class ScenariosIT {
         "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "JAVA_OPTS", "-Xmx512m",
         // Members of a drained node reconnect within its window; short, so the run's tail stays short.
         "DRAIN_WINDOW", "2s"));
+    // As in bench/: the load comes from 8 source addresses, past HAProxy's per-source connection rate, and a
+    // synthetic sender of a storm resends its whole backlog at once, past the per-connection frame rate.
+    ENV.putAll(Map.of("CONN_RATE", "1000000", "RATE_LIMIT_PER_SECOND", "1000", "RATE_LIMIT_BURST", "1000"));
     cluster("down");
     assertEquals(0, cluster("up", "--nodes", "3"), "scripts/cluster.sh up failed; logs in " + RESULTS);
   }
