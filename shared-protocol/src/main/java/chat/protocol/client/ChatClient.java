@@ -16,7 +16,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -33,7 +32,8 @@ public final class ChatClient {
   private final ClientOptions options;
   private final WebSocketClient wsClient;
   private final Map<String, String> positions = new LinkedHashMap<>();
-  private final TreeMap<Long, PendingSend> unacked = new TreeMap<>();
+  private final Outbox outbox;
+  private final Map<Long, Promise<ServerFrame.Ack>> sends = new HashMap<>();
   private final Map<Long, Promise<ServerFrame>> requests = new HashMap<>();
   private final Map<String, Boolean> seen = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -51,9 +51,6 @@ public final class ChatClient {
   private BiConsumer<Short, String> closeHandler = (code, reason) -> { };
   private long duplicates;
 
-  private record PendingSend(long seq, Channel channel, Object body, Promise<ServerFrame.Ack> promise) {
-  }
-
   public ChatClient(Vertx vertx, ClientOptions options) {
     this.options = options;
     WebSocketClientOptions wsOptions = new WebSocketClientOptions()
@@ -65,6 +62,21 @@ public final class ChatClient {
       wsOptions.setLocalAddress(options.localAddress());
     }
     this.wsClient = vertx.createWebSocketClient(wsOptions);
+    this.outbox = new Outbox(new Outbox.Timers() {
+      @Override
+      public long set(long delayMs, Runnable action) {
+        return vertx.setTimer(delayMs, id -> {
+          synchronized (ChatClient.this) {
+            action.run();
+          }
+        });
+      }
+
+      @Override
+      public void cancel(long id) {
+        vertx.cancelTimer(id);
+      }
+    });
   }
 
   /** Every message, once per id, in the order received. */
@@ -117,14 +129,17 @@ public final class ChatClient {
     return closed.compose(v -> connect());
   }
 
+  /**
+   * Sends {@code body} to {@code channel}; completes with the ack once it is stored, or fails with a final
+   * refusal. A temporary refusal is retried with backoff (and later sends to the channel wait behind it, see
+   * {@link Outbox}); while disconnected the send waits for {@link #reconnect()}.
+   */
   public synchronized Future<ServerFrame.Ack> send(String channel, Object body) {
     long seq = ++nextSeq;
     Promise<ServerFrame.Ack> promise = Promise.promise();
-    PendingSend pending = new PendingSend(seq, Channel.parse(channel), body, promise);
-    unacked.put(seq, pending);
-    if (connected != null) {
-      write(new ClientFrame.Send(seq, pending.channel(), body));
-    }
+    Channel target = Channel.parse(channel);
+    sends.put(seq, promise);
+    outbox.add(seq, target, FrameCodec.encode(new ClientFrame.Send(seq, target, body)));
     return promise.future();
   }
 
@@ -155,6 +170,7 @@ public final class ChatClient {
     WebSocket current = ws;
     ws = null;
     connected = null;
+    outbox.disconnected();
     return current == null ? Future.succeededFuture() : current.close();
   }
 
@@ -176,7 +192,7 @@ public final class ChatClient {
   }
 
   public synchronized int unackedCount() {
-    return unacked.size();
+    return outbox.size();
   }
 
   /** How many message frames repeated an id already seen (delivery is at least once). */
@@ -247,22 +263,23 @@ public final class ChatClient {
       connected = c;
       Promise<ServerFrame.Connected> promise = connecting;
       connecting = null;
-      unacked.values().forEach(p -> write(new ClientFrame.Send(p.seq(), p.channel(), p.body())));
+      WebSocket socket = ws;
+      outbox.connected(socket::writeTextMessage);
       return promise == null ? null : () -> promise.tryComplete(c);
     }
     if (frame instanceof ServerFrame.Ack a) {
-      PendingSend pending = unacked.remove(a.seq());
       // No position from an ack: it is a position in the channel sent to, which for a DM is the
       // recipient's channel, not one this client receives (resuming it would fail).
-      if (pending != null) {
-        return () -> pending.promise().tryComplete(a);
-      }
-      return null;
+      Promise<ServerFrame.Ack> pending = outbox.acked(a.seq()) ? sends.remove(a.seq()) : null;
+      return pending == null ? null : () -> pending.tryComplete(a);
     }
     if (frame instanceof ServerFrame.Error e) {
       if (e.seq() != null) {
-        PendingSend pending = unacked.remove(e.seq());
-        return pending == null ? null : () -> pending.promise().tryFail(new ProtocolErrorException(e));
+        if (!outbox.refused(e.seq(), e.temporary())) {
+          return null;
+        }
+        Promise<ServerFrame.Ack> pending = e.temporary() ? null : sends.remove(e.seq());
+        return pending == null ? null : () -> pending.tryFail(new ProtocolErrorException(e));
       }
       if (e.ref() != null) {
         Promise<ServerFrame> request = requests.remove(e.ref());
@@ -294,6 +311,7 @@ public final class ChatClient {
       }
       ws = null;
       connected = null;
+      outbox.disconnected();
       if (connecting != null) {
         Promise<ServerFrame.Connected> promise = connecting;
         connecting = null;
