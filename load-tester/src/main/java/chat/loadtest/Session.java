@@ -5,6 +5,7 @@ import chat.protocol.ClientFrame;
 import chat.protocol.CloseCode;
 import chat.protocol.FrameCodec;
 import chat.protocol.ServerFrame;
+import chat.protocol.client.Outbox;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
@@ -12,7 +13,6 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * One simulated client: connects (and reconnects with backoff, full jitter and resume, as the protocol
@@ -30,7 +30,7 @@ final class Session {
   private final Channel target;
   private final Map<String, String> positions = new LinkedHashMap<>();
   private final Map<Integer, BitSet> seen = new HashMap<>();
-  final TreeMap<Long, String> unacked = new TreeMap<>();
+  final Outbox unacked;
   private WebSocket ws;
   private long seq;
   private int attempt;
@@ -45,6 +45,7 @@ final class Session {
     this.plan = plan;
     this.index = index;
     this.target = plan.sends(index) ? Channel.parse(plan.target(index)) : null;
+    this.unacked = new Outbox(worker.timers());
   }
 
   void connect() {
@@ -65,12 +66,8 @@ final class Session {
   void send(long dueMicros) {
     long n = ++seq;
     JsonObject body = new JsonObject().put("s", index).put("n", n).put("t", dueMicros);
-    String frame = FrameCodec.encode(new ClientFrame.Send(n, target, body));
-    unacked.put(n, frame);
     worker.tally.sent++;
-    if (connected) {
-      ws.writeTextMessage(frame);
-    }
+    unacked.add(n, target, FrameCodec.encode(new ClientFrame.Send(n, target, body)));
   }
 
   private void received(String text) {
@@ -78,7 +75,7 @@ final class Session {
     if (frame instanceof ServerFrame.Message m) {
       message(m);
     } else if (frame instanceof ServerFrame.Ack a) {
-      if (unacked.remove(a.seq()) != null) {
+      if (unacked.acked(a.seq())) {
         worker.tally.acked(index, a.seq());
       }
     } else if (frame instanceof ServerFrame.Connected c) {
@@ -90,7 +87,8 @@ final class Session {
       } else {
         becameReady();
       }
-      unacked.values().forEach(ws::writeTextMessage);
+      WebSocket socket = ws;
+      unacked.connected(socket::writeTextMessage);
     } else if (frame instanceof ServerFrame.Joined) {
       joined = true;
       becameReady();
@@ -119,18 +117,9 @@ final class Session {
   }
 
   private void refused(ServerFrame.Error e) {
-    if (e.seq() != null && unacked.containsKey(e.seq())) {
-      if (e.temporary()) {
-        // Not stored: the same seq goes again shortly (and after any reconnect).
-        String frame = unacked.get(e.seq());
-        worker.later(200 + Worker.jitter(800), () -> {
-          if (connected && unacked.containsKey(e.seq())) {
-            ws.writeTextMessage(frame);
-          }
-        });
-        return;
-      }
-      unacked.remove(e.seq());
+    // Not stored: a temporary refusal goes again after a delay, ahead of later sends (and after any reconnect).
+    if (e.seq() != null && unacked.refused(e.seq(), e.temporary()) && e.temporary()) {
+      return;
     }
     worker.tally.sendError(e.code().wire());
   }
@@ -149,6 +138,7 @@ final class Session {
     }
     connected = false;
     ws = null;
+    unacked.disconnected();
     if (worker.stopping) {
       return;
     }

@@ -1,5 +1,6 @@
 package chat.loadtest;
 
+import chat.protocol.client.Outbox;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
@@ -169,7 +170,7 @@ public final class Worker {
     vertx.setPeriodic(100, id -> {
       long now = nowMicros();
       boolean quiet = now - lastDeliveryMicros > 1_000_000
-          && sessions.stream().allMatch(s -> s.unacked.isEmpty() && (s.connected || s.gaveUp));
+          && sessions.stream().allMatch(s -> s.unacked.size() == 0 && (s.connected || s.gaveUp));
       if (quiet || now > deadlineMicros) {
         vertx.cancelTimer(id);
         stopping = true;
@@ -211,6 +212,21 @@ public final class Worker {
 
   void later(long millis, Runnable action) {
     vertx.setTimer(Math.max(1, millis), id -> action.run());
+  }
+
+  /** This worker's timers, for the sessions' outboxes. */
+  Outbox.Timers timers() {
+    return new Outbox.Timers() {
+      @Override
+      public long set(long delayMs, Runnable action) {
+        return vertx.setTimer(Math.max(1, delayMs), id -> action.run());
+      }
+
+      @Override
+      public void cancel(long id) {
+        vertx.cancelTimer(id);
+      }
+    };
   }
 
   static long jitter(long capMillis) {
