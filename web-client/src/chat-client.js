@@ -101,7 +101,8 @@ export class ChatClient {
 
     this.positions = {};
     this.lastSeq = 0;
-    this.unacked = new Map();   // seq -> {seq, channel, body, resolve, reject, retryTimer}
+    this.unacked = new Map();   // seq -> {seq, channel, body, resolve, reject, written}, in seq order
+    this.held = new Map();      // channel -> {timer, retries}: held back after a temporary refusal
     this.requests = new Map();  // ref -> {resolve, reject, timer}
     this.nextRef = 0;
     this.seen = new Map();
@@ -204,9 +205,7 @@ export class ChatClient {
     this.socket = null;
     this.clearTimer(this.connectTimer);
     this.failRequests(new ChatError('disconnected', `connection closed (${code})`, true));
-    for (const pending of this.unacked.values()) {
-      this.clearTimer(pending.retryTimer);
-    }
+    this.releaseAll();
     const plan = reconnectPlan(code, reason, this.attempt, this.backoff, this.random);
     if (!plan.reconnect) {
       this.stop(new ChatError(closeCodeName(code), reason || `closed with ${code}`), code, reason);
@@ -233,11 +232,8 @@ export class ChatClient {
     const seq = ++this.lastSeq;
     this.persist();
     return new Promise((resolve, reject) => {
-      const pending = { seq, channel, body, resolve, reject, retries: 0, retryTimer: null };
-      this.unacked.set(seq, pending);
-      if (this.state === 'connected') {
-        this.write({ type: 'send', seq, channel, body });
-      }
+      this.unacked.set(seq, { seq, channel, body, resolve, reject, written: false });
+      this.flush(channel);
     });
   }
 
@@ -339,7 +335,7 @@ export class ChatClient {
     this.emit('connected', { frame, node: frame.node, resumed, unrecovered });
     this.settleConnect(frame, null);
     for (const pending of this.unacked.values()) {
-      this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
+      this.writeSend(pending);
     }
   }
 
@@ -364,11 +360,11 @@ export class ChatClient {
       return;
     }
     this.unacked.delete(frame.seq);
-    this.clearTimer(pending.retryTimer);
     // No position from an ack: it is a position in the channel sent to, which for a DM is the recipient's
     // channel, not one this client receives (resuming it would fail).
     this.emit('ack', { ...frame, body: pending.body });
     pending.resolve(frame);
+    this.flush(pending.channel);
   }
 
   onError(frame) {
@@ -376,17 +372,15 @@ export class ChatClient {
     if (frame.seq != null && this.unacked.has(frame.seq)) {
       const pending = this.unacked.get(frame.seq);
       if (error.temporary) {
-        // Not stored: try the same seq again later (a reconnect resends it anyway).
+        // Not stored: the same seq goes again after a delay, and the channel's later sends wait behind it.
         this.emit('error', error);
-        pending.retryTimer = this.setTimer(() => {
-          if (this.state === 'connected' && this.unacked.has(pending.seq)) {
-            this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
-          }
-        }, backoffDelay(pending.retries++, this.backoff, this.random));
+        pending.written = false;
+        this.hold(pending.channel);
         return;
       }
       this.unacked.delete(frame.seq);
       pending.reject(error);
+      this.flush(pending.channel);
       return;
     }
     if (frame.ref != null && this.requests.has(frame.ref)) {
@@ -406,6 +400,71 @@ export class ChatClient {
       this.clearTimer(request.timer);
       request.resolve(frame);
     }
+  }
+
+  // ---- send order -----------------------------------------------------------------------------
+  //
+  // A channel's sends are written at once (pipelined) while nothing of the channel waits for a retry. A
+  // temporary refusal holds the channel: nothing more of it is written until the retry delay passed, then
+  // one send at a time, each after the ack of the one before, until nothing of it is left unwritten. So a
+  // retry is never overtaken by a send made after the refusal. Sends already written when the refusal came
+  // may be stored before the refused one (the gateway does not hold a send back behind a failed one).
+
+  /** Writes the channel's unwritten sends in seq order, as its hold allows. */
+  flush(channel) {
+    if (this.state !== 'connected') {
+      return;
+    }
+    const hold = this.held.get(channel);
+    if (hold?.timer != null) {
+      return;
+    }
+    let left = false;
+    for (const pending of this.unacked.values()) {
+      if (pending.channel !== channel) {
+        continue;
+      }
+      left = true;
+      if (hold && pending.written) {
+        return;   // one at a time while held: wait for its answer
+      }
+      if (!pending.written) {
+        this.writeSend(pending);
+        if (hold) {
+          return;
+        }
+      }
+    }
+    if (hold && !left) {
+      this.held.delete(channel);
+    }
+  }
+
+  hold(channel) {
+    const hold = this.held.get(channel) ?? { timer: null, retries: 0 };
+    this.held.set(channel, hold);
+    if (hold.timer == null) {
+      hold.timer = this.setTimer(() => {
+        hold.timer = null;
+        this.flush(channel);
+      }, backoffDelay(hold.retries++, this.backoff, this.random));
+    }
+  }
+
+  /** The connection is gone: nothing is in flight or held any more (the reconnect writes every send again). */
+  releaseAll() {
+    for (const hold of this.held.values()) {
+      this.clearTimer(hold.timer);
+    }
+    this.held.clear();
+    for (const pending of this.unacked.values()) {
+      pending.written = false;
+    }
+  }
+
+  writeSend(pending) {
+    pending.written = true;
+    this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
   }
 
   // ---- internals ------------------------------------------------------------------------------

@@ -213,6 +213,55 @@ test('a temporary refusal is retried with the same seq; a final one fails the se
   assert.equal((await busy).id, 'm1');
 });
 
+test('a channel\'s later sends wait behind a temporarily refused one, then go one at a time', async () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  const sent = () => socket.framesOf('send').map(f => f.seq);
+  const first = client.send('group/dev', 'one');
+  const second = client.send('group/dev', 'two');
+  const elsewhere = client.send('group/ops', 'other channel');
+  assert.deepEqual(sent(), [1, 2, 3], 'pipelined while nothing is refused');
+  socket.deliver({ type: 'error', seq: 1, code: 'rate_limited', message: 'slow down', temporary: true });
+  socket.deliver({ type: 'ack', seq: 2, channel: 'group/dev', id: 'm2', position: 'e.2-0' });
+  const third = client.send('group/dev', 'three');
+  const fourth = client.send('group/dev', 'four');
+  const other = client.send('group/ops', 'not held');
+  assert.deepEqual(sent(), [1, 2, 3, 6], 'group/dev is held; group/ops is not');
+  clock.advance(clock.pending().at(-1));
+  assert.deepEqual(sent(), [1, 2, 3, 6, 1], 'the retry goes alone');
+  socket.deliver({ type: 'error', seq: 1, code: 'unavailable', message: 'still busy', temporary: true });
+  clock.advance(clock.pending().at(-1));
+  assert.deepEqual(sent(), [1, 2, 3, 6, 1, 1], 'refused again: retried again, still first');
+  socket.deliver({ type: 'ack', seq: 1, channel: 'group/dev', id: 'm1', position: 'e.3-0' });
+  assert.deepEqual(sent(), [1, 2, 3, 6, 1, 1, 4], 'then the next, after the retry\'s ack');
+  socket.deliver({ type: 'ack', seq: 4, channel: 'group/dev', id: 'm4', position: 'e.4-0' });
+  assert.deepEqual(sent(), [1, 2, 3, 6, 1, 1, 4, 5]);
+  socket.deliver({ type: 'ack', seq: 5, channel: 'group/dev', id: 'm5', position: 'e.5-0' });
+  const fifth = client.send('group/dev', 'five');
+  assert.deepEqual(sent(), [1, 2, 3, 6, 1, 1, 4, 5, 7], 'free again: written at once');
+  socket.deliver({ type: 'ack', seq: 7, channel: 'group/dev', id: 'm7', position: 'e.6-0' });
+  socket.deliver({ type: 'ack', seq: 3, channel: 'group/ops', id: 'o3', position: 'f.1-0' });
+  socket.deliver({ type: 'ack', seq: 6, channel: 'group/ops', id: 'o6', position: 'f.2-0' });
+  assert.deepEqual((await Promise.all([first, second, third, fourth, fifth, elsewhere, other])).map(a => a.id),
+      ['m1', 'm2', 'm4', 'm5', 'm7', 'o3', 'o6']);
+});
+
+test('a reconnect lifts a hold and writes every unacked send again in seq order', () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  client.send('group/dev', 'one');
+  socket.deliver({ type: 'error', seq: 1, code: 'unavailable', message: 'store down', temporary: true });
+  client.send('group/dev', 'two');
+  assert.deepEqual(socket.framesOf('send').map(f => f.seq), [1]);
+  socket.drop(4100, 'draining');
+  clock.advance(clock.pending().at(-1));
+  const { socket: again } = accept(sockets, 'gw-2');
+  assert.deepEqual(again.framesOf('send').map(f => f.seq), [1, 2]);
+  assert.deepEqual(clock.pending(), [], 'no retry timer left from the old connection');
+});
+
 test('seq continues across page reloads on the same device (a stored counter)', () => {
   const storage = memoryStorage();
   const before = newClient({ storage }).client;
