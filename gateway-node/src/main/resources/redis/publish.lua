@@ -3,8 +3,9 @@
 -- KEYS[2+3(i-1)..]   per target channel i: stream, meta hash (epoch, last), sessions hash of a user channel
 -- ARGV[1] targets  ARGV[2] dedupe TTL s (0: no dedupe)  ARGV[3] max length  ARGV[4] oldest id kept (ms)
 -- ARGV[5] epoch for a channel without one  ARGV[6] id  ARGV[7] from  ARGV[8] to  ARGV[9] ts  ARGV[10] body
--- ARGV[11] key prefix  ARGV[11+i] channel name of target i
--- Returns {'new'|'dup', 'to|id|epoch|streamId'} (the position in the first target, the "to" channel).
+-- ARGV[11] key prefix  ARGV[12] fingerprint of an API publish ('' for a send)  ARGV[12+i] channel name of target i
+-- Returns {'new'|'dup', 'to|id|epoch|streamId|fingerprint'} (the position in the first target, the "to"
+-- channel; the fingerprint the record was stored with, for the caller to compare).
 -- Keeps the newest ARGV[3] entries and none older than ARGV[4], exactly, and records in the meta hash the
 -- newest id trimmed: a resume from before it cannot be complete (Redis 7.0 does not track this for trims).
 local function trim(stream, meta, maxlen, oldest)
@@ -32,7 +33,7 @@ end
 local first
 for i = 1, targets do
   local stream, meta, sessions = KEYS[3 * i - 1], KEYS[3 * i], KEYS[3 * i + 1]
-  local channel = ARGV[11 + i]
+  local channel = ARGV[12 + i]
   local epoch = redis.call('HGET', meta, 'epoch')
   if not epoch then
     epoch = ARGV[5]
@@ -58,7 +59,7 @@ for i = 1, targets do
     redis.call('PUBLISH', ARGV[11] .. 'ch:' .. channel, payload)
   end
   if i == 1 then
-    first = ARGV[8] .. '|' .. ARGV[6] .. '|' .. epoch .. '|' .. sid
+    first = ARGV[8] .. '|' .. ARGV[6] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[12]
   end
 end
 if ttl > 0 then

@@ -12,6 +12,8 @@ import chat.gateway.testing.WsProbe;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -52,6 +54,49 @@ class ApiTest {
       HttpResult result = keyless.request(keyless.port(), HttpMethod.GET, "/api/cluster", null, "Bearer ");
       assertEquals(401, result.status());
     }
+  }
+
+  @Test
+  void aPublishRetriedWithItsIdempotencyKeyGetsTheFirstResultAndIsDeliveredOnce() throws Exception {
+    WsProbe alice = member("alice");
+    JsonObject publish = new JsonObject().put("channel", "group/dev").put("body", "deploy v3");
+    // two attempts at once (the first timed out on the backend's side), then a late retry, by field
+    CompletableFuture<HttpResult> racing = CompletableFuture.supplyAsync(
+        () -> node.api(HttpMethod.POST, "/api/publish", publish, "Idempotency-Key", "deploy-42"));
+    HttpResult first = node.api(HttpMethod.POST, "/api/publish", publish, "Idempotency-Key", "deploy-42");
+    HttpResult second = racing.get(15, TimeUnit.SECONDS);
+    HttpResult late = node.api(HttpMethod.POST, "/api/publish", publish.copy().put("idempotencyKey", "deploy-42"));
+    for (HttpResult again : new HttpResult[] {second, late}) {
+      assertEquals(200, again.status(), again.body());
+      assertEquals(first.json(), again.json(), "the first publish's id and position");
+    }
+    assertEquals(first.json().getString("id"), alice.next("message").getString("id"));
+    node.api(HttpMethod.POST, "/api/publish", new JsonObject().put("channel", "group/dev").put("body", "marker"));
+    assertEquals("marker", alice.next("message").getString("body"), "the retries delivered nothing");
+    JsonArray history = node.api(HttpMethod.GET, "/api/history/group%2Fdev", null).json().getJsonArray("messages");
+    assertEquals(2, history.size(), "stored once");
+  }
+
+  @Test
+  void anIdempotencyKeyIsRefusedForAnotherPublishOrWhenMalformed() {
+    JsonObject publish = new JsonObject().put("channel", "group/dev").put("body", "one");
+    assertEquals(200, node.api(HttpMethod.POST, "/api/publish", publish, "Idempotency-Key", "k-1").status());
+    for (JsonObject other : new JsonObject[] {publish.copy().put("body", "two"), publish.copy().put("from", "bot"),
+        publish.copy().put("channel", "group/ops")}) {
+      HttpResult reused = node.api(HttpMethod.POST, "/api/publish", other, "Idempotency-Key", "k-1");
+      assertEquals(400, reused.status(), other.encode());
+      assertTrue(reused.json().getJsonObject("error").getString("message").contains("k-1 was already used"));
+    }
+    HttpResult differ = node.api(HttpMethod.POST, "/api/publish", publish.copy().put("idempotencyKey", "a"),
+        "Idempotency-Key", "b");
+    assertEquals(400, differ.status());
+    for (String bad : new String[] {"has space", "x".repeat(256)}) {
+      HttpResult malformed = node.api(HttpMethod.POST, "/api/publish", publish.copy().put("idempotencyKey", bad));
+      assertEquals(400, malformed.status(), bad);
+      assertEquals("bad_request", malformed.json().getJsonObject("error").getString("code"));
+    }
+    HttpResult notAString = node.api(HttpMethod.POST, "/api/publish", publish.copy().put("idempotencyKey", 7));
+    assertEquals(400, notAString.status());
   }
 
   @Test

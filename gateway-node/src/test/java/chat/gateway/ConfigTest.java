@@ -67,6 +67,18 @@ class ConfigTest {
   }
 
   @Test
+  void redisSettingsNameThemselves() {
+    for (Map.Entry<String, String> bad : Map.of("REDIS_CONNECTIONS_PER_LOOP", "0", "REDIS_TIMEOUT", "never",
+        "REDIS_POOL_SIZE", "8").entrySet()) {
+      ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(
+          Map.of("REDIS_URL", "redis://127.0.0.1:6379", bad.getKey(), bad.getValue())), bad.toString());
+      assertTrue(e.getMessage().startsWith(bad.getKey() + "="), e.getMessage());
+    }
+    assertEquals(2, GatewayConfig.fromEnv(Map.of("REDIS_URL", "redis://127.0.0.1:6379",
+        "REDIS_CONNECTIONS_PER_LOOP", "2")).redis().connectionsPerLoop());
+  }
+
+  @Test
   void jwtModeNeedsAKey() {
     ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt")));
     assertTrue(e.getMessage().contains("JWT_SECRET"));

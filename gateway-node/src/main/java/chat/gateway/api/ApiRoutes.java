@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 public final class ApiRoutes {
   private static final System.Logger LOG = System.getLogger(ApiRoutes.class.getName());
   private static final int API_HISTORY_BYTES = 4 * 1024 * 1024;
+  private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
   private final ChatService service;
   private final byte[] apiKey;
@@ -71,8 +72,27 @@ public final class ApiRoutes {
     }
     String from = string(request, "from", false);
     from = from == null ? "system" : Ids.require(from, "from");
-    return service.publish(from, channel, request.getValue("body"), null)
+    return service.publishOnce(from, channel, request.getValue("body"), idempotencyKey(ctx, request))
         .map(a -> new JsonObject().put("id", a.id()).put("position", a.position().wire()));
+  }
+
+  /**
+   * The optional idempotency key of a publish: the {@code Idempotency-Key} header or the
+   * {@code idempotencyKey} field (both: they must agree), 1 to 255 visible ASCII characters.
+   */
+  private static String idempotencyKey(RoutingContext ctx, JsonObject request) {
+    String header = ctx.request().getHeader(IDEMPOTENCY_HEADER);
+    String field = string(request, "idempotencyKey", false);
+    if (header != null && field != null && !header.equals(field)) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST,
+          "the Idempotency-Key header and the idempotencyKey field differ; send one of them");
+    }
+    String key = header != null ? header : field;
+    if (key != null && (key.isEmpty() || key.length() > 255 || !key.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST,
+          "an idempotency key is 1 to 255 visible ASCII characters (no spaces), such as a UUID");
+    }
+    return key;
   }
 
   private Future<Object> presence(RoutingContext ctx) {

@@ -58,10 +58,14 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                                Supplier<NodeInfo> self, Runnable pubSubLost, Consumer<String> wentOffline,
                                Runnable drain) {
     GatewayConfig.RedisConfig r = config.redis();
+    // Connections are held, never borrowed per command: one per pipeline, one more for the shared
+    // pipeline, one for pub/sub, and room for a reconnect to overlap the connection it replaces.
+    int connections = config.eventLoops() * r.connectionsPerLoop() + 4;
     Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.url())
-        .setMaxPoolSize(r.poolSize()).setMaxPoolWaiting(4096).setMaxWaitingHandlers(8192)
+        .setMaxPoolSize(connections).setMaxPoolWaiting(connections).setMaxWaitingHandlers(8192)
         .setPoolName("chat-" + config.nodeId()));
-    RedisCommands commands = new RedisCommands(client, new RedisKeys(r.keyPrefix()), metrics, r.timeout().toMillis());
+    RedisCommands commands = new RedisCommands(vertx, client, new RedisKeys(r.keyPrefix()), metrics,
+        r.timeout().toMillis(), r.connectionsPerLoop());
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
         pubSubLost, drain);
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
@@ -69,10 +73,11 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     HistoryStore history = new RedisHistoryStore(commands, broker, clock, config.historyMaxMessages(),
         config.historyMaxAge(), config.dedupeTtl());
     return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
-        () -> commands.loadScripts().compose(v -> broker.start()).compose(v -> sessions.start())
+        () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start())
             .recover(e -> Future.failedFuture(new ConfigException("REDIS_URL=" + r.url()
                 + " cannot be used: " + e.getMessage()))),
-        () -> sessions.stop().otherwise((Void) null).compose(v -> broker.close()).compose(v -> client.close()));
+        () -> sessions.stop().otherwise((Void) null).compose(v -> broker.close())
+            .compose(v -> commands.close()).compose(v -> client.close()));
   }
 
   public Backends withHistory(HistoryStore other) {

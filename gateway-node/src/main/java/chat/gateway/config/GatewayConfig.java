@@ -79,12 +79,13 @@ public record GatewayConfig(
    *
    * @param url            {@code redis://[:password@]host:port[/db]}
    * @param keyPrefix      prefix of every key and topic
-   * @param poolSize       pooled connections for commands (the subscriber has its own)
+   * @param connectionsPerLoop command connections per event loop, each pipelined and keeping the order of
+   *                       what one session sends (the subscriber has its own connection)
    * @param timeout        longest wait for one command before the request fails with {@code unavailable}
    * @param nodeTtl        liveness of a node that stopped refreshing it; its sessions are swept after
    * @param canaryInterval how often the pub/sub canary is sent; three missed make the node unready
    */
-  public record RedisConfig(String url, String keyPrefix, int poolSize, Duration timeout, Duration nodeTtl,
+  public record RedisConfig(String url, String keyPrefix, int connectionsPerLoop, Duration timeout, Duration nodeTtl,
                             Duration canaryInterval) {
   }
 
@@ -179,7 +180,13 @@ public record GatewayConfig(
     if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
       throw new ConfigException("REDIS_URL=" + url + " must start with redis:// or rediss://");
     }
-    return new RedisConfig(url, s.string("REDIS_KEY_PREFIX", "chat:"), s.integer("REDIS_POOL_SIZE", 8, 1, 1024),
+    String poolSize = s.string("REDIS_POOL_SIZE", null);
+    if (poolSize != null) {
+      throw new ConfigException("REDIS_POOL_SIZE=" + poolSize + " is no longer used: commands run on pipelined "
+          + "connections held per event loop (which keeps each session's sends in order); set "
+          + "REDIS_CONNECTIONS_PER_LOOP instead (default 1)");
+    }
+    return new RedisConfig(url, s.string("REDIS_KEY_PREFIX", "chat:"), s.integer("REDIS_CONNECTIONS_PER_LOOP", 1, 1, 16),
         s.duration("REDIS_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(1)),
         s.duration("NODE_TTL", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(10)),
         s.duration("CANARY_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)));

@@ -3,8 +3,9 @@ package chat.gateway.history;
 import io.vertx.core.Future;
 
 /**
- * Remembers which sends were stored, for {@code dedupeTtl}. {@link #claim} is atomic: exactly one caller
- * owns a key and must {@link #complete} or {@link #release} it; every other caller gets the owner's result.
+ * Remembers which publishes were stored, for {@code dedupeTtl}. {@link #claim} is atomic: exactly one caller
+ * owns a key and must {@link #complete} or {@link #release} it; every other caller gets the owner's result,
+ * or {@code bad_request} when the key was claimed for a different publish (another fingerprint).
  */
 public interface DedupeStore {
 

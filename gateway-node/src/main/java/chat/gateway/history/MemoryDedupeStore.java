@@ -9,11 +9,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /** {@link DedupeStore} of an embedded node; entries older than the TTL are dropped by {@link #sweep}. */
 public final class MemoryDedupeStore implements DedupeStore {
-  private final Map<DedupeKey, Entry> entries = new ConcurrentHashMap<>();
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Clock clock;
   private final long ttlMillis;
 
-  private record Entry(Promise<Appended> result, long createdAt) {
+  private record Entry(Promise<Appended> result, long createdAt, String fingerprint) {
   }
 
   public MemoryDedupeStore(Clock clock, Duration ttl) {
@@ -24,14 +24,20 @@ public final class MemoryDedupeStore implements DedupeStore {
   @Override
   public Future<Appended> claim(DedupeKey key) {
     long now = clock.millis();
-    Entry mine = new Entry(Promise.promise(), now);
-    Entry winner = entries.merge(key, mine, (old, fresh) -> expired(old, now) ? fresh : old);
-    return winner == mine ? Future.succeededFuture() : winner.result().future();
+    Entry mine = new Entry(Promise.promise(), now, key.fingerprint());
+    Entry winner = entries.merge(key.name(), mine, (old, fresh) -> expired(old, now) ? fresh : old);
+    if (winner == mine) {
+      return Future.succeededFuture();
+    }
+    if (!key.sameRequest(winner.fingerprint())) {
+      return Future.failedFuture(key.conflict());
+    }
+    return winner.result().future();
   }
 
   @Override
   public void complete(DedupeKey key, Appended appended) {
-    Entry entry = entries.get(key);
+    Entry entry = entries.get(key.name());
     if (entry != null) {
       entry.result().tryComplete(appended);
     }
@@ -39,7 +45,7 @@ public final class MemoryDedupeStore implements DedupeStore {
 
   @Override
   public void release(DedupeKey key) {
-    Entry entry = entries.remove(key);
+    Entry entry = entries.remove(key.name());
     if (entry != null) {
       entry.result().tryFail("the first attempt of this send failed; send it again");
     }

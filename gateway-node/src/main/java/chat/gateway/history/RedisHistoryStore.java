@@ -53,22 +53,28 @@ public final class RedisHistoryStore implements HistoryStore {
       return Future.failedFuture("the cluster's pub/sub is down");
     }
     List<String> keyList = new ArrayList<>();
-    keyList.add(draft.key() == null ? keys.prefix() + "no-dedupe"
-        : keys.dedupe(draft.key().user(), draft.key().device(), draft.key().seq()));
+    keyList.add(draft.key() == null ? keys.prefix() + "no-dedupe" : keys.dedupe(draft.key().name()));
     List<String> args = new ArrayList<>(List.of(Integer.toString(draft.channels().size()),
         draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds), Integer.toString(maxMessages),
         Long.toString(Math.max(0, draft.ts() - maxAgeMillis)), newEpoch(), draft.id(), draft.from(),
-        draft.to().name(), Long.toString(draft.ts()), draft.bodyJson(), keys.prefix()));
+        draft.to().name(), Long.toString(draft.ts()), draft.bodyJson(), keys.prefix(),
+        draft.key() == null ? "" : draft.key().fingerprint()));
     for (String channel : draft.channels()) {
       keyList.add(keys.stream(channel));
       keyList.add(keys.meta(channel));
       keyList.add(channel.startsWith("user/") ? keys.sessions(channel.substring(5)) : keys.meta(channel));
       args.add(channel);
     }
-    return redis.script(RedisScript.PUBLISH, keyList, args).map(reply -> {
-      String[] f = reply.get(1).toString().split("\\|", 4);
+    // One publisher's appends run in the order they were made (a session's sends keep their order).
+    Object orderKey = draft.key() == null ? draft.to().name() : draft.key().scope();
+    return redis.script(RedisScript.PUBLISH, orderKey, keyList, args).compose(reply -> {
+      String[] f = reply.get(1).toString().split("\\|", 5);
       Appended appended = new Appended(f[0], f[1], EventCodec.position(f[2], f[3]), false);
-      return reply.get(0).toString().equals("dup") ? appended.asDuplicate() : appended;
+      if (!reply.get(0).toString().equals("dup")) {
+        return Future.succeededFuture(appended);
+      }
+      return draft.key().sameRequest(f.length > 4 ? f[4] : "") ? Future.succeededFuture(appended.asDuplicate())
+          : Future.failedFuture(draft.key().conflict());
     });
   }
 

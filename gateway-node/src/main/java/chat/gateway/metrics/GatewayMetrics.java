@@ -160,6 +160,13 @@ public final class GatewayMetrics {
         .register(registry).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** A Redis command connection {@code event}: connected, lost, scripts_reloaded (after SCRIPT FLUSH). */
+  public void redisPipelineEvent(String event) {
+    Counter.builder("chat_redis_connection_events").tag("event", event)
+        .description("Redis command connections connected, lost, and reloading scripts Redis lost")
+        .register(registry).increment();
+  }
+
   /** One event received on this node's pub/sub connection; {@code kind}: message, member, control, canary. */
   public void pubsubReceived(String kind) {
     pubsubCounter(kind).increment();

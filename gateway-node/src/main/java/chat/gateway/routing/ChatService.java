@@ -21,8 +21,11 @@ import chat.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.json.Json;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.Collection;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -77,12 +80,38 @@ public final class ChatService {
    * {@code unavailable} when the store cannot promise the message.
    */
   public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key) {
+    return store(from, to, encodeBody(body), key);
+  }
+
+  /**
+   * A publish of the HTTP API. With an {@code idempotencyKey} (null: none) a retry gets the first publish's
+   * result and is not delivered again; the key used for a different publish fails with {@code bad_request}.
+   */
+  public Future<Appended> publishOnce(String from, Channel to, Object body, String idempotencyKey) {
     String bodyJson = encodeBody(body);
+    return store(from, to, bodyJson, idempotencyKey == null ? null
+        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)));
+  }
+
+  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key) {
     long ts = clock.millis();
     Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key);
     return history.append(draft)
         .recover(ChatService::unavailable)
         .onSuccess(appended -> metrics.accepted(appended.duplicate()));
+  }
+
+  private static String fingerprint(String... parts) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (String part : parts) {
+        sha.update(part.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private String encodeBody(Object body) {

@@ -339,7 +339,7 @@ final class ClientConnection {
 
   private void onSend(ClientFrame.Send s) {
     ChatService.checkSend(identity, s.channel(), groups);
-    DedupeKey key = new DedupeKey(identity.user(), session.device(), s.seq());
+    DedupeKey key = DedupeKey.send(identity.user(), session.device(), s.seq());
     whenDone(t.service().publish(identity.user(), s.channel(), s.body(), key), ar -> {
       if (ar.succeeded()) {
         send(new ServerFrame.Ack(s.seq(), ar.result().channel(), ar.result().id(), ar.result().position().wire()));

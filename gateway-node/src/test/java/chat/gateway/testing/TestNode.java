@@ -117,21 +117,26 @@ public final class TestNode implements AutoCloseable {
     return client;
   }
 
-  public HttpResult api(HttpMethod method, String path, JsonObject body) {
-    return request(port(), method, path, body, "Bearer " + API_KEY);
+  public HttpResult api(HttpMethod method, String path, JsonObject body, String... headers) {
+    return request(port(), method, path, body, "Bearer " + API_KEY, headers);
   }
 
   public HttpResult management(HttpMethod method, String path) {
     return request(gateway.managementPort(), method, path, null, null);
   }
 
-  public HttpResult request(int port, HttpMethod method, String path, JsonObject body, String authorization) {
+  /** An HTTP request; {@code headers} are name, value pairs. */
+  public HttpResult request(int port, HttpMethod method, String path, JsonObject body, String authorization,
+                            String... headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofMillis(Await.TIMEOUT_MS))
         .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body.encode()));
     if (authorization != null) {
       request.header("Authorization", authorization);
+    }
+    for (int i = 0; i < headers.length; i += 2) {
+      request.header(headers[i], headers[i + 1]);
     }
     try {
       HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());

@@ -73,9 +73,17 @@ public final class WsProbe implements AutoCloseable {
     }
   }
 
-  /** The next frame of one of {@code types}; frames of other types are kept in {@link #skipped}. */
+  /**
+   * The next frame of one of {@code types}, the oldest passed over before included (a sender's own copy of
+   * a message may come before or after its ack); frames of other types are kept in {@link #skipped}.
+   */
   public JsonObject next(String... types) {
     List<String> wanted = Arrays.asList(types);
+    for (int i = 0; i < skipped.size(); i++) {
+      if (wanted.contains(skipped.get(i).getString("type"))) {
+        return skipped.remove(i);
+      }
+    }
     while (true) {
       JsonObject frame = next();
       if (wanted.contains(frame.getString("type"))) {
@@ -85,7 +93,7 @@ public final class WsProbe implements AutoCloseable {
     }
   }
 
-  /** Frames passed over by {@link #next(String...)}. */
+  /** Frames passed over by {@link #next(String...)} and not asked for since. */
   public List<JsonObject> skipped() {
     return skipped;
   }

@@ -25,9 +25,9 @@ public final class RedisKeys {
     return prefix + "meta:" + channel;
   }
 
-  /** The stored ack of one (user, device, seq), for resends. */
-  public String dedupe(String user, String device, long seq) {
-    return prefix + "dedupe:" + user + ":" + device + ":" + seq;
+  /** The stored result of one publish, by its dedupe name ({@code user:device:seq}, {@code api/<key>}), for resends. */
+  public String dedupe(String name) {
+    return prefix + "dedupe:" + name;
   }
 
   /** Hash of a user's live sessions: session id to {@code node|device|connectedAt}. */

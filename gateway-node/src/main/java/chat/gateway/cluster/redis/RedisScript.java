@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 
 /** A Lua script from {@code resources/redis/NAME.lua}, called by its SHA-1. */
 public record RedisScript(String name, String source, String sha) {
@@ -36,4 +37,8 @@ public record RedisScript(String name, String source, String sha) {
   public static final RedisScript UNREGISTER = load("unregister");
   public static final RedisScript SWEEP = load("sweep");
   public static final RedisScript MEMBERSHIP = load("membership");
+
+  /** Every script: each command connection loads them all before its first command. */
+  public static final List<RedisScript> ALL = List.of(PUBLISH, ROUTE, SINCE, PAGE, HEAD, REGISTER, UNREGISTER, SWEEP,
+      MEMBERSHIP);
 }
