@@ -9,7 +9,7 @@ import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.Page;
 import chat.gateway.history.Position;
-import chat.gateway.history.Replay;
+import chat.gateway.testing.ForwardingHistory;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.Future;
@@ -23,12 +23,11 @@ import org.junit.jupiter.api.Test;
 class FailuresTest {
 
   /** Delegates to the real store, failing appends while {@code down} and history pages with a bug. */
-  private static final class FlakyHistory implements HistoryStore {
+  private static final class FlakyHistory extends ForwardingHistory {
     final AtomicBoolean down = new AtomicBoolean();
-    private final HistoryStore real;
 
     FlakyHistory(HistoryStore real) {
-      this.real = real;
+      super(real);
     }
 
     @Override
@@ -39,16 +38,6 @@ class FailuresTest {
     @Override
     public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
       throw new IllegalStateException("a bug in the store");
-    }
-
-    @Override
-    public Future<Replay> since(String channel, Position after) {
-      return real.since(channel, after);
-    }
-
-    @Override
-    public Future<Position> head(String channel) {
-      return real.head(channel);
     }
   }
 

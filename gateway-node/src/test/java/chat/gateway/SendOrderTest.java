@@ -9,11 +9,9 @@ import chat.gateway.app.Backends;
 import chat.gateway.history.Appended;
 import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
-import chat.gateway.history.Page;
-import chat.gateway.history.Position;
-import chat.gateway.history.Replay;
 import chat.gateway.testing.Await;
 import chat.gateway.testing.DelayingProxy;
+import chat.gateway.testing.ForwardingHistory;
 import chat.gateway.testing.RedisFixture;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
@@ -207,12 +205,12 @@ class SendOrderTest {
     assertEquals(List.of(1, 2, 3, 4, 5), received);
   }
 
-  /** Refuses the third append it sees (as a store that timed out would), passing everything else on. */
+  /** Refuses the third send it sees (as a store that timed out would), passing everything else on. */
   private static final class RefusingThird {
     private int appends;
 
     HistoryStore around(HistoryStore real) {
-      return new HistoryStore() {
+      return new ForwardingHistory(real) {
         @Override
         public Future<Appended> append(Draft draft) {
           synchronized (RefusingThird.this) {
@@ -221,21 +219,6 @@ class SendOrderTest {
             }
           }
           return real.append(draft);
-        }
-
-        @Override
-        public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
-          return real.page(channel, before, limit, maxBytes);
-        }
-
-        @Override
-        public Future<Replay> since(String channel, Position after) {
-          return real.since(channel, after);
-        }
-
-        @Override
-        public Future<Position> head(String channel) {
-          return real.head(channel);
         }
       };
     }
