@@ -6,7 +6,8 @@
 # --profile: while the 1-node run (one node carries all of it) at the top rate is under load, record 15 s with JFR
 # (POST /admin/profile) and turn it into a flame graph (async-profiler's jfr-converter, Maven Central)
 # and a list of the hottest frames.
-# Environment: NODES_LIST ("1 3 6"), RATES ("50 100 200 300"), SECONDS_EACH (20), JAVA, NODE_OPTS, OUT.
+# Environment: NODES_LIST ("1 3 6"), RATES ("50 100 200 300"), SECONDS_EACH (20), JAVA, NODE_OPTS, OUT, and
+# EMBEDDED (yes; no skips the one-node-in-memory runs at the end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PROFILE=false
@@ -68,6 +69,10 @@ for n in $NODES_LIST; do
 done
 scripts/cluster.sh down >/dev/null
 
+if [ "${EMBEDDED:-yes}" = no ]; then
+  python3 bench/table.py "$OUT" | tee "$OUT/table.md"
+  exit 0
+fi
 # One embedded node, everything in memory, same port layout.
 PORT=$CLUSTER_NODE_PORT MGMT_PORT=$CLUSTER_MGMT_PORT NODE_ID=gw-memory "$JAVA" $NODE_OPTS \
   -jar gateway-node/target/gateway-node.jar > "$OUT/memory-node.log" 2>&1 &
