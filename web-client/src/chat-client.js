@@ -18,6 +18,7 @@
 /** Close codes after which reconnecting cannot help (the client or its credentials must change). */
 const FINAL_CLOSE_CODES = new Set([1000, 1002, 1009, 4001, 4003]);
 const SEEN_IDS = 10_000;
+const JOIN_ATTEMPTS = 6;
 
 /**
  * What to do after the socket closed with {@code code} and {@code reason}: stop, or reconnect after a
@@ -237,8 +238,22 @@ export class ChatClient {
     });
   }
 
-  join(channel) {
-    return this.request({ type: 'join', channel });
+  /**
+   * Joins a group; resolves with the joined frame. A temporary refusal (the cluster's store busy or down,
+   * rate limited) is retried with backoff, up to JOIN_ATTEMPTS attempts while connected.
+   */
+  async join(channel) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.request({ type: 'join', channel });
+      } catch (error) {
+        if (!(error instanceof ChatError) || !error.temporary || error.code === 'disconnected'
+            || attempt + 1 >= JOIN_ATTEMPTS || this.state !== 'connected') {
+          throw error;
+        }
+        await new Promise(resolve => this.setTimer(resolve, backoffDelay(attempt, this.backoff, this.random)));
+      }
+    }
   }
 
   leave(channel) {

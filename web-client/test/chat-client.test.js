@@ -116,6 +116,9 @@ function message(channel, id, position, body = id) {
   return { type: 'message', channel, id, position, from: 'bob', to: channel, ts: 1, body };
 }
 
+/** Lets promise callbacks that are due run. */
+const settled = () => new Promise(resolve => setImmediate(resolve));
+
 /** Opens the client's newest socket and answers its connect frame. */
 function accept(sockets, node, recovered) {
   const socket = sockets.at(-1);
@@ -260,6 +263,29 @@ test('a reconnect lifts a hold and writes every unacked send again in seq order'
   const { socket: again } = accept(sockets, 'gw-2');
   assert.deepEqual(again.framesOf('send').map(f => f.seq), [1, 2]);
   assert.deepEqual(clock.pending(), [], 'no retry timer left from the old connection');
+});
+
+test('a join refused temporarily is retried with backoff; a final refusal is not', async () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  const joined = client.join('group/dev');
+  const [first] = socket.framesOf('join');
+  socket.deliver({ type: 'error', ref: first.ref, code: 'unavailable', message: 'store busy', temporary: true });
+  await settled();
+  assert.equal(socket.framesOf('join').length, 1, 'not retried before the backoff');
+  clock.advance(clock.pending().at(-1));
+  await settled();
+  const [, second] = socket.framesOf('join');
+  assert.equal(second.channel, 'group/dev');
+  socket.deliver({ type: 'joined', ref: second.ref, channel: 'group/dev', position: 'e.0-0' });
+  assert.equal((await joined).position, 'e.0-0');
+
+  const refused = client.join('group/secret');
+  const third = socket.framesOf('join').at(-1);
+  socket.deliver({ type: 'error', ref: third.ref, code: 'forbidden', message: 'no', temporary: false });
+  await assert.rejects(refused, e => e.code === 'forbidden');
+  assert.equal(socket.framesOf('join').length, 3);
 });
 
 test('seq continues across page reloads on the same device (a stored counter)', () => {

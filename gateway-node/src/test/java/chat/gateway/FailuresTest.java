@@ -1,5 +1,6 @@
 package chat.gateway;
 
+import static chat.gateway.MessagingTest.join;
 import static chat.gateway.MessagingTest.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +10,7 @@ import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.Page;
 import chat.gateway.history.Position;
+import chat.gateway.history.Replay;
 import chat.gateway.testing.ForwardingHistory;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
@@ -63,6 +65,45 @@ class FailuresTest {
       assertEquals(ack.getString("id"), message.getString("id"));
       assertTrue(bob.drainUntilPong().stream().noneMatch(f -> "message".equals(f.getString("type"))),
           "the failed attempt delivered nothing");
+    }
+  }
+
+  /** A store whose reads time out: how a busy or unreachable Redis looks from the node. */
+  private static final class TimingOutReads extends ForwardingHistory {
+    TimingOutReads(HistoryStore real) {
+      super(real);
+    }
+
+    @Override
+    public Future<Position> head(String channel) {
+      return Future.failedFuture(new IOException("Redis did not answer within 5000 ms"));
+    }
+
+    @Override
+    public Future<Replay> since(String channel, Position after) {
+      return Future.failedFuture(new IOException("Redis did not answer within 5000 ms"));
+    }
+  }
+
+  @Test
+  void aTimedOutReadIsUnavailableWithTheRequestsRefAndAConnectThatCannotFinishIsClosedWith4100() {
+    try (TestNode node = TestNode.start(Clock.systemUTC(), b -> b.withHistory(new TimingOutReads(b.history())))) {
+      WsProbe alice = node.connected("alice");
+      alice.send(join(7, "group/dev"));
+      JsonObject error = alice.next("joined", "error");
+      assertEquals("error", error.getString("type"), "no joined without the group's position");
+      assertEquals("unavailable", error.getString("code"));
+      assertEquals(7, error.getLong("ref"));
+      assertTrue(error.getBoolean("temporary"));
+
+      alice.send(send(1, "user/alice", "a note to self"));
+      String position = alice.next("ack").getString("position");
+      WsProbe again = node.probe();
+      again.send(new JsonObject().put("type", "connect").put("user", "alice")
+          .put("resume", new JsonObject().put("user/alice", position)));
+      JsonObject refused = again.next();
+      assertEquals("unavailable", refused.getString("code"), refused.encode());
+      assertEquals(4100, again.closeCode(), "reconnect (elsewhere, or here later), not back off as from a bug");
     }
   }
 

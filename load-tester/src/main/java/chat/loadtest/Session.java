@@ -5,6 +5,7 @@ import chat.protocol.ClientFrame;
 import chat.protocol.CloseCode;
 import chat.protocol.FrameCodec;
 import chat.protocol.ServerFrame;
+import chat.protocol.client.Backoff;
 import chat.protocol.client.Outbox;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -24,6 +25,8 @@ import java.util.Map;
  * what they are (a stream id after the epoch) to count out-of-order deliveries.
  */
 final class Session {
+  private static final long JOIN_REF = 1;
+  private static final int JOIN_ATTEMPTS = 6;
   final int index;
   private final Worker worker;
   private final Plan plan;
@@ -34,6 +37,7 @@ final class Session {
   private WebSocket ws;
   private long seq;
   private int attempt;
+  private int joinAttempts;
   private boolean joined;
   private boolean everReady;
   boolean connected;
@@ -83,7 +87,7 @@ final class Session {
       attempt = 0;
       worker.tally.unrecovered += c.recovered().values().stream().filter(ok -> !ok).count();
       if (plan.joinsGroup() && !joined) {
-        ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(1L, Channel.parse(plan.group(index)))));
+        ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(JOIN_REF, Channel.parse(plan.group(index)))));
       } else {
         becameReady();
       }
@@ -117,6 +121,15 @@ final class Session {
   }
 
   private void refused(ServerFrame.Error e) {
+    if (e.ref() != null && e.ref() == JOIN_REF && e.temporary() && !joined && joinAttempts < JOIN_ATTEMPTS) {
+      worker.tally.sendError("join_" + e.code().wire());
+      worker.later(Backoff.retry(joinAttempts++), () -> {
+        if (connected && !joined) {
+          ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(JOIN_REF, Channel.parse(plan.group(index)))));
+        }
+      });
+      return;
+    }
     // Not stored: a temporary refusal goes again after a delay, ahead of later sends (and after any reconnect).
     if (e.seq() != null && unacked.refused(e.seq(), e.temporary()) && e.temporary()) {
       return;
@@ -153,9 +166,7 @@ final class Session {
       gaveUp = true;
       return;
     }
-    long delay = code != null && code == CloseCode.DRAINING.code()
-        ? Worker.jitter(1000)
-        : Worker.jitter(Math.min(20_000, 500L << Math.min(attempt, 6)));
+    long delay = code != null && code == CloseCode.DRAINING.code() ? Worker.jitter(1000) : Backoff.reconnect(attempt);
     attempt++;
     worker.tally.reconnects++;
     worker.later(delay, this::connect);

@@ -10,6 +10,7 @@ import chat.gateway.history.HistoryStore;
 import chat.gateway.history.MessageFrames;
 import chat.gateway.history.Page;
 import chat.gateway.history.Position;
+import chat.gateway.history.Replay;
 import chat.gateway.membership.MembershipStore;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
@@ -60,8 +61,14 @@ public final class ChatService {
     this.maxMessageBytes = maxMessageBytes;
   }
 
-  public HistoryStore history() {
-    return history;
+  /** The channel's newest position (where a join starts). */
+  public Future<Position> head(String channel) {
+    return history.head(channel).recover(ChatService::unavailable);
+  }
+
+  /** Every message after {@code after}, for a resume. */
+  public Future<Replay> since(String channel, Position after) {
+    return history.since(channel, after).recover(ChatService::unavailable);
   }
 
   /** Whether {@code identity} may send to {@code to}; {@code groups} are the sender's groups. */
@@ -168,7 +175,7 @@ public final class ChatService {
 
   /** Registers a session; the user's first session makes them {@code online} in each of their groups. */
   public Future<Void> sessionOpened(SessionInfo session, Collection<String> groups) {
-    return registry.register(session).map(count -> {
+    return registry.register(session).recover(ChatService::unavailable).map(count -> {
       if (count == 1) {
         groups.forEach(g -> broker.publish(Event.Member.of(Channel.group(g).name(), session.user(), "online")));
       }
@@ -178,7 +185,7 @@ public final class ChatService {
 
   /** Unregisters a session; the user's last session makes them {@code offline} in each of their groups. */
   public Future<Void> sessionClosed(SessionInfo session, Collection<String> groups) {
-    return registry.unregister(session).map(count -> {
+    return registry.unregister(session).recover(ChatService::unavailable).map(count -> {
       if (count == 0) {
         groups.forEach(g -> broker.publish(Event.Member.of(Channel.group(g).name(), session.user(), "offline")));
       }
@@ -213,8 +220,11 @@ public final class ChatService {
     return ids.next(clock.millis());
   }
 
-  /** Store failures become {@code unavailable} (temporary); protocol errors pass through. */
-  private static <T> Future<T> unavailable(Throwable failure) {
+  /**
+   * A failure of the cluster's stores or broker (a timeout, a connection down, an overloaded Redis) as a
+   * client sees it: {@code unavailable}, temporary. Protocol errors pass through.
+   */
+  public static <T> Future<T> unavailable(Throwable failure) {
     if (failure instanceof ProtocolException) {
       return Future.failedFuture(failure);
     }

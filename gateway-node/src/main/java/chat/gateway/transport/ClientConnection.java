@@ -255,7 +255,7 @@ final class ClientConnection {
       groups.addAll(list);
       held = new HashMap<>();
       channels().forEach(c -> held.put(c, new Held()));
-      return hub.subscribeSession(this, user, groups);
+      return hub.subscribeSession(this, user, groups).recover(ChatService::unavailable);
     }).compose(v -> t.service().sessionOpened(session, List.copyOf(groups)).onSuccess(r -> registered = true))
         .compose(v -> replays(connect.resume())), ar -> {
           if (state == State.CLOSED) {
@@ -265,8 +265,12 @@ final class ClientConnection {
             return;
           }
           if (ar.failed()) {
+            // The cluster's stores could not answer: a temporary state, so the client comes back (to
+            // this node or another) rather than backing off as from a server bug.
             fail(ar.cause(), null, null);
-            close(CloseCode.INTERNAL, "could not start the session");
+            boolean temporary = ar.cause() instanceof ProtocolException e && e.code().temporary();
+            close(temporary ? CloseCode.DRAINING : CloseCode.INTERNAL, temporary
+                ? "could not start the session now; reconnect" : "could not start the session");
             return;
           }
           opened(ar.result());
@@ -298,7 +302,7 @@ final class ClientConnection {
         continue;
       }
       floor(channel, after);
-      chain = chain.compose(v -> t.service().history().since(channel, after)
+      chain = chain.compose(v -> t.service().since(channel, after)
           .map(replay -> {
             replays.put(channel, replay);
             return null;
@@ -370,7 +374,8 @@ final class ClientConnection {
     if (groups.add(group)) {
       holdChannel(channel);
     }
-    whenDone(hub.subscribeGroup(this, group).compose(v -> t.service().history().head(channel)), ar -> {
+    whenDone(hub.subscribeGroup(this, group).recover(ChatService::unavailable)
+        .compose(v -> t.service().head(channel)), ar -> {
       if (ar.failed()) {
         fail(ar.cause(), ref, null);
         return;

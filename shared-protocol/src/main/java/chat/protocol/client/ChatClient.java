@@ -29,6 +29,9 @@ import java.util.function.Consumer;
 public final class ChatClient {
   private static final int SEEN_IDS = 10_000;
 
+  private static final int JOIN_ATTEMPTS = 6;
+
+  private final Vertx vertx;
   private final ClientOptions options;
   private final WebSocketClient wsClient;
   private final Map<String, String> positions = new LinkedHashMap<>();
@@ -52,6 +55,7 @@ public final class ChatClient {
   private long duplicates;
 
   public ChatClient(Vertx vertx, ClientOptions options) {
+    this.vertx = vertx;
     this.options = options;
     WebSocketClientOptions wsOptions = new WebSocketClientOptions()
         .setMaxFrameSize(options.maxMessageBytes())
@@ -143,8 +147,20 @@ public final class ChatClient {
     return promise.future();
   }
 
+  /** Joins a group; a temporary refusal is retried with {@link Backoff#retry} up to {@value #JOIN_ATTEMPTS} attempts. */
   public Future<ServerFrame.Joined> join(String channel) {
-    return request(ref -> new ClientFrame.Join(ref, Channel.parse(channel))).map(ServerFrame.Joined.class::cast);
+    return join(Channel.parse(channel), 0);
+  }
+
+  private Future<ServerFrame.Joined> join(Channel channel, int attempt) {
+    return request(ref -> new ClientFrame.Join(ref, channel)).map(ServerFrame.Joined.class::cast).recover(e -> {
+      if (e instanceof ProtocolErrorException refused && refused.error().temporary() && attempt + 1 < JOIN_ATTEMPTS) {
+        Promise<Void> waited = Promise.promise();
+        vertx.setTimer(Backoff.retry(attempt), id -> waited.complete());
+        return waited.future().compose(v -> join(channel, attempt + 1));
+      }
+      return Future.failedFuture(e);
+    });
   }
 
   public Future<ServerFrame.Left> leave(String channel) {

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 
 /**
@@ -28,9 +27,6 @@ import java.util.function.Consumer;
  * hold a send back behind an earlier one that failed. Not thread-safe: its owner serialises the calls.
  */
 public final class Outbox {
-  private static final long RETRY_INITIAL_MS = 250;
-  private static final long RETRY_MAX_MS = 10_000;
-
   /** Timers of the owner's event loop. */
   public interface Timers {
     long set(long delayMs, Runnable action);
@@ -101,8 +97,7 @@ public final class Outbox {
     entry.written = false;
     Hold hold = held.computeIfAbsent(entry.channel, c -> new Hold());
     if (hold.timer < 0) {
-      long cap = Math.min(RETRY_MAX_MS, RETRY_INITIAL_MS << Math.min(hold.retries++, 20));
-      hold.timer = timers.set(cap / 2 + ThreadLocalRandom.current().nextLong(cap / 2 + 1), () -> {
+      hold.timer = timers.set(Backoff.retry(hold.retries++), () -> {
         hold.timer = -1;
         flush(entry.channel);
       });
