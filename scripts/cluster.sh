@@ -58,6 +58,8 @@ up() {
   echo "backend gateways" > "$backend"
   for i in $(seq 1 "$nodes"); do
     local port=$((NODE_PORT + i - 1)) mgmt=$((MGMT_PORT + i - 1))
+    # HAProxy connects from 127.0.0.1 and names the client in X-Forwarded-For (per-client admission)
+    TRUSTED_PROXIES=${TRUSTED_PROXIES:-127.0.0.1} \
     REDIS_URL=redis://127.0.0.1:$REDIS_PORT NODE_ID=gw-$i HOST=127.0.0.1 PORT=$port \
       MGMT_HOST=127.0.0.1 MGMT_PORT=$mgmt "$JAVA" ${JAVA_OPTS:-} -jar "$JAR" > "$DIR/gw-$i.log" 2>&1 &
     echo "gw-$i $!" >> "$DIR/pids"

@@ -72,7 +72,9 @@ class ManagementTest {
 
   @Test
   void aConnectDuringTheDrainIsUnavailable() {
-    try (TestNode node = TestNode.start("DRAIN_WINDOW", "60s")) {
+    // 600 handshakes from one address that do not send connect: above the default admission limits
+    try (TestNode node = TestNode.start("DRAIN_WINDOW", "60s", "ADMISSION_PENDING_PER_SOURCE", "1000",
+        "ADMISSION_BURST", "1000")) {
       List<WsProbe> early = new ArrayList<>();
       for (int i = 0; i < 600; i++) {
         early.add(node.probe());

@@ -41,7 +41,9 @@ final class Report {
             .put("rampPerSecond", plan.rampPerSecond()).put("sources", plan.sources().size())
             .put("workers", plan.workersNeeded()))
         .put("connectionsReached", tally.connected).put("rampSeconds", Math.round(rampSeconds * 10) / 10.0)
-        .put("connectFailures", tally.connectFailures).put("rampCloses", new JsonObject(Map.copyOf(tally.rampCloses)))
+        .put("connectFailures", tally.connectFailures).put("admissionRefusals", tally.admissionRefusals)
+        .put("connectAttemptsPerSession", (double) (plan.connections() + tally.reconnects) / plan.connections())
+        .put("rampCloses", new JsonObject(Map.copyOf(tally.rampCloses)))
         .put("closes", new JsonObject(Map.copyOf(tally.closes)))
         .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects)
         .put("unrecoveredChannels", tally.unrecovered)
@@ -62,9 +64,11 @@ final class Report {
     s.append(String.format("scenario %s against %s: %d connections (%d workers, %d source addresses), %d groups, %.0f msg/s for %d s%n",
         r.getString("scenario"), r.getString("url"), plan.getInteger("connections"), plan.getInteger("workers"),
         plan.getInteger("sources"), plan.getInteger("groups"), plan.getDouble("ratePerSecond"), plan.getInteger("seconds")));
-    s.append(String.format("connections reached %d in %.1f s (ramp %d/s); while ramping: connect failures %d, closes %s%n",
+    s.append(String.format("connections reached %d in %.1f s (ramp %d/s); while ramping: connect failures %d (of them "
+            + "refused by admission, 503: %d), closes %s; connect attempts per session %.2f%n",
         r.getLong("connectionsReached"), r.getDouble("rampSeconds"), plan.getInteger("rampPerSecond"),
-        r.getLong("connectFailures"), r.getJsonObject("rampCloses").encode()));
+        r.getLong("connectFailures"), r.getLong("admissionRefusals", 0L), r.getJsonObject("rampCloses").encode(),
+        r.getDouble("connectAttemptsPerSession", 0.0)));
     s.append(String.format("unexpected closes during the run %d %s; reconnects %d%n",
         r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects")));
     s.append(String.format("sent %d, acked %d, send errors %s; deliveries %d (%d/s measured)%n",

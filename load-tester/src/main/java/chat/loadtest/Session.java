@@ -160,7 +160,15 @@ final class Session {
     retry(code);
   }
 
-  /** Reconnects after a failed connect or a close, as the close codes table says. */
+  /** Connects again after a connect that failed: when a refusal's Retry-After says, or with backoff. */
+  void retryAfterFailedConnect(Throwable failure) {
+    long delay = Backoff.afterFailedConnect(failure, attempt);
+    attempt++;
+    worker.tally.reconnects++;
+    worker.later(delay, this::connect);
+  }
+
+  /** Reconnects after a close, as the close codes table says. */
   void retry(Short code) {
     if (!CloseCode.shouldReconnect(code)) {
       gaveUp = true;

@@ -39,6 +39,8 @@ final class Tally {
   long outOfOrder;
   long connected;
   long connectFailures;
+  /** Connect attempts refused with 503 and Retry-After (a node's admission control). */
+  long admissionRefusals;
   long reconnects;
   long unrecovered;
   double rampSeconds;
@@ -105,6 +107,7 @@ final class Tally {
     outOfOrder += other.outOfOrder;
     connected += other.connected;
     connectFailures += other.connectFailures;
+    admissionRefusals += other.admissionRefusals;
     reconnects += other.reconnects;
     unrecovered += other.unrecovered;
     rampSeconds = Math.max(rampSeconds, other.rampSeconds);
@@ -156,7 +159,7 @@ final class Tally {
     perSecond.forEach(h -> seconds.add(encode(h)));
     return new JsonObject()
         .put("sent", sent).put("deliveries", deliveries).put("duplicates", duplicates)
-        .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures)
+        .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures).put("admissionRefusals", admissionRefusals)
         .put("reconnects", reconnects).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
         .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
         .put("acked", acks).put("receivers", counts)
@@ -171,6 +174,7 @@ final class Tally {
     t.outOfOrder = json.getLong("outOfOrder");
     t.connected = json.getLong("connected");
     t.connectFailures = json.getLong("connectFailures");
+    t.admissionRefusals = json.getLong("admissionRefusals", 0L);
     t.reconnects = json.getLong("reconnects");
     t.unrecovered = json.getLong("unrecovered");
     t.rampSeconds = json.getDouble("rampSeconds");

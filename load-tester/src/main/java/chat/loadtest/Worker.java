@@ -1,5 +1,6 @@
 package chat.loadtest;
 
+import chat.protocol.client.Backoff;
 import chat.protocol.client.Outbox;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -205,7 +206,10 @@ public final class Worker {
         session.opened(ar.result());
       } else {
         tally.connectFailures++;
-        session.retry(null);
+        if (Backoff.retryAfterSeconds(ar.cause()) > 0) {
+          tally.admissionRefusals++;
+        }
+        session.retryAfterFailedConnect(ar.cause());
       }
     });
   }

@@ -9,6 +9,7 @@ import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
 import chat.gateway.routing.ChatService;
+import chat.gateway.transport.Admission;
 import chat.gateway.transport.GatewayVerticle;
 import chat.gateway.transport.Hub;
 import chat.gateway.transport.Hubs;
@@ -86,7 +87,7 @@ public final class Gateway {
       return null;
     }));
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
-        metrics, clock, () -> !ready());
+        metrics, clock, () -> !ready(), new Admission(config.admission(), clock));
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics);
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
     this.web = new WebRoutes(config);

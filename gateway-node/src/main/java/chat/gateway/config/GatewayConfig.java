@@ -40,6 +40,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param dedupeTtl            how long a (user, device, seq) is remembered for repeated sends
  * @param drainWindow          time over which a draining node spreads the closing of its connections
  * @param closingTimeout       how long a closed WebSocket waits for the peer's close frame before dropping TCP
+ * @param admission            which WebSocket upgrades the node takes (the rest get HTTP 503 with Retry-After)
  * @param redis                Redis settings; null runs the node embedded (everything in memory)
  */
 public record GatewayConfig(
@@ -67,11 +68,25 @@ public record GatewayConfig(
     Duration dedupeTtl,
     Duration drainWindow,
     Duration closingTimeout,
+    AdmissionConfig admission,
     RedisConfig redis) {
 
   /** How {@code connect} frames are authenticated. */
   public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway) {
     public enum Mode { DEV, JWT }
+  }
+
+  /**
+   * Admission before the WebSocket upgrade.
+   *
+   * @param pendingMax       connections between upgrade and {@code connected} at once
+   * @param pendingPerSource of those, from one client address
+   * @param ratePerSecond    new sessions admitted per second
+   * @param burst            admissions saved up while the rate is not used
+   * @param trustedProxies   peers (load balancers) whose {@code X-Forwarded-For} names the client address
+   */
+  public record AdmissionConfig(int pendingMax, int pendingPerSource, double ratePerSecond, int burst,
+                                List<AddressRange> trustedProxies) {
   }
 
   /**
@@ -137,6 +152,7 @@ public record GatewayConfig(
         s.duration("DEDUPE_TTL", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(30)),
         s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
         s.duration("WS_CLOSING_TIMEOUT", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+        admission(s),
         redis(s));
   }
 
@@ -172,6 +188,26 @@ public record GatewayConfig(
     return Arrays.stream(raw.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
   }
 
+  private static AdmissionConfig admission(Settings s) {
+    int pendingMax = s.integer("ADMISSION_PENDING_MAX", 1000, 1, 1_000_000);
+    double rate = s.decimal("ADMISSION_RATE", 500, 1, 1_000_000);
+    List<AddressRange> trusted = new java.util.ArrayList<>();
+    String proxies = s.string("TRUSTED_PROXIES", "");
+    for (String entry : proxies.split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      try {
+        trusted.add(AddressRange.parse(entry));
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("TRUSTED_PROXIES=" + proxies + ": " + e.getMessage());
+      }
+    }
+    return new AdmissionConfig(pendingMax,
+        s.integer("ADMISSION_PENDING_PER_SOURCE", Math.max(1, pendingMax / 10), 1, pendingMax),
+        rate, s.integer("ADMISSION_BURST", (int) Math.ceil(rate), 1, 10_000_000), List.copyOf(trusted));
+  }
+
   private static RedisConfig redis(Settings s) {
     String url = s.string("REDIS_URL", null);
     if (url == null) {
@@ -201,6 +237,6 @@ public record GatewayConfig(
     return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, eventLoops, auth, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, redis);
+        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, admission, redis);
   }
 }

@@ -58,7 +58,8 @@ public final class GatewayMetrics {
       frameOutCounter(type);
     }
     // Counters with a fixed set of labels are created at zero, so every series exists from the start.
-    for (String result : new String[] {"ok", "forbidden_origin", "draining", "not_websocket", "failed"}) {
+    for (String result : new String[] {"ok", "forbidden_origin", "draining", "not_websocket", "failed",
+        "refused_rate", "refused_pending", "refused_source"}) {
       handshake(result, 0);
     }
     for (String kind : new String[] {"message", "member", "control", "canary"}) {
@@ -102,7 +103,10 @@ public final class GatewayMetrics {
     return connections.get();
   }
 
-  /** {@code result}: ok, forbidden_origin, draining, not_websocket. */
+  /**
+   * {@code result}: ok (admitted and upgraded), forbidden_origin, draining, not_websocket, failed, and the
+   * admission refusals refused_rate, refused_pending, refused_source (HTTP 503 with Retry-After).
+   */
   public void handshake(String result) {
     handshake(result, 1);
   }

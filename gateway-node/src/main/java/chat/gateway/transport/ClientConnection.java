@@ -54,6 +54,8 @@ final class ClientConnection {
   private final Thread loop = Thread.currentThread();
   private final long openedAt;
   private final TokenBucket rate;
+  /** Held from the upgrade until {@code connected} (or the end): the node's admission counts it as pending. */
+  private final Admission.Ticket admission;
   private final Set<String> groups = new HashSet<>();
   private State state = State.AWAITING_CONNECT;
   private boolean closing;
@@ -81,8 +83,9 @@ final class ClientConnection {
     long bytes;
   }
 
-  ClientConnection(ServerWebSocket ws, Hub hub, TransportContext t) {
+  ClientConnection(ServerWebSocket ws, Hub hub, TransportContext t, Admission.Ticket admission) {
     this.ws = ws;
+    this.admission = admission;
     this.hub = hub;
     this.t = t;
     this.openedAt = t.clock().millis();
@@ -317,6 +320,7 @@ final class ClientConnection {
     send(new ServerFrame.Connected(session.session(), identity.user(), t.config().nodeId(),
         (int) t.config().heartbeat().toSeconds(), channels(), recovered));
     state = State.OPEN;
+    admission.release();
     for (Map.Entry<String, Replay> entry : replays.entrySet()) {
       if (!held.containsKey(entry.getKey())) {
         continue;
@@ -653,6 +657,7 @@ final class ClientConnection {
   }
 
   private void onClosed() {
+    admission.release();
     State was = state;
     state = State.CLOSED;
     closing = true;

@@ -19,6 +19,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final Consumer<Router> routes;
   private final Hubs hubs;
   private final boolean reusePort;
+  private final ClientAddress clientAddress;
   private HttpServer server;
 
   /**
@@ -30,6 +31,7 @@ public final class GatewayVerticle extends VerticleBase {
     this.routes = routes;
     this.hubs = hubs;
     this.reusePort = reusePort;
+    this.clientAddress = new ClientAddress(t.config().admission().trustedProxies());
   }
 
   @Override
@@ -56,7 +58,7 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (t.refusing().getAsBoolean()) {
       t.metrics().handshake("draining");
-      ctx.response().setStatusCode(503).end("draining");
+      unavailable(ctx, 1, "draining");
       return;
     }
     if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
@@ -64,14 +66,28 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.response().setStatusCode(400).end("this endpoint takes WebSocket upgrades only");
       return;
     }
+    Admission.Decision decision = t.admission().admit(clientAddress.of(request));
+    if (decision instanceof Admission.Refused refused) {
+      t.metrics().handshake("refused_" + refused.reason());
+      unavailable(ctx, refused.retryAfterSeconds(), "too many new connections on this node right now");
+      return;
+    }
+    Admission.Ticket ticket = (Admission.Ticket) decision;
     request.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
+        ticket.release();
         t.metrics().handshake("failed");
         return;
       }
       t.metrics().handshake("ok");
-      new ClientConnection(ar.result(), hubs.current(), t).start();
+      new ClientConnection(ar.result(), hubs.current(), t, ticket).start();
     });
+  }
+
+  /** HTTP 503 with {@code Retry-After}: no WebSocket, nothing held; the client comes back later. */
+  private static void unavailable(RoutingContext ctx, long retryAfterSeconds, String why) {
+    ctx.response().setStatusCode(503).putHeader("Retry-After", Long.toString(retryAfterSeconds))
+        .end(why + "; retry after " + retryAfterSeconds + " s");
   }
 
   private HttpServerOptions serverOptions() {

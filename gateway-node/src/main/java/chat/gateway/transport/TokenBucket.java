@@ -1,6 +1,6 @@
 package chat.gateway.transport;
 
-/** Per-connection rate limit: {@code perSecond} tokens a second, at most {@code burst} saved up. Not thread-safe. */
+/** A rate limit: {@code perSecond} tokens a second, at most {@code burst} saved up. Not thread-safe. */
 final class TokenBucket {
   private final double perMilli;
   private final int burst;
@@ -16,14 +16,18 @@ final class TokenBucket {
 
   /** Takes a token if there is one. */
   boolean tryTake(long now) {
-    if (now > refilledAt) {
-      tokens = Math.min(burst, tokens + (now - refilledAt) * perMilli);
-      refilledAt = now;
-    }
+    refill(now);
     if (tokens >= 1) {
       tokens -= 1;
       return true;
     }
     return false;
+  }
+
+  private void refill(long now) {
+    if (now > refilledAt) {
+      tokens = Math.min(burst, tokens + (now - refilledAt) * perMilli);
+      refilledAt = now;
+    }
   }
 }

@@ -10,7 +10,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What every connection of a node shares; built once per node. {@code refusing} is true while the node
- * takes no new clients: it is draining, or (cluster mode) its Redis link is not ready.
+ * takes no new clients: it is draining, or (cluster mode) its Redis link is not ready; {@code admission}
+ * bounds how many it takes at once and how fast.
  */
 public record TransportContext(
     GatewayConfig config,
@@ -19,10 +20,11 @@ public record TransportContext(
     Authenticator authenticator,
     GatewayMetrics metrics,
     Clock clock,
-    BooleanSupplier refusing) {
+    BooleanSupplier refusing,
+    Admission admission) {
 
   public TransportContext withConfig(GatewayConfig other) {
-    return new TransportContext(other, service, fanout, authenticator, metrics, clock, refusing);
+    return new TransportContext(other, service, fanout, authenticator, metrics, clock, refusing, admission);
   }
 
   /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */

@@ -1,5 +1,6 @@
 package chat.protocol.client;
 
+import io.vertx.core.http.UpgradeRejectedException;
 import java.util.concurrent.ThreadLocalRandom;
 
 /** How long a client waits before trying again, as the protocol asks; one place for every Java client. */
@@ -30,6 +31,28 @@ public final class Backoff {
   public static long retryAfter(long seconds) {
     long millis = Math.max(1, seconds) * 1000;
     return millis + ThreadLocalRandom.current().nextLong(millis + 1);
+  }
+
+  /**
+   * Before connect attempt {@code attempt} + 1 after {@code failure}: what the server's {@code Retry-After}
+   * asked (an upgrade refused with 503 by a busy or draining node), or the reconnect backoff.
+   */
+  public static long afterFailedConnect(Throwable failure, int attempt) {
+    long retryAfter = retryAfterSeconds(failure);
+    return retryAfter > 0 ? retryAfter(retryAfter) : reconnect(attempt);
+  }
+
+  /** The {@code Retry-After} seconds of an upgrade refused with 503, or 0. */
+  public static long retryAfterSeconds(Throwable failure) {
+    if (failure instanceof UpgradeRejectedException rejected && rejected.getStatus() == 503
+        && rejected.getHeaders() != null) {
+      String value = rejected.getHeaders().get("Retry-After");
+      if (value != null && value.trim().matches("\\d{1,6}")) {
+        return Math.max(1, Long.parseLong(value.trim()));
+      }
+      return 1;
+    }
+    return 0;
   }
 
   private static long capped(long initial, long max, int attempt) {

@@ -46,6 +46,7 @@ public final class ChatClient {
   };
   private long nextSeq;
   private long nextRef;
+  private int connectAttempts;
   private WebSocket ws;
   private Promise<ServerFrame.Connected> connecting;
   private ServerFrame.Connected connected;
@@ -119,6 +120,23 @@ public final class ChatClient {
     options.headers().forEach(connectOptions::addHeader);
     wsClient.connect(connectOptions).onComplete(ar -> opened(promise, ar.result(), ar.cause()));
     return promise.future();
+  }
+
+  /**
+   * Connects, trying again after a failed attempt as the protocol asks: after an upgrade refused with 503
+   * (a busy or draining node) when its {@code Retry-After} says, plus up to as long again; after other
+   * failures with backoff. Fails after {@code maxAttempts} attempts, or at once when the gateway answers
+   * {@code connect} with an error (bad credentials do not get better by trying again).
+   */
+  public Future<ServerFrame.Connected> connect(int maxAttempts) {
+    return connect().recover(failure -> {
+      if (maxAttempts <= 1 || failure instanceof ProtocolErrorException) {
+        return Future.failedFuture(failure);
+      }
+      Promise<Void> waited = Promise.promise();
+      vertx.setTimer(Backoff.afterFailedConnect(failure, connectAttempts++), id -> waited.complete());
+      return waited.future().compose(v -> connect(maxAttempts - 1));
+    });
   }
 
   /** Closes the current connection (if any) and connects again with resume, then resends unacked sends. */

@@ -1,0 +1,53 @@
+package chat.gateway.transport;
+
+import chat.gateway.config.AddressRange;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+
+/**
+ * The address a connection comes from, for per-client limits: the TCP peer, or, when the peer is a trusted
+ * proxy ({@code TRUSTED_PROXIES}, e.g. the load balancer), the nearest address in {@code X-Forwarded-For}
+ * that is not itself a trusted proxy. Without trusted proxies the header is ignored (anyone can write it).
+ */
+final class ClientAddress {
+  private final List<AddressRange> trusted;
+
+  ClientAddress(List<AddressRange> trusted) {
+    this.trusted = trusted;
+  }
+
+  String of(HttpServerRequest request) {
+    SocketAddress peer = request.remoteAddress();
+    String address = peer == null || peer.hostAddress() == null ? "unknown" : peer.hostAddress();
+    if (trusted.isEmpty() || !isTrusted(address)) {
+      return address;
+    }
+    String forwarded = request.getHeader("X-Forwarded-For");
+    if (forwarded == null) {
+      return address;
+    }
+    String[] hops = forwarded.split(",");
+    for (int i = hops.length - 1; i >= 0; i--) {
+      String hop = hops[i].trim();
+      if (!hop.isEmpty() && !isTrusted(hop)) {
+        return hop;
+      }
+    }
+    return address;
+  }
+
+  private boolean isTrusted(String address) {
+    if (!address.matches("[0-9A-Fa-f:.]+")) {
+      return false;
+    }
+    try {
+      InetAddress parsed = InetAddress.getByName(address);
+      return trusted.stream().anyMatch(range -> range.contains(parsed));
+    } catch (UnknownHostException e) {
+      return false;
+    }
+  }
+}

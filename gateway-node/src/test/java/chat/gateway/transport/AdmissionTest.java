@@ -1,0 +1,98 @@
+package chat.gateway.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.config.AddressRange;
+import chat.gateway.config.GatewayConfig.AdmissionConfig;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Admission's arithmetic, on a clock the test moves. */
+class AdmissionTest {
+
+  private static final class ManualClock extends Clock {
+    long millis = 1_000_000;
+
+    @Override
+    public long millis() {
+      return millis;
+    }
+
+    @Override
+    public Instant instant() {
+      return Instant.ofEpochMilli(millis);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+  }
+
+  private final ManualClock clock = new ManualClock();
+
+  private Admission admission(int pendingMax, int perSource, double rate, int burst) {
+    return new Admission(new AdmissionConfig(pendingMax, perSource, rate, burst, List.of()), clock);
+  }
+
+  @Test
+  void theRateAdmitsItsBurstThenRefillsAndTheRetryAfterGrowsWithTheCrowd() {
+    Admission admission = admission(1000, 1000, 10, 10);
+    for (int i = 0; i < 10; i++) {
+      assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0." + i)).release();
+    }
+    Admission.Refused first = assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.99"));
+    assertEquals("rate", first.reason());
+    assertEquals(1, first.retryAfterSeconds());
+    long last = 0;
+    for (int i = 0; i < 40; i++) {
+      last = assertInstanceOf(Admission.Refused.class, admission.admit("10.0.1." + i)).retryAfterSeconds();
+    }
+    assertEquals(5, last, "41 refused at 10/s: about 5 s of backlog");
+    clock.millis += 100;
+    assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1"), "one token back after 100 ms");
+  }
+
+  @Test
+  void pendingHandshakesAreCappedPerNodeAndPerSourceUntilReleased() {
+    Admission admission = admission(3, 2, 1000, 1000);
+    List<Admission.Ticket> tickets = new ArrayList<>();
+    tickets.add(assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1")));
+    tickets.add(assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1")));
+    assertEquals("source", assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.1")).reason());
+    tickets.add(assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.2")));
+    assertEquals("pending", assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.3")).reason());
+    tickets.get(0).release();
+    tickets.get(0).release();
+    assertEquals(2, admission.pending(), "a ticket is released once");
+    assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1"));
+  }
+
+  @Test
+  void addressRangesMatchByPrefixAndRefuseNames() throws Exception {
+    AddressRange tens = AddressRange.parse("10.0.0.0/8");
+    assertTrue(tens.contains(InetAddress.getByName("10.200.3.4")));
+    assertTrue(!tens.contains(InetAddress.getByName("11.0.0.1")));
+    assertTrue(AddressRange.parse("172.16.0.0/12").contains(InetAddress.getByName("172.31.255.1")));
+    assertTrue(!AddressRange.parse("172.16.0.0/12").contains(InetAddress.getByName("172.32.0.1")));
+    assertTrue(AddressRange.parse("::1").contains(InetAddress.getByName("::1")));
+    assertTrue(!AddressRange.parse("127.0.0.1").contains(InetAddress.getByName("::1")));
+    for (String bad : new String[] {"haproxy", "10.0.0.0/33", "10.0.0.0/x", "1.2.3.4.5"}) {
+      assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad), bad);
+    }
+  }
+}
