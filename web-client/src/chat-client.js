@@ -63,7 +63,8 @@ export class ChatError extends Error {
  *
  * Options: url (ws:// or wss:// of /ws), token (JWT) or user (dev auth), device (default: a random id),
  * storage ({getItem, setItem, removeItem}, e.g. sessionStorage: keeps seq and positions across page
- * reloads), backoff ({initialMs, maxMs, drainJitterMs}), connectTimeoutMs, requestTimeoutMs, and for tests
+ * reloads), backoff ({initialMs, maxMs, drainJitterMs}), connectTimeoutMs, requestTimeoutMs, memberBatches
+ * (default true: member events arrive batched per group and interval, and fire 'member' one by one), and for tests
  * WebSocket, random, setTimeout, clearTimeout.
  *
  * Events (on/off): 'state' {state, attempt, delayMs, code, reason} where state is connecting, connected,
@@ -188,6 +189,9 @@ export class ChatClient {
       return;
     }
     const frame = { type: 'connect', device: this.device };
+    if (this.options.memberBatches !== false) {
+      frame.features = ['member_batches'];   // one 'members' frame per group per interval, not one per event
+    }
     if (this.options.token) {
       frame.token = this.options.token;
     } else {
@@ -314,6 +318,11 @@ export class ChatClient {
       case 'ack': return this.onAck(frame);
       case 'error': return this.onError(frame);
       case 'member': return this.emit('member', frame);
+      case 'members':
+        for (const { user, event } of frame.events ?? []) {
+          this.emit('member', { type: 'member', channel: frame.channel, user, event });
+        }
+        return undefined;
       case 'joined':
         if (!(frame.channel in this.positions) && frame.position) {
           this.positions[frame.channel] = frame.position;

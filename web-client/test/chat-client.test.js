@@ -288,6 +288,22 @@ test('a join refused temporarily is retried with backoff; a final refusal is not
   assert.equal(socket.framesOf('join').length, 3);
 });
 
+test('member batches are asked for at connect and fire one member event per entry', () => {
+  const { client, sockets } = newClient();
+  client.connect();
+  const { socket, connect } = accept(sockets, 'gw-1');
+  assert.deepEqual(connect.features, ['member_batches']);
+  const events = [];
+  client.on('member', m => events.push(`${m.channel} ${m.user} ${m.event}`));
+  socket.deliver({ type: 'members', channel: 'group/dev', events: [{ user: 'bob', event: 'joined' },
+    { user: 'carol', event: 'offline' }] });
+  socket.deliver({ type: 'member', channel: 'group/dev', user: 'dave', event: 'online' });
+  assert.deepEqual(events, ['group/dev bob joined', 'group/dev carol offline', 'group/dev dave online']);
+  const plain = newClient({ memberBatches: false });
+  plain.client.connect();
+  assert.equal(accept(plain.sockets, 'gw-1').connect.features, undefined);
+});
+
 test('seq continues across page reloads on the same device (a stored counter)', () => {
   const storage = memoryStorage();
   const before = newClient({ storage }).client;

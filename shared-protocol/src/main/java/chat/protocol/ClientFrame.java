@@ -3,6 +3,7 @@ package chat.protocol;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** Frames a client sends. {@code ref} is optional everywhere (null when absent). */
 public sealed interface ClientFrame {
@@ -20,8 +21,16 @@ public sealed interface ClientFrame {
     return null;
   }
 
-  /** First frame of a connection. Exactly one of {@code token} (JWT mode) or {@code user} (dev mode). */
-  record Connect(String token, String user, String device, Map<String, String> resume) implements ClientFrame {
+  /**
+   * First frame of a connection. Exactly one of {@code token} (JWT mode) or {@code user} (dev mode).
+   * {@code features} (extension) names optional behaviours the client asks for, such as
+   * {@value #MEMBER_BATCHES}; names the server does not know are ignored.
+   */
+  record Connect(String token, String user, String device, Map<String, String> resume, Set<String> features)
+      implements ClientFrame {
+    /** Member events come as one {@code members} frame per group per interval instead of one frame each. */
+    public static final String MEMBER_BATCHES = "member_batches";
+
     @Override
     public String type() {
       return "connect";
@@ -30,6 +39,11 @@ public sealed interface ClientFrame {
     public Connect {
       device = device == null ? "default" : device;
       resume = resume == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(resume));
+      features = features == null ? Set.of() : Set.copyOf(features);
+    }
+
+    public Connect(String token, String user, String device, Map<String, String> resume) {
+      this(token, user, device, resume, Set.of());
     }
   }
 

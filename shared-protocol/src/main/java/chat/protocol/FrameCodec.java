@@ -6,8 +6,10 @@ import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * JSON text frames to records and back. Decoding is strict: the frame must be one JSON object with a
@@ -18,6 +20,8 @@ import java.util.Map;
 public final class FrameCodec {
   public static final int DEFAULT_HISTORY_LIMIT = 50;
   public static final int MAX_HISTORY_LIMIT = 500;
+  /** Most feature names a connect may list. */
+  public static final int MAX_FEATURES = 16;
 
   private FrameCodec() {
   }
@@ -61,6 +65,9 @@ public final class FrameCodec {
       putIfNotNull(json, "user", c.user());
       if (!c.resume().isEmpty()) {
         json.put("resume", new JsonObject(new LinkedHashMap<>(c.resume())));
+      }
+      if (!c.features().isEmpty()) {
+        json.put("features", new JsonArray(new ArrayList<>(new java.util.TreeSet<>(c.features()))));
       }
     } else if (frame instanceof ClientFrame.Join j) {
       json.put("type", "join").put("channel", j.channel().name());
@@ -107,7 +114,16 @@ public final class FrameCodec {
         resume.put(e.getKey(), position);
       }
     }
-    return new ClientFrame.Connect(token, user, device, resume);
+    Set<String> features = new LinkedHashSet<>();
+    Object rawFeatures = json.getValue("features");
+    if (rawFeatures != null) {
+      if (!(rawFeatures instanceof JsonArray list) || list.size() > MAX_FEATURES
+          || !list.stream().allMatch(f -> f instanceof String name && name.length() <= 64)) {
+        throw bad("features must be an array of at most " + MAX_FEATURES + " feature names");
+      }
+      list.forEach(f -> features.add((String) f));
+    }
+    return new ClientFrame.Connect(token, user, device, resume, features);
   }
 
   private static ClientFrame.History decodeHistory(JsonObject json, Long ref) {
@@ -161,6 +177,10 @@ public final class FrameCodec {
           .put("members", p.members());
     } else if (frame instanceof ServerFrame.Member m) {
       json.put("type", "member").put("channel", m.channel()).put("user", m.user()).put("event", m.event());
+    } else if (frame instanceof ServerFrame.Members m) {
+      JsonArray events = new JsonArray();
+      m.events().forEach(e -> events.add(new JsonObject().put("user", e.user()).put("event", e.event())));
+      json.put("type", "members").put("channel", m.channel()).put("events", events);
     } else if (frame instanceof ServerFrame.Error e) {
       json.put("type", "error");
       putIfNotNull(json, "ref", e.ref());
@@ -204,6 +224,12 @@ public final class FrameCodec {
       }
       case "member" -> new ServerFrame.Member(json.getString("channel"), json.getString("user"),
           json.getString("event"));
+      case "members" -> {
+        List<ServerFrame.MemberEvent> events = new ArrayList<>();
+        json.getJsonArray("events", new JsonArray()).forEach(e -> events.add(new ServerFrame.MemberEvent(
+            ((JsonObject) e).getString("user"), ((JsonObject) e).getString("event"))));
+        yield new ServerFrame.Members(json.getString("channel"), events);
+      }
       case "error" -> new ServerFrame.Error(ref, optionalLong(json, "seq"), ErrorCode.fromWire(json.getString("code")),
           json.getString("message"), json.getBoolean("temporary", false));
       case "pong" -> new ServerFrame.Pong();

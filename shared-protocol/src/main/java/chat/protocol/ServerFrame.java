@@ -77,6 +77,26 @@ public sealed interface ServerFrame {
 
   }
 
+  /**
+   * (Extension) The member events of one group during one interval, oldest first, for a session that asked
+   * for {@code member_batches} at connect: the latest membership event ({@code joined}/{@code left}) and
+   * the latest status event ({@code online}/{@code offline}) of each user.
+   */
+  record Members(String channel, List<MemberEvent> events) implements ServerFrame {
+    @Override
+    public String type() {
+      return "members";
+    }
+
+    public Members {
+      events = List.copyOf(events);
+    }
+  }
+
+  /** One entry of a {@link Members} batch. */
+  record MemberEvent(String user, String event) {
+  }
+
   record Error(Long ref, Long seq, ErrorCode code, String message, boolean temporary) implements ServerFrame {
     @Override
     public String type() {

@@ -126,4 +126,29 @@ class FrameCodecTest {
       assertEquals(frame, FrameCodec.decodeClient(FrameCodec.encode(frame)));
     }
   }
+
+  @Test
+  void connectFeaturesAreAnArrayOfNamesAndUnknownOnesPassThrough() {
+    ClientFrame.Connect connect = assertInstanceOf(ClientFrame.Connect.class, FrameCodec.decodeClient(
+        "{\"type\":\"connect\",\"user\":\"alice\",\"features\":[\"member_batches\",\"from_the_future\"]}"));
+    assertEquals(java.util.Set.of("member_batches", "from_the_future"), connect.features());
+    assertEquals(connect, FrameCodec.decodeClient(FrameCodec.encode(connect)));
+    for (String bad : new String[] {"\"member_batches\"", "[1]", "{}", "[" + "\"x\",".repeat(16) + "\"x\"]"}) {
+      String text = "{\"type\":\"connect\",\"user\":\"alice\",\"features\":" + bad + "}";
+      assertEquals(ErrorCode.BAD_REQUEST, assertThrows(ProtocolException.class, () -> FrameCodec.decodeClient(text),
+          text).code());
+    }
+    assertEquals(java.util.Set.of(), ((ClientFrame.Connect) FrameCodec.decodeClient(
+        "{\"type\":\"connect\",\"user\":\"alice\"}")).features());
+  }
+
+  @Test
+  void aMembersBatchRoundTrips() {
+    ServerFrame.Members batch = new ServerFrame.Members("group/dev", List.of(
+        new ServerFrame.MemberEvent("bob", "joined"), new ServerFrame.MemberEvent("carol", "offline")));
+    String text = FrameCodec.encode(batch);
+    assertEquals("{\"type\":\"members\",\"channel\":\"group/dev\",\"events\":[{\"user\":\"bob\",\"event\":"
+        + "\"joined\"},{\"user\":\"carol\",\"event\":\"offline\"}]}", text);
+    assertEquals(batch, FrameCodec.decodeServer(text));
+  }
 }

@@ -88,7 +88,7 @@ public final class Gateway {
     }));
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
         metrics, clock, () -> !ready(), new Admission(config.admission(), clock));
-    this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics);
+    this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis());
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
     this.web = new WebRoutes(config);
   }

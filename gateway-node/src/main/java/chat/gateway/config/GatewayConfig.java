@@ -40,6 +40,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param dedupeTtl            how long a (user, device, seq) is remembered for repeated sends
  * @param drainWindow          time over which a draining node spreads the closing of its connections
  * @param closingTimeout       how long a closed WebSocket waits for the peer's close frame before dropping TCP
+ * @param memberBatchInterval  how often sessions that asked for member batches get a group's member events
  * @param admission            which WebSocket upgrades the node takes (the rest get HTTP 503 with Retry-After)
  * @param redis                Redis settings; null runs the node embedded (everything in memory)
  */
@@ -68,6 +69,7 @@ public record GatewayConfig(
     Duration dedupeTtl,
     Duration drainWindow,
     Duration closingTimeout,
+    Duration memberBatchInterval,
     AdmissionConfig admission,
     RedisConfig redis) {
 
@@ -152,6 +154,7 @@ public record GatewayConfig(
         s.duration("DEDUPE_TTL", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(30)),
         s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
         s.duration("WS_CLOSING_TIMEOUT", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+        s.duration("MEMBER_BATCH_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
         admission(s),
         redis(s));
   }
@@ -237,6 +240,6 @@ public record GatewayConfig(
     return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, eventLoops, auth, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, admission, redis);
+        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, memberBatchInterval, admission, redis);
   }
 }

@@ -54,7 +54,7 @@ public final class GatewayMetrics {
           .description("Frames received from clients, by type").register(registry));
     }
     for (String type : new String[] {"connected", "joined", "left", "ack", "message", "history", "presence",
-        "member", "error", "pong"}) {
+        "member", "members", "error", "pong"}) {
       frameOutCounter(type);
     }
     // Counters with a fixed set of labels are created at zero, so every series exists from the start.

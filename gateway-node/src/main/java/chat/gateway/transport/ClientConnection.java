@@ -60,6 +60,7 @@ final class ClientConnection {
   private State state = State.AWAITING_CONNECT;
   private boolean closing;
   private boolean registered;
+  private boolean memberBatches;
   private Identity identity;
   private SessionInfo session;
   private long lastReadAt;
@@ -236,6 +237,7 @@ final class ClientConnection {
 
   private void onConnect(ClientFrame.Connect connect) {
     state = State.CONNECTING;
+    memberBatches = connect.features().contains(ClientFrame.Connect.MEMBER_BATCHES);
     try {
       identity = t.authenticator().authenticate(connect);
     } catch (ProtocolException e) {
@@ -472,6 +474,18 @@ final class ClientConnection {
       writeShared(m.frame(), "member");
     } else if (event instanceof Event.Control c) {
       control(c);
+    }
+  }
+
+  /** Whether member events reach this session in {@code members} batches (it asked for them at connect). */
+  boolean wantsMemberBatches() {
+    return memberBatches;
+  }
+
+  /** Writes a {@code members} batch, encoded once for the whole group; none before {@code connected}. */
+  void writeMembers(byte[] frame) {
+    if (state == State.OPEN) {
+      writeShared(frame, "members");
     }
   }
 

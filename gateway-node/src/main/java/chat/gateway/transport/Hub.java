@@ -29,10 +29,12 @@ public final class Hub implements ChannelListener {
   private final Set<ClientConnection> all = new LinkedHashSet<>();
   private final Map<String, List<ClientConnection>> users = new HashMap<>();
   private final Map<String, Set<ClientConnection>> groups = new HashMap<>();
+  private final MemberBatches memberBatches;
 
-  public Hub(Context context, LocalFanout fanout) {
+  public Hub(Context context, LocalFanout fanout, MemberBatches memberBatches) {
     this.context = context;
     this.fanout = fanout;
+    this.memberBatches = memberBatches;
   }
 
   /** Starts receiving broadcasts; completes once they flow. */
@@ -105,21 +107,45 @@ public final class Hub implements ChannelListener {
       }
     } else if (channel.startsWith("group/")) {
       Set<ClientConnection> members = groups.get(channel.substring(6));
-      if (members != null) {
+      if (members == null) {
+        return;
+      }
+      if (event instanceof Event.Member member) {
+        deliverMember(members, member);
+      } else {
         deliver(members, event);
       }
     }
   }
 
-  /** One connection's failure must not cost the others their copy. */
+  /** A member event: its own frame to each session that did not ask for batches, into the batch for the rest. */
+  private void deliverMember(Set<ClientConnection> members, Event.Member member) {
+    boolean batched = false;
+    for (ClientConnection connection : members) {
+      if (connection.wantsMemberBatches()) {
+        batched = true;
+      } else {
+        deliver(connection, member);
+      }
+    }
+    if (batched) {
+      memberBatches.add(member, () -> groups.get(member.channel().substring(6)));
+    }
+  }
+
   private static void deliver(Collection<ClientConnection> connections, Event event) {
     for (ClientConnection connection : connections) {
-      try {
-        connection.deliver(event);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "delivery to one connection failed", e);
-        connection.close(CloseCode.INTERNAL, "internal error");
-      }
+      deliver(connection, event);
+    }
+  }
+
+  /** One connection's failure must not cost the others their copy. */
+  private static void deliver(ClientConnection connection, Event event) {
+    try {
+      connection.deliver(event);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.ERROR, "delivery to one connection failed", e);
+      connection.close(CloseCode.INTERNAL, "internal error");
     }
   }
 

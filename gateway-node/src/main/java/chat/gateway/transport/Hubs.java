@@ -22,12 +22,14 @@ public final class Hubs {
   private final Clock clock;
   private final long tickMillis;
   private final GatewayMetrics metrics;
+  private final long memberBatchMillis;
 
-  public Hubs(LocalFanout fanout, Clock clock, long tickMillis, GatewayMetrics metrics) {
+  public Hubs(LocalFanout fanout, Clock clock, long tickMillis, GatewayMetrics metrics, long memberBatchMillis) {
     this.fanout = fanout;
     this.clock = clock;
     this.tickMillis = tickMillis;
     this.metrics = metrics;
+    this.memberBatchMillis = memberBatchMillis;
   }
 
   /** The hub of the calling event loop (call it from a socket's handler). */
@@ -39,7 +41,7 @@ public final class Hubs {
       if (context == null || !Context.isOnEventLoopThread()) {
         throw new IllegalStateException("hubs are used from event loops only");
       }
-      hub = new Hub(context, fanout);
+      hub = new Hub(context, fanout, new MemberBatches(context, memberBatchMillis));
       byLoop.put(loop, hub);
       hub.start();
       Hub started = hub;
