@@ -135,6 +135,21 @@ class NodeKillTest {
     Await.until("the dead node's sessions left the registry",
         () -> RedisFixture.get().command("SCARD", prefix + "node-sessions:gw-2").equals(":0"));
     Await.until("the dead node left /api/cluster", () -> clusterNodes(nodes.get(0)).equals(List.of("gw-1", "gw-3")));
+    for (NodeProcess survivor : List.of(nodes.get(0), nodes.get(2))) {
+      assertEquals(0.0, sessionsClosed(survivor), "a survivor closes none of its sessions while the dead node's move in");
+    }
+  }
+
+  /** Sessions a node closed itself, of any close code (chat_closes_total). */
+  private static double sessionsClosed(NodeProcess node) {
+    try {
+      HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + node.managementPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+      return response.body().lines().filter(l -> l.startsWith("chat_closes_total{"))
+          .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    } catch (Exception e) {
+      throw new AssertionError("no metrics from node on " + node.managementPort(), e);
+    }
   }
 
   private void reconnect(ChatClient client) {

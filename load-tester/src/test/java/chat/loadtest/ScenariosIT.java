@@ -60,6 +60,22 @@ class ScenariosIT {
     cluster("down");
   }
 
+  /**
+   * A connection storm into the freshly started cluster: thousands of clients connecting and joining as fast
+   * as they are let in. No session may be closed by a server and no request answered internal; what a busy
+   * node refuses (503 with Retry-After, or unavailable) the clients retry.
+   */
+  @Test
+  @Order(0)
+  void aColdRampIntoAFreshClusterClosesNothing() throws Exception {
+    JsonObject r = run("fanout", "--connections", "3000", "--groups", "30", "--rate", "30", "--seconds", "5",
+        "--ramp", "1500");
+    assertEquals(new JsonObject(), r.getJsonObject("rampCloses"), "no session closed while ramping: " + r.encode());
+    assertEquals(0, r.getLong("unexpectedCloses"), r.encode());
+    assertTrue(r.getJsonObject("sendErrors").fieldNames().stream().noneMatch(code -> code.contains("internal")),
+        "nothing answered internal: " + r.encode());
+  }
+
   @Test
   @Order(1)
   void idleConnectionsStayOpen() throws Exception {
