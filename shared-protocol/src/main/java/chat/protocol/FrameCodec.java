@@ -175,6 +175,9 @@ public final class FrameCodec {
       putIfNotNull(json, "ref", p.ref());
       json.put("channel", p.channel()).put("online", new JsonArray(new ArrayList<>(p.online())))
           .put("members", p.members());
+      if (p.large()) {
+        json.put("large", true);
+      }
     } else if (frame instanceof ServerFrame.Member m) {
       json.put("type", "member").put("channel", m.channel()).put("user", m.user()).put("event", m.event());
     } else if (frame instanceof ServerFrame.Members m) {
@@ -220,7 +223,8 @@ public final class FrameCodec {
       case "presence" -> {
         List<String> online = new ArrayList<>();
         json.getJsonArray("online", new JsonArray()).forEach(u -> online.add((String) u));
-        yield new ServerFrame.Presence(ref, json.getString("channel"), online, json.getLong("members", 0L));
+        yield new ServerFrame.Presence(ref, json.getString("channel"), online, json.getLong("members", 0L),
+            json.getBoolean("large", false));
       }
       case "member" -> new ServerFrame.Member(json.getString("channel"), json.getString("user"),
           json.getString("event"));

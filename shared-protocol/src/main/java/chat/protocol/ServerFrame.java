@@ -60,12 +60,19 @@ public sealed interface ServerFrame {
 
   }
 
-  record Presence(Long ref, String channel, List<String> online, long members) implements ServerFrame {
+  /**
+   * {@code large} (extension): the group has more members than the node lists online ones for; {@code online}
+   * is then empty and {@code members} is the count alone.
+   */
+  record Presence(Long ref, String channel, List<String> online, long members, boolean large) implements ServerFrame {
     @Override
     public String type() {
       return "presence";
     }
 
+    public Presence(Long ref, String channel, List<String> online, long members) {
+      this(ref, channel, online, members, false);
+    }
   }
 
   /** {@code event} is one of {@code joined}, {@code left}, {@code online}, {@code offline}. */

@@ -97,7 +97,10 @@ public final class ApiRoutes {
 
   private Future<Object> presence(RoutingContext ctx) {
     return service.presence(channelInPath(ctx, "/api/presence/"))
-        .map(p -> new JsonObject().put("online", new JsonArray(p.online())).put("members", p.members()));
+        .map(p -> {
+          JsonObject presence = new JsonObject().put("online", new JsonArray(p.online())).put("members", p.members());
+          return p.large() ? presence.put("large", true) : presence;
+        });
   }
 
   private Future<Object> history(RoutingContext ctx) {

@@ -80,7 +80,7 @@ public final class Gateway {
             this::drain));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
-        clock, config.maxMessageBytes());
+        clock, config.maxMessageBytes(), config.largeGroupMembers());
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain);
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
       backends.sweep().run();

@@ -41,6 +41,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param drainWindow          time over which a draining node spreads the closing of its connections
  * @param closingTimeout       how long a closed WebSocket waits for the peer's close frame before dropping TCP
  * @param memberBatchInterval  how often sessions that asked for member batches get a group's member events
+ * @param largeGroupMembers    above this many members a group gets no online/offline events and presence
+ *                             answers with the member count alone
  * @param admission            which WebSocket upgrades the node takes (the rest get HTTP 503 with Retry-After)
  * @param redis                Redis settings; null runs the node embedded (everything in memory)
  */
@@ -70,6 +72,7 @@ public record GatewayConfig(
     Duration drainWindow,
     Duration closingTimeout,
     Duration memberBatchInterval,
+    long largeGroupMembers,
     AdmissionConfig admission,
     RedisConfig redis) {
 
@@ -155,6 +158,7 @@ public record GatewayConfig(
         s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
         s.duration("WS_CLOSING_TIMEOUT", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
         s.duration("MEMBER_BATCH_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
+        s.integer("LARGE_GROUP_MEMBERS", 1000, 1, 100_000_000),
         admission(s),
         redis(s));
   }
@@ -240,6 +244,6 @@ public record GatewayConfig(
     return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, eventLoops, auth, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, memberBatchInterval, admission, redis);
+        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, memberBatchInterval, largeGroupMembers, admission, redis);
   }
 }

@@ -1,7 +1,9 @@
 package chat.gateway.membership;
 
 import io.vertx.core.Future;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stored group membership: a user stays a member until they leave, whatever node they connect to.
@@ -18,4 +20,7 @@ public interface MembershipStore {
   Future<List<String>> groupsOf(String user);
 
   Future<List<String>> members(String group);
+
+  /** How many members each of {@code groups} has (0 for a group nobody is in), without listing them. */
+  Future<Map<String, Long>> sizes(Collection<String> groups);
 }

@@ -1,6 +1,8 @@
 package chat.gateway.membership;
 
 import io.vertx.core.Future;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,6 +35,13 @@ public final class MemoryMembershipStore implements MembershipStore {
   @Override
   public Future<List<String>> members(String group) {
     return Future.succeededFuture(List.copyOf(usersByGroup.getOrDefault(group, Set.of())));
+  }
+
+  @Override
+  public Future<Map<String, Long>> sizes(Collection<String> groups) {
+    Map<String, Long> sizes = new LinkedHashMap<>();
+    groups.forEach(g -> sizes.put(g, (long) usersByGroup.getOrDefault(g, Set.of()).size()));
+    return Future.succeededFuture(sizes);
   }
 
   private static boolean remove(Map<String, Set<String>> index, String key, String value) {

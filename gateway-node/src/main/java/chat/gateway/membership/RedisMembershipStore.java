@@ -7,7 +7,10 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** {@link MembershipStore} on Redis: a set of groups per user and a set of members per group, changed together. */
 public final class RedisMembershipStore implements MembershipStore {
@@ -37,6 +40,23 @@ public final class RedisMembershipStore implements MembershipStore {
   @Override
   public Future<List<String>> members(String group) {
     return redis.send(Command.SMEMBERS, keys.members(group)).map(RedisMembershipStore::strings);
+  }
+
+  /** One SCARD per group, pipelined on one connection: one round trip for all of them. */
+  @Override
+  public Future<Map<String, Long>> sizes(Collection<String> groups) {
+    List<String> ordered = List.copyOf(groups);
+    List<Future<Response>> counts = new ArrayList<>();
+    for (String group : ordered) {
+      counts.add(redis.send(Command.SCARD, keys.members(group)));
+    }
+    return Future.all(counts).map(all -> {
+      Map<String, Long> sizes = new LinkedHashMap<>();
+      for (int i = 0; i < ordered.size(); i++) {
+        sizes.put(ordered.get(i), counts.get(i).result().toLong());
+      }
+      return sizes;
+    });
   }
 
   private Future<Boolean> change(String op, String user, String group) {

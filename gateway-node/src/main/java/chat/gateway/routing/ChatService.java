@@ -46,12 +46,17 @@ public final class ChatService {
   private final Clock clock;
   private final IdGenerator ids = new IdGenerator();
   private final int maxMessageBytes;
+  private final long largeGroupMembers;
 
-  public record PresenceView(List<String> online, long members) {
+  /** Who is online in a channel; {@code large}: a group too large to list, {@code members} is its count alone. */
+  public record PresenceView(List<String> online, long members, boolean large) {
+    PresenceView(List<String> online, long members) {
+      this(online, members, false);
+    }
   }
 
   public ChatService(HistoryStore history, MembershipStore membership, SessionRegistry registry, Broker broker,
-                     GatewayMetrics metrics, Clock clock, int maxMessageBytes) {
+                     GatewayMetrics metrics, Clock clock, int maxMessageBytes, long largeGroupMembers) {
     this.history = history;
     this.membership = membership;
     this.registry = registry;
@@ -59,6 +64,7 @@ public final class ChatService {
     this.metrics = metrics;
     this.clock = clock;
     this.maxMessageBytes = maxMessageBytes;
+    this.largeGroupMembers = largeGroupMembers;
   }
 
   /** The channel's newest position (where a join starts). */
@@ -167,8 +173,14 @@ public final class ChatService {
     Future<PresenceView> view = switch (channel.kind()) {
       case USER -> registry.online(List.of(channel.id())).map(online -> new PresenceView(online, 1));
       case BROADCAST -> registry.onlineUsers(PRESENCE_LIST_LIMIT).map(o -> new PresenceView(o.users(), o.total()));
-      case GROUP -> membership.members(channel.id()).compose(members -> registry.online(members)
-          .map(online -> new PresenceView(online.stream().sorted().limit(PRESENCE_LIST_LIMIT).toList(), members.size())));
+      case GROUP -> membership.sizes(List.of(channel.id())).compose(sizes -> {
+        long size = sizes.getOrDefault(channel.id(), 0L);
+        if (size > largeGroupMembers) {
+          return Future.succeededFuture(new PresenceView(List.of(), size, true));
+        }
+        return membership.members(channel.id()).compose(members -> registry.online(members)
+            .map(online -> new PresenceView(online.stream().sorted().limit(PRESENCE_LIST_LIMIT).toList(), members.size())));
+      });
     };
     return view.recover(ChatService::unavailable);
   }
@@ -177,7 +189,7 @@ public final class ChatService {
   public Future<Void> sessionOpened(SessionInfo session, Collection<String> groups) {
     return registry.register(session).recover(ChatService::unavailable).map(count -> {
       if (count == 1) {
-        groups.forEach(g -> broker.publish(Event.Member.of(Channel.group(g).name(), session.user(), "online")));
+        announceStatus(session.user(), groups, "online");
       }
       return null;
     });
@@ -187,7 +199,7 @@ public final class ChatService {
   public Future<Void> sessionClosed(SessionInfo session, Collection<String> groups) {
     return registry.unregister(session).recover(ChatService::unavailable).map(count -> {
       if (count == 0) {
-        groups.forEach(g -> broker.publish(Event.Member.of(Channel.group(g).name(), session.user(), "offline")));
+        announceStatus(session.user(), groups, "offline");
       }
       return null;
     });
@@ -195,8 +207,23 @@ public final class ChatService {
 
   /** Tells the user's groups that they went offline (their last session was swept with a dead node). */
   public void wentOffline(String user) {
-    membership.groupsOf(user).onSuccess(groups -> groups.forEach(
-        g -> broker.publish(Event.Member.of(Channel.group(g).name(), user, "offline"))));
+    membership.groupsOf(user).onSuccess(groups -> announceStatus(user, groups, "offline"));
+  }
+
+  /**
+   * Tells each of {@code groups} that {@code user} went online or offline, except groups of more than
+   * {@code largeGroupMembers}: there a status event would go to thousands of members each time anyone comes
+   * or goes, so only joined and left are sent.
+   */
+  private void announceStatus(String user, Collection<String> groups, String status) {
+    if (groups.isEmpty()) {
+      return;
+    }
+    membership.sizes(groups).onSuccess(sizes -> sizes.forEach((group, size) -> {
+      if (size <= largeGroupMembers) {
+        broker.publish(Event.Member.of(Channel.group(group).name(), user, status));
+      }
+    }));
   }
 
   /** Closes every session of {@code user} on every node with 4003. */

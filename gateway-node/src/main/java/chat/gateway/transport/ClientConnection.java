@@ -21,7 +21,6 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import java.nio.charset.StandardCharsets;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -75,8 +74,7 @@ final class ClientConnection {
    */
   private Map<String, Position> floors;
   private ArrayDeque<String> pipelined;
-  private Buffer partial;
-  private boolean partialBinary;
+  private final MessageAssembler assembler;
 
   /** Live events of a channel kept back while its replay (or join position) is being read. */
   private static final class Held {
@@ -93,6 +91,7 @@ final class ClientConnection {
     this.lastReadAt = openedAt;
     this.lastPingAt = openedAt;
     this.rate = new TokenBucket(t.config().rateLimitPerSecond(), t.config().rateLimitBurst(), openedAt);
+    this.assembler = new MessageAssembler(t.config().maxMessageBytes());
   }
 
   void start() {
@@ -106,38 +105,19 @@ final class ClientConnection {
 
   // ---- inbound --------------------------------------------------------------------------------
 
-  /**
-   * Assembles messages from frames. Vert.x's own aggregation drops an oversize message silently; here
-   * the size limit is checked as fragments arrive (after inflation, when compression is on) and ends in
-   * a close with 1009.
-   */
   private void onFrame(WebSocketFrame frame) {
     lastReadAt = t.clock().millis();
     if (!(frame.isText() || frame.isBinary() || frame.isContinuation()) || closing) {
       return;
     }
-    if (!frame.isContinuation()) {
-      partial = null;
-      partialBinary = frame.isBinary();
-    }
-    Buffer data = frame.binaryData();
-    int size = (partial == null ? 0 : partial.length()) + data.length();
-    if (size > t.config().maxMessageBytes()) {
-      partial = null;
-      close(CloseCode.TOO_BIG, "message too big: the limit is " + t.config().maxMessageBytes() + " bytes");
-      return;
-    }
-    if (!frame.isFinal()) {
-      partial = partial == null ? data.copy() : partial.appendBuffer(data);
-      return;
-    }
-    Buffer message = partial == null ? data : partial.appendBuffer(data);
-    partial = null;
-    if (partialBinary) {
-      t.metrics().frameIn("invalid");
-      badFrame(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not accepted; send JSON text frames"));
-    } else {
-      onText(message.toString(StandardCharsets.UTF_8));
+    switch (assembler.add(frame)) {
+      case TOO_BIG -> close(CloseCode.TOO_BIG, "message too big: the limit is " + t.config().maxMessageBytes() + " bytes");
+      case BINARY -> {
+        t.metrics().frameIn("invalid");
+        badFrame(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not accepted; send JSON text frames"));
+      }
+      case TEXT -> onText(assembler.text());
+      case INCOMPLETE -> { }
     }
   }
 
@@ -430,7 +410,8 @@ final class ClientConnection {
         fail(ar.cause(), p.ref(), null);
         return;
       }
-      send(new ServerFrame.Presence(p.ref(), p.channel().name(), ar.result().online(), ar.result().members()));
+      send(new ServerFrame.Presence(p.ref(), p.channel().name(), ar.result().online(), ar.result().members(),
+          ar.result().large()));
     });
   }
 
