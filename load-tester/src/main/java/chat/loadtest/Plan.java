@@ -34,6 +34,7 @@ public record Plan(
     String stormKill,
     String stormDrain,
     int settleSeconds,
+    boolean memberBatches,
     List<String> javaOptions,
     int worker,
     int workers,
@@ -58,6 +59,7 @@ public record Plan(
         --storm-kill PID               storm: SIGKILL this process (a node)
         --storm-drain URL              storm: POST to this URL (e.g. a node's /admin/drain)
         --settle 10                    longest wait, after the last send, for outstanding deliveries
+        --member-batches yes           ask for member_batches at connect (one members frame per group per interval)
         --java-options "-Xmx2g"        JVM options of the worker processes
       Exit status: 0, or 1 when an acked message was lost, 2 on a usage error.""";
 
@@ -183,7 +185,7 @@ public record Plan(
         options.getOrDefault("run-id", Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)),
         Path.of(options.getOrDefault("out", "bench/results/" + scenario)), watch,
         nonNegative(options, "storm-at", seconds / 2), storm, drain, nonNegative(options, "settle", 10),
-        List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
+        yesNo(options, "member-batches", true), List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
         nonNegative(options, "worker", 0), positive(options, "workers", 1), List.of(args));
   }
 
@@ -212,6 +214,14 @@ public record Plan(
       throw new IllegalArgumentException("--" + name + " must be positive, got " + value);
     }
     return value;
+  }
+
+  private static boolean yesNo(Map<String, String> options, String name, boolean fallback) {
+    String value = options.getOrDefault(name, fallback ? "yes" : "no");
+    if (!value.equals("yes") && !value.equals("no")) {
+      throw new IllegalArgumentException("--" + name + " takes yes or no, got " + value);
+    }
+    return value.equals("yes");
   }
 
   private static int nonNegative(Map<String, String> options, String name, int fallback) {

@@ -14,6 +14,7 @@ import java.util.BitSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One simulated client: connects (and reconnects with backoff, full jitter and resume, as the protocol
@@ -63,7 +64,8 @@ final class Session {
     socket.textMessageHandler(this::received);
     socket.exceptionHandler(e -> { });   // the close handler follows
     socket.closeHandler(v -> closed(socket));
-    socket.writeTextMessage(FrameCodec.encode(new ClientFrame.Connect(null, plan.user(index), "lt", positions)));
+    socket.writeTextMessage(FrameCodec.encode(new ClientFrame.Connect(null, plan.user(index), "lt", positions,
+        plan.memberBatches() ? Set.of(ClientFrame.Connect.MEMBER_BATCHES) : Set.of())));
   }
 
   /** Numbers and sends (or queues, while disconnected) one message due at {@code dueMicros}. */
