@@ -10,23 +10,8 @@ cd "$(dirname "$0")/.."
 N=${N:-100000}
 HOLD=${HOLD:-600}
 RAMP=${RAMP:-1400}
-NODES=${NODES:-6}
-HAPROXIES=${HAPROXIES:-12}
-JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-NODE_OPTS=${NODE_OPTS:-"-Xms256m -Xmx1g -XX:+UseCompactObjectHeaders"}
 OUT=${OUT:-bench/results/hundred-k}
-PORT=${PORT:-8000}
-export CLUSTER_DIR=$OUT/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1)) CLUSTER_REDIS_PORT=$((PORT + 2))
-export CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30)) JAVA JAVA_OPTS=$NODE_OPTS
-# The per-source connection-rate limit protects production from one abusive address; a load test is one.
-export CONN_RATE=1000000 MAXCONN=9000
-[ -f load-tester/target/load-tester.jar ] || ./mvnw -q -DskipTests package
-mkdir -p "$OUT"
-bench/setup-machine.sh | tee "$OUT/machine.txt"
-scripts/cluster.sh down >/dev/null
-scripts/cluster.sh up --nodes "$NODES" --haproxy "$HAPROXIES"
-trap 'scripts/cluster.sh down' EXIT
-watch=$(awk '{printf "%s%s=%s", (NR > 1 ? "," : ""), $1, $2}' "$CLUSTER_DIR/pids")
+. bench/hundred-k-cluster.sh
 
 heap() { "${JAVA%/java}/jcmd" "$1" GC.class_histogram 2>/dev/null; }
 gw1=$(awk '$1 == "gw-1" {print $2}' "$CLUSTER_DIR/pids")

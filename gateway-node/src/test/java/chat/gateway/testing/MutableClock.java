@@ -6,10 +6,28 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
-/** A clock that follows real time plus an offset a test can move forward (for age-based history trims). */
+/**
+ * A clock a test can move forward: real time plus an offset (for age-based history trims), or, made with
+ * {@link #stopped}, a time that moves only when the test says.
+ */
 public final class MutableClock extends Clock {
   private final AtomicLong offsetMillis = new AtomicLong();
+  private final LongSupplier base;
+
+  public MutableClock() {
+    this(System::currentTimeMillis);
+  }
+
+  private MutableClock(LongSupplier base) {
+    this.base = base;
+  }
+
+  /** A clock standing at {@code startMillis} until {@link #advance} moves it. */
+  public static MutableClock stopped(long startMillis) {
+    return new MutableClock(() -> startMillis);
+  }
 
   public void advance(Duration duration) {
     offsetMillis.addAndGet(duration.toMillis());
@@ -17,7 +35,7 @@ public final class MutableClock extends Clock {
 
   @Override
   public long millis() {
-    return System.currentTimeMillis() + offsetMillis.get();
+    return base.getAsLong() + offsetMillis.get();
   }
 
   @Override

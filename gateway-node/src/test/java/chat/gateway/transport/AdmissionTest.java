@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.config.AddressRange;
 import chat.gateway.config.GatewayConfig.AdmissionConfig;
+import chat.gateway.testing.MutableClock;
 import java.net.InetAddress;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -19,31 +17,7 @@ import org.junit.jupiter.api.Test;
 /** Admission's arithmetic, on a clock the test moves. */
 class AdmissionTest {
 
-  private static final class ManualClock extends Clock {
-    long millis = 1_000_000;
-
-    @Override
-    public long millis() {
-      return millis;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
-  private final ManualClock clock = new ManualClock();
+  private final MutableClock clock = MutableClock.stopped(1_000_000);
 
   private Admission admission(int pendingMax, int perSource, double rate, int burst) {
     return new Admission(new AdmissionConfig(pendingMax, perSource, rate, burst, List.of()), clock);
@@ -63,7 +37,7 @@ class AdmissionTest {
       last = assertInstanceOf(Admission.Refused.class, admission.admit("10.0.1." + i)).retryAfterSeconds();
     }
     assertEquals(5, last, "41 refused at 10/s: about 5 s of backlog");
-    clock.millis += 100;
+    clock.advance(Duration.ofMillis(100));
     assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1"), "one token back after 100 ms");
   }
 

@@ -1,0 +1,20 @@
+# Sourced by bench/hundred-k.sh and bench/hundred-k-kill.sh: the 100k cluster on this machine, 12 HAProxy
+# processes sharing one port (each < 10k connections: 2 fds each, 20k fds per process), 6 gateway nodes
+# (~17k connections each) and Redis, on ports from PORT (8000), results in OUT. Starts it (after the kernel
+# settings of bench/setup-machine.sh), stops it on exit, and sets $watch (name=pid of every process).
+NODES=${NODES:-6}
+HAPROXIES=${HAPROXIES:-12}
+JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+NODE_OPTS=${NODE_OPTS:-"-Xms256m -Xmx1g -XX:+UseCompactObjectHeaders"}
+PORT=${PORT:-8000}
+export CLUSTER_DIR=$OUT/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1)) CLUSTER_REDIS_PORT=$((PORT + 2))
+export CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30)) JAVA JAVA_OPTS=$NODE_OPTS
+# The per-source connection-rate limit protects production from one abusive address; a load test is one.
+export CONN_RATE=1000000 MAXCONN=9000
+[ -f load-tester/target/load-tester.jar ] || ./mvnw -q -DskipTests package
+mkdir -p "$OUT"
+bench/setup-machine.sh | tee "$OUT/machine.txt"
+scripts/cluster.sh down >/dev/null
+scripts/cluster.sh up --nodes "$NODES" --haproxy "$HAPROXIES"
+trap 'scripts/cluster.sh down' EXIT
+watch=$(awk '{printf "%s%s=%s", (NR > 1 ? "," : ""), $1, $2}' "$CLUSTER_DIR/pids")
