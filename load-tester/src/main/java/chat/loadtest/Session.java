@@ -89,7 +89,7 @@ final class Session {
       attempt = 0;
       worker.tally.unrecovered += c.recovered().values().stream().filter(ok -> !ok).count();
       if (plan.joinsGroup() && !joined) {
-        ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(JOIN_REF, Channel.parse(plan.group(index)))));
+        join();
       } else {
         becameReady();
       }
@@ -127,7 +127,7 @@ final class Session {
       worker.tally.sendError("join_" + e.code().wire());
       worker.later(Backoff.retry(joinAttempts++), () -> {
         if (connected && !joined) {
-          ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(JOIN_REF, Channel.parse(plan.group(index)))));
+          join();
         }
       });
       return;
@@ -137,6 +137,10 @@ final class Session {
       return;
     }
     worker.tally.sendError(e.code().wire());
+  }
+
+  private void join() {
+    ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Join(JOIN_REF, Channel.parse(plan.group(index)))));
   }
 
   private void becameReady() {

@@ -3,22 +3,37 @@ package chat.gateway.config;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 
 /** An IP address or CIDR range ({@code 127.0.0.1}, {@code 10.0.0.0/8}, {@code ::1}), written as numbers only. */
 public record AddressRange(byte[] network, int prefixBits) {
 
+  private static final Pattern IPV4 = Pattern.compile("(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}");
+  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+
+  /**
+   * The address {@code text} writes as numbers (IPv4 dotted quad or IPv6), or null for anything else. Never
+   * looks a name up: InetAddress would send a string like {@code 1.2.3.4.5} to DNS, blocking the caller.
+   */
+  public static InetAddress numeric(String text) {
+    if (!IPV4.matcher(text).matches() && !IPV6.matcher(text).matches()) {
+      return null;
+    }
+    try {
+      return InetAddress.getByName(text);
+    } catch (UnknownHostException e) {
+      return null;
+    }
+  }
+
   /** Parses {@code text}; throws IllegalArgumentException saying what is wrong. */
   public static AddressRange parse(String text) {
     String[] parts = text.trim().split("/", 2);
-    if (!parts[0].matches("[0-9A-Fa-f:.]+") || !(parts[0].contains(".") || parts[0].contains(":"))) {
+    InetAddress parsed = numeric(parts[0]);
+    if (parsed == null) {
       throw new IllegalArgumentException(text + " is not an IP address or CIDR range (names are not looked up)");
     }
-    byte[] address;
-    try {
-      address = InetAddress.getByName(parts[0]).getAddress();
-    } catch (UnknownHostException e) {
-      throw new IllegalArgumentException(text + " is not an IP address", e);
-    }
+    byte[] address = parsed.getAddress();
     int bits = address.length * 8;
     if (parts.length == 2) {
       try {

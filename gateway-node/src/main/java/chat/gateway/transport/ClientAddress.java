@@ -4,7 +4,6 @@ import chat.gateway.config.AddressRange;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.List;
 
 /**
@@ -40,14 +39,7 @@ final class ClientAddress {
   }
 
   private boolean isTrusted(String address) {
-    if (!address.matches("[0-9A-Fa-f:.]+")) {
-      return false;
-    }
-    try {
-      InetAddress parsed = InetAddress.getByName(address);
-      return trusted.stream().anyMatch(range -> range.contains(parsed));
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    InetAddress parsed = AddressRange.numeric(address);
+    return parsed != null && trusted.stream().anyMatch(range -> range.contains(parsed));
   }
 }

@@ -65,6 +65,10 @@ class AdmissionTest {
     assertTrue(!AddressRange.parse("172.16.0.0/12").contains(InetAddress.getByName("172.32.0.1")));
     assertTrue(AddressRange.parse("::1").contains(InetAddress.getByName("::1")));
     assertTrue(!AddressRange.parse("127.0.0.1").contains(InetAddress.getByName("::1")));
+    assertEquals(InetAddress.getByName("10.1.2.3"), AddressRange.numeric("10.1.2.3"));
+    for (String name : new String[] {"1.2.3.4.5", "256.1.1.1", "example.com", "10.0.0.1%lo"}) {
+      assertEquals(null, AddressRange.numeric(name), name + " is not written as numbers (and is not looked up)");
+    }
     for (String bad : new String[] {"haproxy", "10.0.0.0/33", "10.0.0.0/x", "1.2.3.4.5"}) {
       assertThrows(IllegalArgumentException.class, () -> AddressRange.parse(bad), bad);
     }
