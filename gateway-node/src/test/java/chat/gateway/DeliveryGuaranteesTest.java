@@ -245,7 +245,7 @@ class DeliveryGuaranteesTest {
 
   /** Test-only reading of our own position format (clients must not do this). */
   private static boolean positionAfter(String later, String earlier) {
-    return chat.gateway.history.Position.parse(later).compareTo(chat.gateway.history.Position.parse(earlier)) > 0;
+    return chat.gateway.message.Position.parse(later).compareTo(chat.gateway.message.Position.parse(earlier)) > 0;
   }
 
   /**

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import chat.gateway.history.Position;
+import chat.gateway.message.Position;
 import chat.gateway.testing.Await;
 import chat.gateway.testing.Tools;
 import chat.protocol.CloseCode;

@@ -3,7 +3,7 @@ package chat.gateway;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import chat.gateway.history.Position;
+import chat.gateway.message.Position;
 import chat.gateway.testing.Await;
 import chat.gateway.testing.NodeProcess;
 import chat.gateway.testing.RedisFixture;

@@ -1,6 +1,6 @@
 package chat.gateway.api;
 
-import chat.gateway.history.Position;
+import chat.gateway.message.Position;
 import chat.gateway.routing.ChatService;
 import chat.gateway.transport.HistoryFrames;
 import chat.protocol.Channel;

@@ -1,9 +1,9 @@
 package chat.gateway.cluster;
 
-import chat.gateway.history.StoredMessage;
+import chat.gateway.message.StoredMessage;
+import chat.protocol.FrameCodec;
 import chat.protocol.ServerFrame;
 import java.nio.charset.StandardCharsets;
-import chat.protocol.FrameCodec;
 
 /** What travels through the broker to the sessions subscribed to a channel. */
 public sealed interface Event {

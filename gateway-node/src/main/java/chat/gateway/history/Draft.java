@@ -1,5 +1,8 @@
 package chat.gateway.history;
 
+import chat.gateway.message.MessageFrames;
+import chat.gateway.message.Position;
+import chat.gateway.message.StoredMessage;
 import chat.protocol.Channel;
 import java.util.List;
 
@@ -16,5 +19,11 @@ public record Draft(String id, String from, Channel to, List<String> channels, l
       return List.of(to.name(), Channel.user(from).name());
     }
     return List.of(to.name());
+  }
+
+  /** This message as stored in {@code channel} at {@code position}, its frame encoded. */
+  public StoredMessage stored(String channel, Position position) {
+    byte[] frame = MessageFrames.encode(channel, id, position, from, to.name(), ts, bodyJson);
+    return new StoredMessage(channel, id, position, ts, frame);
   }
 }

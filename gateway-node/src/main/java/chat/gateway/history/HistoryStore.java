@@ -1,5 +1,7 @@
 package chat.gateway.history;
 
+import chat.gateway.message.Position;
+import chat.gateway.message.Replay;
 import io.vertx.core.Future;
 
 /**

@@ -2,6 +2,10 @@ package chat.gateway.history;
 
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.Event;
+import chat.gateway.message.MessageFrames;
+import chat.gateway.message.Position;
+import chat.gateway.message.Replay;
+import chat.gateway.message.StoredMessage;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
 import io.vertx.core.Future;
@@ -86,7 +90,7 @@ public final class MemoryHistoryStore implements HistoryStore {
       for (int i = 0; i < channels.size(); i++) {
         ChannelLog log = locked[i];
         Position position = new Position(epoch, counter.incrementAndGet(), 0);
-        StoredMessage stored = MessageFrames.stored(draft, channels.get(i), position);
+        StoredMessage stored = draft.stored(channels.get(i), position);
         log.messages.addLast(stored);
         log.lastAppendAt = clock.millis();
         trim(log, log.lastAppendAt);

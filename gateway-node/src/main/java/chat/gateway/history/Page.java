@@ -1,5 +1,7 @@
 package chat.gateway.history;
 
+import chat.gateway.message.Position;
+import chat.gateway.message.StoredMessage;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package chat.gateway.transport;
 
 import chat.gateway.history.Page;
-import chat.gateway.history.StoredMessage;
+import chat.gateway.message.StoredMessage;
 import java.nio.charset.StandardCharsets;
 
 /** Encodes history answers around the stored message frames, without decoding them. */

@@ -4,8 +4,8 @@ import chat.gateway.history.Appended;
 import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.Page;
-import chat.gateway.history.Position;
-import chat.gateway.history.Replay;
+import chat.gateway.message.Position;
+import chat.gateway.message.Replay;
 import io.vertx.core.Future;
 
 /** A {@link HistoryStore} that hands everything to the real one: tests override what they make fail. */

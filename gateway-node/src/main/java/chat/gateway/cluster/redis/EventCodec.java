@@ -1,9 +1,9 @@
 package chat.gateway.cluster.redis;
 
 import chat.gateway.cluster.Event;
-import chat.gateway.history.MessageFrames;
-import chat.gateway.history.Position;
-import chat.gateway.history.StoredMessage;
+import chat.gateway.message.MessageFrames;
+import chat.gateway.message.Position;
+import chat.gateway.message.StoredMessage;
 
 /**
  * Events as pub/sub payloads: a letter, then {@code |}-separated fields (none of which can hold a

@@ -1,4 +1,4 @@
-package chat.gateway.history;
+package chat.gateway.message;
 
 /**
  * One message as stored in one channel, with its {@code message} frame already encoded (UTF-8 JSON),

@@ -1,4 +1,4 @@
-package chat.gateway.history;
+package chat.gateway.message;
 
 import java.nio.charset.StandardCharsets;
 
@@ -16,12 +16,6 @@ public final class MessageFrames {
         + "\",\"position\":\"" + position.wire() + "\",\"from\":\"" + from + "\",\"to\":\"" + to
         + "\",\"ts\":" + ts + ",\"body\":" + bodyJson + "}";
     return json.getBytes(StandardCharsets.UTF_8);
-  }
-
-  /** The frame of {@code draft} as stored in {@code channel} at {@code position}. */
-  public static StoredMessage stored(Draft draft, String channel, Position position) {
-    byte[] frame = encode(channel, draft.id(), position, draft.from(), draft.to().name(), draft.ts(), draft.bodyJson());
-    return new StoredMessage(channel, draft.id(), position, draft.ts(), frame);
   }
 
   /** Bytes a stored message frame adds around its body, at most (ids of 64 characters, long positions). */

@@ -1,4 +1,4 @@
-package chat.gateway.history;
+package chat.gateway.message;
 
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;

@@ -1,4 +1,4 @@
-package chat.gateway.history;
+package chat.gateway.message;
 
 import java.util.List;
 
