@@ -67,6 +67,20 @@ class ConfigTest {
   }
 
   @Test
+  void connectionsAreBoundedByTheOpenFilesLimitByDefault() {
+    long files = ((com.sun.management.UnixOperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();
+    int fitting = (int) Math.min(Integer.MAX_VALUE, files) - 1000;
+    assertEquals(fitting, GatewayConfig.fromEnv(Map.of()).admission().maxConnections());
+    assertEquals(100, GatewayConfig.fromEnv(Map.of("MAX_CONNECTIONS", "100")).admission().maxConnections());
+    ConfigException e = assertThrows(ConfigException.class,
+        () -> GatewayConfig.fromEnv(Map.of("MAX_CONNECTIONS", Integer.toString(fitting + 1))));
+    assertTrue(e.getMessage().startsWith("MAX_CONNECTIONS=" + (fitting + 1) + " does not fit"), e.getMessage());
+    e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of("ADMISSION_MAX_LOOP_DELAY", "1ms")));
+    assertTrue(e.getMessage().startsWith("ADMISSION_MAX_LOOP_DELAY="), e.getMessage());
+  }
+
+  @Test
   void redisSettingsNameThemselves() {
     for (Map.Entry<String, String> bad : Map.of("REDIS_CONNECTIONS_PER_LOOP", "0", "REDIS_TIMEOUT", "never",
         "REDIS_POOL_SIZE", "8").entrySet()) {

@@ -9,11 +9,17 @@ import chat.gateway.testing.SilentSocket;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import chat.protocol.CloseCode;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /** Size, rate, bad input, slow readers and silent peers: every limit ends in a documented answer. */
@@ -168,6 +174,33 @@ class LimitsTest {
       assertFalse(answering.isClosed(), "a client that answers pings stays");
       answering.send("{\"type\":\"ping\"}");
       assertEquals("pong", answering.next("pong").getString("type"));
+    }
+  }
+
+  @Test
+  void aNodeThatStallsDoesNotBlameItsClientsForTheSilence() throws Exception {
+    try (TestNode node = TestNode.start("HEARTBEAT", "1s", "WS_CLOSING_TIMEOUT", "1s")) {
+      WsProbe alice = node.connected("alice");
+      SilentSocket silent = SilentSocket.open(node.clientVertx(), node.port(), "{\"type\":\"connect\",\"user\":\"bob\"}");
+      assertTrue(silent.awaitUpgrade().contains(" 101 "));
+      // Every event loop of the node stops for three heartbeats (a GC pause, a starved CPU): the client's
+      // pongs wait unread in the kernel meanwhile, so the silence the node sees is its own.
+      EventLoopGroup loops = ((VertxInternal) node.gateway().vertx()).nettyEventLoopGroup();
+      List<java.util.concurrent.Future<?>> stalls = new ArrayList<>();
+      for (EventExecutor loop : loops) {
+        stalls.add(loop.submit(() -> {
+          LockSupport.parkNanos(Duration.ofSeconds(3).toNanos());
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> stall : stalls) {
+        stall.get(30, TimeUnit.SECONDS);
+      }
+      alice.send("{\"type\":\"ping\"}");
+      assertEquals("pong", alice.next("pong").getString("type"), "the session outlived the node's stall");
+      assertFalse(alice.isClosed());
+      assertEquals(CloseCode.HEARTBEAT_TIMEOUT.code(), silent.awaitClosed(), "a client that stays silent is still closed");
+      assertFalse(alice.isClosed());
     }
   }
 }

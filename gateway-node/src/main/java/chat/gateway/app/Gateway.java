@@ -86,9 +86,11 @@ public final class Gateway {
       backends.sweep().run();
       return null;
     }));
+    Admission admission = new Admission(config.admission(), clock);
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
-        metrics, clock, () -> !ready(), new Admission(config.admission(), clock));
-    this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis());
+        metrics, clock, () -> !ready(), admission);
+    this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),
+        admission);
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
     this.web = new WebRoutes(config);
   }

@@ -89,9 +89,11 @@ public record GatewayConfig(
    * @param ratePerSecond    new sessions admitted per second
    * @param burst            admissions saved up while the rate is not used
    * @param trustedProxies   peers (load balancers) whose {@code X-Forwarded-For} names the client address
+   * @param maxConnections   client connections open at once (by default what the open-files limit leaves)
+   * @param maxLoopDelayMillis an event loop this late takes the node out of admission for a moment
    */
   public record AdmissionConfig(int pendingMax, int pendingPerSource, double ratePerSecond, int burst,
-                                List<AddressRange> trustedProxies) {
+                                List<AddressRange> trustedProxies, int maxConnections, long maxLoopDelayMillis) {
   }
 
   /**
@@ -210,9 +212,19 @@ public record GatewayConfig(
         throw new ConfigException("TRUSTED_PROXIES=" + proxies + ": " + e.getMessage());
       }
     }
+    int fileLimit = OpenFiles.limit();
+    int fitting = Math.max(1, fileLimit - OpenFiles.RESERVE);
+    int maxConnections = s.integer("MAX_CONNECTIONS", fitting, 1, Integer.MAX_VALUE);
+    if (maxConnections > fitting) {
+      throw new ConfigException("MAX_CONNECTIONS=" + maxConnections + " does not fit this process's open-files limit ("
+          + fileLimit + ", of which " + OpenFiles.RESERVE + " are kept for Redis and the rest): at most " + fitting
+          + "; raise the limit (ulimit -n) or lower MAX_CONNECTIONS");
+    }
     return new AdmissionConfig(pendingMax,
         s.integer("ADMISSION_PENDING_PER_SOURCE", Math.max(1, pendingMax / 10), 1, pendingMax),
-        rate, s.integer("ADMISSION_BURST", (int) Math.ceil(rate), 1, 10_000_000), List.copyOf(trusted));
+        rate, s.integer("ADMISSION_BURST", (int) Math.ceil(rate), 1, 10_000_000), List.copyOf(trusted),
+        maxConnections, s.duration("ADMISSION_MAX_LOOP_DELAY", Duration.ofMillis(500), Duration.ofMillis(10),
+            Duration.ofMinutes(1)).toMillis());
   }
 
   private static RedisConfig redis(Settings s) {

@@ -59,7 +59,7 @@ public final class GatewayMetrics {
     }
     // Counters with a fixed set of labels are created at zero, so every series exists from the start.
     for (String result : new String[] {"ok", "forbidden_origin", "draining", "not_websocket", "failed",
-        "refused_rate", "refused_pending", "refused_source"}) {
+        "refused_rate", "refused_pending", "refused_source", "refused_full", "refused_busy"}) {
       handshake(result, 0);
     }
     for (String kind : new String[] {"message", "member", "control", "canary"}) {
@@ -105,7 +105,8 @@ public final class GatewayMetrics {
 
   /**
    * {@code result}: ok (admitted and upgraded), forbidden_origin, draining, not_websocket, failed, and the
-   * admission refusals refused_rate, refused_pending, refused_source (HTTP 503 with Retry-After).
+   * admission refusals refused_rate, refused_pending, refused_source, refused_full, refused_busy (HTTP 503
+   * with Retry-After).
    */
   public void handshake(String result) {
     handshake(result, 1);

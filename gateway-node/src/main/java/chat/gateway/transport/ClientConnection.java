@@ -87,10 +87,10 @@ final class ClientConnection {
     this.admission = admission;
     this.hub = hub;
     this.t = t;
-    this.openedAt = t.clock().millis();
+    this.openedAt = hub.responsiveMillis(t.clock().millis());
     this.lastReadAt = openedAt;
     this.lastPingAt = openedAt;
-    this.rate = new TokenBucket(t.config().rateLimitPerSecond(), t.config().rateLimitBurst(), openedAt);
+    this.rate = new TokenBucket(t.config().rateLimitPerSecond(), t.config().rateLimitBurst(), t.clock().millis());
     this.assembler = new MessageAssembler(t.config().maxMessageBytes());
   }
 
@@ -106,7 +106,7 @@ final class ClientConnection {
   // ---- inbound --------------------------------------------------------------------------------
 
   private void onFrame(WebSocketFrame frame) {
-    lastReadAt = t.clock().millis();
+    lastReadAt = hub.responsiveMillis(t.clock().millis());
     if (!(frame.isText() || frame.isBinary() || frame.isContinuation()) || closing) {
       return;
     }
@@ -302,7 +302,7 @@ final class ClientConnection {
     send(new ServerFrame.Connected(session.session(), identity.user(), t.config().nodeId(),
         (int) t.config().heartbeat().toSeconds(), channels(), recovered));
     state = State.OPEN;
-    admission.release();
+    admission.connected();
     for (Map.Entry<String, Replay> entry : replays.entrySet()) {
       if (!held.containsKey(entry.getKey())) {
         continue;
@@ -619,6 +619,10 @@ final class ClientConnection {
 
   // ---- lifecycle ---------------------------------------------------------------------------------
 
+  /**
+   * Deadlines, on the hub's responsive clock ({@code now}): time the event loop spent running late is not
+   * counted against the client, so a node short of CPU does not close the sessions it failed to read.
+   */
   void tick(long now) {
     if (closing) {
       return;
@@ -652,7 +656,7 @@ final class ClientConnection {
   }
 
   private void onClosed() {
-    admission.release();
+    admission.closed();
     State was = state;
     state = State.CLOSED;
     closing = true;

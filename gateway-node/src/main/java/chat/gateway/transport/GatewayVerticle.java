@@ -75,7 +75,7 @@ public final class GatewayVerticle extends VerticleBase {
     Admission.Ticket ticket = (Admission.Ticket) decision;
     request.toWebSocket().onComplete(ar -> {
       if (ar.failed()) {
-        ticket.release();
+        ticket.closed();
         t.metrics().handshake("failed");
         return;
       }

@@ -30,6 +30,8 @@ public final class Hub implements ChannelListener {
   private final Map<String, List<ClientConnection>> users = new HashMap<>();
   private final Map<String, Set<ClientConnection>> groups = new HashMap<>();
   private final MemberBatches memberBatches;
+  /** Sum of this loop's tick lateness so far (see {@link #responsiveMillis}). */
+  private long lateMillis;
 
   public Hub(Context context, LocalFanout fanout, MemberBatches memberBatches) {
     this.context = context;
@@ -149,9 +151,23 @@ public final class Hub implements ChannelListener {
     }
   }
 
-  /** Heartbeats and deadlines of every connection. */
-  void tick(long now) {
-    List.copyOf(all).forEach(c -> c.tick(now));
+  /**
+   * Heartbeats and deadlines of every connection. {@code lateMillis} is how late this tick runs: time the
+   * loop could not read its sockets, which the connections' deadlines do not count (see
+   * {@link #responsiveMillis}).
+   */
+  void tick(long now, long lateMillis) {
+    this.lateMillis += Math.max(0, lateMillis);
+    long responsive = responsiveMillis(now);
+    List.copyOf(all).forEach(c -> c.tick(responsive));
+  }
+
+  /**
+   * The clock the connections' deadlines run on: {@code now} less the time this loop has run late, so
+   * silence from a client while the node itself could not read counts for nothing.
+   */
+  long responsiveMillis(long now) {
+    return now - lateMillis;
   }
 
   /**

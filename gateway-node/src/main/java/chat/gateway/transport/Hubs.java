@@ -23,13 +23,17 @@ public final class Hubs {
   private final long tickMillis;
   private final GatewayMetrics metrics;
   private final long memberBatchMillis;
+  private final Admission admission;
 
-  public Hubs(LocalFanout fanout, Clock clock, long tickMillis, GatewayMetrics metrics, long memberBatchMillis) {
+  /** {@code admission} hears how late each loop runs (a late loop holds new sessions off). */
+  public Hubs(LocalFanout fanout, Clock clock, long tickMillis, GatewayMetrics metrics, long memberBatchMillis,
+              Admission admission) {
     this.fanout = fanout;
     this.clock = clock;
     this.tickMillis = tickMillis;
     this.metrics = metrics;
     this.memberBatchMillis = memberBatchMillis;
+    this.admission = admission;
   }
 
   /** The hub of the calling event loop (call it from a socket's handler). */
@@ -48,9 +52,11 @@ public final class Hubs {
       long[] due = {System.nanoTime() + tickMillis * 1_000_000};
       context.owner().setPeriodic(tickMillis, id -> {
         long now = System.nanoTime();
-        metrics.eventLoopDelay((now - due[0]) / 1_000_000);
+        long late = Math.max(0, (now - due[0]) / 1_000_000);
+        metrics.eventLoopDelay(late);
+        admission.loopDelay(late);
         due[0] = now + tickMillis * 1_000_000;
-        started.tick(clock.millis());
+        started.tick(clock.millis(), late);
       });
     }
     return hub;

@@ -16,6 +16,7 @@ public final class SilentSocket {
   private final AtomicInteger pings = new AtomicInteger();
   private final CompletableFuture<Integer> closeFrame = new CompletableFuture<>();
   private final CompletableFuture<Void> tcpClosed = new CompletableFuture<>();
+  private final CompletableFuture<String> statusLine = new CompletableFuture<>();
   private Buffer pending = Buffer.buffer();
   private boolean upgraded;
 
@@ -33,6 +34,11 @@ public final class SilentSocket {
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
     socket.write(textFrame(firstFrame));
     return silent;
+  }
+
+  /** Waits for the server's answer to the upgrade; returns its status line ({@code HTTP/1.1 101 ...}). */
+  public String awaitUpgrade() {
+    return Await.result(io.vertx.core.Future.fromCompletionStage(statusLine));
   }
 
   public int pings() {
@@ -54,6 +60,7 @@ public final class SilentSocket {
         return;
       }
       upgraded = true;
+      statusLine.complete(text.substring(0, text.indexOf("\r\n")));
       pending = pending.getBuffer(end + 4, pending.length());
     }
     while (pending.length() >= 2) {

@@ -20,14 +20,51 @@ class AdmissionTest {
   private final MutableClock clock = MutableClock.stopped(1_000_000);
 
   private Admission admission(int pendingMax, int perSource, double rate, int burst) {
-    return new Admission(new AdmissionConfig(pendingMax, perSource, rate, burst, List.of()), clock);
+    return admission(pendingMax, perSource, rate, burst, 1_000_000);
+  }
+
+  private Admission admission(int pendingMax, int perSource, double rate, int burst, int maxConnections) {
+    return new Admission(new AdmissionConfig(pendingMax, perSource, rate, burst, List.of(), maxConnections, 500), clock);
+  }
+
+  @Test
+  void openConnectionsAreCappedUntilOneCloses() {
+    Admission admission = admission(1000, 1000, 1000, 1000, 2);
+    Admission.Ticket first = assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1"));
+    Admission.Ticket second = assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.2"));
+    first.connected();
+    second.connected();
+    assertEquals("full", assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.3")).reason(),
+        "connected sessions still count as open");
+    first.closed();
+    first.closed();
+    assertEquals(1, admission.open(), "a close counts once");
+    Admission.Ticket third = assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.3"));
+    assertEquals(1, admission.pending());
+    third.closed();
+    assertEquals(0, admission.pending(), "a session that closes before connected is no longer pending");
+  }
+
+  @Test
+  void aLateEventLoopHoldsNewSessionsOffForAMoment() {
+    Admission admission = admission(1000, 1000, 1000, 1000);
+    admission.loopDelay(499);
+    assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1"), "under the limit");
+    admission.loopDelay(800);
+    Admission.Refused refused = assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.2"));
+    assertEquals("busy", refused.reason());
+    assertTrue(refused.retryAfterSeconds() >= 1);
+    clock.advance(Duration.ofMillis(Admission.BUSY_HOLD_MILLIS - 1));
+    assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.2"));
+    clock.advance(Duration.ofMillis(1));
+    assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.2"), "the loop has caught up since");
   }
 
   @Test
   void theRateAdmitsItsBurstThenRefillsAndTheRetryAfterGrowsWithTheCrowd() {
     Admission admission = admission(1000, 1000, 10, 10);
     for (int i = 0; i < 10; i++) {
-      assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0." + i)).release();
+      assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0." + i)).connected();
     }
     Admission.Refused first = assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.99"));
     assertEquals("rate", first.reason());
@@ -50,8 +87,8 @@ class AdmissionTest {
     assertEquals("source", assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.1")).reason());
     tickets.add(assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.2")));
     assertEquals("pending", assertInstanceOf(Admission.Refused.class, admission.admit("10.0.0.3")).reason());
-    tickets.get(0).release();
-    tickets.get(0).release();
+    tickets.get(0).connected();
+    tickets.get(0).connected();
     assertEquals(2, admission.pending(), "a ticket is released once");
     assertInstanceOf(Admission.Ticket.class, admission.admit("10.0.0.1"));
   }
