@@ -38,6 +38,8 @@ public final class Worker {
   private long goMicros = Long.MAX_VALUE;
   private long endMicros = Long.MAX_VALUE;
   private long lastDeliveryMicros;
+  /** The longest a delivery has taken so far (from when it was due): a pause shorter than it proves nothing. */
+  private long slowestDeliveryMicros;
   private int ready;
   boolean stopping;
 
@@ -165,12 +167,14 @@ public final class Worker {
 
   /**
    * After the last send: done when every session is connected with nothing unacked and no delivery came
-   * for a second, or at the settle deadline (what is missing then is counted as lost).
+   * for a second and for as long as the slowest delivery so far took (under a backlog deliveries still on
+   * their way pause longer than a second), or at the settle deadline (what is missing then is counted as
+   * lost).
    */
   private void settle(long deadlineMicros) {
     vertx.setPeriodic(100, id -> {
       long now = nowMicros();
-      boolean quiet = now - lastDeliveryMicros > 1_000_000
+      boolean quiet = now - lastDeliveryMicros > Math.max(1_000_000, slowestDeliveryMicros)
           && sessions.stream().allMatch(s -> s.unacked.size() == 0 && (s.connected || s.gaveUp));
       if (quiet || now > deadlineMicros) {
         vertx.cancelTimer(id);
@@ -195,6 +199,7 @@ public final class Worker {
   void delivered(int sender, long n, long dueMicros) {
     long now = nowMicros();
     lastDeliveryMicros = now;
+    slowestDeliveryMicros = Math.max(slowestDeliveryMicros, now - dueMicros);
     boolean measured = dueMicros >= goMicros + plan.warmupSeconds() * 1_000_000L;
     int second = (int) Math.max(0, (dueMicros - goMicros) / 1_000_000L);
     tally.delivered(sender, n, now - dueMicros, second, measured);
