@@ -3,7 +3,10 @@
 # (RATE x 10 deliveries/s); KILL_AT seconds into the run one node (gw-3) is killed with SIGKILL. Its clients
 # reconnect through HAProxy to the others and resume; the report counts lost acked messages and
 # unrecovered channels, and the survivors' own closes are read from their metrics.
-#   bench/hundred-k-kill.sh      (N=100000 RAMP=500 RATE=1000 RUN=90 KILL_AT=30 NODES=6 HAPROXIES=12)
+#   bench/hundred-k-kill.sh      (N=100000 RAMP=500 RATE=1000 RUN=90 KILL_AT=30 NODES=7 HAPROXIES=12)
+# Seven nodes, not six: after the kill the survivors hold all 100,000, and five nodes would need 20,000
+# sockets each, over what one process may open here (20,000 files; a node keeps 1,000 for Redis and the
+# rest, MAX_CONNECTIONS). Six survivors hold about 16,700 each.
 # Environment: JAVA (the nodes' JVM), NODE_OPTS (their flags), OUT (results directory).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +18,7 @@ KILL_AT=${KILL_AT:-30}
 OUT=${OUT:-bench/results/hundred-k-kill}
 # Every group's sender sends up to RATE / (N / 10) messages a second: fine under the per-connection limit.
 export RATE_LIMIT_PER_SECOND=1000 RATE_LIMIT_BURST=1000
+NODES=${NODES:-7}
 . bench/hundred-k-cluster.sh
 victim=$(awk '$1 == "gw-3" {print $2}' "$CLUSTER_DIR/pids")
 java -Xmx1g -jar load-tester/target/load-tester.jar --scenario storm --url "ws://127.0.0.1:$PORT/ws" \
