@@ -3,6 +3,7 @@ package chat.gateway.transport;
 import chat.gateway.auth.Identity;
 import chat.gateway.cluster.Event;
 import chat.gateway.history.DedupeKey;
+import chat.gateway.message.Catchup;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
@@ -24,7 +25,6 @@ import io.vertx.core.http.WebSocketFrame;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,12 +33,12 @@ import java.util.Set;
 
 /**
  * One client WebSocket: the protocol state machine (awaiting {@code connect}, connecting, open, closed),
- * the per-connection limits (rate, bad frames, outbound bytes, heartbeat) and the resume merge.
+ * the per-connection limits (rate, bad frames, outbound bytes, heartbeat).
  * Confined to its hub's event loop; replies from stores are brought back to it.
  *
- * <p>Resume and join without gaps or repeats: a channel is subscribed first and its live events are
- * held; then history is read; then the replay is written, and the held events follow, minus those the
- * replay already covered (by position).
+ * <p>Resume and join without gaps or repeats ({@link Catchup}): a channel is subscribed first and its
+ * live events are held; then history is read; then the replay is written, and the held events follow,
+ * minus those the replay already covered (by position).
  */
 final class ClientConnection {
   private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
@@ -66,21 +66,16 @@ final class ClientConnection {
   private long lastPingAt;
   private int badFramesInRow;
   private int limitedInRow;
-  private Map<String, Held> held;
   /**
-   * Per channel, the last position a replay or a join covered: live copies of messages up to it were
-   * already written (or are before the join) and are dropped. An entry lives until the first live
-   * message past it, so an idle connection keeps none.
+   * Live events of a channel kept back while its replay (or join position) is read, and per channel the
+   * last position a replay or join covered (live copies up to it are dropped; an idle connection keeps none).
    */
-  private Map<String, Position> floors;
+  private final Catchup<Event> catchup = new Catchup<>(
+      e -> e instanceof Event.Message m ? m.message() : null,
+      e -> e instanceof Event.Message m ? m.message().frame().length : 64);
   private ArrayDeque<String> pipelined;
   private final MessageAssembler assembler;
 
-  /** Live events of a channel kept back while its replay (or join position) is being read. */
-  private static final class Held {
-    final List<Event> events = new ArrayList<>();
-    long bytes;
-  }
 
   ClientConnection(ServerWebSocket ws, Hub hub, TransportContext t, Admission.Ticket admission) {
     this.ws = ws;
@@ -238,8 +233,7 @@ final class ClientConnection {
     // read history: whatever is published after the read arrives live, and is held until the replay is out.
     whenDone(t.service().groupsOf(user).compose(list -> {
       groups.addAll(list);
-      held = new HashMap<>();
-      channels().forEach(c -> held.put(c, new Held()));
+      channels().forEach(catchup::hold);
       return hub.subscribeSession(this, user, groups).recover(ChatService::unavailable);
     }).compose(v -> t.service().sessionOpened(session, List.copyOf(groups)).onSuccess(r -> registered = true))
         .compose(v -> replays(connect.resume())), ar -> {
@@ -275,7 +269,7 @@ final class ClientConnection {
     Future<Void> chain = Future.succeededFuture();
     for (Map.Entry<String, String> entry : resume.entrySet()) {
       String channel = entry.getKey();
-      if (!held.containsKey(channel)) {
+      if (!catchup.holding(channel)) {
         replays.put(channel, Replay.NOT_RECOVERED);
         continue;
       }
@@ -286,7 +280,7 @@ final class ClientConnection {
         replays.put(channel, Replay.NOT_RECOVERED);
         continue;
       }
-      floor(channel, after);
+      catchup.floor(channel, after);
       chain = chain.compose(v -> t.service().since(channel, after)
           .map(replay -> {
             replays.put(channel, replay);
@@ -304,20 +298,18 @@ final class ClientConnection {
     state = State.OPEN;
     admission.connected();
     for (Map.Entry<String, Replay> entry : replays.entrySet()) {
-      if (!held.containsKey(entry.getKey())) {
+      if (!catchup.holding(entry.getKey())) {
         continue;
       }
-      if (!entry.getValue().recovered() && floors != null) {
-        floors.remove(entry.getKey());
+      if (!entry.getValue().recovered()) {
+        catchup.clearFloor(entry.getKey());
       }
       for (StoredMessage m : entry.getValue().messages()) {
         writeMessage(m);
-        floor(entry.getKey(), m.position());
+        catchup.floor(entry.getKey(), m.position());
       }
     }
-    for (String channel : List.copyOf(held.keySet())) {
-      release(channel);
-    }
+    channels().forEach(this::release);
     ArrayDeque<String> queued = pipelined;
     pipelined = null;
     if (queued != null) {
@@ -358,7 +350,7 @@ final class ClientConnection {
   private void subscribeAndAnnounce(Long ref, String group, boolean announce) {
     String channel = Channel.group(group).name();
     if (groups.add(group)) {
-      holdChannel(channel);
+      catchup.hold(channel);
     }
     whenDone(hub.subscribeGroup(this, group).recover(ChatService::unavailable)
         .compose(v -> t.service().head(channel)), ar -> {
@@ -367,10 +359,8 @@ final class ClientConnection {
         return;
       }
       send(new ServerFrame.Joined(ref, channel, ar.result().wire()));
-      floor(channel, ar.result());
-      if (held != null && held.containsKey(channel)) {
-        release(channel);
-      }
+      catchup.floor(channel, ar.result());
+      release(channel);
       if (announce) {
         t.service().announceJoined(identity.user(), group);
       }
@@ -491,71 +481,18 @@ final class ClientConnection {
       return false;
     }
     hub.unsubscribeGroup(this, group);
-    String channel = Channel.group(group).name();
-    if (held != null) {
-      held.remove(channel);
-      if (held.isEmpty()) {
-        held = null;
-      }
-    }
-    if (floors != null) {
-      floors.remove(channel);
-    }
+    catchup.forget(Channel.group(group).name());
     return true;
   }
 
-  private void holdChannel(String channel) {
-    if (held == null) {
-      held = new HashMap<>();
-    }
-    held.putIfAbsent(channel, new Held());
-  }
 
-  private void hold(Held h, Event event) {
-    if (event instanceof Event.Control c) {
-      control(c);
-      return;
-    }
-    h.events.add(event);
-    h.bytes += event instanceof Event.Message m ? m.message().frame().length : 64;
-    if (h.bytes > t.config().outboundQueueBytes()) {
-      close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
-    }
-  }
 
-  /** Writes what was held for {@code channel}, in order (messages the replay covered are dropped by the floor). */
+  /** Writes what was held for {@code channel}, in order (messages the replay covered are dropped). */
   private void release(String channel) {
-    Held h = held.remove(channel);
-    if (held.isEmpty()) {
-      held = null;
-    }
-    if (h != null) {
-      h.events.forEach(this::deliver);
-    }
+    catchup.release(channel).forEach(this::deliver);
   }
 
-  private void floor(String channel, Position position) {
-    if (floors == null) {
-      floors = new HashMap<>(4);
-    }
-    floors.put(channel, position);
-  }
 
-  /** False for a live message the replay or join already covered; the first one past the floor lifts it. */
-  private boolean pastFloor(StoredMessage m) {
-    Position floor = floors == null ? null : floors.get(m.channel());
-    if (floor == null) {
-      return true;
-    }
-    if (floor.sameEpoch(m.position()) && m.position().compareTo(floor) <= 0) {
-      return false;
-    }
-    floors.remove(m.channel());
-    if (floors.isEmpty()) {
-      floors = null;
-    }
-    return true;
-  }
 
   // ---- outbound ----------------------------------------------------------------------------------
 
@@ -660,7 +597,6 @@ final class ClientConnection {
     State was = state;
     state = State.CLOSED;
     closing = true;
-    held = null;
     hub.detach(this, identity == null ? null : identity.user(), List.copyOf(groups));
     t.metrics().connectionClosed();
     if (registered && was == State.OPEN) {
