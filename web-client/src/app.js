@@ -77,6 +77,10 @@ function signIn(credentials) {
   chat.on('connected', connected);
   chat.on('message', received);
   chat.on('member', member);
+  chat.on('unrecovered', ({ channel }) => {
+    notify(`Some messages could not be recovered in ${label(channel)}: the server lost them while its cluster link was down.`);
+    loadNewest(channel, true);
+  });
   chat.on('error', error => notify(describe(error)));
   chat.connect().then(() => {
     session.setItem('chat:credentials', JSON.stringify(credentials));

@@ -69,8 +69,10 @@ export class ChatError extends Error {
  *
  * Events (on/off): 'state' {state, attempt, delayMs, code, reason} where state is connecting, connected,
  * reconnecting or stopped; 'connected' {frame, node, resumed, unrecovered}; 'message' (a message frame,
- * once per id); 'member' (a member frame); 'error' (a ChatError not tied to a pending call); 'ack'
- * (an ack frame, with the body sent); 'frame' (every frame received, repeats included).
+ * once per id); 'member' (a member frame); 'unrecovered' {channel} (live delivery of a connected session
+ * had a gap the server could not fill from history: the same notice as a false recovered[channel] in
+ * 'connected'); 'error' (a ChatError not tied to a pending call); 'ack' (an ack frame, with the body
+ * sent); 'frame' (every frame received, repeats included).
  */
 export class ChatClient {
   constructor(options) {
@@ -333,6 +335,15 @@ export class ChatClient {
         delete this.positions[frame.channel];
         this.persist();
         return this.settleRequest(frame);
+      case 'recovery':
+        // The server could not fill a gap in live delivery from history (it lost its cluster link and
+        // the history went away meanwhile): as recovered:false in 'connected', the position is meaningless.
+        if (frame.recovered === false) {
+          delete this.positions[frame.channel];
+          this.persist();
+          this.emit('unrecovered', { channel: frame.channel });
+        }
+        return undefined;
       default:
         return this.settleRequest(frame);
     }

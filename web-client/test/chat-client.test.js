@@ -357,6 +357,21 @@ test('a reconnect resumes every channel from the last position received', () => 
   assert.deepEqual(client.positions, { 'group/dev': 'e.9-0' }, 'an unrecoverable position is forgotten');
 });
 
+test('a recovery notice forgets the channel\'s position and says so, as recovered:false would', () => {
+  const { client, sockets } = newClient();
+  const notices = [];
+  client.on('unrecovered', n => notices.push(n.channel));
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  socket.deliver({ type: 'joined', ref: 1, channel: 'group/dev', position: 'e.7-0' });
+  socket.deliver(message('group/dev', 'm8', 'e.8-0'));
+  socket.deliver({ type: 'recovery', channel: 'group/dev', recovered: false });
+  assert.deepEqual(notices, ['group/dev']);
+  assert.deepEqual(client.positions, {});
+  socket.deliver(message('group/dev', 'n1', 'f.1-0'));
+  assert.deepEqual(client.positions, { 'group/dev': 'f.1-0' }, 'the next message sets a new one');
+});
+
 test('a DM\'s ack adds no position: it names the recipient\'s channel, which cannot be resumed', () => {
   const { client, clock, sockets } = newClient();
   client.connect();

@@ -189,6 +189,8 @@ public final class FrameCodec {
       putIfNotNull(json, "ref", e.ref());
       putIfNotNull(json, "seq", e.seq());
       json.put("code", e.code().wire()).put("message", e.message()).put("temporary", e.temporary());
+    } else if (frame instanceof ServerFrame.Recovery r) {
+      json.put("type", "recovery").put("channel", r.channel()).put("recovered", r.recovered());
     } else {
       json.put("type", "pong");
     }
@@ -237,6 +239,7 @@ public final class FrameCodec {
       case "error" -> new ServerFrame.Error(ref, optionalLong(json, "seq"), ErrorCode.fromWire(json.getString("code")),
           json.getString("message"), json.getBoolean("temporary", false));
       case "pong" -> new ServerFrame.Pong();
+      case "recovery" -> new ServerFrame.Recovery(json.getString("channel"), json.getBoolean("recovered", false));
       default -> throw bad("unknown frame type: " + abbreviate(type));
     };
   }

@@ -115,6 +115,19 @@ public sealed interface ServerFrame {
     }
   }
 
+  /**
+   * Said without being asked (an addition to protocol v1): live delivery of {@code channel} had a gap the
+   * server could not fill from history ({@code recovered} is false: the history was lost or went back while
+   * the server's cluster link was down). As {@code recovered[channel] = false} in {@code connected}: the
+   * client's position for the channel means nothing now; the next message sets a new one.
+   */
+  record Recovery(String channel, boolean recovered) implements ServerFrame {
+    @Override
+    public String type() {
+      return "recovery";
+    }
+  }
+
   record Pong() implements ServerFrame {
     @Override
     public String type() {

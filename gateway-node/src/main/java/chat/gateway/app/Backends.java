@@ -3,30 +3,31 @@ package chat.gateway.app;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
 import chat.gateway.cluster.memory.MemoryBroker;
-import chat.gateway.config.GatewayConfig;
-import chat.gateway.history.HistoryStore;
-import chat.gateway.history.MemoryDedupeStore;
-import chat.gateway.history.MemoryHistoryStore;
-import chat.gateway.membership.MembershipStore;
-import chat.gateway.membership.MemoryMembershipStore;
-import chat.gateway.registry.MemorySessionRegistry;
-import chat.gateway.registry.NodeInfo;
-import chat.gateway.registry.SessionRegistry;
-import java.time.Clock;
-import java.util.function.Consumer;
-import java.util.function.Supplier;
 import chat.gateway.cluster.redis.RedisBroker;
 import chat.gateway.cluster.redis.RedisCommands;
 import chat.gateway.cluster.redis.RedisKeys;
 import chat.gateway.config.ConfigException;
+import chat.gateway.config.GatewayConfig;
+import chat.gateway.history.HistoryStore;
+import chat.gateway.history.MemoryDedupeStore;
+import chat.gateway.history.MemoryHistoryStore;
 import chat.gateway.history.RedisHistoryStore;
+import chat.gateway.membership.MembershipStore;
+import chat.gateway.membership.MemoryMembershipStore;
 import chat.gateway.membership.RedisMembershipStore;
 import chat.gateway.metrics.GatewayMetrics;
+import chat.gateway.registry.MemorySessionRegistry;
+import chat.gateway.registry.NodeInfo;
 import chat.gateway.registry.RedisSessionRegistry;
+import chat.gateway.registry.SessionRegistry;
+import chat.gateway.routing.GapRepair;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
+import java.time.Clock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The storage and messaging seams of a node, chosen together: all in memory (embedded) or all on Redis
@@ -40,7 +41,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                                 Runnable drain) {
     MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
-    MemoryHistoryStore history = new MemoryHistoryStore(broker, dedupe, clock, config.historyMaxMessages(),
+    MemoryHistoryStore history = new MemoryHistoryStore(fanout, dedupe, clock, config.historyMaxMessages(),
         config.historyMaxAge());
     return new Backends(broker, history, new MemoryMembershipStore(), new MemorySessionRegistry(self), () -> {
       history.sweep();
@@ -50,13 +51,15 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
 
   /**
    * Everything on one Redis: any number of nodes sharing it behave as one. {@code pubSubLost} runs when
-   * the subscriber connection drops (live events were missed: sessions must resume); {@code wentOffline}
+   * the subscriber connection drops (live events are held from then on); {@code linkBack} once it is
+   * subscribed again and every channel's gap is filled (the node's sessions go back into the registry);
+   * {@code wentOffline}
    * is told of users whose last session was swept with a dead node; {@code drain} runs when another
    * node asks this one to drain.
    */
   public static Backends redis(GatewayConfig config, Clock clock, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
-                               Supplier<NodeInfo> self, Runnable pubSubLost, Consumer<String> wentOffline,
-                               Runnable drain) {
+                               Supplier<NodeInfo> self, Runnable pubSubLost, Supplier<Future<Void>> linkBack,
+                               Consumer<String> wentOffline, Runnable drain) {
     GatewayConfig.RedisConfig r = config.redis();
     // Connections are held, never borrowed per command: one per pipeline, one more for the shared
     // pipeline, one for pub/sub, and room for a reconnect to overlap the connection it replaces.
@@ -66,12 +69,17 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
         .setPoolName("chat-" + config.nodeId()));
     RedisCommands commands = new RedisCommands(vertx, client, new RedisKeys(r.keyPrefix()), metrics,
         r.timeout().toMillis(), r.connectionsPerLoop());
+    RedisBroker[] link = new RedisBroker[1];
+    HistoryStore history = new RedisHistoryStore(commands, () -> link[0].healthy(), clock,
+        config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl());
+    GapRepair repair = new GapRepair(fanout, history, metrics);
+    fanout.onFirstListener(repair::track);
+    // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping.
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
-        pubSubLost, drain);
+        pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), drain);
+    link[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
         metrics, wentOffline);
-    HistoryStore history = new RedisHistoryStore(commands, broker, clock, config.historyMaxMessages(),
-        config.historyMaxAge(), config.dedupeTtl());
     return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
         () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start())
             .recover(e -> Future.failedFuture(new ConfigException("REDIS_URL=" + r.url()

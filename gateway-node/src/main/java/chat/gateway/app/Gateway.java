@@ -15,7 +15,6 @@ import chat.gateway.transport.Hub;
 import chat.gateway.transport.Hubs;
 import chat.gateway.transport.TransportContext;
 import chat.gateway.web.WebRoutes;
-import chat.protocol.CloseCode;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -29,9 +28,11 @@ import io.vertx.ext.web.Router;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
+import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -41,6 +42,7 @@ import java.util.function.UnaryOperator;
  * Tests start several in one JVM; {@link GatewayMain} starts one per process.
  */
 public final class Gateway {
+  private static final System.Logger LOG = System.getLogger(Gateway.class.getName());
   private static final long SWEEP_MILLIS = 60_000;
 
   private final GatewayConfig config;
@@ -58,11 +60,15 @@ public final class Gateway {
   private final ApiRoutes api;
   private final WebRoutes web;
   private final long startedAt;
+  /** When the link to Redis was lost (0: it is up); past {@code REDIS_OUTAGE_GRACE} the node sheds its sessions. */
+  private final AtomicLong outageSince = new AtomicLong();
+  private final Clock clock;
   private int port;
 
   private Gateway(GatewayConfig config, Clock clock, UnaryOperator<Backends> decorate) {
     this.config = config;
     this.startedAt = clock.millis();
+    this.clock = clock;
     this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     lintClean(registry);
     this.vertx = Vertx.builder()
@@ -76,7 +82,7 @@ public final class Gateway {
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, metrics.connections(),
         startedAt);
     this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self, this::drain)
-        : Backends.redis(config, clock, vertx, fanout, metrics, self, this::pubSubLost, this::wentOffline,
+        : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
             this::drain));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
@@ -88,7 +94,7 @@ public final class Gateway {
     }));
     Admission admission = new Admission(config.admission(), clock);
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
-        metrics, clock, () -> !ready(), admission);
+        metrics, clock, () -> !ready(), () -> !broker.healthy(), admission);
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),
         admission);
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
@@ -232,10 +238,37 @@ public final class Gateway {
     service.wentOffline(user);
   }
 
-  /** The cluster's pub/sub dropped: live events were missed, so every session reconnects and resumes. */
-  private void pubSubLost() {
-    for (Hub hub : hubs.all()) {
-      hub.context().runOnContext(v -> hub.closeAll(CloseCode.INTERNAL, "lost the cluster link; reconnect and resume"));
+  /**
+   * The link to Redis dropped: the node keeps its sessions ({@code /ready} is 503, requests are answered
+   * {@code unavailable}, live events wait) for {@code REDIS_OUTAGE_GRACE}; if Redis is still away then, it
+   * closes them with 4100 over {@code DRAIN_WINDOW} (clients resume elsewhere), stopping if Redis returns.
+   */
+  private void linkLost() {
+    long now = Math.max(1, clock.millis());
+    if (!outageSince.compareAndSet(0, now)) {
+      return;
     }
+    vertx.setTimer(Math.max(1, config.redis().outageGrace().toMillis()), id -> {
+      if (outageSince.get() != now) {
+        return;
+      }
+      LOG.log(Level.WARNING, "Redis has been away for " + config.redis().outageGrace().toSeconds()
+          + " s (REDIS_OUTAGE_GRACE): closing the sessions with 4100 over " + config.drainWindow().toSeconds() + " s");
+      for (Hub hub : hubs.all()) {
+        hub.drain(config.drainWindow().toMillis(), "this node lost its link to the cluster; reconnect with resume",
+            () -> outageSince.get() == now);
+      }
+    });
+  }
+
+  /**
+   * The link is back and every channel's gap filled: the kept sessions go back into the registry (after an
+   * outage longer than {@code NODE_TTL} another node's sweep took them out, and direct messages are routed
+   * by it), with an {@code online} event for users who had been swept.
+   */
+  private Future<Void> linkBack() {
+    return backends.sessions().announce()
+        .compose(v -> Future.all(hubs.all().stream().map(Hub::registerAgain).toList()))
+        .<Void>mapEmpty().onSuccess(v -> outageSince.set(0));
   }
 }

@@ -10,7 +10,8 @@ import io.vertx.core.Future;
  */
 public interface Broker {
 
-  Future<Void> publish(Event event);
+  /** Publishes a signal (messages are published by the history store that stores them). */
+  Future<Void> publish(Event.Signal signal);
 
   /** This node wants events of {@code channel}; completes once they flow. */
   Future<Void> subscribe(String channel);

@@ -18,8 +18,15 @@ public sealed interface Event {
     }
   }
 
+  /**
+   * What a {@link Broker} publishes: events that are not stored. Messages are stored first and published
+   * by the history store (on Redis, in the same script as the append), so they never go through a broker.
+   */
+  sealed interface Signal extends Event {
+  }
+
   /** A {@code member} frame for the members of a group (not stored). */
-  record Member(String channel, String user, String kind, byte[] frame) implements Event {
+  record Member(String channel, String user, String kind, byte[] frame) implements Signal {
     public static Member of(String channel, String user, String kind) {
       String json = FrameCodec.encode(new ServerFrame.Member(channel, user, kind));
       return new Member(channel, user, kind, json.getBytes(StandardCharsets.UTF_8));
@@ -30,7 +37,15 @@ public sealed interface Event {
    * An instruction to every session of one user, sent on that user's channel: subscribe to or
    * unsubscribe from a group the user joined or left elsewhere, or close (4003, {@code /api/disconnect}).
    */
-  record Control(String channel, Kind kind, String group) implements Event {
+  record Control(String channel, Kind kind, String group) implements Signal {
     public enum Kind { SUBSCRIBE, UNSUBSCRIBE, DISCONNECT }
+  }
+
+  /**
+   * Live delivery of {@code channel} on this node had a gap that history could not fill (the node's
+   * cluster link was down and the channel's history was lost or went back meanwhile): every session of
+   * the channel is told ({@code recovery} frame), none is closed. Never crosses the broker.
+   */
+  record Unrecovered(String channel) implements Event {
   }
 }

@@ -1,9 +1,16 @@
 package chat.gateway.cluster;
 
+import chat.gateway.message.Catchup;
+import chat.gateway.message.Position;
+import chat.gateway.message.Replay;
+import chat.gateway.message.StoredMessage;
 import io.vertx.core.Future;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -12,15 +19,33 @@ import java.util.function.Function;
  * each listener gets a task on its own event loop, and event loops run tasks in order.
  *
  * <p>The first listener of a channel subscribes the node at the broker, the last one unsubscribes it.
+ *
+ * <p>It also keeps, per channel, the position of the last message it handed out, so that after the
+ * broker lost events (its connection dropped) the node can fill the gap from history: {@link #holdAll}
+ * keeps live events back, {@link #repaired} hands out what history had and then what was held, less the
+ * repeats ({@link Catchup}).
  */
 public final class LocalFanout {
-  private static final ChannelListener[] NONE = new ChannelListener[0];
 
   private final Map<String, Interest> interests = new ConcurrentHashMap<>();
+  /** Per channel with listeners, the position of the last message handed out (or where it stood when first wanted). */
+  private final Map<String, Position> delivered = new ConcurrentHashMap<>();
+  /** Guarded by itself: events held while channels are repaired, and the floors of the repairs. */
+  private final Catchup<Event> catchup = new Catchup<>(
+      e -> e instanceof Event.Message m ? m.message() : null, e -> 0);
+  private volatile Consumer<String> onFirstListener = c -> { };
   private volatile Function<String, Future<Void>> subscriber = c -> Future.succeededFuture();
   private volatile Function<String, Future<Void>> unsubscriber = c -> Future.succeededFuture();
 
   private record Interest(ChannelListener[] listeners, Future<Void> subscribed) {
+  }
+
+  /**
+   * {@code onFirstListener} hears of each channel that gets its first listener, once the broker delivers
+   * it (a node on Redis reads where the channel's history stands then, see {@link #startAt}).
+   */
+  public void onFirstListener(Consumer<String> onFirstListener) {
+    this.onFirstListener = onFirstListener;
   }
 
   /** Connects the table to the broker that serves it. */
@@ -31,8 +56,10 @@ public final class LocalFanout {
 
   /** Adds {@code listener} to {@code channel}; completes when the node receives the channel's events. */
   public Future<Void> add(String channel, ChannelListener listener) {
+    boolean[] first = {false};
     Interest interest = interests.compute(channel, (c, current) -> {
       if (current == null) {
+        first[0] = true;
         return new Interest(new ChannelListener[] {listener}, subscriber.apply(c));
       }
       for (ChannelListener l : current.listeners) {
@@ -44,6 +71,9 @@ public final class LocalFanout {
       more[more.length - 1] = listener;
       return new Interest(more, current.subscribed);
     });
+    if (first[0]) {
+      interest.subscribed.onSuccess(v -> onFirstListener.accept(channel));
+    }
     return interest.subscribed;
   }
 
@@ -59,20 +89,96 @@ public final class LocalFanout {
       return new Interest(rest, current.subscribed);
     });
     if (last[0]) {
+      delivered.remove(channel);
+      synchronized (catchup) {
+        catchup.forget(channel);
+      }
       unsubscriber.apply(channel);
     }
   }
 
-  /** Hands {@code event} to every listener of its channel, each on its own event loop. */
+  /**
+   * Hands {@code event} to every listener of its channel, each on its own event loop; while its channel
+   * is being repaired, it waits (and a message the repair already handed out is dropped).
+   */
   public void dispatch(Event event) {
+    synchronized (catchup) {
+      if (catchup.offer(event.channel(), event) || !catchup.fresh(event)) {
+        return;
+      }
+      handOut(event);
+    }
+  }
+
+  private void handOut(Event event) {
     Interest interest = interests.get(event.channel());
-    for (ChannelListener listener : interest == null ? NONE : interest.listeners) {
+    if (interest == null) {
+      return;
+    }
+    if (event instanceof Event.Message m) {
+      delivered.put(event.channel(), m.message().position());
+    }
+    for (ChannelListener listener : interest.listeners) {
       listener.context().runOnContext(v -> listener.deliver(event));
     }
   }
 
+  /** Where {@code channel}'s history stood when it got its first listener, unless a message came since. */
+  public void startAt(String channel, Position head) {
+    if (interests.containsKey(channel)) {
+      delivered.putIfAbsent(channel, head);
+    }
+  }
+
+  /** The position of the last message of {@code channel} handed out here (or its start), or null. */
+  public Position delivered(String channel) {
+    return delivered.get(channel);
+  }
+
+  /** Holds back the live events of every channel with listeners until each is {@link #repaired}. */
+  public void holdAll() {
+    synchronized (catchup) {
+      interests.keySet().forEach(catchup::hold);
+    }
+  }
+
+  /**
+   * The history of {@code channel} after its last delivered position: hands out {@code replay}'s messages,
+   * then (less repeats) what was held. An unrecovered replay hands out {@code notice} first, and what was
+   * held after it.
+   */
+  public void repaired(String channel, Replay replay, Event notice) {
+    synchronized (catchup) {
+      if (!catchup.holding(channel)) {
+        return; // left meanwhile
+      }
+      if (replay.recovered()) {
+        for (StoredMessage m : replay.messages()) {
+          handOut(new Event.Message(m));
+          catchup.floor(channel, m.position());
+        }
+      } else {
+        catchup.clearFloor(channel);
+        delivered.remove(channel);
+        handOut(notice);
+      }
+      for (Event held : catchup.release(channel)) {
+        if (catchup.fresh(held)) {
+          handOut(held);
+        }
+      }
+    }
+  }
+
   /** The channels some local listener wants (the Redis broker resubscribes them after a reconnect). */
-  public java.util.Set<String> channels() {
+  public Set<String> channels() {
     return interests.keySet();
+  }
+
+  /** The channels held back now (waiting for {@link #repaired}). */
+  public List<String> holding() {
+    synchronized (catchup) {
+      return interests.keySet().stream().filter(catchup::holding).toList();
+    }
   }
 }

@@ -106,9 +106,10 @@ public record GatewayConfig(
    * @param timeout        longest wait for one command before the request fails with {@code unavailable}
    * @param nodeTtl        liveness of a node that stopped refreshing it; its sessions are swept after
    * @param canaryInterval how often the pub/sub canary is sent; three missed make the node unready
+   * @param outageGrace    how long a node keeps its sessions while its link to Redis is down; then it sheds them
    */
   public record RedisConfig(String url, String keyPrefix, int connectionsPerLoop, Duration timeout, Duration nodeTtl,
-                            Duration canaryInterval) {
+                            Duration canaryInterval, Duration outageGrace) {
   }
 
   /** Defaults for everything: an embedded node on 127.0.0.1:8080 with dev auth. */
@@ -244,7 +245,8 @@ public record GatewayConfig(
     return new RedisConfig(url, s.string("REDIS_KEY_PREFIX", "chat:"), s.integer("REDIS_CONNECTIONS_PER_LOOP", 1, 1, 16),
         s.duration("REDIS_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(1)),
         s.duration("NODE_TTL", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(10)),
-        s.duration("CANARY_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)));
+        s.duration("CANARY_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(100), Duration.ofMinutes(1)),
+        s.duration("REDIS_OUTAGE_GRACE", Duration.ofSeconds(60), Duration.ZERO, Duration.ofHours(24)));
   }
 
   public boolean embedded() {

@@ -1,8 +1,7 @@
 package chat.gateway.history;
 
-import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.Event;
-import chat.gateway.message.MessageFrames;
+import chat.gateway.cluster.LocalFanout;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
@@ -33,7 +32,7 @@ public final class MemoryHistoryStore implements HistoryStore {
   private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
   private final AtomicLong counter = new AtomicLong();
   private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
-  private final Broker broker;
+  private final LocalFanout fanout;
   private final DedupeStore dedupe;
   private final Clock clock;
   private final int maxMessages;
@@ -48,8 +47,8 @@ public final class MemoryHistoryStore implements HistoryStore {
     boolean dropped;
   }
 
-  public MemoryHistoryStore(Broker broker, DedupeStore dedupe, Clock clock, int maxMessages, Duration maxAge) {
-    this.broker = broker;
+  public MemoryHistoryStore(LocalFanout fanout, DedupeStore dedupe, Clock clock, int maxMessages, Duration maxAge) {
+    this.fanout = fanout;
     this.dedupe = dedupe;
     this.clock = clock;
     this.maxMessages = maxMessages;
@@ -94,7 +93,7 @@ public final class MemoryHistoryStore implements HistoryStore {
         log.messages.addLast(stored);
         log.lastAppendAt = clock.millis();
         trim(log, log.lastAppendAt);
-        broker.publish(new Event.Message(stored));
+        fanout.dispatch(new Event.Message(stored));
         positions[i] = position;
       }
       return;

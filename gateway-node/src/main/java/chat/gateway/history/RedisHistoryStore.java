@@ -1,6 +1,5 @@
 package chat.gateway.history;
 
-import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.redis.EventCodec;
 import chat.gateway.cluster.redis.RedisCommands;
 import chat.gateway.cluster.redis.RedisKeys;
@@ -12,13 +11,13 @@ import chat.gateway.message.StoredMessage;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
 import io.vertx.core.Future;
-import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
 
 /**
  * {@link HistoryStore} on Redis Streams, one stream per channel. Appends run {@code publish.lua}: dedupe,
@@ -34,18 +33,18 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RedisHistoryStore implements HistoryStore {
   private final RedisCommands redis;
   private final RedisKeys keys;
-  private final Broker broker;
+  private final BooleanSupplier linkUp;
   private final Clock clock;
   private final int maxMessages;
   private final long maxAgeMillis;
   private final long dedupeTtlSeconds;
 
-  public RedisHistoryStore(RedisCommands redis, Broker broker, Clock clock, int maxMessages, Duration maxAge,
+  public RedisHistoryStore(RedisCommands redis, BooleanSupplier linkUp, Clock clock, int maxMessages, Duration maxAge,
                            Duration dedupeTtl) {
     this.redis = redis;
     this.clock = clock;
     this.keys = redis.keys();
-    this.broker = broker;
+    this.linkUp = linkUp;
     this.maxMessages = maxMessages;
     this.maxAgeMillis = maxAge.toMillis();
     this.dedupeTtlSeconds = Math.max(1, dedupeTtl.toSeconds());
@@ -53,7 +52,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
   @Override
   public Future<Appended> append(Draft draft) {
-    if (!broker.healthy()) {
+    if (!linkUp.getAsBoolean()) {
       return Future.failedFuture("the cluster's pub/sub is down");
     }
     List<String> keyList = new ArrayList<>();

@@ -65,6 +65,9 @@ public final class GatewayMetrics {
     for (String kind : new String[] {"message", "member", "control", "canary"}) {
       pubsubCounter(kind);
     }
+    for (String result : new String[] {"recovered", "lost"}) {
+      gapRepaired(result, 0);
+    }
     for (String result : new String[] {"own", "dead_node"}) {
       sweepCounter(result);
     }
@@ -188,6 +191,16 @@ public final class GatewayMetrics {
 
   public void pubsubReconnect() {
     pubsubReconnects.increment();
+  }
+
+  /**
+   * Channels repaired after the link to Redis came back: {@code recovered} (the gap filled from history,
+   * possibly with nothing missed) or {@code lost} (its history went away or back; its sessions were told).
+   */
+  public void gapRepaired(String result, int channels) {
+    Counter.builder("chat_gap_repairs").tag("result", result)
+        .description("Channels whose live gap was filled from history after the Redis link came back, by result")
+        .register(registry).increment(channels);
   }
 
   public void canaryRoundTrip(long nanos) {

@@ -28,8 +28,8 @@ public final class MemorySessionRegistry implements SessionRegistry {
       Map<String, SessionInfo> map = current == null ? new ConcurrentHashMap<>() : current;
       if (map.put(session.session(), session) == null) {
         sessions.incrementAndGet();
+        count.set(map.size());
       }
-      count.set(map.size());
       return map;
     });
     return Future.succeededFuture(count.get());

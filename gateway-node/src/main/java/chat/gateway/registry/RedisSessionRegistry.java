@@ -144,6 +144,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
     });
   }
 
+  @Override
+  public Future<Void> announce() {
+    return heartbeat();
+  }
+
   private Future<Void> heartbeat() {
     NodeInfo node = self.get();
     String value = node.address() + "|" + node.startedAt() + "|" + node.connections();

@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Which sessions are live, of which users, on which nodes. Counts returned by register/unregister are
  * the user's sessions across the cluster after the change, so "1 after register" means the user just came
- * online and "0 after unregister" that they went offline. Sessions of a node that died leave the registry
+ * online and "0 after unregister" that they went offline. Registering a session that is registered
+ * already (a node putting its sessions back after an outage) changes nothing and returns 0. Sessions of a node that died leave the registry
  * once its liveness expires (cluster mode).
  */
 public interface SessionRegistry {
@@ -23,6 +24,14 @@ public interface SessionRegistry {
   Future<OnlineUsers> onlineUsers(int limit);
 
   Future<List<NodeInfo>> nodes();
+
+  /**
+   * Refreshes this node's liveness now (cluster mode), before it puts its sessions back after an outage:
+   * otherwise a sweep could take them out again before the next periodic refresh.
+   */
+  default Future<Void> announce() {
+    return Future.succeededFuture();
+  }
 
   record OnlineUsers(List<String> users, long total) {
   }

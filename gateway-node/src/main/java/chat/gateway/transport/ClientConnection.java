@@ -151,6 +151,10 @@ final class ClientConnection {
         }
         return;
       }
+      if (!(frame instanceof ClientFrame.Ping) && t.linkDown().getAsBoolean()) {
+        throw new ProtocolException(ErrorCode.UNAVAILABLE,
+            "this node's link to the cluster is down; the session stays open, retry shortly");
+      }
       if (frame instanceof ClientFrame.Send s) {
         onSend(s);
       } else if (frame instanceof ClientFrame.Join j) {
@@ -432,19 +436,28 @@ final class ClientConnection {
     if (closing || state == State.AWAITING_CONNECT) {
       return;
     }
-    Held h = held == null ? null : held.get(event.channel());
-    if (h != null) {
-      hold(h, event);
+    if (event instanceof Event.Control c) {
+      control(c);
+      return;
+    }
+    if (event instanceof Event.Unrecovered u) {
+      catchup.clearFloor(u.channel());
+      send(new ServerFrame.Recovery(u.channel(), false));
+      return;
+    }
+    if (catchup.offer(event.channel(), event)) {
+      if (catchup.heldBytes() > t.config().outboundQueueBytes()) {
+        close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
+      }
+      return;
+    }
+    if (!catchup.fresh(event)) {
       return;
     }
     if (event instanceof Event.Message m) {
-      if (pastFloor(m.message())) {
-        writeMessage(m.message());
-      }
+      writeMessage(m.message());
     } else if (event instanceof Event.Member m) {
       writeShared(m.frame(), "member");
-    } else if (event instanceof Event.Control c) {
-      control(c);
     }
   }
 
@@ -581,6 +594,14 @@ final class ClientConnection {
 
   boolean closing() {
     return closing;
+  }
+
+  /** Puts this session back into the registry if it is open (after an outage); announces it if it was gone. */
+  Future<Void> registerAgain() {
+    if (state != State.OPEN || closing || !registered) {
+      return Future.succeededFuture();
+    }
+    return t.service().sessionOpened(session, List.copyOf(groups));
   }
 
   void close(CloseCode code, String reason) {

@@ -15,6 +15,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * The connections of one event loop and the channels they are in. Confined to that event loop: every
@@ -176,17 +177,30 @@ public final class Hub implements ChannelListener {
    * when the last connection is closed.
    */
   public Future<Void> drain(long windowMillis) {
+    return drain(windowMillis, "server draining; reconnect with resume", () -> true);
+  }
+
+  /**
+   * As {@link #drain(long)}, with {@code reason} in the close frames, and stopping (completed) as soon as
+   * {@code goOn} is false: a node shedding its sessions during a Redis outage stops when Redis is back.
+   */
+  public Future<Void> drain(long windowMillis, String reason, BooleanSupplier goOn) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       long ticks = Math.max(1, windowMillis / DRAIN_TICK_MS);
       int perTick = (int) Math.max(1, (all.size() + ticks - 1) / ticks);
-      closeBatch(perTick);
+      closeBatch(perTick, reason);
       if (all.isEmpty()) {
         done.tryComplete();
         return;
       }
       context.owner().setPeriodic(DRAIN_TICK_MS, id -> {
-        closeBatch(perTick);
+        if (!goOn.getAsBoolean()) {
+          context.owner().cancelTimer(id);
+          done.tryComplete();
+          return;
+        }
+        closeBatch(perTick, reason);
         if (all.isEmpty()) {
           context.owner().cancelTimer(id);
           done.tryComplete();
@@ -201,8 +215,19 @@ public final class Hub implements ChannelListener {
     List.copyOf(all).forEach(c -> c.close(code, reason));
   }
 
-  private void closeBatch(int count) {
+  private void closeBatch(int count, String reason) {
     all.stream().filter(c -> !c.closing()).limit(count).toList()
-        .forEach(c -> c.close(CloseCode.DRAINING, "server draining; reconnect with resume"));
+        .forEach(c -> c.close(CloseCode.DRAINING, reason));
+  }
+
+  /**
+   * Puts every open session of this loop back into the registry (after an outage another node's sweep may
+   * have taken them out, and direct messages are routed by it). Completes when all are registered.
+   */
+  public Future<Void> registerAgain() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> Future.all(all.stream().map(ClientConnection::registerAgain).toList())
+        .<Void>mapEmpty().onComplete(done));
+    return done.future();
   }
 }

@@ -10,8 +10,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * What every connection of a node shares; built once per node. {@code refusing} is true while the node
- * takes no new clients: it is draining, or (cluster mode) its Redis link is not ready; {@code admission}
- * bounds how many it takes at once and how fast.
+ * takes no new clients: it is draining, or (cluster mode) its Redis link is not ready; {@code linkDown}
+ * is true while that link is down (sessions stay, their requests are answered {@code unavailable});
+ * {@code admission} bounds how many it takes at once and how fast.
  */
 public record TransportContext(
     GatewayConfig config,
@@ -21,10 +22,11 @@ public record TransportContext(
     GatewayMetrics metrics,
     Clock clock,
     BooleanSupplier refusing,
+    BooleanSupplier linkDown,
     Admission admission) {
 
   public TransportContext withConfig(GatewayConfig other) {
-    return new TransportContext(other, service, fanout, authenticator, metrics, clock, refusing, admission);
+    return new TransportContext(other, service, fanout, authenticator, metrics, clock, refusing, linkDown, admission);
   }
 
   /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */

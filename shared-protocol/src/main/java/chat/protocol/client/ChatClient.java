@@ -271,7 +271,9 @@ public final class ChatClient {
         return;
       }
       onFrame = frameHandler;
-      if (frame instanceof ServerFrame.Message m) {
+      if (frame instanceof ServerFrame.Recovery r && !r.recovered()) {
+        positions.remove(r.channel()); // meaningless now: the next message of the channel sets a new one
+      } else if (frame instanceof ServerFrame.Message m) {
         positions.put(m.channel(), m.position());
         if (seen.put(m.id() + "@" + m.channel(), Boolean.TRUE) == null) {
           onMessage = messageHandler;
@@ -295,6 +297,11 @@ public final class ChatClient {
   private Runnable settle(ServerFrame frame) {
     if (frame instanceof ServerFrame.Connected c) {
       connected = c;
+      c.recovered().forEach((channel, recovered) -> {
+        if (!recovered) {
+          positions.remove(channel);
+        }
+      });
       Promise<ServerFrame.Connected> promise = connecting;
       connecting = null;
       WebSocket socket = ws;

@@ -28,8 +28,8 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
-  public Future<Void> publish(Event event) {
-    fanout.dispatch(event);
+  public Future<Void> publish(Event.Signal signal) {
+    fanout.dispatch(signal);
     return Future.succeededFuture();
   }
 

@@ -21,14 +21,13 @@ public final class EventCodec {
   private EventCodec() {
   }
 
-  public static String encode(Event event) {
-    if (event instanceof Event.Member m) {
+  /** The payload of a signal (messages are published by publish.lua, in the same call that stores them). */
+  public static String encode(Event.Signal signal) {
+    if (signal instanceof Event.Member m) {
       return "E|" + m.channel() + "|" + m.user() + "|" + m.kind();
     }
-    if (event instanceof Event.Control c) {
-      return "C|" + c.channel() + "|" + c.kind().name() + "|" + (c.group() == null ? "" : c.group());
-    }
-    throw new IllegalArgumentException("messages are published by publish.lua, not encoded here");
+    Event.Control c = (Event.Control) signal; // the only other signal
+    return "C|" + c.channel() + "|" + c.kind().name() + "|" + (c.group() == null ? "" : c.group());
   }
 
   public static String canary(String node, long nonce) {

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 /**
  * {@link Broker} on Redis pub/sub. One dedicated subscriber connection per node carries: the topic of
@@ -29,10 +30,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * the canary). Events of one channel arrive in the order Redis published them.
  *
  * <p>vertx-redis-client neither reconnects nor resubscribes a subscriber connection: when it ends, this
- * class calls {@code onLost} (events published meanwhile are gone for live delivery, so the node closes
- * its sessions and clients resume from the streams), reconnects with capped exponential backoff and
- * full jitter, and subscribes every topic again. Healthy means subscribed, and no canary published to
- * our own topic is overdue (see {@link #healthy}).
+ * class holds back every channel's live events ({@link LocalFanout#holdAll}) and calls {@code onLost}
+ * (the node keeps its sessions), reconnects with capped exponential backoff and full jitter, subscribes
+ * every topic again, and runs {@code onResubscribed} (the node fills the gap from history and releases
+ * what was held). Healthy means subscribed, repaired, and no canary published to our own topic is overdue
+ * (see {@link #healthy}).
  *
  * <p>All state is confined to one event-loop context.
  */
@@ -50,6 +52,9 @@ public final class RedisBroker implements Broker {
   private final GatewayMetrics metrics;
   private final long canaryMillis;
   private final Runnable onLost;
+  private final Supplier<Future<Void>> onResubscribed;
+  /** Set when the link was lost; cleared once {@code onResubscribed} has filled the gap. */
+  private volatile boolean repairing;
   private final Runnable onDrainRequest;
   private final Set<String> topics = new LinkedHashSet<>();
   private final Map<String, Promise<Void>> confirmations = new HashMap<>();
@@ -65,7 +70,9 @@ public final class RedisBroker implements Broker {
   private final Promise<Void> firstCanary = Promise.promise();
 
   public RedisBroker(Vertx vertx, RedisCommands commands, LocalFanout fanout, String nodeId, GatewayMetrics metrics,
-                     Duration canaryInterval, Runnable onLost, Runnable onDrainRequest) {
+                     Duration canaryInterval, Runnable onLost, Supplier<Future<Void>> onResubscribed,
+                     Runnable onDrainRequest) {
+    this.onResubscribed = onResubscribed;
     this.onDrainRequest = onDrainRequest;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
@@ -104,18 +111,18 @@ public final class RedisBroker implements Broker {
   @Override
   public boolean healthy() {
     long outstanding = outstandingSince;
-    return subscribed && canaryReceivedAt > 0
+    return subscribed && !repairing && canaryReceivedAt > 0
         && (outstanding == 0 || System.currentTimeMillis() - outstanding < canaryTimeoutMillis);
   }
 
   @Override
-  public Future<Void> publish(Event event) {
-    String payload = EventCodec.encode(event);
-    if (event.channel().startsWith("user/")) {
-      return commands.script(RedisScript.ROUTE, List.of(keys.sessions(event.channel().substring(5))),
+  public Future<Void> publish(Event.Signal signal) {
+    String payload = EventCodec.encode(signal);
+    if (signal.channel().startsWith("user/")) {
+      return commands.script(RedisScript.ROUTE, List.of(keys.sessions(signal.channel().substring(5))),
           List.of(keys.prefix(), payload)).mapEmpty();
     }
-    return commands.send(Command.PUBLISH, keys.topic(event.channel()), payload).mapEmpty();
+    return commands.send(Command.PUBLISH, keys.topic(signal.channel()), payload).mapEmpty();
   }
 
   @Override
@@ -195,6 +202,9 @@ public final class RedisBroker implements Broker {
         subscribed = true;
         attempt = 0;
         sendCanary();
+        if (repairing) {
+          repair(connection);
+        }
       });
     });
   }
@@ -271,8 +281,31 @@ public final class RedisBroker implements Broker {
     }
     LOG.log(Level.WARNING, "pub/sub connection lost" + (cause == null ? "" : ": " + cause.getMessage()));
     metrics.pubsubReconnect();
+    repairing = true;
+    fanout.holdAll();
     onLost.run();
     reconnectLater();
+  }
+
+  /** Fills the gap while {@code connection} stays the subscriber; retries with backoff when history cannot be read. */
+  private void repair(RedisConnection connection) {
+    onResubscribed.get().onComplete(ar -> context.runOnContext(v -> {
+      if (connection != subscriber) {
+        return; // lost again meanwhile: the next connection repairs
+      }
+      if (ar.succeeded()) {
+        repairing = false;
+        LOG.log(Level.INFO, "pub/sub is back and the gap is filled");
+        return;
+      }
+      LOG.log(Level.WARNING, "could not fill the gap yet: " + ar.cause().getMessage());
+      long delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt++, 16));
+      vertx.setTimer(Math.max(1, delay), id -> {
+        if (connection == subscriber) {
+          repair(connection);
+        }
+      });
+    }));
   }
 
   private void reconnectLater() {

@@ -1,0 +1,80 @@
+package chat.gateway.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
+import java.net.URI;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A TCP proxy in front of Redis whose link a test can cut: {@link #cut} drops every connection through
+ * it and refuses new ones until {@link #restore}. One node behind it loses Redis (its pub/sub included)
+ * while the others, connected directly, go on publishing: the outage that node must ride through.
+ */
+public final class CuttableProxy implements AutoCloseable {
+  private final Vertx vertx = Vertx.vertx();
+  private final NetServer server;
+  private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
+  private volatile boolean cut;
+
+  private CuttableProxy(String host, int port) {
+    this.server = vertx.createNetServer().connectHandler(downstream -> {
+      if (cut) {
+        downstream.close();
+        return;
+      }
+      downstream.pause();
+      vertx.createNetClient().connect(port, host).onComplete(ar -> {
+        if (ar.failed() || cut) {
+          downstream.close();
+          if (ar.succeeded()) {
+            ar.result().close();
+          }
+          return;
+        }
+        NetSocket upstream = ar.result();
+        open.add(downstream);
+        open.add(upstream);
+        downstream.handler(upstream::write);
+        upstream.handler(downstream::write);
+        downstream.closeHandler(v -> {
+          open.remove(downstream);
+          upstream.close();
+        });
+        upstream.closeHandler(v -> {
+          open.remove(upstream);
+          downstream.close();
+        });
+        downstream.resume();
+      });
+    });
+  }
+
+  /** A proxy to the Redis of {@code redisUrl}; {@link #url()} is what the node connects to instead. */
+  public static CuttableProxy to(String redisUrl) {
+    URI uri = URI.create(redisUrl);
+    CuttableProxy proxy = new CuttableProxy(uri.getHost(), uri.getPort());
+    Await.result(proxy.server.listen(0, "127.0.0.1"));
+    return proxy;
+  }
+
+  public String url() {
+    return "redis://127.0.0.1:" + server.actualPort();
+  }
+
+  /** Drops every connection and refuses new ones until {@link #restore}. */
+  public void cut() {
+    cut = true;
+    open.forEach(NetSocket::close);
+  }
+
+  public void restore() {
+    cut = false;
+  }
+
+  @Override
+  public void close() {
+    Await.result(vertx.close());
+  }
+}
