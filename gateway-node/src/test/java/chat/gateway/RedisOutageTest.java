@@ -135,6 +135,25 @@ class RedisOutageTest {
   }
 
   @Test
+  void aSessionThatClosesDuringTheOutageLeavesTheRegistryOnceTheLinkIsBack() {
+    start("NODE_TTL", "30s"); // no sweep takes it out meanwhile: the node itself must
+    WsProbe carol = cutOff.connected("carol");
+    Await.until("carol online", () -> online(direct, "carol"));
+    link.cut();
+    Await.until("the cut-off node is unready", () -> ready(cutOff) == 503);
+    carol.close();
+    Await.until("the node failed to take carol out of the registry", () -> cutOff.management(HttpMethod.GET,
+        "/metrics").body().matches("(?s).*chat_redis_command_seconds_count\\{command=\"unregister\",result=\"failed\"} [1-9].*"));
+    link.restore();
+    Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
+    Await.until("carol offline for the whole cluster", () -> !online(direct, "carol"));
+  }
+
+  private static boolean online(TestNode node, String user) {
+    return node.api(HttpMethod.GET, "/api/presence/user%2F" + user, null).json().getJsonArray("online").contains(user);
+  }
+
+  @Test
   void pastTheGraceTheCutOffNodeShedsItsSessionsWith4100() {
     start("REDIS_OUTAGE_GRACE", "1s", "DRAIN_WINDOW", "1s", "WS_CLOSING_TIMEOUT", "1s");
     WsProbe bob = cutOff.connected("bob");

@@ -242,9 +242,7 @@ final class ClientConnection {
     }).compose(v -> t.service().sessionOpened(session, List.copyOf(groups)).onSuccess(r -> registered = true))
         .compose(v -> replays(connect.resume())), ar -> {
           if (state == State.CLOSED) {
-            if (registered) {
-              t.service().sessionClosed(session, List.copyOf(groups));
-            }
+            unregister();
             return;
           }
           if (ar.failed()) {
@@ -615,14 +613,27 @@ final class ClientConnection {
 
   private void onClosed() {
     admission.closed();
-    State was = state;
     state = State.CLOSED;
     closing = true;
     hub.detach(this, identity == null ? null : identity.user(), List.copyOf(groups));
     t.metrics().connectionClosed();
-    if (registered && was == State.OPEN) {
-      t.service().sessionClosed(session, List.copyOf(groups));
+    unregister();
+  }
+
+  /**
+   * Takes the session out of the registry, once (whether it closed open or while connecting). If Redis
+   * cannot be reached now, the hub retries when the link is back: a stale entry would keep the user
+   * online and route their direct messages here.
+   */
+  private void unregister() {
+    if (!registered) {
+      return;
     }
+    registered = false;
+    List<String> left = List.copyOf(groups);
+    SessionInfo closed = session;
+    t.service().sessionClosed(closed, left)
+        .onFailure(e -> hub.unregisterLater(() -> t.service().sessionClosed(closed, left)));
   }
 
   /** Runs {@code handler} on this connection's event loop when {@code future} completes. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The connections of one event loop and the channels they are in. Confined to that event loop: every
@@ -31,6 +32,8 @@ public final class Hub implements ChannelListener {
   private final Map<String, List<ClientConnection>> users = new HashMap<>();
   private final Map<String, Set<ClientConnection>> groups = new HashMap<>();
   private final MemberBatches memberBatches;
+  /** Unregisters that failed while the link to Redis was down, retried when it is back. */
+  private final List<Supplier<Future<Void>>> pendingUnregisters = new ArrayList<>();
   /** Sum of this loop's tick lateness so far (see {@link #responsiveMillis}). */
   private long lateMillis;
 
@@ -226,8 +229,24 @@ public final class Hub implements ChannelListener {
    */
   public Future<Void> registerAgain() {
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> Future.all(all.stream().map(ClientConnection::registerAgain).toList())
-        .<Void>mapEmpty().onComplete(done));
+    context.runOnContext(v -> {
+      List<Future<Void>> writes = new ArrayList<>();
+      List<Supplier<Future<Void>>> unregisters = List.copyOf(pendingUnregisters);
+      pendingUnregisters.clear();
+      for (Supplier<Future<Void>> unregister : unregisters) {
+        writes.add(unregister.get().onFailure(e -> unregisterLater(unregister)));
+      }
+      all.forEach(c -> writes.add(c.registerAgain()));
+      Future.all(writes).<Void>mapEmpty().onComplete(done);
+    });
     return done.future();
+  }
+
+  /**
+   * A session that closed while Redis could not be reached: {@code unregister} is retried by
+   * {@link #registerAgain} once the link is back. At most one per session that was open here.
+   */
+  void unregisterLater(Supplier<Future<Void>> unregister) {
+    context.runOnContext(v -> pendingUnregisters.add(unregister));
   }
 }

@@ -3,6 +3,7 @@ package chat.gateway.testing;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -97,10 +98,19 @@ public final class RedisFixture {
     return null;
   }
 
+  /** Where a local Redis keeps the snapshot {@link #restart} saves (one directory per port). */
+  private static Path dataDir(int port) {
+    try {
+      return Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "chat-test-redis-" + port));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private static Process startLocal(String server, int port) {
     try {
       Process process = new ProcessBuilder(server, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-          "--save", "", "--appendonly", "no", "--protected-mode", "no")
+          "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", dataDir(port).toString())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       awaitPing("127.0.0.1", port);
       return process;
@@ -129,6 +139,19 @@ public final class RedisFixture {
   }
 
   /**
+   * Redis goes away for {@code downMillis} and comes back on the same address with its data (SHUTDOWN
+   * SAVE and a start that loads the snapshot; every client connection dropped elsewhere).
+   */
+  public synchronized void restart(long downMillis) {
+    if (local()) {
+      command("SHUTDOWN", "SAVE"); // answers nothing: the connection ends as Redis exits
+      comeBackAfter(downMillis);
+    } else {
+      dropClients();
+    }
+  }
+
+  /**
    * Redis goes away for {@code downMillis} and comes back on the same address with no data (kill -9 and a
    * fresh start; FLUSHALL and dropped connections elsewhere).
    */
@@ -136,17 +159,31 @@ public final class RedisFixture {
     if (local()) {
       process.destroyForcibly();
       try {
-        process.waitFor(10, TimeUnit.SECONDS);
-        Thread.sleep(downMillis); // the length of the simulated outage, not synchronisation
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+        Files.deleteIfExists(dataDir(port).resolve("dump.rdb"));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      process = startLocal(onPath("redis-server"), port);
+      comeBackAfter(downMillis);
     } else {
       command("FLUSHALL");
-      command("CLIENT", "KILL", "TYPE", "pubsub");
-      command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+      dropClients();
     }
+  }
+
+  /** Waits for the local Redis to exit, stays away {@code downMillis}, and starts it again on the same port. */
+  private void comeBackAfter(long downMillis) {
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+      Thread.sleep(downMillis); // the length of the simulated outage, not synchronisation
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    process = startLocal(onPath("redis-server"), port);
+  }
+
+  private void dropClients() {
+    command("CLIENT", "KILL", "TYPE", "pubsub");
+    command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
   }
 
   private void signal(String signal) {

@@ -41,7 +41,8 @@ import java.util.function.Supplier;
 public final class RedisBroker implements Broker {
   private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
   private static final long BACKOFF_BASE_MS = 100;
-  private static final long BACKOFF_CAP_MS = 5_000;
+  /** As the command pipelines: a node is back within about two seconds of Redis, however long it was away. */
+  private static final long BACKOFF_CAP_MS = 2_000;
 
   private final Vertx vertx;
   private final Context context;
