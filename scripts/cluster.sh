@@ -7,12 +7,19 @@
 #                                         public port with SO_REUSEPORT, each holding < 10k connections),
 #                                         wait until HAProxy routes to all
 #   scripts/cluster.sh status             what runs, each node's /ready, HAProxy's view
+#   scripts/cluster.sh redis-restart shutdown|kill|empty SECONDS
+#                                         take Redis away for SECONDS and start it again on the same port:
+#                                         SHUTDOWN (it saves what its options say, e.g. the AOF), kill -9,
+#                                         or kill -9 and delete its files (back empty); then wait until
+#                                         every node is ready and say how long each took
 #   scripts/cluster.sh down               stop exactly what `up` started
 #
 # Environment: CLUSTER_DIR (state: pids, logs, generated config; default .cluster), CLUSTER_PORT (public
 # port, default 8080), CLUSTER_STATS_PORT (HAProxy stats/exporter, 8404), CLUSTER_REDIS_PORT (6380),
 # CLUSTER_NODE_PORT (first node's port, 8081; node i uses +i-1), CLUSTER_MGMT_PORT (first management
-# port, 9091), JAVA, JAVA_OPTS, and any gateway setting (API_KEY, AUTH_MODE, ...) which every node gets.
+# port, 9091), CLUSTER_REDIS_OPTS (redis-server's persistence options; default none: --save "" and
+# --appendonly no; e.g. "--appendonly yes --appendfsync always"), JAVA, JAVA_OPTS, and any gateway
+# setting (API_KEY, AUTH_MODE, ...) which every node gets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
@@ -49,10 +56,7 @@ up() {
   : > "$DIR/pids"
   echo "$nodes" > "$DIR/nodes"
 
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
-    > "$DIR/redis.log" 2>&1 &
-  echo "redis $!" >> "$DIR/pids"
-  wait_for "redis" 10 redis-cli -p "$REDIS_PORT" ping
+  start_redis
 
   local backend="$DIR/backend.cfg"
   echo "backend gateways" > "$backend"
@@ -99,6 +103,43 @@ status() {
   curl -sf "http://127.0.0.1:$STATS/stats;csv" | awk -F, '$1 == "gateways" && $2 ~ /^gw-/ {print "haproxy: " $2 " " $18}' || true
 }
 
+start_redis() {
+  # shellcheck disable=SC2086 # the options are words on purpose
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR" && pwd)" --save "" --appendonly no \
+    ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis.log" 2>&1 &
+  echo "redis $!" >> "$DIR/pids"
+  wait_for "redis" 30 redis-cli -p "$REDIS_PORT" ping
+}
+
+redis_restart() {
+  local mode=${1:-} seconds=${2:-}
+  [ -f "$DIR/pids" ] || die "not up"
+  case $mode in shutdown|kill|empty) ;; *) die "redis-restart takes shutdown, kill or empty" ;; esac
+  [[ $seconds =~ ^[0-9]+$ ]] || die "redis-restart needs the seconds Redis stays away"
+  local pid
+  pid=$(awk '$1 == "redis" {print $2}' "$DIR/pids" | tail -1)
+  if [ "$mode" = shutdown ]; then
+    redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+  else
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  grep -v "^redis $pid\$" "$DIR/pids" > "$DIR/pids.new" && mv "$DIR/pids.new" "$DIR/pids"
+  [ "$mode" = empty ] && rm -rf "$DIR/appendonlydir" "$DIR/dump.rdb"
+  echo "redis-restart: Redis stopped ($mode) at $(date +%T.%N | cut -c1-12); back in $seconds s"
+  sleep "$seconds" # the length of the outage being simulated
+  start_redis
+  local back
+  back=$(date +%s%N)
+  echo "redis-restart: Redis answering at $(date +%T.%N | cut -c1-12)"
+  local nodes
+  nodes=$(cat "$DIR/nodes")
+  for i in $(seq 1 "$nodes"); do
+    wait_for "gw-$i ready" 120 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
+    echo "redis-restart: gw-$i ready $(( ($(date +%s%N) - back) / 1000000 )) ms after Redis answered"
+  done
+}
+
 down() {
   [ -f "$DIR/pids" ] || { echo "not up"; return 0; }
   # HAProxy first (no new clients), then the nodes (they drain), then Redis
@@ -116,6 +157,7 @@ down() {
 case ${1:-} in
   up) shift; up "$@" ;;
   status) status ;;
+  redis-restart) shift; redis_restart "$@" ;;
   down) down ;;
-  *) echo "usage: scripts/cluster.sh up [--nodes N] | status | down" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh up [--nodes N] [--haproxy M] | status | redis-restart MODE SECONDS | down" >&2; exit 2 ;;
 esac

@@ -134,7 +134,7 @@ public final class LoadTest {
     return result;
   }
 
-  /** The storm's action at its time: SIGKILL a node, or POST its drain URL. */
+  /** The storm's action at its time: SIGKILL a node, POST its drain URL, or run a command. */
   private static CompletableFuture<Void> storm(Plan plan, long goMillis) {
     if (!plan.scenario().equals("storm")) {
       return CompletableFuture.completedFuture(null);
@@ -146,6 +146,14 @@ public final class LoadTest {
         ProcessHandle.of(pid).orElseThrow(() -> new IllegalStateException("no process " + pid + " to kill"))
             .destroyForcibly();
         System.out.printf("storm: killed process %d%n", pid);
+      } else if (plan.stormRun() != null) {
+        try {
+          Process process = new ProcessBuilder("sh", "-c", plan.stormRun()).redirectErrorStream(true)
+              .redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+          System.out.printf("storm: ran '%s' -> exit %d%n", plan.stormRun(), process.waitFor());
+        } catch (IOException | InterruptedException e) {
+          throw new IllegalStateException("storm: '" + plan.stormRun() + "' failed", e);
+        }
       } else {
         try {
           HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(plan.stormDrain()))

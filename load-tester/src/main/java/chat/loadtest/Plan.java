@@ -33,6 +33,7 @@ public record Plan(
     int stormAtSeconds,
     String stormKill,
     String stormDrain,
+    String stormRun,
     int settleSeconds,
     boolean memberBatches,
     List<String> javaOptions,
@@ -58,6 +59,8 @@ public record Plan(
         --storm-at 15                  storm: when to act, in seconds after the start
         --storm-kill PID               storm: SIGKILL this process (a node)
         --storm-drain URL              storm: POST to this URL (e.g. a node's /admin/drain)
+        --storm-run 'COMMAND'          storm: run this shell command (e.g. restart Redis); its output
+                                       is printed, and the run goes on while it runs
         --settle 10                    longest wait, after the last send, for outstanding deliveries
         --member-batches yes           ask for member_batches at connect (one members frame per group per interval)
         --java-options "-Xmx2g"        JVM options of the worker processes
@@ -165,8 +168,10 @@ public record Plan(
     }
     String storm = options.get("storm-kill");
     String drain = options.get("storm-drain");
-    if (scenario.equals("storm") && (storm == null) == (drain == null)) {
-      throw new IllegalArgumentException("storm needs exactly one of --storm-kill PID and --storm-drain URL");
+    String run = options.get("storm-run");
+    long actions = java.util.stream.Stream.of(storm, drain, run).filter(java.util.Objects::nonNull).count();
+    if (scenario.equals("storm") && actions != 1) {
+      throw new IllegalArgumentException("storm needs exactly one of --storm-kill PID, --storm-drain URL and --storm-run COMMAND");
     }
     int seconds = positive(options, "seconds", 30);
     Map<String, Long> watch = new LinkedHashMap<>();
@@ -184,7 +189,7 @@ public record Plan(
         sources(options.getOrDefault("sources", "127.0.0.2-127.0.0.9")), positive(options, "per-worker", 15000),
         options.getOrDefault("run-id", Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)),
         Path.of(options.getOrDefault("out", "bench/results/" + scenario)), watch,
-        nonNegative(options, "storm-at", seconds / 2), storm, drain, nonNegative(options, "settle", 10),
+        nonNegative(options, "storm-at", seconds / 2), storm, drain, run, nonNegative(options, "settle", 10),
         yesNo(options, "member-batches", true), List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
         nonNegative(options, "worker", 0), positive(options, "workers", 1), List.of(args));
   }

@@ -100,6 +100,10 @@ final class Session {
       becameReady();
     } else if (frame instanceof ServerFrame.Error e) {
       refused(e);
+    } else if (frame instanceof ServerFrame.Recovery r && !r.recovered()) {
+      // The node lost its Redis link and the channel's history went away meanwhile: said, not hidden.
+      worker.tally.unrecovered++;
+      positions.remove(r.channel());
     }
   }
 
