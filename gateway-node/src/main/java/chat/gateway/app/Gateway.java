@@ -79,7 +79,7 @@ public final class Gateway {
         .build();
     this.metrics = new GatewayMetrics(registry, draining::get);
     LocalFanout fanout = new LocalFanout();
-    Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.host() + ":" + port, metrics.connections(),
+    Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.advertisedHost() + ":" + port, metrics.connections(),
         startedAt);
     this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self, this::drain)
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
@@ -262,13 +262,14 @@ public final class Gateway {
   }
 
   /**
-   * The link is back and every channel's gap filled: the kept sessions go back into the registry (after an
-   * outage longer than {@code NODE_TTL} another node's sweep took them out, and direct messages are routed
-   * by it), with an {@code online} event for users who had been swept.
+   * The link is back and every channel's gap filled: sessions that closed meanwhile leave the registry,
+   * and if the node's liveness expired meanwhile (another node's sweep took its sessions out, or Redis
+   * came back without its data) the kept sessions go back in, with an {@code online} event for their
+   * users: direct messages are routed by the registry.
    */
   private Future<Void> linkBack() {
     return backends.sessions().announce()
-        .compose(v -> Future.all(hubs.all().stream().map(Hub::registerAgain).toList()))
+        .compose(known -> Future.all(hubs.all().stream().map(hub -> hub.registerAgain(!known)).toList()))
         .<Void>mapEmpty().onSuccess(v -> outageSince.set(0));
   }
 }

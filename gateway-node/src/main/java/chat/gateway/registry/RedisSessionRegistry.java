@@ -145,15 +145,15 @@ public final class RedisSessionRegistry implements SessionRegistry {
   }
 
   @Override
-  public Future<Void> announce() {
-    return heartbeat();
+  public Future<Boolean> announce() {
+    NodeInfo node = self.get();
+    String value = node.address() + "|" + node.startedAt() + "|" + node.connections();
+    return redis.send(Command.SET, keys.nodeAlive(nodeId), value, "PX", ttlMillis, "GET")
+        .compose(previous -> redis.send(Command.SADD, keys.nodes(), nodeId).map(previous != null));
   }
 
   private Future<Void> heartbeat() {
-    NodeInfo node = self.get();
-    String value = node.address() + "|" + node.startedAt() + "|" + node.connections();
-    return redis.send(Command.SET, keys.nodeAlive(nodeId), value, "PX", ttlMillis)
-        .compose(v -> redis.send(Command.SADD, keys.nodes(), nodeId)).mapEmpty();
+    return announce().mapEmpty();
   }
 
   /** One node at a time (the holder of the lock) removes the sessions of nodes whose liveness expired. */

@@ -26,11 +26,12 @@ public interface SessionRegistry {
   Future<List<NodeInfo>> nodes();
 
   /**
-   * Refreshes this node's liveness now (cluster mode), before it puts its sessions back after an outage:
-   * otherwise a sweep could take them out again before the next periodic refresh.
+   * Refreshes this node's liveness now (cluster mode), after an outage; true if the node was still known
+   * (its liveness had not expired, so no sweep took its sessions out and Redis kept its data), false if
+   * its sessions must be put back. The refresh comes first so that a sweep cannot take them out again.
    */
-  default Future<Void> announce() {
-    return Future.succeededFuture();
+  default Future<Boolean> announce() {
+    return Future.succeededFuture(true);
   }
 
   record OnlineUsers(List<String> users, long total) {

@@ -224,10 +224,11 @@ public final class Hub implements ChannelListener {
   }
 
   /**
-   * Puts every open session of this loop back into the registry (after an outage another node's sweep may
-   * have taken them out, and direct messages are routed by it). Completes when all are registered.
+   * After an outage: retries the unregisters that failed meanwhile, and if {@code sessionsToo} puts every
+   * open session of this loop back into the registry (another node's sweep took them out, and direct
+   * messages are routed by it). Completes when all are written.
    */
-  public Future<Void> registerAgain() {
+  public Future<Void> registerAgain(boolean sessionsToo) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       List<Future<Void>> writes = new ArrayList<>();
@@ -236,7 +237,9 @@ public final class Hub implements ChannelListener {
       for (Supplier<Future<Void>> unregister : unregisters) {
         writes.add(unregister.get().onFailure(e -> unregisterLater(unregister)));
       }
-      all.forEach(c -> writes.add(c.registerAgain()));
+      if (sessionsToo) {
+        all.forEach(c -> writes.add(c.registerAgain()));
+      }
       Future.all(writes).<Void>mapEmpty().onComplete(done);
     });
     return done.future();
