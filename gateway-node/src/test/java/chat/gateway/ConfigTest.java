@@ -103,4 +103,64 @@ class ConfigTest {
         () -> GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_PUBLIC_KEY_FILE", "/nonexistent/key.pem")));
     assertTrue(e.getMessage().startsWith("JWT_PUBLIC_KEY_FILE"));
   }
+
+  private static final String KEY = "k".repeat(32);
+
+  private static ConfigException refused(Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
+  }
+
+  @Test
+  void keysUnder32BytesAreRefused() {
+    assertTrue(refused(Map.of("API_KEY", "change-me")).getMessage().startsWith("API_KEY must be at least 32 bytes"));
+    assertTrue(refused(Map.of("ADMIN_TOKEN", "short")).getMessage().startsWith("ADMIN_TOKEN must be at least 32 bytes"));
+    assertEquals(KEY, GatewayConfig.fromEnv(Map.of("API_KEY", KEY)).apiKey());
+  }
+
+  @Test
+  void devAuthOnAnAddressOthersReachNeedsToBeAllowed() {
+    String message = refused(Map.of("HOST", "0.0.0.0")).getMessage();
+    assertTrue(message.startsWith("AUTH_MODE=dev on HOST=0.0.0.0"), message);
+    assertTrue(message.contains("ALLOW_DEV_AUTH"), message);
+    assertEquals("0.0.0.0", GatewayConfig.fromEnv(Map.of("HOST", "0.0.0.0", "ALLOW_DEV_AUTH", "true")).host());
+    assertEquals("0.0.0.0", GatewayConfig.fromEnv(Map.of("HOST", "0.0.0.0", "AUTH_MODE", "jwt", "JWT_SECRET", KEY)).host());
+    for (String loopback : List.of("127.0.0.1", "127.0.0.2", "localhost", "::1")) {
+      assertEquals(loopback, GatewayConfig.fromEnv(Map.of("HOST", loopback)).host());
+    }
+  }
+
+  @Test
+  void aManagementPortOthersReachNeedsAnAdminToken() {
+    String message = refused(Map.of("MGMT_HOST", "0.0.0.0")).getMessage();
+    assertTrue(message.startsWith("MGMT_HOST=0.0.0.0") && message.contains("ADMIN_TOKEN"), message);
+    assertEquals(KEY, GatewayConfig.fromEnv(Map.of("MGMT_HOST", "0.0.0.0", "ADMIN_TOKEN", KEY)).adminToken());
+  }
+
+  @Test
+  void secretsComeFromFilesAndNeverFromBoth() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("api-key", ".txt");
+    try {
+      java.nio.file.Files.writeString(file, KEY + "\n");
+      assertEquals(KEY, GatewayConfig.fromEnv(Map.of("API_KEY_FILE", file.toString())).apiKey(), "trimmed");
+      assertTrue(refused(Map.of("API_KEY_FILE", file.toString(), "API_KEY", KEY)).getMessage()
+          .startsWith("API_KEY and API_KEY_FILE are both set"));
+      assertTrue(refused(Map.of("API_KEY_FILE", "/nonexistent/key")).getMessage()
+          .startsWith("API_KEY_FILE=/nonexistent/key cannot be read"));
+      java.nio.file.Files.writeString(file, "s3cret/pass");
+      assertEquals("redis://:s3cret%2Fpass@redis:6379", GatewayConfig.fromEnv(Map.of("REDIS_URL", "redis://redis:6379",
+          "REDIS_PASSWORD_FILE", file.toString())).redis().url());
+      assertTrue(refused(Map.of("REDIS_URL", "redis://:x@redis:6379", "REDIS_PASSWORD", "y")).getMessage()
+          .startsWith("REDIS_PASSWORD is set and REDIS_URL carries credentials"));
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
+  void aWildcardBindAdvertisesAnAddressOthersCanUse() {
+    assertEquals("127.0.0.1", GatewayConfig.defaults().advertisedHost());
+    GatewayConfig wildcard = GatewayConfig.fromEnv(Map.of("HOST", "0.0.0.0", "ALLOW_DEV_AUTH", "true"));
+    assertFalse(wildcard.advertisedHost().equals("0.0.0.0"), wildcard.advertisedHost());
+    assertEquals("gw-7.example", GatewayConfig.fromEnv(Map.of("ADVERTISE_HOST", "gw-7.example")).advertisedHost());
+  }
 }

@@ -2,11 +2,14 @@ package chat.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import chat.gateway.auth.TokenMinter;
 import chat.gateway.testing.Jwts;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
 import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** JWT mode: which tokens open a session, and which close it with 4001. */
@@ -47,6 +50,15 @@ class JwtAuthTest {
       assertRejected(node, Jwts.hs256(SECRET, new JsonObject().put("exp", inOneHour())));
       assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", inOneHour())
           .put("nbf", System.currentTimeMillis() / 1000 + 600)));
+    }
+  }
+
+  @Test
+  void theTokenMinterMakesTokensTheNodeAcceptsForTheirLifetime() {
+    try (TestNode node = TestNode.start("AUTH_MODE", "jwt", "JWT_SECRET", SECRET, "JWT_LEEWAY", "0s")) {
+      assertAccepted(node, TokenMinter.hs256(SECRET, "carol", Duration.ofHours(1), Clock.systemUTC()), "carol");
+      Clock yesterday = Clock.offset(Clock.systemUTC(), Duration.ofDays(-1));
+      assertRejected(node, TokenMinter.hs256(SECRET, "carol", Duration.ofHours(1), yesterday));
     }
   }
 

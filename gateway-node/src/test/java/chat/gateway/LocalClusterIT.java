@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
  * message is lost, repeated or reordered.
  */
 class LocalClusterIT {
-  private static final String API_KEY = "it-key";
+  private static final String API_KEY = "it-key-0123456789abcdef0123456789ab";
   private static final Map<String, String> ENV = new HashMap<>();
   private static int publicPort;
   private static int statsPort;

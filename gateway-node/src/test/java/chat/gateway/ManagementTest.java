@@ -1,6 +1,7 @@
 package chat.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -103,6 +104,54 @@ class ManagementTest {
       String recording = results.stream().filter(r -> r.status() == 200).findFirst().orElseThrow().body();
       assertTrue(recording.startsWith("FLR"), "a JFR file starts with its magic bytes");
       assertEquals(200, node.management(HttpMethod.POST, "/admin/profile?seconds=1").status(), "free again");
+    }
+  }
+
+  private static final String ADMIN_TOKEN = "admin-token-0123456789abcdef012345";
+
+  @Test
+  void adminNeedsTheTokenWhenOneIsSetAndChecksAndScrapesStayOpen() {
+    try (TestNode node = TestNode.start("ADMIN_TOKEN", ADMIN_TOKEN)) {
+      int mgmt = node.gateway().managementPort();
+      assertEquals(401, node.management(HttpMethod.POST, "/admin/drain").status());
+      assertEquals(401, node.request(mgmt, HttpMethod.POST, "/admin/drain", null, "Bearer wrong").status());
+      assertEquals(401, node.request(mgmt, HttpMethod.POST, "/admin/profile?seconds=1", null, null).status());
+      assertEquals(200, node.management(HttpMethod.GET, "/health").status());
+      assertEquals(200, node.management(HttpMethod.GET, "/ready").status());
+      assertEquals(200, node.management(HttpMethod.GET, "/metrics").status());
+      assertFalse(node.gateway().draining());
+      assertEquals(202, node.request(mgmt, HttpMethod.POST, "/admin/drain", null, "Bearer " + ADMIN_TOKEN).status());
+      assertTrue(node.gateway().draining());
+    }
+  }
+
+  @Test
+  void aRecordingCarriesNoneOfTheNodesSecrets() throws Exception {
+    String jwtSecret = "jwt-secret-that-must-not-leak-0123456789";
+    System.setProperty("chat.test.secret", "a-system-property-that-must-not-leak");
+    try (TestNode node = TestNode.start("ADMIN_TOKEN", ADMIN_TOKEN, "AUTH_MODE", "jwt", "JWT_SECRET", jwtSecret)) {
+      java.net.http.HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.gateway().managementPort()
+              + "/admin/profile?seconds=1")).header("Authorization", "Bearer " + ADMIN_TOKEN)
+              .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals(200, response.statusCode());
+      java.nio.file.Path file = java.nio.file.Files.createTempFile("profile", ".jfr");
+      try {
+        java.nio.file.Files.write(file, response.body());
+        List<String> types = jdk.jfr.consumer.RecordingFile.readAllEvents(file).stream()
+            .map(e -> e.getEventType().getName()).distinct().toList();
+        assertFalse(types.isEmpty());
+        for (String secretEvent : List.of("jdk.InitialEnvironmentVariable", "jdk.InitialSystemProperty",
+            "jdk.JVMInformation")) {
+          assertFalse(types.contains(secretEvent), secretEvent + " is in the recording");
+        }
+        String raw = new String(response.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertFalse(raw.contains("a-system-property-that-must-not-leak"), "the recording has the system properties");
+      } finally {
+        java.nio.file.Files.deleteIfExists(file);
+        System.clearProperty("chat.test.secret");
+      }
     }
   }
 }

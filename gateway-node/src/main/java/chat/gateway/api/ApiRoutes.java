@@ -1,5 +1,6 @@
 package chat.gateway.api;
 
+import chat.gateway.auth.BearerToken;
 import chat.gateway.message.Position;
 import chat.gateway.routing.ChatService;
 import chat.gateway.transport.HistoryFrames;
@@ -17,7 +18,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.lang.System.Logger.Level;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * The server HTTP API of protocol v1, under {@code /api}, for backends and operators. Every call needs
@@ -30,12 +30,12 @@ public final class ApiRoutes {
   private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
   private final ChatService service;
-  private final byte[] apiKey;
+  private final BearerToken apiKey;
   private final int maxBodyBytes;
 
   public ApiRoutes(ChatService service, String apiKey, int maxMessageBytes) {
     this.service = service;
-    this.apiKey = apiKey == null ? null : ("Bearer " + apiKey).getBytes(StandardCharsets.UTF_8);
+    this.apiKey = BearerToken.of(apiKey);
     this.maxBodyBytes = maxMessageBytes + 4096;
   }
 
@@ -54,9 +54,7 @@ public final class ApiRoutes {
   }
 
   private void authorize(RoutingContext ctx) {
-    String header = ctx.request().getHeader("Authorization");
-    if (apiKey == null || header == null
-        || !MessageDigest.isEqual(apiKey, header.getBytes(StandardCharsets.UTF_8))) {
+    if (apiKey == null || !apiKey.accepts(ctx.request().getHeader("Authorization"))) {
       error(ctx, new ProtocolException(ErrorCode.UNAUTHORIZED,
           apiKey == null ? "the API is off: set API_KEY" : "missing or wrong API key"));
       return;

@@ -87,7 +87,7 @@ public final class Gateway {
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
         clock, config.maxMessageBytes(), config.largeGroupMembers());
-    this.management = new ManagementServer(vertx, registry, this::ready, this::drain);
+    this.management = new ManagementServer(vertx, registry, this::ready, this::drain, config.adminToken());
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
       backends.sweep().run();
       return null;

@@ -1,9 +1,8 @@
 package chat.gateway.config;
 
 import chat.protocol.Ids;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -52,6 +51,8 @@ public record GatewayConfig(
     int port,
     String mgmtHost,
     int mgmtPort,
+    String adminToken,
+    String advertisedHost,
     int eventLoops,
     AuthConfig auth,
     String apiKey,
@@ -124,6 +125,11 @@ public record GatewayConfig(
     return fromEnv(merged);
   }
 
+  /** The secret {@code name} of {@code env}: its value, or the contents of {@code name_FILE}; null if neither. */
+  public static String secret(Map<String, String> env, String name) {
+    return new Settings(env).secret(name);
+  }
+
   public static GatewayConfig fromEnv(Map<String, String> env) {
     Settings s = new Settings(env);
     String nodeId = s.string("NODE_ID", "gw-" + Integer.toString(ThreadLocalRandom.current().nextInt(36 * 36 * 36 * 36), 36));
@@ -135,15 +141,31 @@ public record GatewayConfig(
       throw new ConfigException("HEARTBEAT=" + s.string("HEARTBEAT", "") + " must be whole seconds (clients are told it in seconds)");
     }
     int maxMessage = s.integer("MAX_MESSAGE_BYTES", 65536, 1024, 16 * 1024 * 1024);
+    String host = s.string("HOST", "127.0.0.1");
+    String mgmtHost = s.string("MGMT_HOST", "127.0.0.1");
+    AuthConfig auth = auth(s);
+    if (auth.mode() == AuthConfig.Mode.DEV && !Loopback.is(host) && !s.bool("ALLOW_DEV_AUTH", false)) {
+      throw new ConfigException("AUTH_MODE=dev on HOST=" + host + " would let anyone who reaches this address claim"
+          + " any user: use AUTH_MODE=jwt, bind HOST to loopback, or set ALLOW_DEV_AUTH=true (only behind a"
+          + " loopback-only publish, as docker compose does by default)");
+    }
+    String apiKey = atLeast32Bytes("API_KEY", s.secret("API_KEY"));
+    String adminToken = atLeast32Bytes("ADMIN_TOKEN", s.secret("ADMIN_TOKEN"));
+    if (adminToken == null && !Loopback.is(mgmtHost)) {
+      throw new ConfigException("MGMT_HOST=" + mgmtHost + " opens the management port beyond this machine: set"
+          + " ADMIN_TOKEN (or ADMIN_TOKEN_FILE), at least 32 bytes, which POST /admin/* then requires");
+    }
     return new GatewayConfig(
         nodeId,
-        s.string("HOST", "127.0.0.1"),
+        host,
         s.integer("PORT", 8080, 0, 65535),
-        s.string("MGMT_HOST", "127.0.0.1"),
+        mgmtHost,
         s.integer("MGMT_PORT", 9090, 0, 65535),
+        adminToken,
+        s.string("ADVERTISE_HOST", Loopback.advertised(host)),
         s.integer("EVENT_LOOPS", Runtime.getRuntime().availableProcessors(), 1, 256),
-        auth(s),
-        s.string("API_KEY", null),
+        auth,
+        apiKey,
         origins(s.string("ALLOWED_ORIGINS", "")),
         s.duration("CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
         heartbeat,
@@ -166,18 +188,19 @@ public record GatewayConfig(
         redis(s));
   }
 
+  /** A key that guards something: none, or at least 32 bytes (a guessable key guards nothing). */
+  private static String atLeast32Bytes(String name, String value) {
+    if (value != null && value.getBytes(StandardCharsets.UTF_8).length < 32) {
+      throw new ConfigException(name + " must be at least 32 bytes (e.g. openssl rand -hex 32); it is "
+          + value.getBytes(StandardCharsets.UTF_8).length);
+    }
+    return value;
+  }
+
   private static AuthConfig auth(Settings s) {
     String mode = s.string("AUTH_MODE", "dev").toLowerCase(Locale.ROOT);
-    String secret = s.string("JWT_SECRET", null);
-    String pem = s.string("JWT_PUBLIC_KEY", null);
-    String pemFile = s.string("JWT_PUBLIC_KEY_FILE", null);
-    if (pem == null && pemFile != null) {
-      try {
-        pem = Files.readString(Path.of(pemFile));
-      } catch (IOException e) {
-        throw new ConfigException("JWT_PUBLIC_KEY_FILE=" + pemFile + " cannot be read: " + e.getMessage());
-      }
-    }
+    String secret = s.secret("JWT_SECRET");
+    String pem = s.secret("JWT_PUBLIC_KEY");
     Duration leeway = s.duration("JWT_LEEWAY", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
     return switch (mode) {
       case "dev" -> new AuthConfig(AuthConfig.Mode.DEV, secret, pem, leeway);
@@ -229,12 +252,21 @@ public record GatewayConfig(
   }
 
   private static RedisConfig redis(Settings s) {
-    String url = s.string("REDIS_URL", null);
+    String url = s.secret("REDIS_URL");
     if (url == null) {
       return null;
     }
     if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-      throw new ConfigException("REDIS_URL=" + url + " must start with redis:// or rediss://");
+      throw new ConfigException("REDIS_URL=" + url.replaceFirst("^(.*//)?[^@/]*@", "$1***@")
+          + " must start with redis:// or rediss://");
+    }
+    String password = s.secret("REDIS_PASSWORD");
+    if (password != null) {
+      if (url.substring(url.indexOf("://") + 3).contains("@")) {
+        throw new ConfigException("REDIS_PASSWORD is set and REDIS_URL carries credentials too: keep one");
+      }
+      int at = url.indexOf("://") + 3;
+      url = url.substring(0, at) + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@" + url.substring(at);
     }
     String poolSize = s.string("REDIS_POOL_SIZE", null);
     if (poolSize != null) {
@@ -255,7 +287,8 @@ public record GatewayConfig(
 
   /** A copy with other ports (tests start nodes on free ports). */
   public GatewayConfig withPorts(int port, int mgmtPort) {
-    return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, eventLoops, auth, apiKey, allowedOrigins,
+    return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, adminToken, advertisedHost, eventLoops, auth,
+        apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
         historyMaxAge, dedupeTtl, drainWindow, closingTimeout, memberBatchInterval, largeGroupMembers, admission, redis);

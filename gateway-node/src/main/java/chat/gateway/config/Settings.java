@@ -1,5 +1,8 @@
 package chat.gateway.config;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -16,6 +19,30 @@ final class Settings {
   String string(String name, String fallback) {
     String value = values.get(name);
     return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  /**
+   * A secret: the value of {@code name}, or the contents of the file that {@code name_FILE} names (Docker
+   * and Kubernetes secrets), trimmed; null when neither is set. Both set is an error.
+   */
+  String secret(String name) {
+    String direct = string(name, null);
+    String file = string(name + "_FILE", null);
+    if (file == null) {
+      return direct;
+    }
+    if (direct != null) {
+      throw new ConfigException(name + " and " + name + "_FILE are both set: keep one");
+    }
+    try {
+      String value = Files.readString(Path.of(file)).trim();
+      if (value.isEmpty()) {
+        throw new ConfigException(name + "_FILE=" + file + " is empty");
+      }
+      return value;
+    } catch (IOException e) {
+      throw new ConfigException(name + "_FILE=" + file + " cannot be read: " + e.getMessage());
+    }
   }
 
   int integer(String name, int fallback, int min, int max) {

@@ -1,5 +1,6 @@
 package chat.gateway.management;
 
+import chat.gateway.auth.BearerToken;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -15,6 +16,9 @@ import java.util.function.Supplier;
 /**
  * The per-node management port, never routed by the load balancer: {@code /health}, {@code /ready},
  * {@code /metrics}, {@code POST /admin/drain} and {@code POST /admin/profile?seconds=N} (a JFR recording).
+ * {@code /admin/*} takes {@code Authorization: Bearer <ADMIN_TOKEN>} when a token is configured (the
+ * configuration allows none only on a loopback management address); the rest stays open for checks and
+ * scrapes.
  */
 public final class ManagementServer {
   private final Vertx vertx;
@@ -22,11 +26,16 @@ public final class ManagementServer {
   private final BooleanSupplier ready;
   private final Supplier<Future<Void>> drain;
   private final Profiler profiler;
+  private final BearerToken adminToken;
   private HttpServer server;
 
-  /** {@code ready}: whether the node takes clients now; {@code drain}: starts the drain (idempotent). */
+  /**
+   * {@code ready}: whether the node takes clients now; {@code drain}: starts the drain (idempotent);
+   * {@code adminToken}: what {@code /admin/*} requires (null: nothing).
+   */
   public ManagementServer(Vertx vertx, PrometheusMeterRegistry registry, BooleanSupplier ready,
-                          Supplier<Future<Void>> drain) {
+                          Supplier<Future<Void>> drain, String adminToken) {
+    this.adminToken = BearerToken.of(adminToken);
     this.vertx = vertx;
     this.registry = registry;
     this.ready = ready;
@@ -43,6 +52,14 @@ public final class ManagementServer {
       ctx.json(new JsonObject().put("ready", ok));
     });
     router.get("/metrics").handler(PrometheusScrapingHandler.create(registry));
+    router.route("/admin/*").handler(ctx -> {
+      if (adminToken != null && !adminToken.accepts(ctx.request().getHeader("Authorization"))) {
+        ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Bearer");
+        ctx.json(new JsonObject().put("error", "/admin needs Authorization: Bearer <ADMIN_TOKEN>"));
+        return;
+      }
+      ctx.next();
+    });
     router.post("/admin/drain").handler(ctx -> {
       drain.get();
       ctx.response().setStatusCode(202);

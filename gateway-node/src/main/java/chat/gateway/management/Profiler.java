@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
@@ -16,10 +17,14 @@ import jdk.jfr.Recording;
  * On-demand profiling (the JVM's pprof): a JDK Flight Recorder recording with the JDK's "profile"
  * settings (CPU samples every 10 ms, allocations, locks, GC) for a number of seconds, returned as the
  * .jfr file. One at a time; open it in JDK Mission Control or convert it to a flame graph
- * ({@code bench/profile.sh} does).
+ * ({@code bench/profile.sh} does). The events that copy the process's environment, system properties
+ * and command line ({@link #SECRETS}) are off: they carry JWT_SECRET, API_KEY, REDIS_URL and the rest.
  */
 final class Profiler {
   static final int MAX_SECONDS = 300;
+  /** JFR events that would put the node's secrets into the recording. */
+  static final List<String> SECRETS = List.of("jdk.InitialEnvironmentVariable", "jdk.InitialSystemProperty",
+      "jdk.JVMInformation");
 
   private final Vertx vertx;
   private final AtomicBoolean running = new AtomicBoolean();
@@ -36,6 +41,7 @@ final class Profiler {
     Recording recording;
     try {
       recording = new Recording(Configuration.getConfiguration("profile"));
+      SECRETS.forEach(event -> recording.disable(event));
       recording.setName("gateway-profile");
       recording.start();
     } catch (IOException | ParseException | RuntimeException e) {

@@ -27,7 +27,7 @@ import java.util.function.UnaryOperator;
  * helpers to open probes and clients against it. Close it (try-with-resources or @AfterEach).
  */
 public final class TestNode implements AutoCloseable {
-  public static final String API_KEY = "test-api-key";
+  public static final String API_KEY = "test-api-key-0123456789abcdef0123";
   private static final java.util.concurrent.atomic.AtomicInteger PREFIXES = new java.util.concurrent.atomic.AtomicInteger();
   private static volatile boolean redis;
 
