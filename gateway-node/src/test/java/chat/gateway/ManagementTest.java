@@ -72,6 +72,20 @@ class ManagementTest {
   }
 
   @Test
+  void behindTheLoadBalancerADrainingNodeClosesUpgradesUnansweredSoTheyAreRetriedElsewhere() throws Exception {
+    try (TestNode node = TestNode.start("DRAIN_WINDOW", "500ms", "TRUSTED_PROXIES", "127.0.0.1")) {
+      assertEquals(202, node.management(HttpMethod.POST, "/admin/drain").status());
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.port())) {
+        socket.setSoTimeout(10_000);
+        socket.getOutputStream().write(("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "X-Forwarded-For: 203.0.113.9\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(-1, socket.getInputStream().read(), "no response at all: HAProxy's retry-on empty-response");
+      }
+    }
+  }
+
+  @Test
   void aConnectDuringTheDrainIsUnavailable() {
     // 600 handshakes from one address that do not send connect: above the default admission limits
     try (TestNode node = TestNode.start("DRAIN_WINDOW", "60s", "ADMISSION_PENDING_PER_SOURCE", "1000",

@@ -38,6 +38,12 @@ final class ClientAddress {
     return address;
   }
 
+  /** Whether the TCP peer of {@code request} is a trusted proxy (the load balancer). */
+  boolean viaProxy(HttpServerRequest request) {
+    SocketAddress peer = request.remoteAddress();
+    return !trusted.isEmpty() && peer != null && peer.hostAddress() != null && isTrusted(peer.hostAddress());
+  }
+
   private boolean isTrusted(String address) {
     InetAddress parsed = AddressRange.numeric(address);
     return parsed != null && trusted.stream().anyMatch(range -> range.contains(parsed));

@@ -58,7 +58,14 @@ public final class GatewayVerticle extends VerticleBase {
     }
     if (t.refusing().getAsBoolean()) {
       t.metrics().handshake("draining");
-      unavailable(ctx, 1, "draining");
+      if (clientAddress.viaProxy(request)) {
+        // Behind the load balancer, a node that takes no clients (draining, or its Redis link down, until
+        // the balancer's check notices) closes the connection unanswered: HAProxy retries that on another
+        // server (retry-on empty-response), so the client is not refused. Its 503s stay for admission.
+        request.connection().close();
+      } else {
+        unavailable(ctx, 1, "draining");
+      }
       return;
     }
     if (!"websocket".equalsIgnoreCase(request.getHeader("Upgrade"))) {
