@@ -45,12 +45,23 @@ class DeploymentFilesTest {
     assertEquals(0, cluster.exit(), cluster.output());
   }
 
+  /** The default of a {@code ${NAME:-default}} reference, or the text itself. */
+  private static String composeDefault(String value) {
+    Matcher m = Pattern.compile("\\$\\{[A-Z_]+:-(.*)}").matcher(value);
+    return m.matches() ? m.group(1) : value;
+  }
+
+  private static long seconds(String duration) {
+    return Long.parseLong(duration.replace("s", ""));
+  }
+
   @Test
   @SuppressWarnings("unchecked")
-  void theComposeFileReferencesOnlyWhatExistsAndPublishesOnlyThePublicPorts() throws IOException {
+  void theComposeFileIsSafeByDefaultAndReferencesOnlyWhatExists() throws IOException {
     Map<String, Object> compose = new Yaml().load(read("docker-compose.yml"));
     Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
-    assertEquals(Set.of("redis", "gateway", "haproxy", "prometheus", "grafana"), services.keySet());
+    assertEquals(Set.of("secrets", "redis", "gateway", "haproxy", "prometheus", "grafana"), services.keySet());
+    Map<String, Object> networks = (Map<String, Object>) compose.get("networks");
     services.forEach((name, service) -> {
       Object dependsOn = service.get("depends_on");
       if (dependsOn instanceof Map<?, ?> deps) {
@@ -62,15 +73,61 @@ class DeploymentFilesTest {
           assertTrue(Files.exists(REPO.resolve(source)), name + " mounts missing " + source);
         }
       }
+      String image = service.get("image").toString();
+      assertTrue(image.matches("\\$\\{[A-Z_]+_IMAGE:-[^}]+}"), name + ": image names are variables: " + image);
+      for (Object network : (List<Object>) service.get("networks")) {
+        assertTrue(networks.containsKey(network.toString()), name + " joins missing network " + network);
+      }
+      // every published port binds loopback by default (PUBLIC_BIND, GRAFANA_BIND)
+      for (Object port : (List<Object>) service.getOrDefault("ports", List.of())) {
+        String spec = port.toString();
+        String bind = composeDefault(spec.substring(0, spec.lastIndexOf(':')));
+        assertTrue(bind.startsWith("127.0.0.1:"), name + " publishes " + spec + " beyond this machine by default");
+      }
     });
-    assertEquals(List.of("8080:8080"), services.get("haproxy").get("ports"));
-    assertEquals(List.of("3000:3000"), services.get("grafana").get("ports"));
     assertFalse(services.get("gateway").containsKey("ports"), "management ports are never published");
+    // the management network: internal, joined by the gateways, HAProxy and Prometheus only
+    assertEquals(Boolean.TRUE, ((Map<String, Object>) networks.get("mgmt")).get("internal"));
+    Set<String> onMgmt = new TreeSet<>();
+    services.forEach((name, service) -> {
+      if (((List<Object>) service.get("networks")).contains("mgmt")) {
+        onMgmt.add(name);
+      }
+    });
+    assertEquals(Set.of("gateway", "haproxy", "prometheus"), onMgmt);
+    // secrets: none in the file, every one read from a file; Grafana's admin password set
+    Map<String, Object> env = (Map<String, Object>) services.get("gateway").get("environment");
+    for (String secret : List.of("API_KEY", "ADMIN_TOKEN", "JWT_SECRET", "REDIS_PASSWORD")) {
+      assertFalse(env.containsKey(secret), secret + " in the compose file");
+      assertTrue(env.containsKey(secret + "_FILE"), secret + "_FILE not set");
+    }
+    assertTrue(((Map<String, Object>) services.get("grafana").get("environment"))
+        .containsKey("GF_SECURITY_ADMIN_PASSWORD__FILE"));
+    assertTrue(((List<Object>) services.get("redis").get("command")).toString().contains("--requirepass"));
+    // stops: a gateway gets longer than its drain, HAProxy longer than its hard-stop-after
+    long drain = seconds(composeDefault(env.get("DRAIN_WINDOW").toString()));
+    assertTrue(seconds(composeDefault(services.get("gateway").get("stop_grace_period").toString())) > drain);
+    Matcher hardStop = Pattern.compile("hard-stop-after (\\d+)s").matcher(read("haproxy/haproxy.cfg"));
+    assertTrue(hardStop.find());
+    assertTrue(seconds(composeDefault(services.get("haproxy").get("stop_grace_period").toString()))
+        > Long.parseLong(hardStop.group(1)));
+    // memory and file limits that fit a machine where dockerd cannot raise them
+    assertTrue(services.get("gateway").containsKey("mem_limit"), "the heap follows a memory limit");
+    for (String name : List.of("gateway", "haproxy")) {
+      String nofile = composeDefault(((Map<String, Object>) services.get(name).get("ulimits")).get("nofile").toString());
+      assertTrue(Long.parseLong(nofile) <= 20_000, name + " nofile " + nofile);
+    }
+    assertTrue(((List<Object>) services.get("prometheus").get("volumes")).stream()
+        .anyMatch(v -> v.toString().startsWith("prometheus-data:")), "Prometheus keeps a named volume");
     Map<String, Object> build = (Map<String, Object>) services.get("gateway").get("build");
     assertTrue(Files.exists(REPO.resolve(build.get("dockerfile").toString())));
     Map<String, Object> gatewayDeps = (Map<String, Object>) services.get("gateway").get("depends_on");
     assertEquals("service_healthy", ((Map<String, Object>) gatewayDeps.get("redis")).get("condition"));
-    assertTrue(read("gateway-node/Dockerfile").contains("HEALTHCHECK"), "haproxy waits on the gateway's health");
+    String dockerfile = read("gateway-node/Dockerfile");
+    assertTrue(dockerfile.contains("HEALTHCHECK"), "haproxy waits on the gateway's health");
+    assertTrue(dockerfile.indexOf("ARG BUILD_IMAGE") < dockerfile.indexOf("FROM ${BUILD_IMAGE}"));
+    assertTrue(dockerfile.contains("FROM ${RUNTIME_IMAGE}"));
+    assertTrue(read(".dockerignore").contains("**/target"), "the build context leaves out build output");
   }
 
   @Test

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run runs exactly this), on a fresh Debian machine with a JDK:
+# installs what the tests need when it is missing (Redis, HAProxy, promtool, Node.js and npm, Chromium;
+# Docker and Compose for the compose end-to-end test), then runs `./mvnw -B verify` and
+# scripts/compose-e2e.sh. Installing needs root (apt-get); what is there already is used as it is.
+#   scripts/test.sh            everything
+#   COMPOSE_E2E=no scripts/test.sh   without the compose end-to-end test (no Docker needed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+need() { # command package
+  command -v "$1" >/dev/null 2>&1 || missing+=("$2")
+}
+need java openjdk-17-jdk-headless
+need redis-server redis-server
+need haproxy haproxy
+need promtool prometheus
+need node nodejs
+need npm npm
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${COMPOSE_E2E:-yes}" != no ]; then
+  need dockerd docker.io
+  need docker-compose docker-compose
+  need mmdebstrap mmdebstrap
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "test.sh: missing ${missing[*]}; run as root to install them (apt-get)" >&2; exit 1; }
+  echo "installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# Debian's packages may start system services (Redis 6379, Prometheus 9090); the tests use free ports.
+java -version
+redis-server --version
+haproxy -v | head -1
+promtool --version 2>&1 | head -1
+echo "node $(node --version), npm $(npm --version)"
+/usr/bin/chromium --version
+# The browser tests' npm packages (playwright-core) are installed by the build itself (npm ci in web-client).
+./mvnw -B verify
+if [ "${COMPOSE_E2E:-yes}" != no ]; then
+  scripts/compose-e2e.sh
+fi
