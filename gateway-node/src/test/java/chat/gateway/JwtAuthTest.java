@@ -54,6 +54,32 @@ class JwtAuthTest {
   }
 
   @Test
+  void aTokenMustExpireWithinTheMaximumLifetime() {
+    try (TestNode node = TestNode.start("AUTH_MODE", "jwt", "JWT_SECRET", SECRET, "JWT_LEEWAY", "0s",
+        "JWT_MAX_LIFETIME", "2h")) {
+      assertRejected(node, Jwts.hs256(SECRET, new JsonObject().put("sub", "alice")));
+      long now = System.currentTimeMillis() / 1000;
+      assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3 * 3600)));
+      assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3 * 3600).put("iat", now)));
+      assertAccepted(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3600).put("iat", now)), "alice");
+    }
+  }
+
+  @Test
+  void audienceAndIssuerAreCheckedWhenConfigured() {
+    try (TestNode node = TestNode.start("AUTH_MODE", "jwt", "JWT_SECRET", SECRET, "JWT_AUDIENCE", "chat",
+        "JWT_ISSUER", "https://id.example")) {
+      JsonObject right = Jwts.claims("alice", inOneHour()).put("iss", "https://id.example");
+      assertAccepted(node, Jwts.hs256(SECRET, right.copy().put("aud", "chat")), "alice");
+      assertAccepted(node, Jwts.hs256(SECRET, right.copy().put("aud", new io.vertx.core.json.JsonArray().add("mail").add("chat"))), "alice");
+      assertRejected(node, Jwts.hs256(SECRET, right.copy()));
+      assertRejected(node, Jwts.hs256(SECRET, right.copy().put("aud", "mail")));
+      assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", inOneHour()).put("aud", "chat")));
+      assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", inOneHour()).put("aud", "chat").put("iss", "evil")));
+    }
+  }
+
+  @Test
   void theTokenMinterMakesTokensTheNodeAcceptsForTheirLifetime() {
     try (TestNode node = TestNode.start("AUTH_MODE", "jwt", "JWT_SECRET", SECRET, "JWT_LEEWAY", "0s")) {
       assertAccepted(node, TokenMinter.hs256(SECRET, "carol", Duration.ofHours(1), Clock.systemUTC()), "carol");

@@ -35,6 +35,9 @@ final class JwtVerifier implements Authenticator {
   private final String publicAlg;
   private final Clock clock;
   private final long leewaySeconds;
+  private final long maxLifetimeSeconds;
+  private final String audience;
+  private final String issuer;
 
   JwtVerifier(GatewayConfig.AuthConfig config, Clock clock) {
     this.hmacSecret = config.hmacSecret() == null ? null : config.hmacSecret().getBytes(StandardCharsets.UTF_8);
@@ -42,6 +45,9 @@ final class JwtVerifier implements Authenticator {
     this.publicAlg = publicKey instanceof RSAPublicKey ? "RS256" : publicKey instanceof ECPublicKey ? "ES256" : null;
     this.clock = clock;
     this.leewaySeconds = config.leeway().toSeconds();
+    this.maxLifetimeSeconds = config.maxLifetime().toSeconds();
+    this.audience = config.audience();
+    this.issuer = config.issuer();
   }
 
   @Override
@@ -86,8 +92,22 @@ final class JwtVerifier implements Authenticator {
   private Identity identity(JsonObject claims) {
     long now = clock.millis() / 1000;
     Long exp = numericClaim(claims, "exp");
-    if (exp != null && now > exp + leewaySeconds) {
+    if (exp == null) {
+      throw unauthorized("token needs exp: a token that never expires is refused");
+    }
+    if (now > exp + leewaySeconds) {
       throw unauthorized("token expired");
+    }
+    Long iat = numericClaim(claims, "iat");
+    long from = iat == null ? now : Math.min(iat, now);
+    if (exp - from > maxLifetimeSeconds + leewaySeconds) {
+      throw unauthorized("token lives longer than JWT_MAX_LIFETIME (" + maxLifetimeSeconds + " s)");
+    }
+    if (issuer != null && !issuer.equals(claims.getValue("iss"))) {
+      throw unauthorized("token iss is not " + issuer);
+    }
+    if (audience != null && !audiences(claims.getValue("aud")).contains(audience)) {
+      throw unauthorized("token aud does not name " + audience);
     }
     Long nbf = numericClaim(claims, "nbf");
     if (nbf != null && now + leewaySeconds < nbf) {
@@ -98,6 +118,14 @@ final class JwtVerifier implements Authenticator {
       throw unauthorized("token sub must be a user id of 1 to 64 characters of [A-Za-z0-9_.-]");
     }
     return new Identity(user, "admin".equals(claims.getValue("role")));
+  }
+
+  /** {@code aud} is one string or an array of them (RFC 7519, 4.1.3). */
+  private static java.util.List<Object> audiences(Object aud) {
+    if (aud instanceof io.vertx.core.json.JsonArray array) {
+      return array.getList();
+    }
+    return aud == null ? java.util.List.of() : java.util.List.of(aud);
   }
 
   private static Long numericClaim(JsonObject claims, String name) {

@@ -78,7 +78,13 @@ public record GatewayConfig(
     RedisConfig redis) {
 
   /** How {@code connect} frames are authenticated. */
-  public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway) {
+  /**
+   * @param maxLifetime a token's {@code exp} may be at most this far after its {@code iat} (or after now)
+   * @param audience    when set, a token's {@code aud} must name it
+   * @param issuer      when set, a token's {@code iss} must be it
+   */
+  public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway, Duration maxLifetime,
+                           String audience, String issuer) {
     public enum Mode { DEV, JWT }
   }
 
@@ -202,8 +208,11 @@ public record GatewayConfig(
     String secret = s.secret("JWT_SECRET");
     String pem = s.secret("JWT_PUBLIC_KEY");
     Duration leeway = s.duration("JWT_LEEWAY", Duration.ofSeconds(30), Duration.ZERO, Duration.ofHours(1));
+    Duration maxLifetime = s.duration("JWT_MAX_LIFETIME", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(365));
+    String audience = s.string("JWT_AUDIENCE", null);
+    String issuer = s.string("JWT_ISSUER", null);
     return switch (mode) {
-      case "dev" -> new AuthConfig(AuthConfig.Mode.DEV, secret, pem, leeway);
+      case "dev" -> new AuthConfig(AuthConfig.Mode.DEV, secret, pem, leeway, maxLifetime, audience, issuer);
       case "jwt" -> {
         if (secret == null && pem == null) {
           throw new ConfigException("AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_PUBLIC_KEY / JWT_PUBLIC_KEY_FILE (RS256, ES256)");
@@ -211,7 +220,7 @@ public record GatewayConfig(
         if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
           throw new ConfigException("JWT_SECRET must be at least 32 bytes for HS256");
         }
-        yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway);
+        yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway, maxLifetime, audience, issuer);
       }
       default -> throw new ConfigException("AUTH_MODE=" + mode + " is not known: use dev or jwt");
     };
