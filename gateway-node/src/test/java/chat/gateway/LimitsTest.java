@@ -35,6 +35,23 @@ class LimitsTest {
   }
 
   @Test
+  void aTextFrameThatIsNotUtf8Closes1007() {
+    try (TestNode node = TestNode.start("WS_CLOSING_TIMEOUT", "1s")) {
+      SilentSocket peer = SilentSocket.open(node.clientVertx(), node.port(), "{\"type\":\"connect\",\"user\":\"bob\"}");
+      assertTrue(peer.awaitUpgrade().contains(" 101 "));
+      // {"type":"ping","x":"<0xC3 0x28>"}: 0xC3 starts a two-byte sequence that 0x28 does not continue
+      byte[] head = "{\"type\":\"ping\",\"x\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      byte[] payload = java.util.Arrays.copyOf(head, head.length + 4);
+      payload[head.length] = (byte) 0xC3;
+      payload[head.length + 1] = (byte) 0x28;
+      payload[head.length + 2] = '"';
+      payload[head.length + 3] = '}';
+      peer.sendText(payload);
+      assertEquals(CloseCode.INVALID_TEXT.code(), peer.awaitClosed());
+    }
+  }
+
+  @Test
   void aFragmentedMessageOverTheSizeLimitCloses1009() {
     try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_CLOSING_TIMEOUT", "2s")) {
       WsProbe ws = WsProbe.open(node.clientVertx(), node.port(),

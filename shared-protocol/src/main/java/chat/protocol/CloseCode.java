@@ -3,12 +3,15 @@ package chat.protocol;
 /**
  * WebSocket close codes the gateway uses. {@link #reconnect()} is what a well-behaved client does
  * after seeing the code: codes meaning "your request is wrong" stop, the others reconnect with resume.
- * {@link #HEARTBEAT_TIMEOUT} and {@link #PROTOCOL_ERROR} are additive to the protocol's table.
+ * {@link #HEARTBEAT_TIMEOUT}, {@link #PROTOCOL_ERROR} and {@link #INVALID_TEXT} are additive to the
+ * protocol's table.
  */
 public enum CloseCode {
   NORMAL(1000, false),
   HEARTBEAT_TIMEOUT(1001, true),
   PROTOCOL_ERROR(1002, false),
+  /** A text frame that is not UTF-8 (RFC 6455, 8.1). */
+  INVALID_TEXT(1007, false),
   TOO_BIG(1009, false),
   UNAUTHORIZED(4001, false),
   FORBIDDEN(4003, false),

@@ -1,7 +1,12 @@
 package chat.protocol;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -18,6 +23,9 @@ import java.util.Set;
  * {@link ProtocolException} with code {@code bad_request}, echoing {@code ref}/{@code seq} where they could be read.
  */
 public final class FrameCodec {
+  /** JSON as RFC 8259 wants it for interoperable frames: every key once in an object. */
+  private static final JsonFactory STRICT_JSON = JsonFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
   public static final int DEFAULT_HISTORY_LIMIT = 50;
   public static final int MAX_HISTORY_LIMIT = 500;
   /** Most feature names a connect may list. */
@@ -259,11 +267,47 @@ public final class FrameCodec {
     if (!trimmed.startsWith("{")) {
       throw bad("frame must be a JSON object");
     }
-    try {
-      return new JsonObject(trimmed);
-    } catch (RuntimeException e) {
+    Object parsed;
+    try (JsonParser parser = STRICT_JSON.createParser(trimmed)) {
+      parsed = JacksonCodec.fromParser(parser, Object.class);
+    } catch (IOException | RuntimeException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause.getMessage() != null && cause.getMessage().startsWith("Duplicate field")) {
+        throw bad("duplicate key in the frame: every key once");
+      }
       throw bad("invalid JSON");
     }
+    if (!(parsed instanceof JsonObject json)) {
+      throw bad("frame must be a JSON object");
+    }
+    if (!finite(json)) {
+      throw bad("numbers must be finite");
+    }
+    return json;
+  }
+
+  /** False if any number in {@code value} (nested) is infinite or NaN (e.g. 1e999 parsed as a double). */
+  private static boolean finite(Object value) {
+    if (value instanceof Double d) {
+      return Double.isFinite(d);
+    }
+    if (value instanceof Float f) {
+      return Float.isFinite(f);
+    }
+    if (value instanceof JsonObject o) {
+      for (Map.Entry<String, Object> entry : o) {
+        if (!finite(entry.getValue())) {
+          return false;
+        }
+      }
+    } else if (value instanceof JsonArray a) {
+      for (Object item : a) {
+        if (!finite(item)) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   private static String requiredString(JsonObject json, String field) {

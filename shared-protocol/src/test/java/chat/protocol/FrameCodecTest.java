@@ -76,6 +76,19 @@ class FrameCodecTest {
   }
 
   @Test
+  void duplicateKeysAndNonFiniteNumbersAreBadRequests() {
+    assertEquals("duplicate key in the frame: every key once",
+        refused("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\",\"channel\":\"group/x\",\"body\":1}").getMessage());
+    assertEquals("duplicate key in the frame: every key once",
+        refused("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\",\"body\":{\"a\":1,\"a\":2}}").getMessage());
+    assertEquals("numbers must be finite",
+        refused("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\",\"body\":[1,{\"x\":1e999}]}").getMessage());
+    assertEquals("invalid JSON", refused("{\"type\":\"ping\"} trailing").getMessage());
+    assertInstanceOf(ClientFrame.Send.class,
+        FrameCodec.decodeClient("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/bob\",\"body\":{\"a\":1.5e300,\"b\":[{\"a\":1}]}}"));
+  }
+
+  @Test
   void echoesRefAndSeqOfARefusedRequest() {
     ProtocolException e = refused("{\"type\":\"join\",\"ref\":7,\"channel\":\"nope\"}");
     assertEquals(7L, e.ref());

@@ -112,6 +112,10 @@ final class ClientConnection {
         badFrame(new ProtocolException(ErrorCode.BAD_REQUEST, "binary frames are not accepted; send JSON text frames"));
       }
       case TEXT -> onText(assembler.text());
+      case INVALID_UTF8 -> {
+        t.metrics().frameIn("invalid");
+        close(CloseCode.INVALID_TEXT, "a text frame that is not UTF-8");
+      }
       case INCOMPLETE -> { }
     }
   }

@@ -2,6 +2,8 @@ package chat.gateway.transport;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * is on), so the connection can close with 1009 before a large message is held.
  */
 final class MessageAssembler {
-  enum Result { INCOMPLETE, TEXT, BINARY, TOO_BIG }
+  enum Result { INCOMPLETE, TEXT, BINARY, TOO_BIG, INVALID_UTF8 }
 
   private final int maxBytes;
   private Buffer partial;
@@ -42,7 +44,13 @@ final class MessageAssembler {
     if (binary) {
       return Result.BINARY;
     }
-    text = message.toString(StandardCharsets.UTF_8);
+    try {
+      // strict: a lenient decode would turn bad bytes into U+FFFD and hand on a message the client never sent
+      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(message.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      return Result.INVALID_UTF8;
+    }
     return Result.TEXT;
   }
 

@@ -92,8 +92,16 @@ public final class SilentSocket {
     }
   }
 
+  /** Sends a text frame carrying exactly {@code payload} (which need not be UTF-8). */
+  public void sendText(byte[] payload) {
+    socket.write(textFrame(payload));
+  }
+
   private static Buffer textFrame(String text) {
-    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    return textFrame(text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static Buffer textFrame(byte[] payload) {
     byte[] mask = {1, 2, 3, 4};
     Buffer frame = Buffer.buffer().appendByte((byte) 0x81);
     if (payload.length < 126) {
