@@ -52,6 +52,19 @@ class LimitsTest {
   }
 
   @Test
+  void pingsCountInTheRateLimit() {
+    try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "1", "RATE_LIMIT_BURST", "5",
+        "RATE_LIMIT_CLOSE_AFTER", "10", "WS_CLOSING_TIMEOUT", "1s")) {
+      SilentSocket pinger = SilentSocket.open(node.clientVertx(), node.port(), "{\"type\":\"connect\",\"user\":\"bob\"}");
+      assertTrue(pinger.awaitUpgrade().contains(" 101 "));
+      for (int i = 0; i < 100; i++) {
+        pinger.sendPing(new byte[0]);
+      }
+      assertEquals(CloseCode.RATE_LIMITED.code(), pinger.awaitClosed());
+    }
+  }
+
+  @Test
   void aFragmentedMessageOverTheSizeLimitCloses1009() {
     try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_CLOSING_TIMEOUT", "2s")) {
       WsProbe ws = WsProbe.open(node.clientVertx(), node.port(),

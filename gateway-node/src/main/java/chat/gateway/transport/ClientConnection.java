@@ -102,7 +102,18 @@ final class ClientConnection {
 
   private void onFrame(WebSocketFrame frame) {
     lastReadAt = hub.responsiveMillis(t.clock().millis());
-    if (!(frame.isText() || frame.isBinary() || frame.isContinuation()) || closing) {
+    if (closing) {
+      return;
+    }
+    boolean data = frame.isText() || frame.isBinary() || frame.isContinuation();
+    if (!data || !frame.isFinal() || frame.isContinuation()) {
+      // Frames that are not a whole message (pings, pongs, fragments) cost a token of the rate limit too:
+      // 5,000 pings or empty continuations would otherwise cost the client nothing and the node plenty.
+      if (!chargeFrame()) {
+        return;
+      }
+    }
+    if (!data) {
       return;
     }
     switch (assembler.add(frame)) {
@@ -118,6 +129,17 @@ final class ClientConnection {
       }
       case INCOMPLETE -> { }
     }
+  }
+
+  /** Takes a rate-limit token for a frame that is not a whole message; false (and maybe a close) if none. */
+  private boolean chargeFrame() {
+    if (rate.tryTake(t.clock().millis())) {
+      return true;
+    }
+    if (++limitedInRow >= t.config().rateLimitCloseAfter()) {
+      close(CloseCode.RATE_LIMITED, "rate limited; retry-after=" + t.config().rateLimitRetryAfter().toSeconds());
+    }
+    return false;
   }
 
   private void onText(String text) {

@@ -94,16 +94,23 @@ public final class SilentSocket {
 
   /** Sends a text frame carrying exactly {@code payload} (which need not be UTF-8). */
   public void sendText(byte[] payload) {
-    socket.write(textFrame(payload));
+    socket.write(frame(0x81, payload));
   }
+
+  /** Sends a ping control frame with {@code payload} (at most 125 bytes). */
+  public void sendPing(byte[] payload) {
+    socket.write(frame(0x89, payload));
+  }
+
 
   private static Buffer textFrame(String text) {
-    return textFrame(text.getBytes(StandardCharsets.UTF_8));
+    return frame(0x81, text.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static Buffer textFrame(byte[] payload) {
+  /** One final, masked frame: {@code head} is FIN plus the opcode (0x81 text, 0x89 ping). */
+  private static Buffer frame(int head, byte[] payload) {
     byte[] mask = {1, 2, 3, 4};
-    Buffer frame = Buffer.buffer().appendByte((byte) 0x81);
+    Buffer frame = Buffer.buffer().appendByte((byte) head);
     if (payload.length < 126) {
       frame.appendByte((byte) (0x80 | payload.length));
     } else {
