@@ -7,7 +7,7 @@
 # container, network or anonymous volume.
 #
 # Uses the real images when they can be pulled, else stand-ins built from Debian packages
-# (STANDINS, default ../shared/docker/build-standins.sh, tagged standin/...). Starts a Docker daemon if
+# (STANDINS, default ../shared/docker/build-standins.sh, else /work/shared/..., tagged standin/...). Starts a Docker daemon if
 # none answers, and stops what it started. Compose v2 (`docker compose`) when present, else Compose v1
 # (`docker-compose`, Debian bookworm) through a copy without v2's top-level `name:`.
 #   scripts/compose-e2e.sh          (needs root for dockerd; the load tester jar: ./mvnw -DskipTests package)
@@ -62,6 +62,7 @@ for image in "${real[@]}"; do
 done
 if [ -n "$prefix" ]; then
   standins=${STANDINS:-$REPO/../shared/docker/build-standins.sh}
+  [ -x "$standins" ] || standins=/work/shared/docker/build-standins.sh   # a clone elsewhere on this machine
   for image in "${real[@]}"; do
     if ! docker image inspect "standin/$image" >/dev/null 2>&1; then
       [ -x "$standins" ] || fail "images cannot be pulled and $standins (stand-ins) is not there"
