@@ -30,7 +30,7 @@ OUT_ABS=$(cd "$OUT/$LABEL" && pwd)
 export CLUSTER_DIR=$OUT_ABS/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1))
 export CLUSTER_REDIS_PORT=$((PORT + 2)) CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30))
 # HAProxy's per-source limit protects production from one abusive address; the load tester is a few.
-export CONN_RATE=1000000 MAXCONN=9000
+export CONN_RATE=1000000 CONN_CUR=1000000 MAXCONN=9000
 [ -f "$TREE/gateway-node/target/gateway-node.jar" ] || (cd "$TREE" && ./mvnw -q -DskipTests package)
 [ -f load-tester/target/load-tester.jar ] || ./mvnw -q -DskipTests package
 if [ "${EMBEDDED:-no}" = yes ]; then # one node, everything in memory, clients straight to it

@@ -20,7 +20,7 @@ NODE_OPTS=${NODE_OPTS:-"-Xmx1g -XX:+UseCompactObjectHeaders"}
 OUT=${OUT:-bench/results/fanout}
 PORT=${PORT:-7000}
 export CLUSTER_DIR=$OUT/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1)) CLUSTER_REDIS_PORT=$((PORT + 2))
-export CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30)) JAVA JAVA_OPTS=$NODE_OPTS CONN_RATE=1000000
+export CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30)) JAVA JAVA_OPTS=$NODE_OPTS CONN_RATE=1000000 CONN_CUR=1000000
 # One synthetic sender per group sends up to RATE/12 messages/s, past the default 20/s per connection.
 export RATE_LIMIT_PER_SECOND=1000 RATE_LIMIT_BURST=1000
 [ -f load-tester/target/load-tester.jar ] || ./mvnw -q -DskipTests package

@@ -10,7 +10,7 @@ PORT=${PORT:-8000}
 export CLUSTER_DIR=$OUT/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1)) CLUSTER_REDIS_PORT=$((PORT + 2))
 export CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30)) JAVA JAVA_OPTS=$NODE_OPTS
 # The per-source connection-rate limit protects production from one abusive address; a load test is one.
-export CONN_RATE=1000000 MAXCONN=9000
+export CONN_RATE=1000000 CONN_CUR=1000000 MAXCONN=9000
 [ -f load-tester/target/load-tester.jar ] || ./mvnw -q -DskipTests package
 mkdir -p "$OUT"
 bench/setup-machine.sh | tee "$OUT/machine.txt"

@@ -65,6 +65,29 @@ class LimitsTest {
   }
 
   @Test
+  void requestsTrickledInAreCutOffAtTheRequestTimeout() throws Exception {
+    try (TestNode node = TestNode.start("REQUEST_TIMEOUT", "1s")) {
+      try (java.net.Socket slow = new java.net.Socket("127.0.0.1", node.port())) {
+        slow.setSoTimeout(10_000);
+        slow.getOutputStream().write("GET /ws HTTP/1.1\r\nHost: x\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertEquals(-1, slow.getInputStream().read(), "a request head that never ends: closed unanswered");
+      }
+      try (java.net.Socket slow = new java.net.Socket("127.0.0.1", node.port())) {
+        slow.setSoTimeout(10_000);
+        slow.getOutputStream().write(("POST /api/publish HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + TestNode.API_KEY
+            + "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"channel\":").getBytes(
+            java.nio.charset.StandardCharsets.US_ASCII));
+        String status = new java.io.BufferedReader(new java.io.InputStreamReader(slow.getInputStream(),
+            java.nio.charset.StandardCharsets.US_ASCII)).readLine();
+        assertTrue(status != null && status.contains(" 503"), "a body that never ends: " + status);
+      }
+      WsProbe alice = node.connected("alice");
+      alice.send("{\"type\":\"ping\"}");
+      assertEquals("pong", alice.next("pong").getString("type"), "a whole request is not affected");
+    }
+  }
+
+  @Test
   void aFragmentedMessageOverTheSizeLimitCloses1009() {
     try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "4096", "WS_CLOSING_TIMEOUT", "2s")) {
       WsProbe ws = WsProbe.open(node.clientVertx(), node.port(),

@@ -48,8 +48,9 @@ class ScenariosIT {
         "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "JAVA_OPTS", "-Xmx512m",
         // Members of a drained node reconnect within its window; short, so the run's tail stays short.
         "DRAIN_WINDOW", "2s"));
-    // As in bench/: the load comes from 8 source addresses, past HAProxy's per-source connection rate, and a
+    // As in bench/: the load comes from 8 source addresses, past HAProxy's per-source connection rate and count, and a
     // synthetic sender of a storm resends its whole backlog at once, past the per-connection frame rate.
+    ENV.put("CONN_CUR", "1000000");
     ENV.putAll(Map.of("CONN_RATE", "1000000", "RATE_LIMIT_PER_SECOND", "1000", "RATE_LIMIT_BURST", "1000"));
     cluster("down");
     assertEquals(0, cluster("up", "--nodes", "3"), "scripts/cluster.sh up failed; logs in " + RESULTS);

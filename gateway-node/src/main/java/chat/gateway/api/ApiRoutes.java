@@ -183,6 +183,9 @@ public final class ApiRoutes {
   private void failure(RoutingContext ctx) {
     if (ctx.statusCode() == 413) {
       error(ctx, new ProtocolException(ErrorCode.TOO_LARGE, "request body larger than " + maxBodyBytes + " bytes"));
+    } else if (ctx.statusCode() == 503) {
+      // the request timed out (REQUEST_TIMEOUT): its body never came whole
+      error(ctx, new ProtocolException(ErrorCode.UNAVAILABLE, "the request did not arrive within REQUEST_TIMEOUT"));
     } else {
       error(ctx, ctx.failure() != null ? ctx.failure()
           : new ProtocolException(ErrorCode.BAD_REQUEST, "bad request (HTTP " + ctx.statusCode() + ")"));

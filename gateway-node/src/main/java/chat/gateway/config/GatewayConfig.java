@@ -39,6 +39,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param dedupeTtl            how long a (user, device, seq) is remembered for repeated sends
  * @param drainWindow          time over which a draining node spreads the closing of its connections
  * @param closingTimeout       how long a closed WebSocket waits for the peer's close frame before dropping TCP
+ * @param requestTimeout       a connection's first request head, and an API call with its body, within this
  * @param memberBatchInterval  how often sessions that asked for member batches get a group's member events
  * @param largeGroupMembers    above this many members a group gets no online/offline events and presence
  *                             answers with the member count alone
@@ -72,6 +73,7 @@ public record GatewayConfig(
     Duration dedupeTtl,
     Duration drainWindow,
     Duration closingTimeout,
+    Duration requestTimeout,
     Duration memberBatchInterval,
     long largeGroupMembers,
     AdmissionConfig admission,
@@ -188,6 +190,7 @@ public record GatewayConfig(
         s.duration("DEDUPE_TTL", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(30)),
         s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
         s.duration("WS_CLOSING_TIMEOUT", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
+        s.duration("REQUEST_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
         s.duration("MEMBER_BATCH_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
         s.integer("LARGE_GROUP_MEMBERS", 1000, 1, 100_000_000),
         admission(s),
@@ -300,6 +303,6 @@ public record GatewayConfig(
         apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, memberBatchInterval, largeGroupMembers, admission, redis);
+        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, requestTimeout, memberBatchInterval, largeGroupMembers, admission, redis);
   }
 }

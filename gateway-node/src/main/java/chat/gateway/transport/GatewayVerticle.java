@@ -2,11 +2,15 @@ package chat.gateway.transport;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.TimeoutHandler;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -21,6 +25,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final boolean reusePort;
   private final ClientAddress clientAddress;
   private HttpServer server;
+  /** Connections that brought a whole request head (on this verticle's event loop only). */
+  private final Set<HttpConnection> headsSeen = new HashSet<>();
 
   /**
    * {@code routes} adds the node's other routes; {@code hubs} holds the node's connections per event loop;
@@ -37,10 +43,32 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Router router = Router.router(vertx);
+    // A request trickled in a byte at a time must not hold a connection for minutes: a connection brings
+    // a whole request head within REQUEST_TIMEOUT of opening (untilRequest), and an API call is answered
+    // within it, its body included (else 503).
+    router.route().handler(ctx -> {
+      headsSeen.add(ctx.request().connection());
+      ctx.next();
+    });
+    router.route("/api/*").handler(TimeoutHandler.create(t.config().requestTimeout().toMillis(), 503));
     router.route("/ws").handler(this::upgrade);
     routes.accept(router);
-    server = vertx.createHttpServer(serverOptions()).requestHandler(router);
+    server = vertx.createHttpServer(serverOptions()).requestHandler(router).connectionHandler(this::untilRequest);
     return server.listen();
+  }
+
+  /** A new connection must bring a whole request head within REQUEST_TIMEOUT, or it is closed. */
+  private void untilRequest(HttpConnection connection) {
+    long timer = vertx.setTimer(t.config().requestTimeout().toMillis(), id -> {
+      if (!headsSeen.contains(connection)) {
+        t.metrics().handshake("request_timeout");
+        connection.close();
+      }
+    });
+    connection.closeHandler(v -> {
+      vertx.cancelTimer(timer);
+      headsSeen.remove(connection);
+    });
   }
 
   /** The port the server listens on (the configured one, or the one picked for port 0). */
@@ -107,6 +135,8 @@ public final class GatewayVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(t.config().compression())
         .setPerFrameWebSocketCompressionSupported(t.config().compression())
         .setWebSocketClosingTimeout((int) t.config().closingTimeout().toSeconds())
+        // an idle keep-alive connection goes; a WebSocket is never idle that long (pings every heartbeat)
+        .setIdleTimeout((int) Math.max(60, 2 * t.config().heartbeat().toSeconds() + 10))
         .setRegisterWebSocketWriteHandlers(false)
         .setReusePort(reusePort)
         .setHttp2ClearTextEnabled(false);
