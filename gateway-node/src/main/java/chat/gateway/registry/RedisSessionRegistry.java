@@ -35,6 +35,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
   private final Consumer<String> wentOffline;
   private long heartbeatTimer;
   private long sweepTimer;
+  /** A refresh found this node's liveness gone since {@link #announce} last asked. */
+  private volatile boolean lapsed;
 
   /** {@code wentOffline} is told of each user whose last session a sweep removed. */
   public RedisSessionRegistry(Vertx vertx, RedisCommands redis, String nodeId, Supplier<NodeInfo> self,
@@ -52,6 +54,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
   /** Clears what an earlier process with this node id left, announces this node, and starts the timers. */
   public Future<Void> start() {
     return sweep(nodeId).compose(v -> heartbeat()).onSuccess(v -> {
+      lapsed = false; // the first refresh of a new process finds nothing: that is no outage
       heartbeatTimer = vertx.setPeriodic(Math.max(100, ttlMillis / 3), id -> heartbeat());
       sweepTimer = vertx.setPeriodic(Math.max(100, ttlMillis / 2), id -> sweepDeadNodes());
     });
@@ -146,14 +149,28 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   @Override
   public Future<Boolean> announce() {
+    return heartbeat().map(v -> {
+      boolean known = !lapsed;
+      lapsed = false;
+      return known;
+    });
+  }
+
+  /**
+   * Refreshes this node's liveness, reading the value it replaces: none means it had expired (or Redis
+   * lost it), which {@link #announce} reports once, whichever refresh found it (the periodic one may run
+   * first after an outage).
+   */
+  private Future<Void> heartbeat() {
     NodeInfo node = self.get();
     String value = node.address() + "|" + node.startedAt() + "|" + node.connections();
     return redis.send(Command.SET, keys.nodeAlive(nodeId), value, "PX", ttlMillis, "GET")
-        .compose(previous -> redis.send(Command.SADD, keys.nodes(), nodeId).map(previous != null));
-  }
-
-  private Future<Void> heartbeat() {
-    return announce().mapEmpty();
+        .compose(previous -> {
+          if (previous == null) {
+            lapsed = true;
+          }
+          return redis.send(Command.SADD, keys.nodes(), nodeId);
+        }).mapEmpty();
   }
 
   /** One node at a time (the holder of the lock) removes the sessions of nodes whose liveness expired. */
