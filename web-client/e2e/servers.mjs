@@ -12,7 +12,7 @@ export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const artifacts = resolve(repo, 'web-client/target/e2e');
 const jar = resolve(repo, 'gateway-node/target/gateway-node.jar');
 const java = process.env.JAVA ?? 'java';
-export const API_KEY = 'e2e-api-key';
+export const API_KEY = 'e2e-api-key-0123456789abcdef01234567';
 
 mkdirSync(artifacts, { recursive: true });
 
