@@ -13,10 +13,10 @@
 // position of every channel is kept and handed back on reconnect, so missed messages are replayed or the
 // 'connected' event names the channels that could not be recovered; repeated message ids are dropped, so
 // 'message' fires once per message. Reconnects use exponential backoff with full jitter and follow the
-// close codes table: no reconnect after 1000, 1002, 1009, 4001 or 4003.
+// close codes table: no reconnect after 1000, 1002, 1007, 1009, 4001 or 4003.
 
 /** Close codes after which reconnecting cannot help (the client or its credentials must change). */
-const FINAL_CLOSE_CODES = new Set([1000, 1002, 1009, 4001, 4003]);
+const FINAL_CLOSE_CODES = new Set([1000, 1002, 1007, 1009, 4001, 4003]);
 const SEEN_IDS = 10_000;
 const JOIN_ATTEMPTS = 6;
 
@@ -567,6 +567,7 @@ function closeCodeName(code) {
   switch (code) {
     case 1000: return 'closed';
     case 1002: return 'bad_request';
+    case 1007: return 'bad_request';
     case 1009: return 'too_large';
     case 4001: return 'unauthorized';
     case 4003: return 'forbidden';

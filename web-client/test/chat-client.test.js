@@ -138,7 +138,7 @@ test('backoff is full jitter under a cap that doubles from 0.5 s to 20 s', () =>
 });
 
 test('the close codes table decides whether and when to reconnect', () => {
-  for (const code of [1000, 1002, 1009, 4001, 4003]) {
+  for (const code of [1000, 1002, 1007, 1009, 4001, 4003]) {
     assert.deepEqual(reconnectPlan(code, '', 0), { reconnect: false }, `code ${code} must stop`);
   }
   for (const code of [1001, 1006, 1011, 4008, 4500]) {
