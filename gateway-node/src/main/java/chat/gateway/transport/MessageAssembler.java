@@ -2,6 +2,7 @@ package chat.gateway.transport;
 
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -44,14 +45,24 @@ final class MessageAssembler {
     if (binary) {
       return Result.BINARY;
     }
-    try {
-      // strict: a lenient decode would turn bad bytes into U+FFFD and hand on a message the client never sent
-      text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(message.getBytes())).toString();
-    } catch (CharacterCodingException e) {
+    text = message.toString(StandardCharsets.UTF_8);
+    // The lenient decode turns bad bytes into U+FFFD; only a message that has one (rare) is decoded again,
+    // strictly, to tell a U+FFFD the client sent from bytes that are not UTF-8.
+    if (text.indexOf('\uFFFD') >= 0 && !strictUtf8(message)) {
+      text = null;
       return Result.INVALID_UTF8;
     }
     return Result.TEXT;
+  }
+
+  private static boolean strictUtf8(Buffer message) {
+    try {
+      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(message.getBytes()));
+      return true;
+    } catch (CharacterCodingException e) {
+      return false;
+    }
   }
 
   /** The message the last {@code TEXT} completed; handed over once. */
