@@ -9,8 +9,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.TimeoutHandler;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -25,8 +25,8 @@ public final class GatewayVerticle extends VerticleBase {
   private final boolean reusePort;
   private final ClientAddress clientAddress;
   private HttpServer server;
-  /** Connections that brought a whole request head (on this verticle's event loop only). */
-  private final Set<HttpConnection> headsSeen = new HashSet<>();
+  /** Connections still waiting for their first request head, with the timer that closes them (this loop only). */
+  private final Map<HttpConnection, Long> awaitingHead = new HashMap<>();
 
   /**
    * {@code routes} adds the node's other routes; {@code hubs} holds the node's connections per event loop;
@@ -47,7 +47,10 @@ public final class GatewayVerticle extends VerticleBase {
     // a whole request head within REQUEST_TIMEOUT of opening (untilRequest), and an API call is answered
     // within it, its body included (else 503).
     router.route().handler(ctx -> {
-      headsSeen.add(ctx.request().connection());
+      Long timer = awaitingHead.remove(ctx.request().connection());
+      if (timer != null) {
+        vertx.cancelTimer(timer);
+      }
       ctx.next();
     });
     router.route("/api/*").handler(TimeoutHandler.create(t.config().requestTimeout().toMillis(), 503));
@@ -59,15 +62,17 @@ public final class GatewayVerticle extends VerticleBase {
 
   /** A new connection must bring a whole request head within REQUEST_TIMEOUT, or it is closed. */
   private void untilRequest(HttpConnection connection) {
-    long timer = vertx.setTimer(t.config().requestTimeout().toMillis(), id -> {
-      if (!headsSeen.contains(connection)) {
+    awaitingHead.put(connection, vertx.setTimer(t.config().requestTimeout().toMillis(), id -> {
+      if (awaitingHead.remove(connection) != null) {
         t.metrics().handshake("request_timeout");
         connection.close();
       }
-    });
+    }));
     connection.closeHandler(v -> {
-      vertx.cancelTimer(timer);
-      headsSeen.remove(connection);
+      Long timer = awaitingHead.remove(connection);
+      if (timer != null) {
+        vertx.cancelTimer(timer);
+      }
     });
   }
 
