@@ -25,7 +25,11 @@ public final class TokenMinter {
   /** A token for {@code user} valid for {@code ttl} from now, signed with {@code secret}. */
   public static String hs256(String secret, String user, Duration ttl, Clock clock) {
     long now = clock.instant().getEpochSecond();
-    JsonObject claims = new JsonObject().put("sub", user).put("iat", now).put("exp", now + ttl.toSeconds());
+    return hs256(secret, new JsonObject().put("sub", user).put("iat", now).put("exp", now + ttl.toSeconds()));
+  }
+
+  /** {@code claims} signed HS256 with {@code secret}. */
+  public static String hs256(String secret, JsonObject claims) {
     String input = part(new JsonObject().put("alg", "HS256").put("typ", "JWT")) + "." + part(claims);
     try {
       Mac mac = Mac.getInstance("HmacSHA256");

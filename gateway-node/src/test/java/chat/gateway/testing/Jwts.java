@@ -1,5 +1,6 @@
 package chat.gateway.testing;
 
+import chat.gateway.auth.TokenMinter;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -10,8 +11,6 @@ import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Base64;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** Makes JWTs for tests, the way an identity provider would. */
 public final class Jwts {
@@ -21,14 +20,7 @@ public final class Jwts {
   }
 
   public static String hs256(String secret, JsonObject claims) {
-    String input = part(new JsonObject().put("alg", "HS256").put("typ", "JWT")) + "." + part(claims);
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-      return input + "." + B64.encodeToString(mac.doFinal(input.getBytes(StandardCharsets.US_ASCII)));
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    return TokenMinter.hs256(secret, claims);
   }
 
   public static String rs256(PrivateKey key, JsonObject claims) {
