@@ -121,6 +121,39 @@ class LimitsTest {
   }
 
   @Test
+  void aCompressionBombIsCutOffAtTheSizeLimitNotInflatedWhole() {
+    try (TestNode node = TestNode.start("MAX_MESSAGE_BYTES", "65536", "WS_COMPRESSION", "true", "WS_CLOSING_TIMEOUT", "2s")) {
+      WebSocketClientOptions deflate = new WebSocketClientOptions().setTryUsePerMessageCompression(true)
+          .setMaxFrameSize(256 << 20).setMaxMessageSize(256 << 20);
+      WsProbe bomb = WsProbe.open(node.clientVertx(), node.port(), deflate);
+      long before = allocatedOnEventLoops();
+      // 128 MiB inflated, about 128 KiB on the wire, in one frame
+      bomb.socket().writeFrame(io.vertx.core.http.WebSocketFrame.textFrame("z".repeat(128 << 20), true));
+      short code = bomb.closeCode();
+      long inflated = allocatedOnEventLoops() - before;
+      assertTrue(inflated < 32L << 20, "the event loops allocated " + (inflated >> 20) + " MiB for one bomb");
+      bomb.close();
+      WsProbe alice = WsProbe.open(node.clientVertx(), node.port(), deflate);
+      alice.send("{\"type\":\"connect\",\"user\":\"alice\"}");
+      assertEquals("connected", alice.next().getString("type"), "the node goes on");
+      alice.close();
+    }
+  }
+
+  /** Bytes allocated so far by the gateway's event-loop threads (where inflation runs). */
+  private static long allocatedOnEventLoops() {
+    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long total = 0;
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().startsWith("vert.x-eventloop-thread")) {
+        long bytes = threads.getThreadAllocatedBytes(thread.getId());
+        total += Math.max(0, bytes);
+      }
+    }
+    return total;
+  }
+
+  @Test
   void badFramesAreAnsweredAndTwentyInARowClose() {
     try (TestNode node = TestNode.start("RATE_LIMIT_BURST", "1000")) {
       WsProbe ws = node.connected("alice");

@@ -56,7 +56,13 @@ public final class GatewayVerticle extends VerticleBase {
     router.route("/api/*").handler(TimeoutHandler.create(t.config().requestTimeout().toMillis(), 503));
     router.route("/ws").handler(this::upgrade);
     routes.accept(router);
-    server = vertx.createHttpServer(serverOptions()).requestHandler(router).connectionHandler(this::untilRequest);
+    HttpServerOptions options = serverOptions();
+    server = vertx.createHttpServer(options).requestHandler(router).connectionHandler(connection -> {
+      untilRequest(connection);
+      if (t.config().compression()) {
+        BoundedInflation.install(connection, options, t.config().maxMessageBytes() + 1);
+      }
+    });
     return server.listen();
   }
 
