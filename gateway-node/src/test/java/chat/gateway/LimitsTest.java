@@ -52,6 +52,25 @@ class LimitsTest {
   }
 
   @Test
+  void anEmbeddedNodePastItsStoreBudgetRefusesSendsAsUnavailable() {
+    try (TestNode node = TestNode.start("EMBEDDED_STORE_BYTES", "65536", "RATE_LIMIT_BURST", "1000")) {
+      WsProbe alice = node.connected("alice");
+      JsonObject refused = null;
+      for (int i = 1; i <= 500 && refused == null; i++) {
+        alice.send(MessagingTest.send(i, "user/alice", "x".repeat(1000)));
+        JsonObject answer = alice.next("ack", "error");
+        if (answer.getString("type").equals("error")) {
+          refused = answer;
+        }
+      }
+      assertTrue(refused != null, "64 KiB of store never filled");
+      assertEquals("unavailable", refused.getString("code"));
+      assertTrue(refused.getBoolean("temporary"));
+      alice.send("{\"type\":\"ping\"}").next("pong");
+    }
+  }
+
+  @Test
   void pingsCountInTheRateLimit() {
     try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "1", "RATE_LIMIT_BURST", "5",
         "RATE_LIMIT_CLOSE_AFTER", "10", "WS_CLOSING_TIMEOUT", "1s")) {

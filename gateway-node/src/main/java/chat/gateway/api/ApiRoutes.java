@@ -18,6 +18,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.lang.System.Logger.Level;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 /**
  * The server HTTP API of protocol v1, under {@code /api}, for backends and operators. Every call needs
@@ -27,6 +28,8 @@ import java.nio.charset.StandardCharsets;
 public final class ApiRoutes {
   private static final System.Logger LOG = System.getLogger(ApiRoutes.class.getName());
   private static final int API_HISTORY_BYTES = 4 * 1024 * 1024;
+  /** Longest ban {@code /api/disconnect} takes: 30 days. */
+  private static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
   private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
   private final ChatService service;
@@ -121,8 +124,17 @@ public final class ApiRoutes {
   }
 
   private Future<Object> disconnect(RoutingContext ctx) {
-    String user = Ids.require(string(jsonBody(ctx), "user", true), "user");
-    return service.disconnect(user).map(v -> new JsonObject().put("user", user));
+    JsonObject request = jsonBody(ctx);
+    String user = Ids.require(string(request, "user", true), "user");
+    Object ban = request.getValue("banSeconds", 0);
+    if (!(ban instanceof Integer || ban instanceof Long) || ((Number) ban).longValue() < 0
+        || ((Number) ban).longValue() > MAX_BAN_SECONDS) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "banSeconds must be a whole number from 0 to " + MAX_BAN_SECONDS);
+    }
+    return service.disconnect(user, Duration.ofSeconds(((Number) ban).longValue())).map(until -> {
+      JsonObject answer = new JsonObject().put("user", user);
+      return until > 0 ? answer.put("bannedUntil", until) : answer;
+    });
   }
 
   private Future<Object> drain(RoutingContext ctx) {

@@ -41,11 +41,14 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                                 Runnable drain) {
     MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
-    MemoryHistoryStore history = new MemoryHistoryStore(fanout, dedupe, clock, config.historyMaxMessages(),
-        config.historyMaxAge());
-    return new Backends(broker, history, new MemoryMembershipStore(), new MemorySessionRegistry(self), () -> {
+    MemoryMembershipStore membership = new MemoryMembershipStore();
+    MemoryHistoryStore history = new MemoryHistoryStore(fanout, dedupe, membership::isMember, clock,
+        config.historyMaxMessages(), config.historyMaxAge(), config.quotas().embeddedStoreBytes());
+    MemorySessionRegistry sessions = new MemorySessionRegistry(self, clock);
+    return new Backends(broker, history, membership, sessions, () -> {
       history.sweep();
       dedupe.sweep();
+      sessions.sweep();
     }, Future::succeededFuture, Future::succeededFuture);
   }
 

@@ -86,10 +86,11 @@ public final class Gateway {
             this::drain));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
-        clock, config.maxMessageBytes(), config.largeGroupMembers());
+        clock, config.maxMessageBytes(), config.largeGroupMembers(), config.quotas());
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain, config.adminToken());
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
       backends.sweep().run();
+      service.sweep();
       return null;
     }));
     Admission admission = new Admission(config.admission(), clock);
@@ -269,7 +270,7 @@ public final class Gateway {
    */
   private Future<Void> linkBack() {
     return backends.sessions().announce()
-        .compose(known -> Future.all(hubs.all().stream().map(hub -> hub.registerAgain(!known)).toList()))
+        .compose(standing -> Future.all(hubs.all().stream().map(hub -> hub.registerAgain(standing)).toList()))
         .<Void>mapEmpty().onSuccess(v -> outageSince.set(0));
   }
 }

@@ -44,6 +44,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param largeGroupMembers    above this many members a group gets no online/offline events and presence
  *                             answers with the member count alone
  * @param admission            which WebSocket upgrades the node takes (the rest get HTTP 503 with Retry-After)
+ * @param quotas               what one user may make the cluster hold
  * @param redis                Redis settings; null runs the node embedded (everything in memory)
  */
 public record GatewayConfig(
@@ -77,6 +78,7 @@ public record GatewayConfig(
     Duration memberBatchInterval,
     long largeGroupMembers,
     AdmissionConfig admission,
+    QuotaConfig quotas,
     RedisConfig redis) {
 
   /** How {@code connect} frames are authenticated. */
@@ -103,6 +105,22 @@ public record GatewayConfig(
    */
   public record AdmissionConfig(int pendingMax, int pendingPerSource, double ratePerSecond, int burst,
                                 List<AddressRange> trustedProxies, int maxConnections, long maxLoopDelayMillis) {
+  }
+
+  /**
+   * What one user may make the cluster hold. Caps are hard ({@code forbidden}); quotas are per window and
+   * temporary ({@code rate_limited}), counted by each node for the user's sessions on it.
+   *
+   * @param sessionsPerUser      live sessions of one user across the cluster
+   * @param groupsPerUser        groups one user is a member of
+   * @param newChannelsPerWindow distinct channels (groups joined, users sent to) one user writes per window
+   * @param bytesPerWindow       bytes of message bodies one user stores per window (a direct message twice)
+   * @param window               the quotas' window
+   * @param embeddedStoreBytes   embedded mode: bytes of history the node keeps in its heap at most; past it
+   *                             sends are refused {@code unavailable} until messages age out
+   */
+  public record QuotaConfig(int sessionsPerUser, int groupsPerUser, int newChannelsPerWindow, long bytesPerWindow,
+                            Duration window, long embeddedStoreBytes) {
   }
 
   /**
@@ -194,6 +212,7 @@ public record GatewayConfig(
         s.duration("MEMBER_BATCH_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
         s.integer("LARGE_GROUP_MEMBERS", 1000, 1, 100_000_000),
         admission(s),
+        quotas(s),
         redis(s));
   }
 
@@ -263,6 +282,17 @@ public record GatewayConfig(
             Duration.ofMinutes(1)).toMillis());
   }
 
+  private static QuotaConfig quotas(Settings s) {
+    long heap = Runtime.getRuntime().maxMemory();
+    return new QuotaConfig(
+        s.integer("MAX_SESSIONS_PER_USER", 100, 1, 1_000_000),
+        s.integer("MAX_GROUPS_PER_USER", 1000, 1, 1_000_000),
+        s.integer("USER_NEW_CHANNELS_PER_WINDOW", 1000, 1, 100_000_000),
+        s.number("USER_BYTES_PER_WINDOW", 64L << 20, 1024, Long.MAX_VALUE),
+        s.duration("USER_QUOTA_WINDOW", Duration.ofHours(1), Duration.ofSeconds(1), Duration.ofDays(30)),
+        s.number("EMBEDDED_STORE_BYTES", heap == Long.MAX_VALUE ? 256L << 20 : heap / 4, 64 * 1024, Long.MAX_VALUE));
+  }
+
   private static RedisConfig redis(Settings s) {
     String url = s.secret("REDIS_URL");
     if (url == null) {
@@ -303,6 +333,7 @@ public record GatewayConfig(
         apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, requestTimeout, memberBatchInterval, largeGroupMembers, admission, redis);
+        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, requestTimeout, memberBatchInterval, largeGroupMembers, admission,
+        quotas, redis);
   }
 }

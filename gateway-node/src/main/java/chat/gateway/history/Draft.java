@@ -4,14 +4,24 @@ import chat.gateway.message.MessageFrames;
 import chat.gateway.message.Position;
 import chat.gateway.message.StoredMessage;
 import chat.protocol.Channel;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
 import java.util.List;
 
 /**
  * A message accepted for storing: where it goes ({@code to}), in which channels it is stored
  * ({@code channels}: {@code to}, plus the sender's own user channel for a direct message), and the
- * dedupe key of the send (null for HTTP API publishes).
+ * dedupe key of the send (null for HTTP API publishes). {@code membersOnly}: stored only if {@code from} is a
+ * member of the group {@code to} when it is stored (a session's send; the membership store decides, not the
+ * session's copy of the user's groups).
  */
-public record Draft(String id, String from, Channel to, List<String> channels, long ts, String bodyJson, DedupeKey key) {
+public record Draft(String id, String from, Channel to, List<String> channels, long ts, String bodyJson, DedupeKey key,
+                    boolean membersOnly) {
+
+  /** The refusal of a {@link #membersOnly} draft whose sender is not a member. */
+  public ProtocolException notMember() {
+    return new ProtocolException(ErrorCode.FORBIDDEN, "not a member of " + to.name());
+  }
 
   /** The channels a message to {@code to} from {@code from} is stored in: a DM shows on both sides. */
   public static List<String> channelsFor(Channel to, String from) {

@@ -51,6 +51,14 @@ public final class MemoryDedupeStore implements DedupeStore {
     }
   }
 
+  /** About what one entry takes in the heap: its key, the entry, the promise and the stored result. */
+  private static final long ENTRY_BYTES = 400;
+
+  /** Estimated heap bytes the entries take. */
+  public long estimatedBytes() {
+    return entries.size() * ENTRY_BYTES;
+  }
+
   /** Drops expired entries; returns how many are kept. */
   public int sweep() {
     long now = clock.millis();

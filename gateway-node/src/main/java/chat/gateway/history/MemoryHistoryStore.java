@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 
 /**
  * {@link HistoryStore} of an embedded node. Positions take one node-wide counter (so a channel that was
@@ -27,16 +28,25 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Appends to a channel hold that channel's lock while they take a position and publish, which is
  * what makes publish order equal position order.
+ *
+ * <p>The store keeps at most {@code budgetBytes} of history and dedupe records in the heap (an estimate of
+ * what each takes): past it, appends fail with {@code unavailable} until messages age out or are trimmed,
+ * so that a few busy users cannot run the node out of memory.
  */
 public final class MemoryHistoryStore implements HistoryStore {
   private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
   private final AtomicLong counter = new AtomicLong();
   private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
   private final LocalFanout fanout;
-  private final DedupeStore dedupe;
+  private final MemoryDedupeStore dedupe;
+  /** (user, group): whether the user is a member now, for {@link Draft#membersOnly} drafts. */
+  private final BiPredicate<String, String> isMember;
   private final Clock clock;
   private final int maxMessages;
   private final long maxAgeMillis;
+  private final long budgetBytes;
+  /** Estimated heap bytes of every stored message. */
+  private final AtomicLong storedBytes = new AtomicLong();
   /** Highest position counter of any message in a log that was dropped whole. */
   private volatile long droppedUpTo;
 
@@ -47,8 +57,11 @@ public final class MemoryHistoryStore implements HistoryStore {
     boolean dropped;
   }
 
-  public MemoryHistoryStore(LocalFanout fanout, DedupeStore dedupe, Clock clock, int maxMessages, Duration maxAge) {
+  public MemoryHistoryStore(LocalFanout fanout, MemoryDedupeStore dedupe, BiPredicate<String, String> isMember, Clock clock,
+                            int maxMessages, Duration maxAge, long budgetBytes) {
+    this.budgetBytes = budgetBytes;
     this.fanout = fanout;
+    this.isMember = isMember;
     this.dedupe = dedupe;
     this.clock = clock;
     this.maxMessages = maxMessages;
@@ -57,8 +70,16 @@ public final class MemoryHistoryStore implements HistoryStore {
 
   @Override
   public Future<Appended> append(Draft draft) {
+    if (storedBytes.get() + dedupe.estimatedBytes() >= budgetBytes) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.UNAVAILABLE,
+          "this node's message store is full; try again once older messages have aged out"));
+    }
     if (draft.key() == null) {
-      return Future.succeededFuture(appendNow(draft));
+      try {
+        return Future.succeededFuture(appendNow(draft));
+      } catch (ProtocolException e) {
+        return Future.failedFuture(e);
+      }
     }
     return dedupe.claim(draft.key()).compose(earlier -> {
       if (earlier != null) {
@@ -86,11 +107,15 @@ public final class MemoryHistoryStore implements HistoryStore {
   /** Locks the channels in name order (no deadlock between two DMs), then stores and publishes in each. */
   private void appendLocked(Draft draft, List<String> channels, ChannelLog[] locked, int index, Position[] positions) {
     if (index == channels.size()) {
+      if (draft.membersOnly() && draft.to().isGroup() && !isMember.test(draft.from(), draft.to().id())) {
+        throw draft.notMember();
+      }
       for (int i = 0; i < channels.size(); i++) {
         ChannelLog log = locked[i];
         Position position = new Position(epoch, counter.incrementAndGet(), 0);
         StoredMessage stored = draft.stored(channels.get(i), position);
         log.messages.addLast(stored);
+        storedBytes.addAndGet(heapBytes(stored));
         log.lastAppendAt = clock.millis();
         trim(log, log.lastAppendAt);
         fanout.dispatch(new Event.Message(stored));
@@ -184,7 +209,19 @@ public final class MemoryHistoryStore implements HistoryStore {
   private void trim(ChannelLog log, long now) {
     while (!log.messages.isEmpty()
         && (log.messages.size() > maxMessages || now - log.messages.peekFirst().ts() >= maxAgeMillis)) {
-      log.trimmedUpTo = log.messages.pollFirst().position().major();
+      StoredMessage gone = log.messages.pollFirst();
+      storedBytes.addAndGet(-heapBytes(gone));
+      log.trimmedUpTo = gone.position().major();
     }
+  }
+
+  /** What a stored message takes in the heap, about: its frame and the objects around it. */
+  private static long heapBytes(StoredMessage m) {
+    return m.frame().length + 160L;
+  }
+
+  /** Estimated heap bytes the stored messages take (for the budget and the gauge). */
+  public long storedBytes() {
+    return storedBytes.get();
   }
 }

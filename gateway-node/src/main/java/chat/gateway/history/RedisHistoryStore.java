@@ -24,13 +24,20 @@ import java.util.function.BooleanSupplier;
  * XADD with the window's length and age trims, and PUBLISH, atomically, so publish order is stream order
  * on every node. Each channel has an epoch in its meta hash, created with the first use of the channel:
  * when Redis loses the data (flushed, restarted empty) the epoch goes with it and positions from before
- * are reported lost instead of silently resolving against new entries. Trims are exact, and the scripts
+ * are reported lost instead of silently resolving against new entries. A channel's stream and meta hash
+ * expire {@code maxAge} after its last write (a join's head read creates the meta hash with that expiry too),
+ * so nothing one user writes stays in Redis past the history window. Trims are exact, and the scripts
  * record the newest id they trimmed: a resume from before it is not recovered (Redis 7.0 keeps
  * {@code max-deleted-entry-id} for XDEL only).
  *
  * <p>While the broker is unhealthy appends fail at once: a message published then may reach nobody live.
  */
 public final class RedisHistoryStore implements HistoryStore {
+  /**
+   * Bytes a message frame adds to the values of its stream entry, at least (its JSON names and punctuation):
+   * the page script's count of bytes never passes the frames', so it never stops before the page is full.
+   */
+  private static final int FRAME_OVERHEAD_AT_LEAST = 64;
   private final RedisCommands redis;
   private final RedisKeys keys;
   private final BooleanSupplier linkUp;
@@ -57,11 +64,13 @@ public final class RedisHistoryStore implements HistoryStore {
     }
     List<String> keyList = new ArrayList<>();
     keyList.add(draft.key() == null ? keys.prefix() + "no-dedupe" : keys.dedupe(draft.key().name()));
+    boolean check = draft.membersOnly() && draft.to().isGroup();
+    keyList.add(check ? keys.members(draft.to().id()) : keys.prefix() + "no-members");
     List<String> args = new ArrayList<>(List.of(Integer.toString(draft.channels().size()),
         draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds), Integer.toString(maxMessages),
         Long.toString(Math.max(0, draft.ts() - maxAgeMillis)), newEpoch(), draft.id(), draft.from(),
         draft.to().name(), Long.toString(draft.ts()), draft.bodyJson(), keys.prefix(),
-        draft.key() == null ? "" : draft.key().fingerprint()));
+        draft.key() == null ? "" : draft.key().fingerprint(), Long.toString(maxAgeMillis), check ? draft.from() : ""));
     for (String channel : draft.channels()) {
       keyList.add(keys.stream(channel));
       keyList.add(keys.meta(channel));
@@ -71,6 +80,9 @@ public final class RedisHistoryStore implements HistoryStore {
     // One publisher's appends run in the order they were made (a session's sends keep their order).
     Object orderKey = draft.key() == null ? draft.to().name() : draft.key().scope();
     return redis.script(RedisScript.PUBLISH, orderKey, keyList, args).compose(reply -> {
+      if (reply.size() == 1) {
+        return Future.failedFuture(draft.notMember());
+      }
       String[] f = reply.get(1).toString().split("\\|", 5);
       Appended appended = new Appended(f[0], f[1], EventCodec.position(f[2], f[3]), false);
       if (!reply.get(0).toString().equals("dup")) {
@@ -85,7 +97,8 @@ public final class RedisHistoryStore implements HistoryStore {
   public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
     String end = before == null ? "+" : "(" + EventCodec.streamId(before);
     return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel)),
-        List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1), oldestKept()))
+        List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1), oldestKept(),
+            Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
         .compose(reply -> {
           if (reply.get(0).toString().equals("lost")) {
             return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND,
@@ -117,7 +130,8 @@ public final class RedisHistoryStore implements HistoryStore {
 
   @Override
   public Future<Position> head(String channel) {
-    return redis.script(RedisScript.HEAD, List.of(keys.meta(channel)), List.of(newEpoch())).map(reply -> {
+    return redis.script(RedisScript.HEAD, List.of(keys.meta(channel)),
+        List.of(newEpoch(), Long.toString(maxAgeMillis))).map(reply -> {
       String epoch = reply.get(0).toString();
       String last = reply.get(1).toString();
       return last.isEmpty() ? Position.start(epoch) : EventCodec.position(epoch, last);

@@ -14,8 +14,12 @@ public final class MemoryMembershipStore implements MembershipStore {
   private final Map<String, Set<String>> usersByGroup = new ConcurrentHashMap<>();
 
   @Override
-  public synchronized Future<Boolean> join(String user, String group) {
-    boolean added = groupsByUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(group);
+  public synchronized Future<Boolean> join(String user, String group, int maxGroups) {
+    Set<String> groups = groupsByUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet());
+    if (!groups.contains(group) && groups.size() >= maxGroups) {
+      return Future.failedFuture(MembershipStore.full(maxGroups));
+    }
+    boolean added = groups.add(group);
     usersByGroup.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(user);
     return Future.succeededFuture(added);
   }
@@ -25,6 +29,11 @@ public final class MemoryMembershipStore implements MembershipStore {
     boolean removed = remove(groupsByUser, user, group);
     remove(usersByGroup, group, user);
     return Future.succeededFuture(removed);
+  }
+
+  /** Whether {@code user} is a member of {@code group} now. */
+  public boolean isMember(String user, String group) {
+    return groupsByUser.getOrDefault(user, Set.of()).contains(group);
   }
 
   @Override

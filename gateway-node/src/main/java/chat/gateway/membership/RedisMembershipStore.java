@@ -23,13 +23,14 @@ public final class RedisMembershipStore implements MembershipStore {
   }
 
   @Override
-  public Future<Boolean> join(String user, String group) {
-    return change("join", user, group);
+  public Future<Boolean> join(String user, String group, int maxGroups) {
+    return change("join", user, group, maxGroups).compose(r -> r < 0 ? Future.failedFuture(MembershipStore.full(maxGroups))
+        : Future.succeededFuture(r == 1));
   }
 
   @Override
   public Future<Boolean> leave(String user, String group) {
-    return change("leave", user, group);
+    return change("leave", user, group, 0).map(r -> r == 1);
   }
 
   @Override
@@ -59,9 +60,9 @@ public final class RedisMembershipStore implements MembershipStore {
     });
   }
 
-  private Future<Boolean> change(String op, String user, String group) {
+  private Future<Integer> change(String op, String user, String group, int maxGroups) {
     return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user), keys.members(group)),
-        List.of(op, group, user)).map(r -> r.toInteger() == 1);
+        List.of(op, group, user, Integer.toString(maxGroups))).map(Response::toInteger);
   }
 
   static List<String> strings(Response set) {

@@ -1,6 +1,7 @@
 package chat.gateway.registry;
 
 import io.vertx.core.Future;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -14,25 +15,55 @@ import java.util.function.Supplier;
 public final class MemorySessionRegistry implements SessionRegistry {
   private final Map<String, Map<String, SessionInfo>> sessionsByUser = new ConcurrentHashMap<>();
   private final AtomicLong sessions = new AtomicLong();
+  private final Map<String, Exclusion> excluded = new ConcurrentHashMap<>();
   private final Supplier<NodeInfo> self;
+  private final Clock clock;
+
+  private record Exclusion(long notBefore, long keptUntil) {
+  }
 
   /** {@code self} describes this node; its connection count is replaced by the registry's own. */
-  public MemorySessionRegistry(Supplier<NodeInfo> self) {
+  public MemorySessionRegistry(Supplier<NodeInfo> self, Clock clock) {
     this.self = self;
+    this.clock = clock;
   }
 
   @Override
-  public Future<Integer> register(SessionInfo session) {
+  public Future<Integer> register(SessionInfo session, int maxSessions) {
+    Exclusion exclusion = excluded.get(session.user());
+    if (exclusion != null && session.connectedAt() < exclusion.notBefore()) {
+      return Future.succeededFuture(REFUSED_EXCLUDED);
+    }
     AtomicInteger count = new AtomicInteger();
     sessionsByUser.compute(session.user(), (u, current) -> {
       Map<String, SessionInfo> map = current == null ? new ConcurrentHashMap<>() : current;
-      if (map.put(session.session(), session) == null) {
+      if (map.containsKey(session.session())) {
+        return map;
+      }
+      if (map.size() >= maxSessions) {
+        count.set(REFUSED_FULL);
+      } else {
+        map.put(session.session(), session);
         sessions.incrementAndGet();
         count.set(map.size());
       }
-      return map;
+      return map.isEmpty() ? null : map;
     });
     return Future.succeededFuture(count.get());
+  }
+
+  @Override
+  public Future<Void> exclude(String user, long notBefore, long keepMillis) {
+    long until = clock.millis() + keepMillis;
+    excluded.merge(user, new Exclusion(notBefore, until),
+        (a, b) -> new Exclusion(Math.max(a.notBefore(), b.notBefore()), Math.max(a.keptUntil(), b.keptUntil())));
+    return Future.succeededFuture();
+  }
+
+  /** Forgets exclusions kept long enough. */
+  public void sweep() {
+    long now = clock.millis();
+    excluded.values().removeIf(e -> e.keptUntil() <= now);
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -37,6 +38,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
   private long sweepTimer;
   /** A refresh found this node's liveness gone since {@link #announce} last asked. */
   private volatile boolean lapsed;
+  /** The id of the data Redis held when this node last looked ({@link #markDataset}). */
+  private volatile String dataset;
 
   /** {@code wentOffline} is told of each user whose last session a sweep removed. */
   public RedisSessionRegistry(Vertx vertx, RedisCommands redis, String nodeId, Supplier<NodeInfo> self,
@@ -53,7 +56,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /** Clears what an earlier process with this node id left, announces this node, and starts the timers. */
   public Future<Void> start() {
-    return sweep(nodeId).compose(v -> heartbeat()).onSuccess(v -> {
+    return sweep(nodeId, false).compose(v -> heartbeat()).compose(v -> markDataset()).<Void>mapEmpty().onSuccess(v -> {
       lapsed = false; // the first refresh of a new process finds nothing: that is no outage
       heartbeatTimer = vertx.setPeriodic(Math.max(100, ttlMillis / 3), id -> heartbeat());
       sweepTimer = vertx.setPeriodic(Math.max(100, ttlMillis / 2), id -> sweepDeadNodes());
@@ -64,13 +67,22 @@ public final class RedisSessionRegistry implements SessionRegistry {
   public Future<Void> stop() {
     vertx.cancelTimer(heartbeatTimer);
     vertx.cancelTimer(sweepTimer);
-    return redis.send(Command.DEL, keys.nodeAlive(nodeId)).compose(v -> sweep(nodeId)).mapEmpty();
+    return redis.send(Command.DEL, keys.nodeAlive(nodeId)).compose(v -> sweep(nodeId, false)).mapEmpty();
   }
 
   @Override
-  public Future<Integer> register(SessionInfo s) {
-    return redis.script(RedisScript.REGISTER, sessionKeys(s),
-        List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt(), s.user())).map(Response::toInteger);
+  public Future<Integer> register(SessionInfo s, int maxSessions) {
+    List<String> keyList = new ArrayList<>(sessionKeys(s));
+    keyList.add(keys.exclusion(s.user()));
+    return redis.script(RedisScript.REGISTER, keyList, List.of(s.session(),
+        s.node() + "|" + s.device() + "|" + s.connectedAt(), s.user(), Integer.toString(maxSessions),
+        Long.toString(s.connectedAt()))).map(Response::toInteger);
+  }
+
+  @Override
+  public Future<Void> exclude(String user, long notBefore, long keepMillis) {
+    return redis.script(RedisScript.EXCLUDE, List.of(keys.exclusion(user)),
+        List.of(Long.toString(notBefore), Long.toString(keepMillis))).mapEmpty();
   }
 
   @Override
@@ -148,11 +160,25 @@ public final class RedisSessionRegistry implements SessionRegistry {
   }
 
   @Override
-  public Future<Boolean> announce() {
-    return heartbeat().map(v -> {
+  public Future<Standing> announce() {
+    return heartbeat().compose(v -> markDataset()).map(changed -> {
       boolean known = !lapsed;
       lapsed = false;
-      return known;
+      return changed ? Standing.DATA_LOST : known ? Standing.KNOWN : Standing.LAPSED;
+    });
+  }
+
+  /**
+   * Reads the id of the data Redis holds, creating one if there is none; true if it is not the one this node
+   * saw last: Redis lost its data since (whichever node created the new id first).
+   */
+  private Future<Boolean> markDataset() {
+    String candidate = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
+    return redis.send(Command.SET, keys.dataset(), candidate, "NX", "GET").map(reply -> {
+      String current = reply == null ? candidate : reply.toString();
+      boolean changed = dataset != null && !dataset.equals(current);
+      dataset = current;
+      return changed;
     });
   }
 
@@ -183,7 +209,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
                 String node = r.toString();
                 if (!node.equals(nodeId)) {
                   sweeps.add(redis.send(Command.EXISTS, keys.nodeAlive(node))
-                      .compose(alive -> alive.toInteger() == 1 ? Future.succeededFuture() : sweep(node)));
+                      .compose(alive -> alive.toInteger() == 1 ? Future.succeededFuture() : sweep(node, true)));
                 }
               });
               return Future.all(sweeps).mapEmpty();
@@ -191,9 +217,10 @@ public final class RedisSessionRegistry implements SessionRegistry {
         .onFailure(e -> LOG.log(Level.WARNING, "registry sweep failed: " + e.getMessage()));
   }
 
-  private Future<Void> sweep(String node) {
-    return redis.script(RedisScript.SWEEP, List.of(keys.nodeSessions(node), keys.online(), keys.nodes()),
-        List.of(keys.prefix(), node)).map(offline -> {
+  /** Sweeps a node's sessions; {@code ifDead}: only if its liveness is still gone when the script runs. */
+  private Future<Void> sweep(String node, boolean ifDead) {
+    return redis.script(RedisScript.SWEEP, List.of(keys.nodeSessions(node), keys.online(), keys.nodes(),
+        keys.nodeAlive(node)), List.of(keys.prefix(), node, ifDead ? "dead" : "always")).map(offline -> {
           metrics.registrySweep(node.equals(nodeId) ? "own" : "dead_node");
           offline.forEach(user -> wentOffline.accept(user.toString()));
           if (!node.equals(nodeId)) {

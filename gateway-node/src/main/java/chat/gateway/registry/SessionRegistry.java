@@ -12,8 +12,23 @@ import java.util.List;
  * once its liveness expires (cluster mode).
  */
 public interface SessionRegistry {
+  /** {@link #register} refused: the user has as many sessions as they may. */
+  int REFUSED_FULL = -1;
+  /** {@link #register} refused: the user is excluded ({@link #exclude}) for this session. */
+  int REFUSED_EXCLUDED = -2;
 
-  Future<Integer> register(SessionInfo session);
+  /**
+   * Adds a session, unless the user has {@code maxSessions} already ({@link #REFUSED_FULL}) or is excluded
+   * for a session that began connecting at {@link SessionInfo#connectedAt} ({@link #REFUSED_EXCLUDED}).
+   */
+  Future<Integer> register(SessionInfo session, int maxSessions);
+
+  /**
+   * Refuses, from now on, every session of {@code user} that began connecting before {@code notBefore} (ms):
+   * those racing a disconnect, and until a ban ends every new one. Kept for {@code keepMillis} at least; an
+   * exclusion in force is never shortened.
+   */
+  Future<Void> exclude(String user, long notBefore, long keepMillis);
 
   Future<Integer> unregister(SessionInfo session);
 
@@ -25,13 +40,22 @@ public interface SessionRegistry {
 
   Future<List<NodeInfo>> nodes();
 
+  /** What a node finds when it comes back after an outage ({@link #announce}). */
+  enum Standing {
+    /** Its liveness had not expired: no sweep took its sessions out. */
+    KNOWN,
+    /** Its liveness expired: its sessions must be put back. */
+    LAPSED,
+    /** Redis lost its data (restarted empty): sessions and the memberships they know must be put back. */
+    DATA_LOST
+  }
+
   /**
-   * Refreshes this node's liveness now (cluster mode), after an outage; true if the node was still known
-   * (its liveness had not expired, so no sweep took its sessions out and Redis kept its data), false if
-   * its sessions must be put back. The refresh comes first so that a sweep cannot take them out again.
+   * Refreshes this node's liveness now (cluster mode), after an outage, and tells what it found. The refresh
+   * comes first so that a sweep cannot take the sessions out again.
    */
-  default Future<Boolean> announce() {
-    return Future.succeededFuture(true);
+  default Future<Standing> announce() {
+    return Future.succeededFuture(Standing.KNOWN);
   }
 
   record OnlineUsers(List<String> users, long total) {

@@ -3,6 +3,7 @@ package chat.gateway.routing;
 import chat.gateway.auth.Identity;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.Event;
+import chat.gateway.config.GatewayConfig;
 import chat.gateway.history.Appended;
 import chat.gateway.history.DedupeKey;
 import chat.gateway.history.Draft;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
@@ -37,6 +39,11 @@ import java.util.List;
 public final class ChatService {
   /** Longest list of names in a presence answer; {@code members} still counts everyone. */
   public static final int PRESENCE_LIST_LIMIT = 1000;
+  /**
+   * How long a disconnect keeps refusing the user's sessions that were connecting when it came: longer than
+   * any connect takes (its timeout, plus a store's).
+   */
+  private static final long CONNECTING_WINDOW_MILLIS = 120_000;
 
   private final HistoryStore history;
   private final MembershipStore membership;
@@ -47,6 +54,9 @@ public final class ChatService {
   private final IdGenerator ids = new IdGenerator();
   private final int maxMessageBytes;
   private final long largeGroupMembers;
+  private final int groupsPerUser;
+  private final int sessionsPerUser;
+  private final UserQuotas quotas;
 
   /** Who is online in a channel; {@code large}: a group too large to list, {@code members} is its count alone. */
   public record PresenceView(List<String> online, long members, boolean large) {
@@ -56,7 +66,11 @@ public final class ChatService {
   }
 
   public ChatService(HistoryStore history, MembershipStore membership, SessionRegistry registry, Broker broker,
-                     GatewayMetrics metrics, Clock clock, int maxMessageBytes, long largeGroupMembers) {
+                     GatewayMetrics metrics, Clock clock, int maxMessageBytes, long largeGroupMembers,
+                     GatewayConfig.QuotaConfig quotaConfig) {
+    this.groupsPerUser = quotaConfig.groupsPerUser();
+    this.sessionsPerUser = quotaConfig.sessionsPerUser();
+    this.quotas = new UserQuotas(quotaConfig.newChannelsPerWindow(), quotaConfig.bytesPerWindow(), quotaConfig.window());
     this.history = history;
     this.membership = membership;
     this.registry = registry;
@@ -88,12 +102,15 @@ public final class ChatService {
   }
 
   /**
-   * Stores and publishes a message. A repeated {@code key} gets the first result and is not delivered
-   * again. Fails with {@code too_large} when the stored frame would pass the size limit, and with
-   * {@code unavailable} when the store cannot promise the message.
+   * Stores and publishes a user's message. A repeated {@code key} gets the first result and is not delivered
+   * again. Fails with {@code too_large} when the stored frame would pass the size limit, {@code forbidden}
+   * when the sender is not (any more) a member of the group, {@code rate_limited} past the user's quotas,
+   * and {@code unavailable} when the store cannot promise the message.
    */
   public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key) {
-    return store(from, to, encodeBody(body), key);
+    String bodyJson = encodeBody(body);
+    quotas.charge(from, to.name(), (long) bodyJson.length() * Draft.channelsFor(to, from).size(), clock.millis());
+    return store(from, to, bodyJson, key, true);
   }
 
   /**
@@ -103,12 +120,12 @@ public final class ChatService {
   public Future<Appended> publishOnce(String from, Channel to, Object body, String idempotencyKey) {
     String bodyJson = encodeBody(body);
     return store(from, to, bodyJson, idempotencyKey == null ? null
-        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)));
+        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)), false);
   }
 
-  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key) {
+  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key, boolean membersOnly) {
     long ts = clock.millis();
-    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key);
+    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key, membersOnly);
     return history.append(draft)
         .recover(ChatService::unavailable)
         .onSuccess(appended -> metrics.accepted(appended.duplicate()));
@@ -137,9 +154,19 @@ public final class ChatService {
     return json;
   }
 
-  /** Stores the membership; completes with true when it is new. Announce it with {@link #announceJoined}. */
+  /**
+   * Stores the membership; completes with true when it is new. Announce it with {@link #announceJoined}.
+   * Fails with {@code forbidden} past the groups-per-user cap, and {@code rate_limited} past the user's
+   * quota of channels.
+   */
   public Future<Boolean> join(String user, String group) {
-    return membership.join(user, group).recover(ChatService::unavailable);
+    quotas.charge(user, Channel.group(group).name(), 0, clock.millis());
+    return membership.join(user, group, groupsPerUser).recover(ChatService::unavailable);
+  }
+
+  /** Housekeeping: forgets quota windows that ended. */
+  public void sweep() {
+    quotas.sweep(clock.millis());
   }
 
   /** Tells the group that {@code user} joined, and the user's other sessions to subscribe. */
@@ -158,6 +185,12 @@ public final class ChatService {
       broker.publish(Event.Member.of(Channel.group(group).name(), user, "left"));
       return Future.succeededFuture();
     });
+  }
+
+  /** Writes back memberships a session knew, after Redis lost its data (no events: nothing changed for users). */
+  public Future<Void> restoreMemberships(String user, Collection<String> groups) {
+    return Future.all(groups.stream().map(g -> membership.join(user, g, Integer.MAX_VALUE)).toList())
+        .<Void>mapEmpty().recover(ChatService::unavailable);
   }
 
   public Future<List<String>> groupsOf(String user) {
@@ -185,11 +218,34 @@ public final class ChatService {
     return view.recover(ChatService::unavailable);
   }
 
-  /** Registers a session; the user's first session makes them {@code online} in each of their groups. */
+  /**
+   * Registers a session; completes with the user's session count (1: they just came online, see
+   * {@link #cameOnline}; 0: it was registered already). Fails with {@code forbidden} when the user has as many
+   * sessions as they may, or is banned or was disconnected while this session was connecting.
+   */
+  public Future<Integer> register(SessionInfo session) {
+    return registry.register(session, sessionsPerUser).recover(ChatService::unavailable).compose(count -> {
+      if (count == SessionRegistry.REFUSED_FULL) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN,
+            "too many sessions: a user may have " + sessionsPerUser + "; close one first"));
+      }
+      if (count == SessionRegistry.REFUSED_EXCLUDED) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, "disconnected by the server"));
+      }
+      return Future.succeededFuture(count);
+    });
+  }
+
+  /** Tells each of the user's groups that they came online (their first session). */
+  public void cameOnline(String user, Collection<String> groups) {
+    announceStatus(user, groups, "online");
+  }
+
+  /** {@link #register}, then {@link #cameOnline} if it was the user's first session. */
   public Future<Void> sessionOpened(SessionInfo session, Collection<String> groups) {
-    return registry.register(session).recover(ChatService::unavailable).map(count -> {
+    return register(session).map(count -> {
       if (count == 1) {
-        announceStatus(session.user(), groups, "online");
+        cameOnline(session.user(), groups);
       }
       return null;
     });
@@ -226,10 +282,17 @@ public final class ChatService {
     }));
   }
 
-  /** Closes every session of {@code user} on every node with 4003. */
-  public Future<Void> disconnect(String user) {
-    return broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.DISCONNECT, null))
-        .recover(ChatService::unavailable);
+  /**
+   * Closes every session of {@code user} on every node with 4003, those still connecting included (the
+   * registry refuses them), and keeps the user out for {@code ban} (zero: they may connect again at once).
+   * Completes with the end of the ban (ms), or 0.
+   */
+  public Future<Long> disconnect(String user, Duration ban) {
+    long now = clock.millis();
+    long notBefore = now + ban.toMillis();
+    return registry.exclude(user, notBefore, Math.max(ban.toMillis(), CONNECTING_WINDOW_MILLIS))
+        .compose(v -> broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.DISCONNECT, null)))
+        .recover(ChatService::unavailable).map(v -> ban.isZero() ? 0L : notBefore);
   }
 
   /** Asks a live node to drain; fails with {@code not_found} for a node that is not live. */

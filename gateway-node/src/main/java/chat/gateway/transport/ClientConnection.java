@@ -8,6 +8,7 @@ import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
 import chat.gateway.registry.SessionInfo;
+import chat.gateway.registry.SessionRegistry;
 import chat.gateway.routing.ChatService;
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
@@ -74,6 +75,8 @@ final class ClientConnection {
       e -> e instanceof Event.Message m ? m.message() : null,
       e -> e instanceof Event.Message m ? m.message().frame().length : 64);
   private ArrayDeque<String> pipelined;
+  /** While connecting: groups a leave made elsewhere took away, which the groups read may still list. */
+  private Set<String> leftWhileConnecting;
   private final MessageAssembler assembler;
 
 
@@ -259,29 +262,61 @@ final class ClientConnection {
     String user = identity.user();
     session = new SessionInfo(t.config().nodeId() + "-" + t.service().newId(), user, connect.device(),
         t.config().nodeId(), t.clock().millis());
-    // Subscribe, then register (direct messages are routed to the nodes in the registry), and only then
-    // read history: whatever is published after the read arrives live, and is held until the replay is out.
-    whenDone(t.service().groupsOf(user).compose(list -> {
-      groups.addAll(list);
-      channels().forEach(catchup::hold);
-      return hub.subscribeSession(this, user, groups).recover(ChatService::unavailable);
-    }).compose(v -> t.service().sessionOpened(session, List.copyOf(groups)).onSuccess(r -> registered = true))
+    // Subscribe to the user's channel, then register (what concerns a user is routed to the nodes in the
+    // registry), and only then read the user's groups: a leave or a disconnect made elsewhere is either in
+    // what is read, or reaches this session. History is read last: whatever is published after the read
+    // arrives live, and is held until the replay is out.
+    String userChannel = Channel.user(user).name();
+    catchup.hold(userChannel);
+    catchup.hold(Channel.BROADCAST.name());
+    leftWhileConnecting = new HashSet<>();
+    whenDone(hub.subscribeSession(this, user, List.of()).recover(ChatService::unavailable)
+        .compose(v -> t.service().register(session).onSuccess(count -> registered = true))
+        .compose(count -> t.service().groupsOf(user).compose(list -> subscribeGroups(list, count == 1)))
         .compose(v -> replays(connect.resume())), ar -> {
           if (state == State.CLOSED) {
             unregister();
             return;
           }
+          leftWhileConnecting = null;
           if (ar.failed()) {
-            // The cluster's stores could not answer: a temporary state, so the client comes back (to
-            // this node or another) rather than backing off as from a server bug.
             fail(ar.cause(), null, null);
-            boolean temporary = ar.cause() instanceof ProtocolException e && e.code().temporary();
-            close(temporary ? CloseCode.DRAINING : CloseCode.INTERNAL, temporary
-                ? "could not start the session now; reconnect" : "could not start the session");
+            closeRefused(ar.cause());
             return;
           }
           opened(ar.result());
         });
+  }
+
+  /** Subscribes to the groups read at connect (but those left meanwhile); the first session says online. */
+  private Future<Void> subscribeGroups(List<String> read, boolean cameOnline) {
+    List<Future<Void>> subscriptions = new ArrayList<>();
+    for (String group : read) {
+      if (!leftWhileConnecting.contains(group) && groups.add(group)) {
+        catchup.hold(Channel.group(group).name());
+        subscriptions.add(hub.subscribeGroup(this, group));
+      }
+    }
+    if (cameOnline) {
+      t.service().cameOnline(identity.user(), List.copyOf(groups));
+    }
+    return Future.all(subscriptions).<Void>mapEmpty().recover(ChatService::unavailable);
+  }
+
+  /**
+   * The end of a connect that could not start the session: {@code forbidden} (too many sessions, banned)
+   * closes 4003; a store that could not answer is temporary, so the client comes back (to this node or
+   * another) rather than backing off as from a server bug.
+   */
+  private void closeRefused(Throwable cause) {
+    ErrorCode code = cause instanceof ProtocolException e ? e.code() : ErrorCode.INTERNAL;
+    if (code == ErrorCode.FORBIDDEN) {
+      close(CloseCode.FORBIDDEN, cause.getMessage());
+    } else if (code.temporary() && code != ErrorCode.INTERNAL) {
+      close(CloseCode.DRAINING, "could not start the session now; reconnect");
+    } else {
+      close(CloseCode.INTERNAL, "could not start the session");
+    }
   }
 
   private List<String> channels() {
@@ -498,6 +533,10 @@ final class ClientConnection {
   }
 
   private void control(Event.Control c) {
+    if (state == State.CONNECTING) {
+      controlWhileConnecting(c);
+      return;
+    }
     switch (c.kind()) {
       case SUBSCRIBE -> {
         if (!groups.contains(c.group())) {
@@ -508,6 +547,27 @@ final class ClientConnection {
         if (unsubscribe(c.group())) {
           send(new ServerFrame.Left(null, Channel.group(c.group()).name()));
         }
+      }
+      case DISCONNECT -> close(CloseCode.FORBIDDEN, "disconnected by the server");
+    }
+  }
+
+  /**
+   * A join or leave made elsewhere while this session connects: no frame yet (the client learns its groups
+   * from {@code connected}), only the subscriptions change.
+   */
+  private void controlWhileConnecting(Event.Control c) {
+    switch (c.kind()) {
+      case SUBSCRIBE -> {
+        leftWhileConnecting.remove(c.group());
+        if (groups.add(c.group())) {
+          catchup.hold(Channel.group(c.group()).name());
+          hub.subscribeGroup(this, c.group());
+        }
+      }
+      case UNSUBSCRIBE -> {
+        leftWhileConnecting.add(c.group());
+        unsubscribe(c.group());
       }
       case DISCONNECT -> close(CloseCode.FORBIDDEN, "disconnected by the server");
     }
@@ -620,12 +680,55 @@ final class ClientConnection {
     return closing;
   }
 
-  /** Puts this session back into the registry if it is open (after an outage); announces it if it was gone. */
-  Future<Void> registerAgain() {
+  /**
+   * After an outage: puts this session back into the registry if its node's liveness lapsed (another node's
+   * sweep took it out), and brings its groups up to date. If Redis lost its data, the session's groups are
+   * written back (they are the memberships that survive); otherwise they are read again, since a join or
+   * leave made elsewhere during the outage was not announced to this node.
+   */
+  Future<Void> catchUpWithStores(SessionRegistry.Standing standing) {
     if (state != State.OPEN || closing || !registered) {
       return Future.succeededFuture();
     }
-    return t.service().sessionOpened(session, List.copyOf(groups));
+    Future<Void> registration = standing == SessionRegistry.Standing.KNOWN ? Future.succeededFuture()
+        : t.service().sessionOpened(session, List.copyOf(groups));
+    Future<Void> done;
+    if (standing == SessionRegistry.Standing.DATA_LOST) {
+      done = registration.compose(v -> t.service().restoreMemberships(identity.user(), List.copyOf(groups)));
+    } else {
+      Future<List<String>> read = registration.compose(v -> t.service().groupsOf(identity.user()));
+      whenDone(read, ar -> {
+        if (ar.succeeded()) {
+          reconcileGroups(ar.result());
+        }
+      });
+      done = read.mapEmpty();
+    }
+    // Banned or disconnected while the link was down: this session should not be there any more.
+    whenDone(done, ar -> {
+      if (ar.failed() && ar.cause() instanceof ProtocolException e && e.code() == ErrorCode.FORBIDDEN) {
+        close(CloseCode.FORBIDDEN, e.getMessage());
+      }
+    });
+    return done;
+  }
+
+  /** Joins and leaves this session missed: subscribes to groups it lacks and leaves those it should not have. */
+  private void reconcileGroups(List<String> read) {
+    if (closing) {
+      return;
+    }
+    Set<String> current = new HashSet<>(read);
+    for (String group : List.copyOf(groups)) {
+      if (!current.contains(group) && unsubscribe(group)) {
+        send(new ServerFrame.Left(null, Channel.group(group).name()));
+      }
+    }
+    for (String group : read) {
+      if (!groups.contains(group)) {
+        subscribeAndAnnounce(null, group, false);
+      }
+    }
   }
 
   void close(CloseCode code, String reason) {

@@ -3,6 +3,7 @@ package chat.gateway.transport;
 import chat.gateway.cluster.ChannelListener;
 import chat.gateway.cluster.Event;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.registry.SessionRegistry;
 import chat.protocol.Channel;
 import chat.protocol.CloseCode;
 import io.vertx.core.Context;
@@ -224,11 +225,11 @@ public final class Hub implements ChannelListener {
   }
 
   /**
-   * After an outage: retries the unregisters that failed meanwhile, and if {@code sessionsToo} puts every
-   * open session of this loop back into the registry (another node's sweep took them out, and direct
-   * messages are routed by it). Completes when all are written.
+   * After an outage: retries the unregisters that failed meanwhile, and brings every open session of this
+   * loop up to date with the stores ({@link ClientConnection#catchUpWithStores}). Completes when all are
+   * written.
    */
-  public Future<Void> registerAgain(boolean sessionsToo) {
+  public Future<Void> registerAgain(SessionRegistry.Standing standing) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       List<Future<Void>> writes = new ArrayList<>();
@@ -237,9 +238,7 @@ public final class Hub implements ChannelListener {
       for (Supplier<Future<Void>> unregister : unregisters) {
         writes.add(unregister.get().onFailure(e -> unregisterLater(unregister)));
       }
-      if (sessionsToo) {
-        all.forEach(c -> writes.add(c.registerAgain()));
-      }
+      all.forEach(c -> writes.add(c.catchUpWithStores(standing)));
       Future.all(writes).<Void>mapEmpty().onComplete(done);
     });
     return done.future();

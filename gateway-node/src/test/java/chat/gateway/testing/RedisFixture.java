@@ -9,6 +9,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -212,6 +213,51 @@ public final class RedisFixture {
         line.append((char) c);
       }
       return line.toString().trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("redis command " + String.join(" ", args) + " failed", e);
+    }
+  }
+
+  /** A number of {@code INFO}, e.g. {@code total_net_output_bytes}. */
+  public long info(String section, String field) {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write(("INFO " + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String line;
+      while ((line = in.readLine()) != null && !line.isEmpty()) {
+        if (line.startsWith(field + ":")) {
+          return Long.parseLong(line.substring(field.length() + 1).trim());
+        }
+      }
+      throw new IllegalStateException("INFO " + section + " has no " + field);
+    } catch (IOException e) {
+      throw new IllegalStateException("INFO failed", e);
+    }
+  }
+
+  /** Sends a command whose reply is an array of strings (KEYS, SMEMBERS), and returns them. */
+  public List<String> strings(String... args) {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout(5000);
+      StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
+      for (String arg : args) {
+        resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+      }
+      socket.getOutputStream().write(resp.toString().getBytes(StandardCharsets.UTF_8));
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String head = in.readLine();
+      if (!head.startsWith("*")) {
+        throw new IllegalStateException("not an array reply to " + String.join(" ", args) + ": " + head);
+      }
+      List<String> values = new java.util.ArrayList<>();
+      for (int i = Integer.parseInt(head.substring(1)); i > 0; i--) {
+        in.readLine(); // $length
+        values.add(in.readLine());
+      }
+      return values;
     } catch (IOException e) {
       throw new IllegalStateException("redis command " + String.join(" ", args) + " failed", e);
     }

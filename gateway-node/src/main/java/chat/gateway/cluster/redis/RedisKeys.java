@@ -55,9 +55,19 @@ public final class RedisKeys {
     return prefix + "alive:" + node;
   }
 
+  /** Exists while Redis holds the cluster's data: a node that finds it gone knows Redis restarted empty. */
+  public String dataset() {
+    return prefix + "dataset";
+  }
+
   /** Lock taken by the one node that sweeps dead nodes at a time. */
   public String sweeperLock() {
     return prefix + "sweeper";
+  }
+
+  /** A user's exclusion: sessions that began connecting before the time it holds (ms) are refused. */
+  public String exclusion(String user) {
+    return prefix + "excluded:" + user;
   }
 
   public String groupsOf(String user) {

@@ -37,8 +37,9 @@ public record RedisScript(String name, String source, String sha) {
   public static final RedisScript UNREGISTER = load("unregister");
   public static final RedisScript SWEEP = load("sweep");
   public static final RedisScript MEMBERSHIP = load("membership");
+  public static final RedisScript EXCLUDE = load("exclude");
 
   /** Every script: each command connection loads them all before its first command. */
   public static final List<RedisScript> ALL = List.of(PUBLISH, ROUTE, SINCE, PAGE, HEAD, REGISTER, UNREGISTER, SWEEP,
-      MEMBERSHIP);
+      MEMBERSHIP, EXCLUDE);
 }
