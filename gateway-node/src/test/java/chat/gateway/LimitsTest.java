@@ -84,6 +84,23 @@ class LimitsTest {
   }
 
   @Test
+  void pingsFromAClientThatNeverReadsClose4008InsteadOfQueueingPongs() {
+    try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "1000000", "RATE_LIMIT_BURST", "1000000",
+        "OUTBOUND_QUEUE_BYTES", "4096", "SOCKET_SEND_BUFFER_BYTES", "4096", "WS_CLOSING_TIMEOUT", "5s")) {
+      SilentSocket pinger = SilentSocket.open(node.clientVertx(), new io.vertx.core.net.NetClientOptions()
+          .setReceiveBufferSize(4096), node.port(), "{\"type\":\"connect\",\"user\":\"bob\"}");
+      assertTrue(pinger.awaitUpgrade().contains(" 101 "));
+      pinger.stopReading();
+      byte[] payload = new byte[125];
+      for (int i = 0; i < 20_000; i++) { // 2.4 MiB of pongs if all were answered
+        pinger.sendPing(payload);
+      }
+      pinger.resumeReading();
+      assertEquals(CloseCode.TOO_SLOW.code(), pinger.awaitClosed());
+    }
+  }
+
+  @Test
   void requestsTrickledInAreCutOffAtTheRequestTimeout() throws Exception {
     try (TestNode node = TestNode.start("REQUEST_TIMEOUT", "1s")) {
       try (java.net.Socket slow = new java.net.Socket("127.0.0.1", node.port())) {

@@ -23,6 +23,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -117,6 +118,11 @@ final class ClientConnection {
       }
     }
     if (!data) {
+      // Vert.x answers a ping with a pong by itself: a client that pings and never reads would queue them
+      // without end, so a ping that finds the outbound queue full closes the connection as any write would.
+      if (frame.type() == WebSocketFrameType.PING && !ws.isClosed() && ws.writeQueueFull()) {
+        close(CloseCode.TOO_SLOW, "too slow: pings while the outbound queue is full");
+      }
       return;
     }
     switch (assembler.add(frame)) {

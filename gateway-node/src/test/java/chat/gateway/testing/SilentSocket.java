@@ -2,6 +2,7 @@ package chat.gateway.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,12 @@ public final class SilentSocket {
 
   /** Upgrades a TCP connection to {@code /ws} and sends {@code firstFrame} as a text frame. */
   public static SilentSocket open(Vertx vertx, int port, String firstFrame) {
-    NetSocket socket = Await.result(vertx.createNetClient().connect(port, "127.0.0.1"));
+    return open(vertx, new NetClientOptions(), port, firstFrame);
+  }
+
+  /** {@link #open}, with client options (e.g. a small receive buffer). */
+  public static SilentSocket open(Vertx vertx, NetClientOptions options, int port, String firstFrame) {
+    NetSocket socket = Await.result(vertx.createNetClient(options).connect(port, "127.0.0.1"));
     SilentSocket silent = new SilentSocket(socket);
     socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
@@ -39,6 +45,15 @@ public final class SilentSocket {
   /** Waits for the server's answer to the upgrade; returns its status line ({@code HTTP/1.1 101 ...}). */
   public String awaitUpgrade() {
     return Await.result(io.vertx.core.Future.fromCompletionStage(statusLine));
+  }
+
+  /** Stops reading: what the server writes piles up in its buffers, as with a client that never reads. */
+  public void stopReading() {
+    socket.pause();
+  }
+
+  public void resumeReading() {
+    socket.resume();
   }
 
   public int pings() {
