@@ -137,6 +137,14 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void theStoreMemoryAlertsFireAsTheirUnitTestSays() throws IOException {
+    Tools.Result result = Tools.run(List.of("promtool", "test", "rules", "prometheus/alerts.test.yml"), null, Map.of());
+    assertEquals(0, result.exit(), result.output());
+    assertTrue(read("docker-compose.yml").contains("./prometheus/alerts.yml:/etc/prometheus/alerts.yml"),
+        "compose mounts the rules Prometheus loads");
+  }
+
+  @Test
   void theDashboardLoadsWithTheProvisionedDatasource() throws IOException {
     JsonObject dashboard = new JsonObject(read("grafana/dashboards/chat-gateway.json"));
     Map<String, Object> datasources = new Yaml().load(read("grafana/provisioning/datasources/prometheus.yml"));

@@ -92,6 +92,18 @@ class RedisStorageBoundsTest {
   }
 
   @Test
+  void theNodeExportsHowMuchMemoryRedisUsesAndMayUse() {
+    String metrics = node.management(io.vertx.core.http.HttpMethod.GET, "/metrics").body();
+    java.util.regex.Matcher used = java.util.regex.Pattern.compile(
+        "chat_store_memory_used_bytes\\{store=\"redis\"} ([0-9.E]+)").matcher(metrics);
+    java.util.regex.Matcher limit = java.util.regex.Pattern.compile(
+        "chat_store_memory_limit_bytes\\{store=\"redis\"} ([0-9.E]+)").matcher(metrics);
+    assertTrue(used.find() && limit.find(), metrics);
+    assertTrue(Double.parseDouble(used.group(1)) > 0);
+    assertTrue(Double.parseDouble(limit.group(1)) >= Double.parseDouble(used.group(1)));
+  }
+
+  @Test
   void aGroupSendIsRefusedOnceTheMemberSetNoLongerHoldsTheSender() {
     WsProbe alice = node.connected("alice");
     alice.send(join(1, "group/dev")).next("joined");

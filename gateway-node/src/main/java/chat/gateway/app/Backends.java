@@ -6,6 +6,7 @@ import chat.gateway.cluster.memory.MemoryBroker;
 import chat.gateway.cluster.redis.RedisBroker;
 import chat.gateway.cluster.redis.RedisCommands;
 import chat.gateway.cluster.redis.RedisKeys;
+import chat.gateway.cluster.redis.RedisMemory;
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.history.HistoryStore;
@@ -37,14 +38,16 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                        Runnable sweep, Supplier<Future<Void>> start, Supplier<Future<Void>> stop) {
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
-  public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, Supplier<NodeInfo> self,
-                                Runnable drain) {
+  public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, GatewayMetrics metrics,
+                                Supplier<NodeInfo> self, Runnable drain) {
     MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
     MemoryMembershipStore membership = new MemoryMembershipStore();
     MemoryHistoryStore history = new MemoryHistoryStore(fanout, dedupe, membership::isMember, clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.quotas().embeddedStoreBytes());
     MemorySessionRegistry sessions = new MemorySessionRegistry(self, clock);
+    metrics.storeMemory("embedded", () -> history.storedBytes() + dedupe.estimatedBytes(),
+        () -> config.quotas().embeddedStoreBytes());
     return new Backends(broker, history, membership, sessions, () -> {
       history.sweep();
       dedupe.sweep();
@@ -83,11 +86,13 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     link[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
         metrics, wentOffline);
+    RedisMemory memory = new RedisMemory(vertx, commands);
+    metrics.storeMemory("redis", memory::used, memory::limit);
     return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
-        () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start())
+        () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start()).compose(v -> memory.start())
             .recover(e -> Future.failedFuture(new ConfigException("REDIS_URL=" + r.url()
                 + " cannot be used: " + e.getMessage()))),
-        () -> sessions.stop().otherwise((Void) null).compose(v -> broker.close())
+        () -> sessions.stop().otherwise((Void) null).onComplete(v -> memory.stop()).compose(v -> broker.close())
             .compose(v -> commands.close()).compose(v -> client.close()));
   }
 

@@ -81,7 +81,7 @@ public final class Gateway {
     LocalFanout fanout = new LocalFanout();
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.advertisedHost() + ":" + port, metrics.connections(),
         startedAt);
-    this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, self, this::drain)
+    this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, metrics, self, this::drain)
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
             this::drain));
     this.broker = backends.broker();

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Every meter of the gateway, defined here and nowhere else. Names follow
@@ -158,6 +159,17 @@ public final class GatewayMetrics {
   /** A gauge defined by another component (kept here so that every meter is listed in one class). */
   public void gauge(String name, String description, java.util.function.DoubleSupplier value) {
     Gauge.builder(name, value::getAsDouble).description(description).register(registry);
+  }
+
+  /**
+   * Memory the node's stores use and may use: {@code store} is {@code redis} (Redis's own figures) or
+   * {@code embedded} (an estimate of the in-heap history and dedupe records, against EMBEDDED_STORE_BYTES).
+   */
+  public void storeMemory(String store, LongSupplier used, LongSupplier limit) {
+    Gauge.builder("chat_store_memory_used_bytes", used::getAsLong).tag("store", store)
+        .description("Memory the message and session stores use").register(registry);
+    Gauge.builder("chat_store_memory_limit_bytes", limit::getAsLong).tag("store", store)
+        .description("Memory the stores may use (Redis maxmemory, else the machine's memory)").register(registry);
   }
 
   /** One Redis command or script, {@code name} being the command or script name (a fixed set). */
