@@ -153,6 +153,34 @@ class DeliveryGuaranteesTest {
   }
 
   @Test
+  void aResumeOverMoreHistoryThanTheOutboundQueueHoldsIsWrittenAsTheClientReads() {
+    // a 32 KiB outbound queue (16 KiB replay pages) and 480 KiB of missed history
+    try (TestNode node = TestNode.start("OUTBOUND_QUEUE_BYTES", "32768", "RATE_LIMIT_BURST", "1000")) {
+      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe bob = member(node, "bob", "group/dev");
+      alice.send(send(1, "group/dev", "before")).next("ack");
+      String position = bob.next("message").getString("position");
+      bob.close();
+      List<String> ids = new ArrayList<>();
+      for (int i = 2; i <= 61; i++) {
+        alice.send(send(i, "group/dev", i + "x".repeat(8 * 1024)));
+        ids.add(alice.next("ack").getString("id"));
+      }
+      WsProbe back = node.probe();
+      back.send(connectResuming("bob", "group/dev", position));
+      assertEquals(new JsonObject().put("group/dev", true), back.next("connected").getJsonObject("recovered"));
+      alice.send(send(62, "group/dev", "live"));
+      ids.add(alice.next("ack").getString("id"));
+      List<String> got = new ArrayList<>();
+      while (got.size() < ids.size()) {
+        got.add(back.next("message").getString("id"));
+      }
+      assertEquals(ids, got, "every missed message once, in order, then the live one");
+      assertFalse(back.isClosed(), "not closed as too slow");
+    }
+  }
+
+  @Test
   void resumeWhileMessagesKeepComingLosesAndRepeatsNothing() {
     try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "100000", "RATE_LIMIT_BURST", "100000")) {
       WsProbe bob = member(node, "bob", "group/dev");

@@ -80,7 +80,7 @@ class FailuresTest {
     }
 
     @Override
-    public Future<Replay> since(String channel, Position after) {
+    public Future<Replay> since(String channel, Position after, int maxBytes) {
       return Future.failedFuture(new IOException("Redis did not answer within 5000 ms"));
     }
   }

@@ -21,8 +21,12 @@ public interface HistoryStore {
   /** Up to {@code limit} messages before {@code before} (or the newest), oldest first, at most {@code maxBytes} of frames. */
   Future<Page> page(String channel, Position before, int limit, int maxBytes);
 
-  /** Every message after {@code after}, or {@link Replay#NOT_RECOVERED} if some may be missing. */
-  Future<Replay> since(String channel, Position after);
+  /**
+   * The messages after {@code after}, at most about {@code maxBytes} of them (at least one, unless
+   * {@code maxBytes} is 0: then none, only whether there are any), with {@link Replay#more} when more follow;
+   * or {@link Replay#NOT_RECOVERED} if some may be missing.
+   */
+  Future<Replay> since(String channel, Position after, int maxBytes);
 
   /** The newest position of the channel, or {@link Position#start} of its current epoch when empty. */
   Future<Position> head(String channel);

@@ -152,7 +152,7 @@ public final class MemoryHistoryStore implements HistoryStore {
   }
 
   @Override
-  public Future<Replay> since(String channel, Position after) {
+  public Future<Replay> since(String channel, Position after, int maxBytes) {
     if (!after.epoch().equals(epoch) || after.minor() != 0 || after.major() > counter.get()) {
       return Future.succeededFuture(Replay.NOT_RECOVERED);
     }
@@ -165,16 +165,27 @@ public final class MemoryHistoryStore implements HistoryStore {
       if (log.dropped || log.trimmedUpTo > after.major()) {
         return Future.succeededFuture(Replay.NOT_RECOVERED);
       }
-      List<StoredMessage> missed = new ArrayList<>();
-      for (Iterator<StoredMessage> it = log.messages.descendingIterator(); it.hasNext(); ) {
-        StoredMessage m = it.next();
-        if (m.position().major() <= after.major()) {
+      int newer = 0;
+      for (Iterator<StoredMessage> it = log.messages.descendingIterator(); it.hasNext(); newer++) {
+        if (it.next().position().major() <= after.major()) {
           break;
         }
-        missed.add(m);
       }
-      Collections.reverse(missed);
-      return Future.succeededFuture(new Replay(true, missed));
+      List<StoredMessage> page = new ArrayList<>();
+      int bytes = 0;
+      Iterator<StoredMessage> it = log.messages.iterator();
+      for (int skip = log.messages.size() - newer; skip > 0; skip--) {
+        it.next();
+      }
+      while (it.hasNext()) {
+        StoredMessage m = it.next();
+        if (maxBytes == 0 || (bytes + m.frame().length > maxBytes && !page.isEmpty())) {
+          return Future.succeededFuture(new Replay(true, page, true));
+        }
+        page.add(m);
+        bytes += m.frame().length;
+      }
+      return Future.succeededFuture(new Replay(true, page));
     }
   }
 

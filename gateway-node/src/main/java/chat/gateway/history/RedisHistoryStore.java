@@ -110,9 +110,10 @@ public final class RedisHistoryStore implements HistoryStore {
   }
 
   @Override
-  public Future<Replay> since(String channel, Position after) {
+  public Future<Replay> since(String channel, Position after, int maxBytes) {
     return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel)),
-        List.of(after.epoch(), EventCodec.streamId(after), Integer.toString(2 * maxMessages + 200), oldestKept()))
+        List.of(after.epoch(), EventCodec.streamId(after), Integer.toString(2 * maxMessages + 200), oldestKept(),
+            Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
         .map(reply -> {
           if (reply.get(0).toString().equals("lost")) {
             return Replay.NOT_RECOVERED;
@@ -124,7 +125,7 @@ public final class RedisHistoryStore implements HistoryStore {
           if (fromTheFuture || trimmedPast) {
             return Replay.NOT_RECOVERED;
           }
-          return new Replay(true, entries(channel, after.epoch(), reply.get(3)));
+          return new Replay(true, entries(channel, after.epoch(), reply.get(3)), reply.get(4).toInteger() == 1);
         });
   }
 

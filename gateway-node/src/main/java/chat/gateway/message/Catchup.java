@@ -72,6 +72,11 @@ public final class Catchup<E> {
     floors.put(channel, position);
   }
 
+  /** How far the history of {@code channel} was delivered, or null. */
+  public Position floorOf(String channel) {
+    return floors == null ? null : floors.get(channel);
+  }
+
   /** No history was delivered for {@code channel} (it could not be recovered): every live message is new. */
   public void clearFloor(String channel) {
     if (floors != null) {

@@ -86,9 +86,9 @@ public final class ChatService {
     return history.head(channel).recover(ChatService::unavailable);
   }
 
-  /** Every message after {@code after}, for a resume. */
-  public Future<Replay> since(String channel, Position after) {
-    return history.since(channel, after).recover(ChatService::unavailable);
+  /** A page of the messages after {@code after}, for a resume ({@link HistoryStore#since}). */
+  public Future<Replay> since(String channel, Position after, int maxBytes) {
+    return history.since(channel, after, maxBytes).recover(ChatService::unavailable);
   }
 
   /** Whether {@code identity} may send to {@code to}; {@code groups} are the sender's groups. */

@@ -5,6 +5,7 @@ import chat.gateway.cluster.LocalFanout;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
+import chat.gateway.message.StoredMessage;
 import chat.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import java.lang.System.Logger.Level;
@@ -27,6 +28,8 @@ public final class GapRepair {
   private static final System.Logger LOG = System.getLogger(GapRepair.class.getName());
   /** Channels read at once: a node with 10,000 channels repairs in batches, not in one burst. */
   private static final int BATCH = 256;
+  /** Bytes of history one read returns at most (about). */
+  private static final int PAGE_BYTES = 256 * 1024;
 
   private final LocalFanout fanout;
   private final HistoryStore history;
@@ -77,12 +80,23 @@ public final class GapRepair {
     return Future.all(repaired).mapEmpty();
   }
 
+  /** The whole replay after {@code after}, read in pages of {@link #PAGE_BYTES} (each a short Redis reply). */
+  private Future<Replay> readAll(String channel, Position after, List<StoredMessage> read) {
+    return history.since(channel, after, PAGE_BYTES).compose(page -> {
+      if (!page.recovered()) {
+        return Future.succeededFuture(Replay.NOT_RECOVERED);
+      }
+      read.addAll(page.messages());
+      return page.more() ? readAll(channel, page.next(after), read) : Future.succeededFuture(new Replay(true, read));
+    });
+  }
+
   private Future<Void> repairOne(String channel, List<String> lost) {
     Position after = fanout.delivered(channel);
     Future<Replay> replay = after == null
         // Never knew where it stood (its start could not be read): what it missed cannot be told.
         ? Future.succeededFuture(Replay.NOT_RECOVERED)
-        : history.since(channel, after);
+        : readAll(channel, after, new ArrayList<>());
     return replay.map(r -> {
       if (r.recovered()) {
         metrics.gapRepaired("recovered", 1);

@@ -76,6 +76,8 @@ final class ClientConnection {
       e -> e instanceof Event.Message m ? m.message() : null,
       e -> e instanceof Event.Message m ? m.message().frame().length : 64);
   private ArrayDeque<String> pipelined;
+  /** Channels whose resume replay is still being written, in order ({@link #replayRest}); null when none. */
+  private ArrayDeque<String> replaying;
   /** While connecting: groups a leave made elsewhere took away, which the groups read may still list. */
   private Set<String> leftWhileConnecting;
   private final MessageAssembler assembler;
@@ -158,7 +160,8 @@ final class ClientConnection {
       return;
     }
     limitedInRow = 0;
-    if (state == State.CONNECTING) {
+    if (state == State.CONNECTING || replaying != null) {
+      // answered in order, after connected and the resume's replay
       pipeline(text);
       return;
     }
@@ -241,7 +244,8 @@ final class ClientConnection {
       pipelined = new ArrayDeque<>();
     }
     if (pipelined.size() >= MAX_PIPELINED_DURING_CONNECT) {
-      sendError(new ProtocolException(ErrorCode.RATE_LIMITED, "wait for connected before sending more frames"));
+      sendError(new ProtocolException(ErrorCode.RATE_LIMITED,
+          "wait for connected (and the resume's replay) before sending more frames"));
       return;
     }
     pipelined.add(text);
@@ -350,7 +354,9 @@ final class ClientConnection {
         continue;
       }
       catchup.floor(channel, after);
-      chain = chain.compose(v -> t.service().since(channel, after)
+      // Only whether the position is still good (and whether messages follow): the messages themselves
+      // are read after connected, a page at a time, as fast as the client reads them (replayRest).
+      chain = chain.compose(v -> t.service().since(channel, after, 0)
           .map(replay -> {
             replays.put(channel, replay);
             return null;
@@ -366,24 +372,78 @@ final class ClientConnection {
         (int) t.config().heartbeat().toSeconds(), channels(), recovered));
     state = State.OPEN;
     admission.connected();
+    replaying = new ArrayDeque<>();
     for (Map.Entry<String, Replay> entry : replays.entrySet()) {
       if (!catchup.holding(entry.getKey())) {
         continue;
       }
       if (!entry.getValue().recovered()) {
         catchup.clearFloor(entry.getKey());
+      } else if (entry.getValue().more()) {
+        replaying.add(entry.getKey());
       }
-      for (StoredMessage m : entry.getValue().messages()) {
+    }
+    // Channels with messages to replay stay held until their replay is out; the others go live now.
+    channels().stream().filter(c -> !replaying.contains(c)).forEach(this::release);
+    replayRest();
+  }
+
+  /**
+   * Replays the channels of {@link #replaying}, one after the other, a page of {@code historyPageBytes} at a
+   * time, reading the next page only once the socket has taken the last (its drain handler): a resume over
+   * long histories costs Redis and the heap one page at a time per session, never the whole backlog. A page
+   * that finds history trimmed meanwhile ends that channel's replay with a {@code recovery} notice. Frames
+   * the client sends meanwhile are answered after the replay, as before it was paged.
+   */
+  private void replayRest() {
+    if (closing || replaying == null) {
+      return;
+    }
+    String channel = replaying.peek();
+    if (channel == null) {
+      replaying = null;
+      // what the client sent meanwhile, in order
+      ArrayDeque<String> queued = pipelined;
+      pipelined = null;
+      if (queued != null) {
+        queued.forEach(this::onText);
+      }
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      ws.drainHandler(v -> {
+        ws.drainHandler(null);
+        replayRest();
+      });
+      return;
+    }
+    Position after = catchup.floorOf(channel);
+    if (after == null || !catchup.holding(channel)) { // left meanwhile
+      replaying.poll();
+      replayRest();
+      return;
+    }
+    whenDone(t.service().since(channel, after, t.historyPageBytes()), ar -> {
+      if (closing) {
+        return;
+      }
+      Replay page = ar.succeeded() ? ar.result() : Replay.NOT_RECOVERED;
+      for (StoredMessage m : page.messages()) {
         writeMessage(m);
-        catchup.floor(entry.getKey(), m.position());
+        catchup.floor(channel, m.position());
       }
-    }
-    channels().forEach(this::release);
-    ArrayDeque<String> queued = pipelined;
-    pipelined = null;
-    if (queued != null) {
-      queued.forEach(this::onText);
-    }
+      if (page.recovered() && page.more()) {
+        replayRest();
+        return;
+      }
+      if (!page.recovered()) {
+        catchup.clearFloor(channel);
+        send(new ServerFrame.Recovery(channel, false));
+      }
+      replaying.poll();
+      release(channel);
+      replayRest();
+    });
   }
 
   // ---- requests --------------------------------------------------------------------------------

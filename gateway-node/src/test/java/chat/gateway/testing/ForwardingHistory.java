@@ -27,8 +27,8 @@ public class ForwardingHistory implements HistoryStore {
   }
 
   @Override
-  public Future<Replay> since(String channel, Position after) {
-    return real.since(channel, after);
+  public Future<Replay> since(String channel, Position after, int maxBytes) {
+    return real.since(channel, after, maxBytes);
   }
 
   @Override
