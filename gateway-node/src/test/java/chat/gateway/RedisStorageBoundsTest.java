@@ -5,6 +5,7 @@ import static chat.gateway.MessagingTest.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.Await;
 import chat.gateway.testing.RedisFixture;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
@@ -101,6 +102,29 @@ class RedisStorageBoundsTest {
     assertTrue(used.find() && limit.find(), metrics);
     assertTrue(Double.parseDouble(used.group(1)) > 0);
     assertTrue(Double.parseDouble(limit.group(1)) >= Double.parseDouble(used.group(1)));
+  }
+
+  @Test
+  void aUserInManyGroupsCostsAFewSubscribesNotOneEach() {
+    int groups = 300;
+    for (int i = 0; i < groups; i++) {
+      redis.command("SADD", prefix + "groups:alice", "g" + i);
+      redis.command("SADD", prefix + "members:g" + i, "alice");
+    }
+    long subscribes = redis.calls("SUBSCRIBE");
+    WsProbe alice = node.connected("alice");
+    long subscribed = redis.calls("SUBSCRIBE") - subscribes;
+    assertTrue(subscribed <= 5, "connecting into " + groups + " groups took " + subscribed + " SUBSCRIBE commands");
+    alice.send(send(1, "group/g" + (groups - 1), "the last group is live")).next("ack");
+    assertEquals("group/g" + (groups - 1), alice.next("message").getString("channel"));
+
+    long unsubscribes = redis.calls("UNSUBSCRIBE");
+    alice.close();
+    alice.closeCode();
+    Await.until("the node left the user's groups",
+        () -> redis.strings("PUBSUB", "CHANNELS", prefix + "ch:group/*").isEmpty());
+    long unsubscribed = redis.calls("UNSUBSCRIBE") - unsubscribes;
+    assertTrue(unsubscribed <= 5, "leaving " + groups + " groups took " + unsubscribed + " UNSUBSCRIBE commands");
   }
 
   @Test

@@ -237,6 +237,26 @@ public final class RedisFixture {
     }
   }
 
+  /** How many times Redis ran {@code command} since it started ({@code INFO commandstats}). */
+  public long calls(String command) {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout(5000);
+      socket.getOutputStream().write("INFO commandstats\r\n".getBytes(StandardCharsets.US_ASCII));
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
+      String line;
+      while ((line = in.readLine()) != null && !line.isEmpty()) {
+        if (line.startsWith(prefix)) {
+          return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
+        }
+      }
+      return 0;
+    } catch (IOException e) {
+      throw new IllegalStateException("INFO failed", e);
+    }
+  }
+
   /** Sends a command whose reply is an array of strings (KEYS, SMEMBERS), and returns them. */
   public List<String> strings(String... args) {
     try (Socket socket = new Socket(host, port)) {

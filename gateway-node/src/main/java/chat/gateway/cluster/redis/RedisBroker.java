@@ -43,6 +43,7 @@ public final class RedisBroker implements Broker {
   private static final long BACKOFF_BASE_MS = 100;
   /** As the command pipelines: a node is back within about two seconds of Redis, however long it was away. */
   private static final long BACKOFF_CAP_MS = 2_000;
+  private static final int TOPICS_PER_COMMAND = 1_000;
 
   private final Vertx vertx;
   private final Context context;
@@ -59,6 +60,10 @@ public final class RedisBroker implements Broker {
   private final Runnable onDrainRequest;
   private final Set<String> topics = new LinkedHashSet<>();
   private final Map<String, Promise<Void>> confirmations = new HashMap<>();
+  /** Topics to (un)subscribe at the end of this turn, all of {@link #pendingKind}. */
+  private final List<String> pending = new ArrayList<>();
+  private Command pendingKind = Command.SUBSCRIBE;
+  private boolean flushScheduled;
   private RedisConnection subscriber;
   private int attempt;
   private boolean closed;
@@ -157,7 +162,7 @@ public final class RedisBroker implements Broker {
     context.runOnContext(v -> {
       String topic = keys.topic(channel);
       if (topics.remove(topic) && subscriber != null) {
-        subscriber.send(Request.cmd(Command.UNSUBSCRIBE, topic));
+        queue(Command.UNSUBSCRIBE, topic);
       }
     });
     return Future.succeededFuture();
@@ -216,16 +221,55 @@ public final class RedisBroker implements Broker {
     for (String topic : wanted) {
       Promise<Void> promise = confirmations.computeIfAbsent(topic, t -> Promise.promise());
       confirmed.add(promise.future());
+      queue(Command.SUBSCRIBE, topic);
     }
-    Request request = Request.cmd(Command.SUBSCRIBE);
-    wanted.forEach(request::arg);
-    subscriber.send(request).onFailure(e -> wanted.forEach(t -> {
-      Promise<Void> p = confirmations.remove(t);
-      if (p != null) {
-        p.tryFail(e);
-      }
-    }));
     return Future.all(confirmed).mapEmpty();
+  }
+
+  /**
+   * Queues a (un)subscription of {@code topic}; what is queued goes out at the end of this turn of the event
+   * loop, each run of one kind as one command of up to {@value #TOPICS_PER_COMMAND} topics, in the order
+   * given. A user in a thousand groups connecting, or leaving the node, costs a command or two, not a
+   * thousand.
+   */
+  private void queue(Command kind, String topic) {
+    if (pendingKind != kind && !pending.isEmpty()) {
+      flush();
+    }
+    pendingKind = kind;
+    pending.add(topic);
+    if (pending.size() >= TOPICS_PER_COMMAND) {
+      flush();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        flush();
+      });
+    }
+  }
+
+  private void flush() {
+    if (pending.isEmpty()) {
+      return;
+    }
+    List<String> batch = List.copyOf(pending);
+    pending.clear();
+    if (subscriber == null) {
+      return; // the next connection subscribes every topic anyway
+    }
+    Request request = Request.cmd(pendingKind);
+    batch.forEach(request::arg);
+    if (pendingKind == Command.SUBSCRIBE) {
+      subscriber.send(request).onFailure(e -> batch.forEach(t -> {
+        Promise<Void> p = confirmations.remove(t);
+        if (p != null) {
+          p.tryFail(e);
+        }
+      }));
+    } else {
+      subscriber.send(request);
+    }
   }
 
   private void received(Response push) {
@@ -273,6 +317,7 @@ public final class RedisBroker implements Broker {
     }
     subscriber = null;
     subscribed = false;
+    pending.clear(); // the next connection subscribes every topic
     outstandingSince = 0;
     canaryReceivedAt = 0;
     confirmations.values().forEach(p -> p.tryFail("the pub/sub connection was lost"));
