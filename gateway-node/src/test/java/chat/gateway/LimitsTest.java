@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.Await;
 import chat.gateway.testing.SilentSocket;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
@@ -97,6 +98,37 @@ class LimitsTest {
       }
       pinger.resumeReading();
       assertEquals(CloseCode.TOO_SLOW.code(), pinger.awaitClosed());
+    }
+  }
+
+  @Test
+  void manyHistoryPagesAskedAtOnceComeAsFastAsTheClientReadsThem() {
+    // 32 KiB pages (half the outbound queue) over 80 messages of 8 KiB
+    try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "1000", "RATE_LIMIT_BURST", "1000",
+        "OUTBOUND_QUEUE_BYTES", "65536", "SOCKET_SEND_BUFFER_BYTES", "4096")) {
+      WsProbe alice = node.connected("alice");
+      alice.send(join(1, "group/big")).next("joined");
+      for (int i = 1; i <= 80; i++) {
+        alice.send(MessagingTest.send(i, "group/big", "x".repeat(8 * 1024))).next("ack");
+      }
+      SilentSocket reader = SilentSocket.open(node.clientVertx(), new io.vertx.core.net.NetClientOptions()
+          .setReceiveBufferSize(4096), node.port(), null);
+      assertTrue(reader.awaitUpgrade().contains(" 101 "));
+      reader.sendText("{\"type\":\"connect\",\"user\":\"alice\",\"device\":\"r\"}");
+      Await.until("connected", () -> reader.received("connected") == 1);
+      reader.stopReading();
+      // 20 pages of 32 KiB: 640 KiB, ten times the outbound queue; 16 may wait at once
+      for (int i = 0; i < 20; i++) {
+        reader.sendText("{\"type\":\"history\",\"ref\":" + (10 + i) + ",\"channel\":\"group/big\",\"limit\":100}");
+      }
+      reader.resumeReading();
+      Await.until("every request answered", () -> reader.received("history") + reader.received("error") == 20);
+      long refused = reader.texts().stream().filter(t -> t.contains("\"rate_limited\"")).count();
+      assertEquals(20, reader.received("history") + refused, "pages and refusals: " + reader.texts().size());
+      // the socket takes less than a page while the client does not read: the first page is still waiting
+      assertTrue(refused >= 1 && reader.received("history") >= 16, refused + " refused");
+      reader.sendText("{\"type\":\"ping\"}");
+      Await.until("the connection is still open", () -> reader.received("pong") == 1);
     }
   }
 

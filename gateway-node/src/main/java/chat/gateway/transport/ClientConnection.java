@@ -46,6 +46,7 @@ final class ClientConnection {
   private static final System.Logger LOG = System.getLogger(ClientConnection.class.getName());
   private static final int BAD_FRAMES_BEFORE_CLOSE = 20;
   private static final int MAX_PIPELINED_DURING_CONNECT = 64;
+  private static final int MAX_QUEUED_HISTORY = 16;
 
   private enum State { AWAITING_CONNECT, CONNECTING, OPEN, CLOSED }
 
@@ -76,6 +77,8 @@ final class ClientConnection {
       e -> e instanceof Event.Message m ? m.message() : null,
       e -> e instanceof Event.Message m ? m.message().frame().length : 64);
   private ArrayDeque<String> pipelined;
+  /** History requests not answered yet, oldest (being read) first; null when none. */
+  private ArrayDeque<ClientFrame.History> historyQueue;
   /** Channels whose resume replay is still being written, in order ({@link #replayRest}); null when none. */
   private ArrayDeque<String> replaying;
   /** While connecting: groups a leave made elsewhere took away, which the groups read may still list. */
@@ -390,7 +393,7 @@ final class ClientConnection {
 
   /**
    * Replays the channels of {@link #replaying}, one after the other, a page of {@code historyPageBytes} at a
-   * time, reading the next page only once the socket has taken the last (its drain handler): a resume over
+   * time, reading the next page only once the socket has taken the last: a resume over
    * long histories costs Redis and the heap one page at a time per session, never the whole backlog. A page
    * that finds history trimmed meanwhile ends that channel's replay with a {@code recovery} notice. Frames
    * the client sends meanwhile are answered after the replay, as before it was paged.
@@ -410,13 +413,6 @@ final class ClientConnection {
       }
       return;
     }
-    if (ws.writeQueueFull()) {
-      ws.drainHandler(v -> {
-        ws.drainHandler(null);
-        replayRest();
-      });
-      return;
-    }
     Position after = catchup.floorOf(channel);
     if (after == null || !catchup.holding(channel)) { // left meanwhile
       replaying.poll();
@@ -428,12 +424,13 @@ final class ClientConnection {
         return;
       }
       Replay page = ar.succeeded() ? ar.result() : Replay.NOT_RECOVERED;
+      Future<Void> written = null;
       for (StoredMessage m : page.messages()) {
-        writeMessage(m);
+        written = writeMessage(m);
         catchup.floor(channel, m.position());
       }
       if (page.recovered() && page.more()) {
-        replayRest();
+        afterWritten(written, this::replayRest);
         return;
       }
       if (!page.recovered()) {
@@ -508,16 +505,56 @@ final class ClientConnection {
     });
   }
 
+  /**
+   * Queues a history request; they are answered one at a time, the next read only once the socket has taken
+   * the last answer ({@link #afterWritten}). A client that asks for many pages at once gets them as fast as it
+   * reads them, instead of a closed connection, and costs Redis and the heap one page at a time.
+   */
   private void onHistory(ClientFrame.History h) {
     requireEntitled(h.channel());
+    if (h.before() != null) {
+      Position.parse(h.before()); // bad_request now, not when its turn comes
+    }
+    if (historyQueue == null) {
+      historyQueue = new ArrayDeque<>();
+    } else if (historyQueue.size() >= MAX_QUEUED_HISTORY) {
+      throw new ProtocolException(ErrorCode.RATE_LIMITED,
+          "at most " + MAX_QUEUED_HISTORY + " history requests wait at once; wait for their answers");
+    }
+    historyQueue.add(h);
+    if (historyQueue.size() == 1) {
+      nextHistory();
+    }
+  }
+
+  private void nextHistory() {
+    ClientFrame.History h = historyQueue.peek();
+    try {
+      requireEntitled(h.channel()); // again: the user may have left the group while it waited
+    } catch (ProtocolException e) {
+      sendError(e.answering(h.ref(), null));
+      historyDone();
+      return;
+    }
     Position before = h.before() == null ? null : Position.parse(h.before());
     whenDone(t.service().history(h.channel(), before, h.limit(), t.historyPageBytes()), ar -> {
       if (ar.failed()) {
         fail(ar.cause(), h.ref(), null);
-        return;
+        historyDone();
+      } else {
+        afterWritten(writeText(HistoryFrames.encode(h.ref(), h.channel().name(), ar.result()), "history"),
+            this::historyDone);
       }
-      writeText(HistoryFrames.encode(h.ref(), h.channel().name(), ar.result()), "history");
     });
+  }
+
+  private void historyDone() {
+    historyQueue.poll();
+    if (historyQueue.isEmpty()) {
+      historyQueue = null;
+    } else {
+      nextHistory();
+    }
   }
 
   private void onPresence(ClientFrame.Presence p) {
@@ -659,33 +696,54 @@ final class ClientConnection {
 
   // ---- outbound ----------------------------------------------------------------------------------
 
-  private void writeMessage(StoredMessage m) {
-    if (writeShared(m.frame(), null)) {
+  /** Writes a stored message; returns the write (null if the connection is gone). */
+  private Future<Void> writeMessage(StoredMessage m) {
+    Future<Void> written = writeShared(m.frame(), null);
+    if (written != null) {
       t.metrics().delivered(m.ts(), t.clock().millis());
     }
+    return written;
   }
 
-  /** Writes pre-encoded bytes (shared by every recipient on this node); false if the connection is gone. */
-  private boolean writeShared(byte[] frame, String type) {
+  /** Writes pre-encoded bytes (shared by every recipient on this node); null if the connection is gone. */
+  private Future<Void> writeShared(byte[] frame, String type) {
     if (!writable()) {
-      return false;
+      return null;
     }
-    ws.writeFrame(SharedTextFrame.of(frame));
+    Future<Void> written = ws.writeFrame(SharedTextFrame.of(frame));
     if (type != null) {
       t.metrics().frameOut(type);
     }
-    return true;
+    return written;
   }
 
   private void send(ServerFrame frame) {
     writeText(FrameCodec.encode(frame), frame.type());
   }
 
-  private void writeText(String text, String type) {
-    if (writable()) {
-      ws.writeTextMessage(text);
-      t.metrics().frameOut(type);
+  private Future<Void> writeText(String text, String type) {
+    if (!writable()) {
+      return null;
     }
+    t.metrics().frameOut(type);
+    return ws.writeTextMessage(text);
+  }
+
+  /**
+   * Runs {@code next} once {@code written} has left this node (the socket took it), at once if nothing was
+   * written: page-sized answers (replays, history) go out one at a time, so one page at most waits in the
+   * outbound queue and live messages keep the rest of it. Never runs once the connection is closing.
+   */
+  private void afterWritten(Future<Void> written, Runnable next) {
+    if (written == null) {
+      next.run();
+      return;
+    }
+    whenDone(written, ar -> {
+      if (!closing) {
+        next.run();
+      }
+    });
   }
 
   /** False once closing; a full outbound queue closes the connection (4008) instead of growing the heap. */

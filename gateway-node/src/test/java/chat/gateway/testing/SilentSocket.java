@@ -15,6 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class SilentSocket {
   private final NetSocket socket;
   private final AtomicInteger pings = new AtomicInteger();
+  /** The text frames received (whole, unfragmented), in order. */
+  private final java.util.Queue<String> texts = new java.util.concurrent.ConcurrentLinkedQueue<>();
   private final CompletableFuture<Integer> closeFrame = new CompletableFuture<>();
   private final CompletableFuture<Void> tcpClosed = new CompletableFuture<>();
   private final CompletableFuture<String> statusLine = new CompletableFuture<>();
@@ -32,13 +34,15 @@ public final class SilentSocket {
     return open(vertx, new NetClientOptions(), port, firstFrame);
   }
 
-  /** {@link #open}, with client options (e.g. a small receive buffer). */
+  /** {@link #open}, with client options (e.g. a small receive buffer); {@code firstFrame} null sends none. */
   public static SilentSocket open(Vertx vertx, NetClientOptions options, int port, String firstFrame) {
     NetSocket socket = Await.result(vertx.createNetClient(options).connect(port, "127.0.0.1"));
     SilentSocket silent = new SilentSocket(socket);
     socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-    socket.write(textFrame(firstFrame));
+    if (firstFrame != null) {
+      socket.write(textFrame(firstFrame));
+    }
     return silent;
   }
 
@@ -98,7 +102,9 @@ public final class SilentSocket {
       if (pending.length() < header + length) {
         return;
       }
-      if (opcode == 0x9) {
+      if (opcode == 0x1) {
+        texts.add(pending.getString(header, header + length, "UTF-8"));
+      } else if (opcode == 0x9) {
         pings.incrementAndGet();
       } else if (opcode == 0x8 && length >= 2) {
         closeFrame.complete(pending.getUnsignedShort(header));
@@ -110,6 +116,21 @@ public final class SilentSocket {
   /** Sends a text frame carrying exactly {@code payload} (which need not be UTF-8). */
   public void sendText(byte[] payload) {
     socket.write(frame(0x81, payload));
+  }
+
+  /** Sends a text frame. */
+  public void sendText(String text) {
+    socket.write(textFrame(text));
+  }
+
+  /** How many text frames of {@code type} ({@code "type":"..."}) came so far. */
+  public long received(String type) {
+    String marker = "\"type\":\"" + type + "\"";
+    return texts.stream().filter(t -> t.contains(marker)).count();
+  }
+
+  public java.util.List<String> texts() {
+    return java.util.List.copyOf(texts);
   }
 
   /** Sends a ping control frame with {@code payload} (at most 125 bytes). */
