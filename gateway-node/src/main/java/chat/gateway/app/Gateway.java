@@ -86,7 +86,8 @@ public final class Gateway {
             this::drain));
     this.broker = backends.broker();
     this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
-        clock, config.maxMessageBytes(), config.largeGroupMembers(), config.quotas());
+        clock, config.maxMessageBytes(), config.largeGroupMembers(), config.quotas(), fanout::watching);
+    fanout.onMemberEvent(service::presenceChanged);
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain, config.adminToken());
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
       backends.sweep().run();

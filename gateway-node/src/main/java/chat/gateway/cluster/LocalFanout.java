@@ -34,6 +34,7 @@ public final class LocalFanout {
   private final Catchup<Event> catchup = new Catchup<>(
       e -> e instanceof Event.Message m ? m.message() : null, e -> 0);
   private volatile Consumer<String> onFirstListener = c -> { };
+  private volatile Consumer<String> onMemberEvent = c -> { };
   private volatile Function<String, Future<Void>> subscriber = c -> Future.succeededFuture();
   private volatile Function<String, Future<Void>> unsubscriber = c -> Future.succeededFuture();
 
@@ -46,6 +47,16 @@ public final class LocalFanout {
    */
   public void onFirstListener(Consumer<String> onFirstListener) {
     this.onFirstListener = onFirstListener;
+  }
+
+  /** {@code onMemberEvent} hears of the channel of every member event that reaches this node. */
+  public void onMemberEvent(Consumer<String> onMemberEvent) {
+    this.onMemberEvent = onMemberEvent;
+  }
+
+  /** Whether some local listener wants {@code channel} (so its events reach this node). */
+  public boolean watching(String channel) {
+    return interests.containsKey(channel);
   }
 
   /** Connects the table to the broker that serves it. */
@@ -102,6 +113,9 @@ public final class LocalFanout {
    * is being repaired, it waits (and a message the repair already handed out is dropped).
    */
   public void dispatch(Event event) {
+    if (event instanceof Event.Member) {
+      onMemberEvent.accept(event.channel());
+    }
     synchronized (catchup) {
       if (catchup.offer(event.channel(), event) || !catchup.fresh(event)) {
         return;

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * What a user can do, whichever door they come through (a WebSocket or the HTTP API): publish, join,
@@ -57,6 +58,7 @@ public final class ChatService {
   private final int groupsPerUser;
   private final int sessionsPerUser;
   private final UserQuotas quotas;
+  private final PresenceCache presenceCache;
 
   /** Who is online in a channel; {@code large}: a group too large to list, {@code members} is its count alone. */
   public record PresenceView(List<String> online, long members, boolean large) {
@@ -67,7 +69,8 @@ public final class ChatService {
 
   public ChatService(HistoryStore history, MembershipStore membership, SessionRegistry registry, Broker broker,
                      GatewayMetrics metrics, Clock clock, int maxMessageBytes, long largeGroupMembers,
-                     GatewayConfig.QuotaConfig quotaConfig) {
+                     GatewayConfig.QuotaConfig quotaConfig, Predicate<String> watched) {
+    this.presenceCache = new PresenceCache(watched, clock);
     this.groupsPerUser = quotaConfig.groupsPerUser();
     this.sessionsPerUser = quotaConfig.sessionsPerUser();
     this.quotas = new UserQuotas(quotaConfig.newChannelsPerWindow(), quotaConfig.bytesPerWindow(), quotaConfig.window());
@@ -164,13 +167,20 @@ public final class ChatService {
     return membership.join(user, group, groupsPerUser).recover(ChatService::unavailable);
   }
 
-  /** Housekeeping: forgets quota windows that ended. */
+  /** Housekeeping: forgets quota windows that ended and presence answers past their age. */
   public void sweep() {
     quotas.sweep(clock.millis());
+    presenceCache.sweep();
+  }
+
+  /** A member event of {@code channel} reached this node: a kept presence answer of it is stale. */
+  public void presenceChanged(String channel) {
+    presenceCache.changed(channel);
   }
 
   /** Tells the group that {@code user} joined, and the user's other sessions to subscribe. */
   public void announceJoined(String user, String group) {
+    presenceCache.changed(Channel.group(group).name());
     broker.publish(Event.Member.of(Channel.group(group).name(), user, "joined"));
     broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.SUBSCRIBE, group));
   }
@@ -181,6 +191,7 @@ public final class ChatService {
       if (!removed) {
         return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "not a member of group/" + group));
       }
+      presenceCache.changed(Channel.group(group).name());
       broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.UNSUBSCRIBE, group));
       broker.publish(Event.Member.of(Channel.group(group).name(), user, "left"));
       return Future.succeededFuture();
@@ -202,20 +213,28 @@ public final class ChatService {
     return history.page(channel.name(), before, limit, maxBytes).recover(ChatService::unavailable);
   }
 
+  /**
+   * Who is online in {@code channel}. A group's answer is kept while no member event of it reaches this node
+   * ({@link PresenceCache}): asking again costs nothing until something changed.
+   */
   public Future<PresenceView> presence(Channel channel) {
     Future<PresenceView> view = switch (channel.kind()) {
       case USER -> registry.online(List.of(channel.id())).map(online -> new PresenceView(online, 1));
       case BROADCAST -> registry.onlineUsers(PRESENCE_LIST_LIMIT).map(o -> new PresenceView(o.users(), o.total()));
-      case GROUP -> membership.sizes(List.of(channel.id())).compose(sizes -> {
-        long size = sizes.getOrDefault(channel.id(), 0L);
-        if (size > largeGroupMembers) {
-          return Future.succeededFuture(new PresenceView(List.of(), size, true));
-        }
-        return membership.members(channel.id()).compose(members -> registry.online(members)
-            .map(online -> new PresenceView(online.stream().sorted().limit(PRESENCE_LIST_LIMIT).toList(), members.size())));
-      });
+      case GROUP -> presenceCache.get(channel.name(), () -> groupPresence(channel.id()));
     };
     return view.recover(ChatService::unavailable);
+  }
+
+  private Future<PresenceView> groupPresence(String group) {
+    return membership.sizes(List.of(group)).compose(sizes -> {
+      long size = sizes.getOrDefault(group, 0L);
+      if (size > largeGroupMembers) {
+        return Future.succeededFuture(new PresenceView(List.of(), size, true));
+      }
+      return membership.members(group).compose(members -> registry.online(members)
+          .map(online -> new PresenceView(online.stream().sorted().limit(PRESENCE_LIST_LIMIT).toList(), members.size())));
+    });
   }
 
   /**
@@ -275,6 +294,7 @@ public final class ChatService {
     if (groups.isEmpty()) {
       return;
     }
+    groups.forEach(g -> presenceCache.changed(Channel.group(g).name()));
     membership.sizes(groups).onSuccess(sizes -> sizes.forEach((group, size) -> {
       if (size <= largeGroupMembers) {
         broker.publish(Event.Member.of(Channel.group(group).name(), user, status));
