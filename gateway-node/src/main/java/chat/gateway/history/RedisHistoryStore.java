@@ -1,9 +1,9 @@
 package chat.gateway.history;
 
 import chat.gateway.cluster.redis.EventCodec;
-import chat.gateway.cluster.redis.RedisCommands;
-import chat.gateway.cluster.redis.RedisKeys;
-import chat.gateway.cluster.redis.RedisScript;
+import chat.gateway.redis.RedisCommands;
+import chat.gateway.redis.RedisKeys;
+import chat.gateway.redis.RedisScript;
 import chat.gateway.message.MessageFrames;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;

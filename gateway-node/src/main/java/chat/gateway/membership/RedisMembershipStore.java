@@ -1,8 +1,8 @@
 package chat.gateway.membership;
 
-import chat.gateway.cluster.redis.RedisCommands;
-import chat.gateway.cluster.redis.RedisKeys;
-import chat.gateway.cluster.redis.RedisScript;
+import chat.gateway.redis.RedisCommands;
+import chat.gateway.redis.RedisKeys;
+import chat.gateway.redis.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;

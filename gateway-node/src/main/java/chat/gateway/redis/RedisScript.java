@@ -1,4 +1,4 @@
-package chat.gateway.cluster.redis;
+package chat.gateway.redis;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package chat.gateway.cluster.redis;
+package chat.gateway.redis;
 
 /**
  * Every Redis key and pub/sub topic the gateway uses, under one configurable prefix (default

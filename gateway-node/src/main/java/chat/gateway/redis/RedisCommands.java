@@ -1,4 +1,4 @@
-package chat.gateway.cluster.redis;
+package chat.gateway.redis;
 
 import chat.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;

@@ -1,4 +1,4 @@
-package chat.gateway.cluster.redis;
+package chat.gateway.redis;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
