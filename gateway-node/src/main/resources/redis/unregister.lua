@@ -1,12 +1,10 @@
--- Removes a session. KEYS[1..3] as register.lua; ARGV[1] session id  ARGV[2] user.
--- Returns the user's session count, or -1 if the session was not there (already swept).
-local removed = redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[2] .. '|' .. ARGV[1])
-if removed == 0 then
+-- Removes a session from its user's live sessions. KEYS[1] sessions hash of the user (the user's slot)
+-- ARGV[1] session id  ARGV[2] incarnation of the node that registered it ('' for any): a sweeper removes a
+-- session only as the dead node registered it, never one that node put back after it came back.
+-- Returns the user's session count, or -1 if the session was not there (already swept, or put back since).
+local value = redis.call('HGET', KEYS[1], ARGV[1])
+if not value or (ARGV[2] ~= '' and string.match(value, '[^|]*$') ~= ARGV[2]) then
   return -1
 end
-local count = redis.call('HLEN', KEYS[1])
-if count == 0 then
-  redis.call('SREM', KEYS[3], ARGV[2])
-end
-return count
+redis.call('HDEL', KEYS[1], ARGV[1])
+return redis.call('HLEN', KEYS[1])

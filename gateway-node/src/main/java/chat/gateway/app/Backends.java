@@ -73,7 +73,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.url())
         .setMaxPoolSize(connections).setMaxPoolWaiting(connections).setMaxWaitingHandlers(8192)
         .setPoolName("chat-" + config.nodeId()));
-    RedisCommands commands = new RedisCommands(vertx, client, new RedisKeys(r.keyPrefix()), metrics,
+    RedisCommands commands = new RedisCommands(vertx, client, RedisKeys.standalone(r.keyPrefix()), metrics,
         r.timeout().toMillis(), r.connectionsPerLoop());
     RedisBroker[] link = new RedisBroker[1];
     HistoryStore history = new RedisHistoryStore(commands, () -> link[0].healthy(), clock,

@@ -11,11 +11,14 @@ import chat.gateway.message.StoredMessage;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.redis.client.Response;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
@@ -45,6 +48,9 @@ public final class RedisHistoryStore implements HistoryStore {
   private final int maxMessages;
   private final long maxAgeMillis;
   private final long dedupeTtlSeconds;
+  private final String publishCommand;
+  /** Per publisher, its last direct message whose sender's copy is not written yet (see {@link #append}). */
+  private final Map<Object, Future<Void>> copies = new ConcurrentHashMap<>();
 
   public RedisHistoryStore(RedisCommands redis, BooleanSupplier linkUp, Clock clock, int maxMessages, Duration maxAge,
                            Duration dedupeTtl) {
@@ -55,41 +61,74 @@ public final class RedisHistoryStore implements HistoryStore {
     this.maxMessages = maxMessages;
     this.maxAgeMillis = maxAge.toMillis();
     this.dedupeTtlSeconds = Math.max(1, dedupeTtl.toSeconds());
+    this.publishCommand = keys.cluster() ? "SPUBLISH" : "PUBLISH";
   }
 
+  /**
+   * Stores the message in its channel; a direct message then in the sender's own channel too, with the id
+   * and time of the first copy, each write in its own slot and deduplicated on its own, the sender's copy
+   * last: a resend after the second write failed finds the first ({@code dup}: same id, not published
+   * again) and completes the second, so the message is acked with one id and delivered once. The sender's
+   * copies are written in the order their sends were made, like everything else one sender does.
+   */
   @Override
   public Future<Appended> append(Draft draft) {
     if (!linkUp.getAsBoolean()) {
       return Future.failedFuture("the cluster's pub/sub is down");
     }
-    List<String> keyList = new ArrayList<>();
-    keyList.add(draft.key() == null ? keys.prefix() + "no-dedupe" : keys.dedupe(draft.key().name()));
-    boolean check = draft.membersOnly() && draft.to().isGroup();
-    keyList.add(check ? keys.members(draft.to().id()) : keys.prefix() + "no-members");
-    List<String> args = new ArrayList<>(List.of(Integer.toString(draft.channels().size()),
-        draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds), Integer.toString(maxMessages),
-        Long.toString(Math.max(0, draft.ts() - maxAgeMillis)), newEpoch(), draft.id(), draft.from(),
-        draft.to().name(), Long.toString(draft.ts()), draft.bodyJson(), keys.prefix(),
-        draft.key() == null ? "" : draft.key().fingerprint(), Long.toString(maxAgeMillis), check ? draft.from() : ""));
-    for (String channel : draft.channels()) {
-      keyList.add(keys.stream(channel));
-      keyList.add(keys.meta(channel));
-      keyList.add(channel.startsWith("user/") ? keys.sessions(channel.substring(5)) : keys.meta(channel));
-      args.add(channel);
-    }
     // One publisher's appends run in the order they were made (a session's sends keep their order).
     Object orderKey = draft.key() == null ? draft.to().name() : draft.key().scope();
+    Future<Stored> first = store(draft, draft.channels().get(0), false, draft.id(), draft.ts(), orderKey);
+    if (draft.channels().size() == 1) {
+      return first.compose(stored -> appended(draft, stored));
+    }
+    Promise<Void> copyWritten = Promise.promise();
+    Future<Void> before = copies.put(orderKey, copyWritten.future());
+    Future<Stored> copy = first.compose(stored -> (before == null ? Future.<Void>succeededFuture()
+        : before.<Void>transform(ar -> Future.succeededFuture()))
+        .compose(v -> {
+          Future<Stored> written = store(draft, draft.channels().get(1), true, stored.id(), stored.ts(), orderKey);
+          copyWritten.tryComplete();
+          return written;
+        }));
+    copy.onComplete(ar -> {
+      copyWritten.tryComplete();
+      copies.remove(orderKey, copyWritten.future());
+    });
+    return copy.compose(c -> first).compose(stored -> appended(draft, stored));
+  }
+
+  /** The stored result as the ack reports it; a resend of another publish under an API key is refused. */
+  private static Future<Appended> appended(Draft draft, Stored stored) {
+    Appended appended = new Appended(stored.to(), stored.id(), stored.position(), false);
+    if (!stored.duplicate()) {
+      return Future.succeededFuture(appended);
+    }
+    return draft.key().sameRequest(stored.fingerprint()) ? Future.succeededFuture(appended.asDuplicate())
+        : Future.failedFuture(draft.key().conflict());
+  }
+
+  /** What publish.lua stored (or had stored, for a repeat) in one channel. */
+  private record Stored(String to, String id, Position position, String fingerprint, long ts, boolean duplicate) {
+  }
+
+  private Future<Stored> store(Draft draft, String channel, boolean copy, String id, long ts, Object orderKey) {
+    boolean check = draft.membersOnly() && draft.to().isGroup() && !copy;
+    List<String> keyList = List.of(draft.key() == null ? keys.unused(channel) : keys.dedupe(channel, draft.key().name(), copy),
+        check ? keys.members(draft.to().id()) : keys.unused(channel), keys.stream(channel), keys.meta(channel),
+        keys.topic(channel));
+    List<String> args = List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
+        Integer.toString(maxMessages), Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
+        draft.to().name(), Long.toString(ts), draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
+        Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand);
     return redis.script(RedisScript.PUBLISH, orderKey, keyList, args).compose(reply -> {
       if (reply.size() == 1) {
         return Future.failedFuture(draft.notMember());
       }
-      String[] f = reply.get(1).toString().split("\\|", 5);
-      Appended appended = new Appended(f[0], f[1], EventCodec.position(f[2], f[3]), false);
-      if (!reply.get(0).toString().equals("dup")) {
-        return Future.succeededFuture(appended);
-      }
-      return draft.key().sameRequest(f.length > 4 ? f[4] : "") ? Future.succeededFuture(appended.asDuplicate())
-          : Future.failedFuture(draft.key().conflict());
+      String[] f = reply.get(1).toString().split("\\|", 6);
+      long storedTs = f.length > 5 ? Long.parseLong(f[5]) : ts; // records of earlier versions carry no time
+      return Future.succeededFuture(new Stored(f[0], f[1], EventCodec.position(f[2], f[3]), f.length > 4 ? f[4] : "",
+          storedTs, reply.get(0).toString().equals("dup")));
     });
   }
 

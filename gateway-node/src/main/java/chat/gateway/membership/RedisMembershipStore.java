@@ -12,7 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** {@link MembershipStore} on Redis: a set of groups per user and a set of members per group, changed together. */
+/**
+ * {@link MembershipStore} on Redis: a set of groups per user (in the user's slot) and a set of members per
+ * group (in the group's slot, where the publish script checks it), changed one after the other.
+ */
 public final class RedisMembershipStore implements MembershipStore {
   private final RedisCommands redis;
   private final RedisKeys keys;
@@ -22,15 +25,28 @@ public final class RedisMembershipStore implements MembershipStore {
     this.keys = redis.keys();
   }
 
+  /**
+   * The user's side first (where the cap is checked), then the group's member set: two slots on a cluster.
+   * Either write may be the one already there (a join retried after half of it failed completes it).
+   */
   @Override
   public Future<Boolean> join(String user, String group, int maxGroups) {
-    return change("join", user, group, maxGroups).compose(r -> r < 0 ? Future.failedFuture(MembershipStore.full(maxGroups))
-        : Future.succeededFuture(r == 1));
+    return userSide("join", user, group, maxGroups).compose(changed -> {
+      if (changed < 0) {
+        return Future.failedFuture(MembershipStore.full(maxGroups));
+      }
+      return redis.send(Command.SADD, keys.members(group), user).map(added -> changed == 1 || added.toInteger() == 1);
+    });
   }
 
+  /**
+   * The user's side first (new sessions no longer subscribe to the group), then the group's member set
+   * (sends are refused where they are stored). A leave retried after half of it failed completes it.
+   */
   @Override
   public Future<Boolean> leave(String user, String group) {
-    return change("leave", user, group, 0).map(r -> r == 1);
+    return userSide("leave", user, group, 0).compose(changed -> redis.send(Command.SREM, keys.members(group), user)
+        .map(removed -> changed == 1 || removed.toInteger() == 1));
   }
 
   @Override
@@ -60,9 +76,9 @@ public final class RedisMembershipStore implements MembershipStore {
     });
   }
 
-  private Future<Integer> change(String op, String user, String group, int maxGroups) {
-    return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user), keys.members(group)),
-        List.of(op, group, user, Integer.toString(maxGroups))).map(Response::toInteger);
+  private Future<Integer> userSide(String op, String user, String group, int maxGroups) {
+    return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user)),
+        List.of(op, group, Integer.toString(maxGroups))).map(Response::toInteger);
   }
 
   static List<String> strings(Response set) {

@@ -1,58 +1,154 @@
 package chat.gateway.redis;
 
 /**
- * Every Redis key and pub/sub topic the gateway uses, under one configurable prefix (default
- * {@code chat:}), so that several deployments can share a Redis and an operator can find everything.
+ * Every Redis key and pub/sub topic the gateway uses, under one configurable prefix (default {@code chat:}),
+ * so that several deployments can share a Redis and an operator can find everything. Scripts receive every
+ * key and topic they touch from here; none builds a name itself.
+ *
+ * <p><b>Slots.</b> On a Redis Cluster each name carries a hash tag ({@code {...}}) naming what it belongs
+ * to, so that everything one script touches lies in one slot and each script runs on one shard:
+ * <ul>
+ *   <li>a channel: its stream, meta hash, pub/sub topic, the dedupe records of what was sent to it and, for
+ *   a group, its member set (the authority the publish script checks): tag {@code {group/dev}};
+ *   <li>a user: the user's groups, live sessions and exclusion: tag {@code {user/alice}} (the slot of the
+ *   user's own channel);
+ *   <li>a node: its liveness key and the set of its sessions: tag {@code {node/gw-1}};
+ *   <li>the online users, spread over {@link #onlineBuckets} sets so that no one shard holds them all.
+ * </ul>
+ * On a standalone Redis (and under Sentinel) names carry no tag and keep the names of earlier versions, so
+ * an upgraded node finds the history, memberships and dedupe records already there.
  */
 public final class RedisKeys {
-  private final String prefix;
+  /** Online sets on a cluster: enough to spread over any number of shards worth running. */
+  private static final int CLUSTER_ONLINE_BUCKETS = 16;
 
-  public RedisKeys(String prefix) {
+  private final String prefix;
+  private final boolean cluster;
+
+  private RedisKeys(String prefix, boolean cluster) {
     this.prefix = prefix;
+    this.cluster = cluster;
+  }
+
+  /** Names for one Redis (or a primary under Sentinel): no hash tags. */
+  public static RedisKeys standalone(String prefix) {
+    return new RedisKeys(prefix, false);
+  }
+
+  /** Names for a Redis Cluster: hash tags put what one script touches into one slot. */
+  public static RedisKeys cluster(String prefix) {
+    return new RedisKeys(prefix, true);
   }
 
   public String prefix() {
     return prefix;
   }
 
+  public boolean cluster() {
+    return cluster;
+  }
+
+  /** {@code {owner}} on a cluster, {@code plain} otherwise (the name earlier versions used). */
+  private String tag(String owner, String plain) {
+    return cluster ? "{" + owner + "}" : plain;
+  }
+
+  // ---- a channel ----------------------------------------------------------------------------------
+
   /** The stream holding a channel's history. */
   public String stream(String channel) {
-    return prefix + "stream:" + channel;
+    return prefix + "stream:" + tag(channel, channel);
   }
 
-  /** Hash of a channel's history: {@code epoch} (changes when the stream was lost) and {@code last} id. */
+  /** Hash of a channel's history: {@code epoch} (changes when the stream was lost), {@code last} id, {@code trimmed}. */
   public String meta(String channel) {
-    return prefix + "meta:" + channel;
+    return prefix + "meta:" + tag(channel, channel);
   }
 
-  /** The stored result of one publish, by its dedupe name ({@code user:device:seq}, {@code api/<key>}), for resends. */
-  public String dedupe(String name) {
-    return prefix + "dedupe:" + name;
+  /** Pub/sub topic of a channel: its messages and events (a user's: its control events too). */
+  public String topic(String channel) {
+    return prefix + "ch:" + tag(channel, channel);
   }
 
-  /** Hash of a user's live sessions: session id to {@code node|device|connectedAt}. */
+  /**
+   * The stored result of one publish to {@code channel}, by its dedupe name ({@code user:device:seq},
+   * {@code api/<key>}), for resends. The sender's own copy of a direct message has a record of its own
+   * ({@code copy}), in the slot of the sender's channel.
+   */
+  public String dedupe(String channel, String name, boolean copy) {
+    String record = copy ? name + ":copy" : name;
+    return prefix + "dedupe:" + (cluster ? "{" + channel + "}:" + record : record);
+  }
+
+  /** Set of a group's members (user ids), in the group's slot. */
+  public String members(String group) {
+    return prefix + "members:" + tag("group/" + group, group);
+  }
+
+  // ---- a user -------------------------------------------------------------------------------------
+
+  /** Set of a user's groups (group ids), in the slot of the user's channel. */
+  public String groupsOf(String user) {
+    return prefix + "groups:" + tag("user/" + user, user);
+  }
+
+  /** Hash of a user's live sessions: session id to {@code node|device|connectedAt|incarnation}. */
   public String sessions(String user) {
-    return prefix + "sessions:" + user;
+    return prefix + "sessions:" + tag("user/" + user, user);
   }
 
-  /** Set of {@code user|session} held by a node, so its sessions can be swept if it dies. */
+  /** A user's exclusion: sessions that began connecting before the time it holds (ms) are refused. */
+  public String exclusion(String user) {
+    return prefix + "excluded:" + tag("user/" + user, user);
+  }
+
+  /** The set of online users that holds {@code user}. */
+  public String online(String user) {
+    return onlineBucket(cluster ? Math.floorMod(user.hashCode(), CLUSTER_ONLINE_BUCKETS) : 0);
+  }
+
+  /** How many sets the online users are spread over. */
+  public int onlineBuckets() {
+    return cluster ? CLUSTER_ONLINE_BUCKETS : 1;
+  }
+
+  /** Online set number {@code bucket} ({@code 0 <= bucket < onlineBuckets()}). */
+  public String onlineBucket(int bucket) {
+    return prefix + "online" + (cluster ? ":{online/" + bucket + "}" : "");
+  }
+
+  // ---- a node -------------------------------------------------------------------------------------
+
+  /** Hash of the sessions a node holds ({@code user|session} to the incarnation that registered it), for sweeps. */
   public String nodeSessions(String node) {
-    return prefix + "node-sessions:" + node;
+    return prefix + "node-sessions:" + tag("node/" + node, node);
   }
 
-  /** Set of users with at least one live session. */
-  public String online() {
-    return prefix + "online";
-  }
-
-  /** Set of node ids that registered; a node whose {@link #nodeAlive} key expired is swept. */
-  public String nodes() {
-    return prefix + "nodes";
+  /** A node's sessions taken by a sweeper (moved from {@link #nodeSessions}, in the same slot). */
+  public String sweptSessions(String node) {
+    return prefix + "swept-sessions:" + tag("node/" + node, node);
   }
 
   /** A node's liveness key, with a TTL, holding {@code address|startedAt|connections}. */
   public String nodeAlive(String node) {
-    return prefix + "alive:" + node;
+    return prefix + "alive:" + tag("node/" + node, node);
+  }
+
+  /** Pub/sub topic of one node: drain requests (and, on one Redis, its canary). */
+  public String nodeTopic(String node) {
+    return prefix + "node:" + tag("node/" + node, node);
+  }
+
+  /** A canary topic of {@code node} in the slot of {@code tag}: one per shard, so each shard's pub/sub is checked. */
+  public String canaryTopic(String node, String tag) {
+    return prefix + "canary:" + node + ":{" + tag + "}";
+  }
+
+  // ---- the cluster --------------------------------------------------------------------------------
+
+  /** Set of node ids that registered; a node whose {@link #nodeAlive} key expired is swept. */
+  public String nodes() {
+    return prefix + "nodes";
   }
 
   /** Exists while Redis holds the cluster's data: a node that finds it gone knows Redis restarted empty. */
@@ -65,26 +161,8 @@ public final class RedisKeys {
     return prefix + "sweeper";
   }
 
-  /** A user's exclusion: sessions that began connecting before the time it holds (ms) are refused. */
-  public String exclusion(String user) {
-    return prefix + "excluded:" + user;
-  }
-
-  public String groupsOf(String user) {
-    return prefix + "groups:" + user;
-  }
-
-  public String members(String group) {
-    return prefix + "members:" + group;
-  }
-
-  /** Pub/sub topic of a group channel or {@code broadcast}. */
-  public String topic(String channel) {
-    return prefix + "ch:" + channel;
-  }
-
-  /** Pub/sub topic of one node: direct messages, control events and the canary. */
-  public String nodeTopic(String node) {
-    return prefix + "node:" + node;
+  /** A key in the slot of {@code channel} that is never written: stands in for a key a script may not need. */
+  public String unused(String channel) {
+    return prefix + "unused:" + tag(channel, channel);
   }
 }

@@ -29,7 +29,6 @@ public record RedisScript(String name, String source, String sha) {
   }
 
   public static final RedisScript PUBLISH = load("publish");
-  public static final RedisScript ROUTE = load("route");
   public static final RedisScript SINCE = load("since");
   public static final RedisScript PAGE = load("page");
   public static final RedisScript HEAD = load("head");
@@ -40,6 +39,6 @@ public record RedisScript(String name, String source, String sha) {
   public static final RedisScript EXCLUDE = load("exclude");
 
   /** Every script: each command connection loads them all before its first command. */
-  public static final List<RedisScript> ALL = List.of(PUBLISH, ROUTE, SINCE, PAGE, HEAD, REGISTER, UNREGISTER, SWEEP,
+  public static final List<RedisScript> ALL = List.of(PUBLISH, SINCE, PAGE, HEAD, REGISTER, UNREGISTER, SWEEP,
       MEMBERSHIP, EXCLUDE);
 }

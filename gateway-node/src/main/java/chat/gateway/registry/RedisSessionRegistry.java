@@ -12,19 +12,26 @@ import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * {@link SessionRegistry} on Redis: a hash per user (session to {@code node|device|connectedAt}), a set
- * of sessions per node, a set of online users, and a liveness key per node with a TTL that the node
- * refreshes. Every node tries, every half TTL, to take the sweeper lock; the one that holds it removes
- * the sessions of nodes whose liveness key expired, and reports the users that went offline.
+ * {@link SessionRegistry} on Redis: a hash per user (session to {@code node|device|connectedAt|incarnation},
+ * in the user's slot), a hash of sessions per node (in the node's slot), sets of online users, and a liveness
+ * key per node with a TTL that the node refreshes. Every node tries, every half TTL, to take the sweeper
+ * lock; the one that holds it removes the sessions of nodes whose liveness key expired, and reports the users
+ * that went offline. Nothing here needs two slots at once: on a Redis Cluster, each step runs on one shard.
  */
 public final class RedisSessionRegistry implements SessionRegistry {
   private static final System.Logger LOG = System.getLogger(RedisSessionRegistry.class.getName());
+  /** Sessions of a dead node removed at once: a node of 20,000 sessions is swept in pipelined batches. */
+  private static final int SWEEP_BATCH = 1_000;
 
   private final Vertx vertx;
   private final RedisCommands redis;
@@ -40,6 +47,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
   private volatile boolean lapsed;
   /** The id of the data Redis held when this node last looked ({@link #markDataset}). */
   private volatile String dataset;
+  /**
+   * Written with every session this node registers; a new one each time the node finds its liveness lapsed
+   * and puts its sessions back, so that a sweep still under way removes only what it took.
+   */
+  private volatile long incarnation = System.currentTimeMillis();
 
   /** {@code wentOffline} is told of each user whose last session a sweep removed. */
   public RedisSessionRegistry(Vertx vertx, RedisCommands redis, String nodeId, Supplier<NodeInfo> self,
@@ -70,13 +82,24 @@ public final class RedisSessionRegistry implements SessionRegistry {
     return redis.send(Command.DEL, keys.nodeAlive(nodeId)).compose(v -> sweep(nodeId, false)).mapEmpty();
   }
 
+  /**
+   * The node's sessions hash first (a session whose node dies is always found by its sweep), then the user's
+   * sessions (where the caps and exclusions are checked), then the user's online set. Three slots on a cluster.
+   */
   @Override
   public Future<Integer> register(SessionInfo s, int maxSessions) {
-    List<String> keyList = new ArrayList<>(sessionKeys(s));
-    keyList.add(keys.exclusion(s.user()));
-    return redis.script(RedisScript.REGISTER, keyList, List.of(s.session(),
-        s.node() + "|" + s.device() + "|" + s.connectedAt(), s.user(), Integer.toString(maxSessions),
-        Long.toString(s.connectedAt()))).map(Response::toInteger);
+    String inc = Long.toString(incarnation);
+    return redis.send(Command.HSET, keys.nodeSessions(s.node()), s.user() + "|" + s.session(), inc)
+        .compose(v -> redis.script(RedisScript.REGISTER, List.of(keys.sessions(s.user()), keys.exclusion(s.user())),
+            List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc,
+                Integer.toString(maxSessions), Long.toString(s.connectedAt()))))
+        .compose(reply -> {
+          int count = reply.toInteger();
+          if (count < 0) {
+            return redis.send(Command.HDEL, keys.nodeSessions(s.node()), s.user() + "|" + s.session()).map(count);
+          }
+          return redis.send(Command.SADD, keys.online(s.user()), s.user()).map(count);
+        });
   }
 
   @Override
@@ -87,28 +110,54 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   @Override
   public Future<Integer> unregister(SessionInfo s) {
-    return redis.script(RedisScript.UNREGISTER, sessionKeys(s), List.of(s.session(), s.user()))
-        .map(r -> r.toInteger() < 0 ? 1 : r.toInteger());
+    return remove(s.user(), s.session(), "").compose(count -> redis.send(Command.HDEL, keys.nodeSessions(s.node()),
+        s.user() + "|" + s.session()).map(v -> count < 0 ? 1 : count));
   }
 
-  private List<String> sessionKeys(SessionInfo s) {
-    return List.of(keys.sessions(s.user()), keys.nodeSessions(s.node()), keys.online());
+  /**
+   * Removes a session from its user's sessions (only as incarnation {@code inc} registered it, unless empty);
+   * the user's last one takes the user out of the online set. That set lies in another slot than the
+   * sessions, so a session registering meanwhile on another node could be overtaken: the count is read again
+   * after the removal, and a user found with sessions goes back in. Completes with the count, -1 if the
+   * session was not there.
+   */
+  private Future<Integer> remove(String user, String session, String inc) {
+    return redis.script(RedisScript.UNREGISTER, List.of(keys.sessions(user)), List.of(session, inc)).compose(reply -> {
+      int count = reply.toInteger();
+      if (count != 0) {
+        return Future.succeededFuture(count);
+      }
+      return redis.send(Command.SREM, keys.online(user), user)
+          .compose(v -> redis.send(Command.HLEN, keys.sessions(user)))
+          .compose(left -> left.toInteger() == 0 ? Future.succeededFuture(0)
+              : redis.send(Command.SADD, keys.online(user), user).map(left.toInteger()));
+    });
   }
 
+  /** One SMISMEMBER per online set the users fall into (one on a standalone Redis). */
   @Override
   public Future<List<String>> online(Collection<String> users) {
     if (users.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
-    List<String> ordered = List.copyOf(users);
-    return redis.send(Command.SMISMEMBER, requestArgs(keys.online(), ordered)).map(flags -> {
+    Map<String, List<String>> bySet = new LinkedHashMap<>();
+    for (String user : users) {
+      bySet.computeIfAbsent(keys.online(user), k -> new ArrayList<>()).add(user);
+    }
+    List<Future<List<String>>> parts = new ArrayList<>();
+    bySet.forEach((set, members) -> parts.add(redis.send(Command.SMISMEMBER, requestArgs(set, members)).map(flags -> {
       List<String> online = new ArrayList<>();
-      for (int i = 0; i < ordered.size(); i++) {
+      for (int i = 0; i < members.size(); i++) {
         if (flags.get(i).toInteger() == 1) {
-          online.add(ordered.get(i));
+          online.add(members.get(i));
         }
       }
       return online;
+    })));
+    return Future.all(parts).map(all -> {
+      Set<String> online = new HashSet<>();
+      parts.forEach(p -> online.addAll(p.result()));
+      return users.stream().filter(online::contains).toList();
     });
   }
 
@@ -121,17 +170,24 @@ public final class RedisSessionRegistry implements SessionRegistry {
     return args;
   }
 
+  /** The count of every online set; a sample of up to {@code limit} users taken evenly from them. */
   @Override
   public Future<OnlineUsers> onlineUsers(int limit) {
-    return redis.send(Command.SCARD, keys.online()).compose(total -> redis.send(Command.SRANDMEMBER, keys.online(),
-            limit).map(sample -> {
-              List<String> users = new ArrayList<>();
-              for (int i = 0; sample != null && i < sample.size(); i++) {
-                users.add(sample.get(i).toString());
-              }
-              users.sort(null);
-              return new OnlineUsers(users, total.toLong());
-            }));
+    int buckets = keys.onlineBuckets();
+    int each = (limit + buckets - 1) / buckets;
+    List<Future<Response>> counts = new ArrayList<>();
+    List<Future<Response>> samples = new ArrayList<>();
+    for (int b = 0; b < buckets; b++) {
+      counts.add(redis.send(Command.SCARD, keys.onlineBucket(b)));
+      samples.add(redis.send(Command.SRANDMEMBER, keys.onlineBucket(b), each));
+    }
+    return Future.all(counts).compose(v -> Future.all(samples)).map(v -> {
+      long total = counts.stream().mapToLong(c -> c.result().toLong()).sum();
+      List<String> users = new ArrayList<>();
+      samples.forEach(sample -> sample.result().forEach(r -> users.add(r.toString())));
+      users.sort(null);
+      return new OnlineUsers(users.subList(0, Math.min(limit, users.size())), total);
+    });
   }
 
   @Override
@@ -194,6 +250,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
         .compose(previous -> {
           if (previous == null) {
             lapsed = true;
+            incarnation = Math.max(incarnation + 1, System.currentTimeMillis());
           }
           return redis.send(Command.SADD, keys.nodes(), nodeId);
         }).mapEmpty();
@@ -217,16 +274,50 @@ public final class RedisSessionRegistry implements SessionRegistry {
         .onFailure(e -> LOG.log(Level.WARNING, "registry sweep failed: " + e.getMessage()));
   }
 
-  /** Sweeps a node's sessions; {@code ifDead}: only if its liveness is still gone when the script runs. */
+  /**
+   * Sweeps a node's sessions; {@code ifDead}: only if its liveness is still gone when they are taken. The
+   * sessions are taken in one script (the node's slot), then removed from their users' hashes a batch at a
+   * time, each only as that node's incarnation registered it (a node that came back meanwhile keeps the
+   * sessions it put back), and the node leaves the set of nodes. A sweep cut short is finished by the next.
+   */
   private Future<Void> sweep(String node, boolean ifDead) {
-    return redis.script(RedisScript.SWEEP, List.of(keys.nodeSessions(node), keys.online(), keys.nodes(),
-        keys.nodeAlive(node)), List.of(keys.prefix(), node, ifDead ? "dead" : "always")).map(offline -> {
-          metrics.registrySweep(node.equals(nodeId) ? "own" : "dead_node");
-          offline.forEach(user -> wentOffline.accept(user.toString()));
-          if (!node.equals(nodeId)) {
-            LOG.log(Level.INFO, "swept the sessions of node " + node + " (liveness expired)");
+    return redis.script(RedisScript.SWEEP, List.of(keys.nodeAlive(node), keys.nodeSessions(node), keys.sweptSessions(node)),
+        List.of(ifDead ? "dead" : "always")).compose(taken -> {
+          if (taken.size() == 0 && ifDead) {
+            return Future.succeededFuture();
           }
-          return null;
+          List<String[]> sessions = new ArrayList<>();
+          for (int i = 0; i + 1 < taken.size(); i += 2) {
+            String[] userSession = taken.get(i).toString().split("\\|", 2);
+            sessions.add(new String[] {userSession[0], userSession[1], taken.get(i + 1).toString()});
+          }
+          return removeAll(sessions, 0)
+              .compose(v -> redis.send(Command.DEL, keys.sweptSessions(node)))
+              .compose(v -> node.equals(nodeId) ? Future.succeededFuture() : redis.send(Command.SREM, keys.nodes(), node))
+              .map(v -> {
+                metrics.registrySweep(node.equals(nodeId) ? "own" : "dead_node");
+                if (!node.equals(nodeId)) {
+                  LOG.log(Level.INFO, "swept the " + sessions.size() + " sessions of node " + node + " (liveness expired)");
+                }
+                return null;
+              });
         });
+  }
+
+  /** Removes {@code sessions} ({user, session, incarnation}) from {@code from} on, a batch at a time. */
+  private Future<Void> removeAll(List<String[]> sessions, int from) {
+    if (from >= sessions.size()) {
+      return Future.succeededFuture();
+    }
+    List<Future<Void>> batch = new ArrayList<>();
+    for (String[] s : sessions.subList(from, Math.min(sessions.size(), from + SWEEP_BATCH))) {
+      batch.add(remove(s[0], s[1], s[2]).map(count -> {
+        if (count == 0) {
+          wentOffline.accept(s[0]);
+        }
+        return null;
+      }));
+    }
+    return Future.all(batch).compose(v -> removeAll(sessions, from + SWEEP_BATCH));
   }
 }

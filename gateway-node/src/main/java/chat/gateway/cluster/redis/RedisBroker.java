@@ -6,7 +6,6 @@ import chat.gateway.cluster.LocalFanout;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
-import chat.gateway.redis.RedisScript;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -28,9 +27,10 @@ import java.util.function.Supplier;
 
 /**
  * {@link Broker} on Redis pub/sub. One dedicated subscriber connection per node carries: the topic of
- * every group some local session is in (subscribed while there is one), {@code broadcast}, and this
- * node's own topic (direct messages and control events routed here through the session registry, and
- * the canary). Events of one channel arrive in the order Redis published them.
+ * every channel some local session is in (subscribed while there is one: groups, the users of the node's
+ * sessions, whose topics carry their direct messages and control events), {@code broadcast}, and this
+ * node's own topic (drain requests and the canary). Events of one channel arrive in the order Redis
+ * published them.
  *
  * <p>vertx-redis-client neither reconnects nor resubscribes a subscriber connection: when it ends, this
  * class holds back every channel's live events ({@link LocalFanout#holdAll}) and calls {@code onLost}
@@ -126,12 +126,7 @@ public final class RedisBroker implements Broker {
 
   @Override
   public Future<Void> publish(Event.Signal signal) {
-    String payload = EventCodec.encode(signal);
-    if (signal.channel().startsWith("user/")) {
-      return commands.script(RedisScript.ROUTE, List.of(keys.sessions(signal.channel().substring(5))),
-          List.of(keys.prefix(), payload)).mapEmpty();
-    }
-    return commands.send(Command.PUBLISH, keys.topic(signal.channel()), payload).mapEmpty();
+    return commands.send(Command.PUBLISH, keys.topic(signal.channel()), EventCodec.encode(signal)).mapEmpty();
   }
 
   @Override
@@ -141,9 +136,6 @@ public final class RedisBroker implements Broker {
 
   @Override
   public Future<Void> subscribe(String channel) {
-    if (channel.startsWith("user/")) {
-      return Future.succeededFuture(); // routed to this node's topic through the session registry
-    }
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       String topic = keys.topic(channel);
@@ -159,9 +151,6 @@ public final class RedisBroker implements Broker {
 
   @Override
   public Future<Void> unsubscribe(String channel) {
-    if (channel.startsWith("user/")) {
-      return Future.succeededFuture();
-    }
     context.runOnContext(v -> {
       String topic = keys.topic(channel);
       if (topics.remove(topic) && subscriber != null) {
@@ -202,9 +191,7 @@ public final class RedisBroker implements Broker {
       List<String> all = new ArrayList<>(topics);
       all.add(keys.topic("broadcast"));
       for (String channel : fanout.channels()) {
-        if (!channel.startsWith("user/")) {
-          all.add(keys.topic(channel));
-        }
+        all.add(keys.topic(channel));
       }
       topics.addAll(all);
       return subscribeAll(List.copyOf(topics)).onSuccess(v -> {
