@@ -148,7 +148,7 @@ class ConfigTest {
           .startsWith("API_KEY_FILE=/nonexistent/key cannot be read"));
       java.nio.file.Files.writeString(file, "s3cret/pass");
       assertEquals("redis://:s3cret%2Fpass@redis:6379", GatewayConfig.fromEnv(Map.of("REDIS_URL", "redis://redis:6379",
-          "REDIS_PASSWORD_FILE", file.toString())).redis().url());
+          "REDIS_PASSWORD_FILE", file.toString())).redis().endpoints().get(0));
       assertTrue(refused(Map.of("REDIS_URL", "redis://:x@redis:6379", "REDIS_PASSWORD", "y")).getMessage()
           .startsWith("REDIS_PASSWORD is set and REDIS_URL carries credentials"));
     } finally {

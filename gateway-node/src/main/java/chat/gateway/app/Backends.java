@@ -5,7 +5,6 @@ import chat.gateway.cluster.LocalFanout;
 import chat.gateway.cluster.memory.MemoryBroker;
 import chat.gateway.cluster.redis.RedisBroker;
 import chat.gateway.redis.RedisCommands;
-import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisMemory;
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
@@ -24,8 +23,6 @@ import chat.gateway.registry.SessionRegistry;
 import chat.gateway.routing.GapRepair;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisOptions;
 import java.time.Clock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -67,22 +64,16 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                                Supplier<NodeInfo> self, Runnable pubSubLost, Supplier<Future<Void>> linkBack,
                                Consumer<String> wentOffline, Runnable drain) {
     GatewayConfig.RedisConfig r = config.redis();
-    // Connections are held, never borrowed per command: one per pipeline, one more for the shared
-    // pipeline, one for pub/sub, and room for a reconnect to overlap the connection it replaces.
-    int connections = config.eventLoops() * r.connectionsPerLoop() + 4;
-    Redis client = Redis.createClient(vertx, new RedisOptions().setConnectionString(r.url())
-        .setMaxPoolSize(connections).setMaxPoolWaiting(connections).setMaxWaitingHandlers(8192)
-        .setPoolName("chat-" + config.nodeId()));
-    RedisCommands commands = new RedisCommands(vertx, client, RedisKeys.standalone(r.keyPrefix()), metrics,
-        r.timeout().toMillis(), r.connectionsPerLoop());
+    RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
     RedisBroker[] link = new RedisBroker[1];
     HistoryStore history = new RedisHistoryStore(commands, () -> link[0].healthy(), clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl());
     GapRepair repair = new GapRepair(fanout, history, metrics);
     fanout.onFirstListener(repair::track);
-    // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping.
+    // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping. A topic
+    // that moved to another shard: fill its channel's gap.
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
-        pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), drain);
+        pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), repair::repair, drain);
     link[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
         metrics, wentOffline);
@@ -90,10 +81,9 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     metrics.storeMemory("redis", memory::used, memory::limit);
     return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
         () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start()).compose(v -> memory.start())
-            .recover(e -> Future.failedFuture(new ConfigException("REDIS_URL=" + r.url()
-                + " cannot be used: " + e.getMessage()))),
+            .recover(e -> Future.failedFuture(new ConfigException(r.describe() + " cannot be used: " + e.getMessage()))),
         () -> sessions.stop().otherwise((Void) null).onComplete(v -> memory.stop()).compose(v -> broker.close())
-            .compose(v -> commands.close()).compose(v -> client.close()));
+            .compose(v -> commands.close()));
   }
 
   public Backends withHistory(HistoryStore other) {

@@ -21,7 +21,7 @@ import java.util.function.Function;
  * <p>The first listener of a channel subscribes the node at the broker, the last one unsubscribes it.
  *
  * <p>It also keeps, per channel, the position of the last message it handed out, so that after the
- * broker lost events (its connection dropped) the node can fill the gap from history: {@link #holdAll}
+ * broker lost events (its connection dropped) the node can fill the gap from history: {@link #hold}
  * keeps live events back, {@link #repaired} hands out what history had and then what was held, less the
  * repeats ({@link Catchup}).
  */
@@ -149,10 +149,10 @@ public final class LocalFanout {
     return delivered.get(channel);
   }
 
-  /** Holds back the live events of every channel with listeners until each is {@link #repaired}. */
-  public void holdAll() {
+  /** Holds back the live events of {@code channels} (those with listeners) until each is {@link #repaired}. */
+  public void hold(java.util.Collection<String> channels) {
     synchronized (catchup) {
-      interests.keySet().forEach(catchup::hold);
+      channels.stream().filter(interests::containsKey).forEach(catchup::hold);
     }
   }
 

@@ -12,6 +12,7 @@ import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.time.Clock;
 import java.time.Duration;
@@ -78,6 +79,24 @@ public final class RedisHistoryStore implements HistoryStore {
     }
     // One publisher's appends run in the order they were made (a session's sends keep their order).
     Object orderKey = draft.key() == null ? draft.to().name() : draft.key().scope();
+    if (draft.key() != null && !draft.key().fingerprint().isEmpty()) {
+      return claim(draft.key()).compose(v -> appendAll(draft, orderKey));
+    }
+    return appendAll(draft, orderKey);
+  }
+
+  /**
+   * Claims an API idempotency key for this publish (its fingerprint), in the key's own slot: a key used before
+   * for another publish (another channel included, which lies in another slot) is refused here; a retry of
+   * the same publish goes on, and the channel's dedupe record answers it.
+   */
+  private Future<Void> claim(DedupeKey key) {
+    return redis.send(Command.SET, keys.claim(key.name()), key.fingerprint(), "NX", "EX", dedupeTtlSeconds, "GET")
+        .compose(earlier -> earlier == null || key.sameRequest(earlier.toString()) ? Future.succeededFuture()
+            : Future.failedFuture(key.conflict()));
+  }
+
+  private Future<Appended> appendAll(Draft draft, Object orderKey) {
     Future<Stored> first = store(draft, draft.channels().get(0), false, draft.id(), draft.ts(), orderKey);
     if (draft.channels().size() == 1) {
       return first.compose(stored -> appended(draft, stored));

@@ -80,6 +80,14 @@ public final class RedisKeys {
     return prefix + "dedupe:" + (cluster ? "{" + channel + "}:" + record : record);
   }
 
+  /**
+   * An API idempotency key's claim, holding the fingerprint of the publish that first used it, in a slot of
+   * its own: the key is checked against its first use whichever channel it names.
+   */
+  public String claim(String name) {
+    return prefix + "claim:" + tag(name, name);
+  }
+
   /** Set of a group's members (user ids), in the group's slot. */
   public String members(String group) {
     return prefix + "members:" + tag("group/" + group, group);

@@ -19,10 +19,10 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One Redis connection, owned by one event loop, that runs commands in exactly the order they were given
- * to it, pipelined: it never waits for a reply before writing the next command. Redis runs a connection's
- * commands in the order they arrive, so the only ways to lose that order are on this side, and each is
- * closed here:
+ * One Redis connection (to one Redis, or one primary of a cluster), owned by one event loop, that runs
+ * commands in exactly the order they were given to it, pipelined: it never waits for a reply before writing
+ * the next command. Redis runs a connection's commands in the order they arrive, so the only ways to lose
+ * that order are on this side, and each is closed here:
  *
  * <ul>
  *   <li><b>Scripts are loaded before use.</b> Every connection, new or reconnected, first loads every
@@ -33,8 +33,16 @@ import java.util.concurrent.ThreadLocalRandom;
  *   command after which a later one of the same order key ran (the script came back through another
  *   connection meanwhile) would run out of turn if sent again: it fails instead, as a timeout would.
  *   <li><b>While the connection is down</b>, commands wait in order (at most {@code maxQueued}) and fail at
- *   their timeout; commands in flight when it dropped fail, since Redis may or may not have run them.
+ *   their timeout; commands in flight when it dropped fail, since Redis may or may not have run them. The
+ *   {@link Owner} may take back those never written, to run them elsewhere (a failover moved their slot).
+ *   <li><b>A slot that moved</b> ({@code MOVED}, {@code ASK}): the command did not run; it goes back to the
+ *   {@link Owner}, which sends it where its slot is now, behind nothing newer of that slot.
  * </ul>
+ *
+ * <b>Acked means replicated.</b> A durable command (a publish, a membership change) is answered only once a
+ * {@code WAIT} written after it reports that enough replicas have it: one {@code WAIT} for every batch of
+ * commands written together. A {@code WAIT} that finds too few fails the batch's durable commands (they did
+ * run: their resends are deduplicated).
  *
  * A failed command never holds back the commands after it. Every command fails at the latest
  * {@code timeoutMillis} after it was given (the reply, if it comes, is then dropped).
@@ -46,68 +54,101 @@ final class RedisPipeline {
   /** Below vertx-redis-client's per-connection limit of commands awaiting a reply (maxWaitingHandlers). */
   static final int MAX_IN_FLIGHT = 4096;
   private static final int MAX_ATTEMPTS = 3;
+  /** How often a primary is asked how many replicas it has (when {@code WAIT} follows them). */
+  private static final long REPLICAS_CHECK_MS = 5_000;
+
+  /** Who sends calls elsewhere: the router of the pipeline's event loop. */
+  interface Owner {
+    /** {@code call} did not run here: its slot is served by {@code address} now ({@code ask}: for this call only). */
+    void redirected(RedisCall call, String address, boolean ask);
+
+    /** The connection dropped (or was refused): the node may be gone, and the topology worth reading again. */
+    void lost(RedisPipeline pipeline);
+  }
+
+  /** Where there is no other node to send a call to: one Redis, or a primary followed through Sentinel. */
+  static final Owner ALONE = new Owner() {
+    @Override
+    public void redirected(RedisCall call, String address, boolean ask) {
+      call.fail("Redis answered with a cluster redirection (" + address + "); set REDIS_CLUSTER_NODES for a cluster");
+    }
+
+    @Override
+    public void lost(RedisPipeline pipeline) {
+    }
+  };
 
   private final Vertx vertx;
   private final Context context;
   private final Thread loop;
+  private final String address;
   private final Redis client;
   private final List<RedisScript> scripts;
   private final GatewayMetrics metrics;
   private final long timeoutMillis;
   private final int maxQueued;
+  private final Owner owner;
+  /** Replicas a durable write must reach: -1 for one when the primary has any. */
+  private final int waitReplicas;
+  private final long waitTimeoutMillis;
   private final long sweepTimer;
   /** Written, reply not in yet, oldest first. */
-  private final ArrayDeque<Call> inFlight = new ArrayDeque<>();
+  private final ArrayDeque<RedisCall> inFlight = new ArrayDeque<>();
   /** Not written yet (not connected, too many in flight, or recovering), oldest first. */
-  private final ArrayDeque<Call> queued = new ArrayDeque<>();
+  private final ArrayDeque<RedisCall> queued = new ArrayDeque<>();
   /** While recovering: commands refused with NOSCRIPT, in order. */
-  private final List<Call> refused = new ArrayList<>();
+  private final List<RedisCall> refused = new ArrayList<>();
   private RedisConnection connection;
   private boolean connecting;
   private boolean closed;
   private int attempt;
   private long nextNumber;
+  /** Replicas the next WAIT asks for (0: none is written). */
+  private int waitFor;
+  private long replicasCheckedAt;
   /** While recovering from NOSCRIPT: per order key, the number of the newest command that ran meanwhile. */
   private Map<Object, Long> recoveringRan;
-  private Promise<Void> firstConnection = Promise.promise();
+  private final Promise<Void> firstConnection = Promise.promise();
 
-  private static final class Call {
-    final Request request;
-    final String name;
-    final Object orderKey;
-    final Promise<Response> promise = Promise.promise();
-    final long startedAt = System.nanoTime();
-    final boolean script;
-    long number;
-    int attempts;
-
-    Call(Request request, String name, Object orderKey, boolean script) {
-      this.request = request;
-      this.name = name;
-      this.orderKey = orderKey;
-      this.script = script;
-    }
+  /** The durable commands of one written batch, answered when their WAIT is. */
+  private static final class WaitBatch {
+    final Map<RedisCall, Response> replies = new HashMap<>();
+    final List<RedisCall> calls = new ArrayList<>();
   }
 
+  /** The batch being written (its WAIT goes after it), and those whose WAIT is not answered yet. */
+  private WaitBatch batch;
+  private final ArrayDeque<WaitBatch> waits = new ArrayDeque<>();
+
   /**
-   * A pipeline on the current event loop, {@code context}: create it there. Calls from other threads hop to
-   * it (in the order each thread made them).
+   * A pipeline to {@code address} (reached through {@code client}) on the current event loop, {@code context}:
+   * create it there. Calls from other threads hop to it (in the order each thread made them).
    */
-  RedisPipeline(Vertx vertx, Context context, Redis client, List<RedisScript> scripts, GatewayMetrics metrics,
-                long timeoutMillis, int maxQueued) {
+  RedisPipeline(Vertx vertx, Context context, String address, Redis client, List<RedisScript> scripts,
+                GatewayMetrics metrics, long timeoutMillis, int maxQueued, Owner owner, int waitReplicas,
+                long waitTimeoutMillis) {
     if (!Context.isOnEventLoopThread() || Vertx.currentContext() != context) {
       throw new IllegalStateException("a pipeline is created on the event loop it belongs to");
     }
     this.vertx = vertx;
     this.context = context;
     this.loop = Thread.currentThread();
+    this.address = address;
     this.client = client;
     this.scripts = scripts;
     this.metrics = metrics;
     this.timeoutMillis = timeoutMillis;
     this.maxQueued = maxQueued;
-    this.sweepTimer = vertx.setPeriodic(Math.max(10, Math.min(100, timeoutMillis / 10)), id -> failOverdue());
+    this.owner = owner;
+    this.waitReplicas = waitReplicas;
+    this.waitTimeoutMillis = waitTimeoutMillis;
+    this.waitFor = Math.max(0, waitReplicas);
+    this.sweepTimer = vertx.setPeriodic(Math.max(10, Math.min(100, timeoutMillis / 10)), id -> tick());
     connect();
+  }
+
+  String address() {
+    return address;
   }
 
   /** Completes once the first connection is up with its scripts loaded; fails if that cannot happen. */
@@ -115,17 +156,37 @@ final class RedisPipeline {
     return firstConnection.future();
   }
 
-  /** Runs a plain command after every command given before it with the same {@code orderKey}. */
-  Future<Response> send(Request request, String name, Object orderKey) {
-    return submit(new Call(request, name, orderKey, false));
+  boolean connected() {
+    return connection != null;
   }
 
-  /** Runs a script by its SHA (this pipeline loaded it before the first call), ordered like {@link #send}. */
-  Future<Response> script(RedisScript script, Object orderKey, List<String> keys, List<String> args) {
-    Request request = Request.cmd(Command.EVALSHA).arg(script.sha()).arg(keys.size());
-    keys.forEach(request::arg);
-    args.forEach(request::arg);
-    return submit(new Call(request, script.name(), orderKey, true));
+  /** Runs a call after every call given to this pipeline before it. On the pipeline's event loop. */
+  void submit(RedisCall call) {
+    if (closed) {
+      call.fail("the node is shutting down");
+    } else if (queued.size() >= maxQueued) {
+      call.fail("too many Redis commands waiting on this connection");
+    } else {
+      call.number = nextNumber++;
+      queued.add(call);
+      pump();
+    }
+  }
+
+  /**
+   * The calls given here and never written (so never run), oldest first, taken out of this pipeline: only
+   * while it is not connected (with nothing in flight, whose answers could still come back out of turn).
+   */
+  List<RedisCall> takeUnwritten() {
+    if (connection != null) {
+      return List.of();
+    }
+    List<RedisCall> taken = new ArrayList<>(refused);
+    refused.clear();
+    taken.addAll(queued);
+    queued.clear();
+    taken.removeIf(RedisCall::done);
+    return taken;
   }
 
   Future<Void> close() {
@@ -133,9 +194,9 @@ final class RedisPipeline {
     onLoop(() -> {
       closed = true;
       vertx.cancelTimer(sweepTimer);
-      queued.forEach(c -> fail(c, "the node is shutting down"));
+      queued.forEach(c -> c.fail("the node is shutting down"));
       queued.clear();
-      refused.forEach(c -> fail(c, "the node is shutting down"));
+      refused.forEach(c -> c.fail("the node is shutting down"));
       refused.clear();
       firstConnection.tryFail("closed");
       RedisConnection c = connection;
@@ -145,52 +206,92 @@ final class RedisPipeline {
     return done.future();
   }
 
-  // ---- submitting and writing -------------------------------------------------------------------
-
-  private Future<Response> submit(Call call) {
-    onLoop(() -> {
-      if (closed) {
-        fail(call, "the node is shutting down");
-      } else if (queued.size() >= maxQueued) {
-        fail(call, "too many Redis commands waiting on this connection");
-      } else {
-        call.number = nextNumber++;
-        queued.add(call);
-        pump();
-      }
-    });
-    return call.promise.future().andThen(ar -> metrics.redisCommand(call.name, System.nanoTime() - call.startedAt,
-        ar.succeeded()));
-  }
+  // ---- writing ------------------------------------------------------------------------------------
 
   /** Writes queued commands, oldest first, while connected, not recovering and under the in-flight cap. */
   private void pump() {
     while (connection != null && !recovering() && inFlight.size() < MAX_IN_FLIGHT && !queued.isEmpty()) {
-      Call call = queued.poll();
-      if (!call.promise.future().isComplete()) {
+      RedisCall call = queued.poll();
+      if (!call.done()) {
         write(call);
       }
     }
+    if (batch != null) {
+      writeWait();
+    }
   }
 
-  private void write(Call call) {
+  private void write(RedisCall call) {
     call.attempts++;
     inFlight.add(call);
     RedisConnection on = connection;
+    if (call.asking) {
+      call.asking = false;
+      on.send(Request.cmd(Command.ASKING));
+    }
+    WaitBatch joined = null;
+    if (call.durable && waitFor > 0) {
+      if (batch == null) {
+        batch = new WaitBatch();
+      }
+      batch.calls.add(call);
+      joined = batch;
+    }
+    WaitBatch waiting = joined;
     on.send(call.request).onComplete(ar -> {
       inFlight.remove(call);
       if (ar.succeeded()) {
         ran(call);
-        call.promise.tryComplete(ar.result());
+        if (waiting != null) {
+          waiting.replies.put(call, ar.result());
+        } else {
+          call.promise.tryComplete(ar.result());
+        }
         afterReply(on);
-      } else if (call.script && isNoScript(ar.cause())) {
+        return;
+      }
+      if (waiting != null) {
+        waiting.calls.remove(call);
+      }
+      String error = ar.cause().getMessage() == null ? "" : ar.cause().getMessage();
+      if (call.script && error.startsWith("NOSCRIPT")) {
         refuse(call);
         afterReply(on);
+      } else if (error.startsWith("MOVED ") || error.startsWith("ASK ")) {
+        String[] parts = error.split(" ");
+        owner.redirected(call, parts[2], error.startsWith("ASK "));
+        afterReply(on);
+      } else if (error.startsWith("READONLY")) {
+        // a primary that was demoted under a live connection (a failover under Sentinel): it did not run;
+        // the next connection finds the new primary
+        call.fail("Redis at " + address + " is a replica now");
+        on.close();
       } else {
         call.promise.tryFail(ar.cause());
         // The connection may be closing: it fails what is in flight first and reports its end after, so
         // nothing more is written on it before that is known.
         context.runOnContext(v -> afterReply(on));
+      }
+    });
+  }
+
+  /** Writes the WAIT of the batch just written: its durable commands are answered with its reply. */
+  private void writeWait() {
+    WaitBatch ending = batch;
+    batch = null;
+    int replicas = waitFor;
+    waits.add(ending);
+    connection.send(Request.cmd(Command.WAIT).arg(replicas).arg(waitTimeoutMillis)).onComplete(ar -> {
+      waits.remove(ending);
+      boolean enough = ar.succeeded() && ar.result().toInteger() >= replicas;
+      metrics.redisPipelineEvent(enough ? "replicated" : "not_replicated");
+      for (RedisCall call : ending.calls) {
+        Response reply = ending.replies.get(call);
+        if (enough && reply != null) {
+          call.promise.tryComplete(reply);
+        } else {
+          call.fail("the write did not reach " + replicas + " replica(s) within " + waitTimeoutMillis + " ms");
+        }
       }
     });
   }
@@ -205,17 +306,13 @@ final class RedisPipeline {
     pump();
   }
 
-  private static boolean isNoScript(Throwable failure) {
-    return failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT");
-  }
-
   // ---- recovery after NOSCRIPT ------------------------------------------------------------------
 
   private boolean recovering() {
     return recoveringRan != null;
   }
 
-  private void refuse(Call call) {
+  private void refuse(RedisCall call) {
     if (!recovering()) {
       recoveringRan = new HashMap<>();
       LOG.log(Level.WARNING, "Redis lost its scripts under a live connection (SCRIPT FLUSH?); loading them again");
@@ -223,7 +320,7 @@ final class RedisPipeline {
     refused.add(call);
   }
 
-  private void ran(Call call) {
+  private void ran(RedisCall call) {
     if (recovering()) {
       recoveringRan.merge(call.orderKey, call.number, Math::max);
     }
@@ -238,16 +335,19 @@ final class RedisPipeline {
     recoveringRan = null;
     metrics.redisPipelineEvent("scripts_reloaded");
     loadScripts(connection);
-    List<Call> again = new ArrayList<>(refused);
+    List<RedisCall> again = new ArrayList<>(refused);
     refused.clear();
-    for (Call call : again) {
+    for (RedisCall call : again) {
       if (ran.getOrDefault(call.orderKey, Long.MIN_VALUE) > call.number) {
-        fail(call, "Redis lost its scripts and a later command ran first; send it again");
+        call.fail("Redis lost its scripts and a later command ran first; send it again");
       } else if (call.attempts >= MAX_ATTEMPTS) {
-        fail(call, "Redis keeps losing its scripts (SCRIPT FLUSH in a loop?)");
-      } else if (!call.promise.future().isComplete()) {
+        call.fail("Redis keeps losing its scripts (SCRIPT FLUSH in a loop?)");
+      } else if (!call.done()) {
         write(call);
       }
+    }
+    if (batch != null) {
+      writeWait();
     }
   }
 
@@ -261,10 +361,11 @@ final class RedisPipeline {
     onLoop(() -> client.connect().onComplete(ar -> {
       connecting = false;
       if (ar.failed()) {
-        LOG.log(Level.DEBUG, "Redis connection failed: " + ar.cause().getMessage());
+        LOG.log(Level.DEBUG, "Redis connection to " + address + " failed: " + ar.cause().getMessage());
         if (attempt == 0) {
           firstConnection.tryFail(ar.cause());
         }
+        owner.lost(this);
         reconnectLater();
         return;
       }
@@ -283,6 +384,7 @@ final class RedisPipeline {
       });
       connection = c;
       attempt = 0;
+      checkReplicas();
       metrics.redisPipelineEvent("connected");
       pump();
     }));
@@ -297,13 +399,31 @@ final class RedisPipeline {
     return Future.all(loads).mapEmpty();
   }
 
+  /** {@code REDIS_WAIT_REPLICAS=auto}: WAIT for one replica while the primary has any, for none otherwise. */
+  private void checkReplicas() {
+    replicasCheckedAt = System.nanoTime();
+    if (waitReplicas >= 0 || connection == null) {
+      return;
+    }
+    connection.send(Request.cmd(Command.INFO).arg("replication")).onSuccess(info -> {
+      int replicas = 0;
+      for (String line : info.toString().split("\r?\n")) {
+        if (line.startsWith("connected_slaves:")) {
+          replicas = Integer.parseInt(line.substring("connected_slaves:".length()).trim());
+        }
+      }
+      waitFor = replicas > 0 ? 1 : 0;
+    });
+  }
+
   private void lost(RedisConnection c, String why) {
     if (connection != c) {
       return;
     }
-    LOG.log(Level.WARNING, "Redis command connection lost (" + why + "); reconnecting");
+    LOG.log(Level.WARNING, "Redis command connection to " + address + " lost (" + why + "); reconnecting");
     metrics.redisPipelineEvent("lost");
     connection = null;
+    batch = null; // its calls were in flight: they fail with the connection
     // Refused commands never ran: they go first on the next connection. What was in flight fails (the
     // client closes it with the connection) since Redis may have run it.
     recoveringRan = null;
@@ -311,6 +431,7 @@ final class RedisPipeline {
       queued.addFirst(refused.get(i));
     }
     refused.clear();
+    owner.lost(this);
     reconnectLater();
   }
 
@@ -324,28 +445,36 @@ final class RedisPipeline {
 
   // ---- timeouts -------------------------------------------------------------------------------------
 
+  private void tick() {
+    failOverdue();
+    if (waitReplicas < 0 && System.nanoTime() - replicasCheckedAt > REPLICAS_CHECK_MS * 1_000_000) {
+      checkReplicas();
+    }
+  }
+
   /** Fails every command given more than the timeout ago; a late reply is then dropped. */
   private void failOverdue() {
     long overdue = System.nanoTime() - timeoutMillis * 1_000_000;
     String why = "Redis did not answer within " + timeoutMillis + " ms";
-    for (Call call : inFlight) {
+    for (RedisCall call : inFlight) {
       if (call.startedAt - overdue > 0) {
         break;
       }
-      fail(call, why);
+      call.fail(why);
     }
     while (!queued.isEmpty() && queued.peek().startedAt - overdue <= 0) {
-      fail(queued.poll(), why);
+      queued.poll().fail(why);
     }
     refused.forEach(call -> {
       if (call.startedAt - overdue <= 0) {
-        fail(call, why);
+        call.fail(why);
       }
     });
-  }
-
-  private static void fail(Call call, String why) {
-    call.promise.tryFail(new RedisCommandException(why));
+    waits.forEach(w -> w.calls.forEach(call -> {
+      if (call.startedAt - overdue <= 0) {
+        call.fail(why);
+      }
+    }));
   }
 
   private void onLoop(Runnable action) {
@@ -353,13 +482,6 @@ final class RedisPipeline {
       action.run();
     } else {
       context.runOnContext(v -> action.run());
-    }
-  }
-
-  /** A command that did not run, or whose outcome is unknown, for a reason of this side. */
-  static final class RedisCommandException extends RuntimeException {
-    RedisCommandException(String message) {
-      super(message, null, false, false);
     }
   }
 }

@@ -198,10 +198,12 @@ public final class RedisSessionRegistry implements SessionRegistry {
       if (nodeIds.isEmpty()) {
         return Future.succeededFuture(List.<NodeInfo>of());
       }
-      return redis.send(Command.MGET, nodeIds.stream().map(keys::nodeAlive).toArray()).map(values -> {
+      // one GET per node: on a cluster each liveness key lies in its node's slot
+      List<Future<Response>> values = nodeIds.stream().map(id -> redis.send(Command.GET, keys.nodeAlive(id))).toList();
+      return Future.all(values).map(all -> {
         List<NodeInfo> nodes = new ArrayList<>();
         for (int i = 0; i < nodeIds.size(); i++) {
-          Response value = values.get(i);
+          Response value = values.get(i).result();
           if (nodeIds.get(i).equals(nodeId)) {
             nodes.add(self.get()); // this node's own figures are live, the others' as of their last heartbeat
           } else if (value != null) {

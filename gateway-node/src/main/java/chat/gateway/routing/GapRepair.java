@@ -18,7 +18,7 @@ import java.util.List;
  *
  * <p>When a channel gets its first listener on the node, {@link #track} notes where its history stands,
  * and from then on the node's {@link LocalFanout} remembers the last message it handed out. When the link
- * drops, the fanout holds every channel ({@link LocalFanout#holdAll}); once the node is subscribed again,
+ * drops, the fanout holds its channels ({@link LocalFanout#hold}); once the node is subscribed again,
  * {@link #repair} reads each held channel's history after that position and hands out what was missed,
  * then what was held meanwhile, less repeats. A channel whose history went away or back meanwhile (a new
  * epoch, or a newest id older than one already delivered, as after a failover to a replica that missed
@@ -52,7 +52,14 @@ public final class GapRepair {
    * repaired by the next call) when history could not be read.
    */
   public Future<Void> repair() {
-    List<String> channels = fanout.holding();
+    return repair(fanout.holding());
+  }
+
+  /**
+   * Repairs {@code channels} (those of them still held): a topic that moved to another shard fills the gap of
+   * its channel alone. Completes when they are live again.
+   */
+  public Future<Void> repair(List<String> channels) {
     List<String> lost = new ArrayList<>();
     Future<Void> chain = Future.succeededFuture();
     for (int from = 0; from < channels.size(); from += BATCH) {

@@ -37,7 +37,12 @@ public final class Await {
 
   /** Polls {@code condition} (for state only observable by polling, like a counter) until true. */
   public static void until(String what, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS);
+    until(java.time.Duration.ofMillis(TIMEOUT_MS), what, condition);
+  }
+
+  /** {@link #until(String, BooleanSupplier)} with a longer limit (a failover, a cluster coming up). */
+  public static void until(java.time.Duration limit, String what, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting for " + what);

@@ -29,11 +29,18 @@ import java.util.function.UnaryOperator;
 public final class TestNode implements AutoCloseable {
   public static final String API_KEY = "test-api-key-0123456789abcdef0123";
   private static final java.util.concurrent.atomic.AtomicInteger PREFIXES = new java.util.concurrent.atomic.AtomicInteger();
-  private static volatile boolean redis;
+  private enum Store { EMBEDDED, REDIS, REDIS_CLUSTER }
+
+  private static volatile Store store = Store.EMBEDDED;
 
   /** Nodes started from now on run in cluster mode on {@link RedisFixture} (each with its own key prefix). */
   public static void useRedis(boolean on) {
-    redis = on;
+    store = on ? Store.REDIS : Store.EMBEDDED;
+  }
+
+  /** Nodes started from now on run on the Redis Cluster of {@link RedisClusterFixture}. */
+  public static void useRedisCluster(boolean on) {
+    store = on ? Store.REDIS_CLUSTER : Store.EMBEDDED;
   }
 
   /** A fresh key prefix: nodes given the same one form one cluster. */
@@ -68,8 +75,11 @@ public final class TestNode implements AutoCloseable {
     env.put("MGMT_PORT", "0");
     env.put("EVENT_LOOPS", "2");
     env.put("API_KEY", API_KEY);
-    if (redis) {
+    if (store == Store.REDIS) {
       env.put("REDIS_URL", RedisFixture.get().url());
+      env.put("REDIS_KEY_PREFIX", newPrefix());
+    } else if (store == Store.REDIS_CLUSTER) {
+      env.put("REDIS_CLUSTER_NODES", RedisClusterFixture.get().seeds());
       env.put("REDIS_KEY_PREFIX", newPrefix());
     }
     for (int i = 0; i < settings.length; i += 2) {

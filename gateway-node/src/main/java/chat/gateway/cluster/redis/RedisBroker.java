@@ -6,47 +6,46 @@ import chat.gateway.cluster.LocalFanout;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
+import chat.gateway.redis.Slots;
+import chat.gateway.redis.Topology;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * {@link Broker} on Redis pub/sub. One dedicated subscriber connection per node carries: the topic of
- * every channel some local session is in (subscribed while there is one: groups, the users of the node's
- * sessions, whose topics carry their direct messages and control events), {@code broadcast}, and this
- * node's own topic (drain requests and the canary). Events of one channel arrive in the order Redis
- * published them.
+ * {@link Broker} on Redis pub/sub: on one Redis, {@code PUBLISH}/{@code SUBSCRIBE} on one subscriber
+ * connection; on a Redis Cluster, sharded pub/sub ({@code SPUBLISH}/{@code SSUBSCRIBE}), one subscriber
+ * connection per primary ({@link ShardSubscriber}), each topic subscribed on the primary that serves its slot
+ * (a channel's topic lies in the slot of its stream, so the script that stores a message publishes it on the
+ * same shard, in stream order). Topics: every channel some local session is in (subscribed while there is
+ * one: groups, the users of the node's sessions, whose topics carry their direct messages and control
+ * events), {@code broadcast}, this node's own topic (drain requests), and one canary topic per shard. Events
+ * of one channel arrive in the order Redis published them.
  *
- * <p>vertx-redis-client neither reconnects nor resubscribes a subscriber connection: when it ends, this
- * class holds back every channel's live events ({@link LocalFanout#holdAll}) and calls {@code onLost}
- * (the node keeps its sessions), reconnects with capped exponential backoff and full jitter, subscribes
- * every topic again, and runs {@code onResubscribed} (the node fills the gap from history and releases
- * what was held). Healthy means subscribed, repaired, and no canary published to our own topic is overdue
- * (see {@link #healthy}).
+ * <p><b>Losing events, and getting them back.</b> When a shard's subscriber connection drops (Redis
+ * restarted, a primary failed), the channels of its topics are held ({@link LocalFanout#hold}), the node is
+ * unhealthy and {@code onLost} runs (the node keeps its sessions); the subscriber reconnects (to the promoted
+ * replica once the topology shows it) and subscribes again, and then {@code onResubscribed} fills the gap
+ * from history and releases what was held. When a topic's slot moves to another shard (a migration, or a
+ * topology read that says so), its channel is held, the topic is subscribed where the slot is now, and
+ * {@code repairGap} fills that channel's gap the same way; the node stays healthy meanwhile.
  *
- * <p>All state is confined to one event-loop context.
+ * <p>Healthy means every shard subscribed, repaired, and no canary overdue on any (see {@link #healthy}).
+ * All state is confined to one event-loop context.
  */
-public final class RedisBroker implements Broker {
+public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   private static final System.Logger LOG = System.getLogger(RedisBroker.class.getName());
-  private static final long BACKOFF_BASE_MS = 100;
-  /** As the command pipelines: a node is back within about two seconds of Redis, however long it was away. */
-  private static final long BACKOFF_CAP_MS = 2_000;
-  private static final int TOPICS_PER_COMMAND = 1_000;
 
   private final Vertx vertx;
   private final Context context;
@@ -56,33 +55,32 @@ public final class RedisBroker implements Broker {
   private final String nodeId;
   private final GatewayMetrics metrics;
   private final long canaryMillis;
+  private final long canaryTimeoutMillis;
   private final Runnable onLost;
   private final Supplier<Future<Void>> onResubscribed;
-  /** Set when the link was lost; cleared once {@code onResubscribed} has filled the gap. */
-  private volatile boolean repairing;
+  private final Function<List<String>, Future<Void>> repairGap;
   private final Runnable onDrainRequest;
-  private final Set<String> topics = new LinkedHashSet<>();
-  private final Map<String, Promise<Void>> confirmations = new HashMap<>();
-  /** Topics to (un)subscribe at the end of this turn, all of {@link #pendingKind}. */
-  private final List<String> pending = new ArrayList<>();
-  private Command pendingKind = Command.SUBSCRIBE;
-  private boolean flushScheduled;
-  private RedisConnection subscriber;
-  private int attempt;
+  private final Command publish;
+  /** Subscribers by shard address. */
+  private final Map<String, ShardSubscriber> shards = new LinkedHashMap<>();
+  /** Every topic this node wants, and the channel it carries (null for the node's own and canary topics). */
+  private final Map<String, String> wanted = new LinkedHashMap<>();
+  /** Where each wanted topic is subscribed (or waits to be). */
+  private final Map<String, String> placed = new HashMap<>();
+  /** Topics moved to another shard, not confirmed there yet, with their (held) channels. */
+  private final Map<String, String> relocating = new HashMap<>();
+  /** Set when a shard's link was lost; cleared once {@code onResubscribed} has filled the gap. */
+  private volatile boolean repairing;
+  private boolean repairRunning;
   private boolean closed;
   private long canaryTimer;
-  private volatile boolean subscribed;
-  private volatile long canaryReceivedAt;
-  /** Send time of the oldest canary not back yet, or 0. */
-  private volatile long outstandingSince;
-  private final long canaryTimeoutMillis;
-  private final Promise<Void> firstCanary = Promise.promise();
+  private int attempt;
+  private Topology topology;
+  private final Promise<Void> started = Promise.promise();
 
   public RedisBroker(Vertx vertx, RedisCommands commands, LocalFanout fanout, String nodeId, GatewayMetrics metrics,
                      Duration canaryInterval, Runnable onLost, Supplier<Future<Void>> onResubscribed,
-                     Runnable onDrainRequest) {
-    this.onResubscribed = onResubscribed;
-    this.onDrainRequest = onDrainRequest;
+                     Function<List<String>, Future<Void>> repairGap, Runnable onDrainRequest) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.commands = commands;
@@ -93,45 +91,63 @@ public final class RedisBroker implements Broker {
     this.canaryMillis = canaryInterval.toMillis();
     this.canaryTimeoutMillis = Math.max(2_000, 3 * canaryMillis);
     this.onLost = onLost;
-    topics.add(keys.nodeTopic(nodeId));
+    this.onResubscribed = onResubscribed;
+    this.repairGap = repairGap;
+    this.onDrainRequest = onDrainRequest;
+    this.publish = keys.cluster() ? Command.SPUBLISH : Command.PUBLISH;
     fanout.bind(this);
-    metrics.gauge("chat_pubsub_up", "1 while the pub/sub connection is subscribed and its canary comes back",
+    metrics.gauge("chat_pubsub_up", "1 while every shard's subscriber is subscribed and its canary comes back",
         () -> healthy() ? 1 : 0);
   }
 
   /**
-   * Connects, subscribes, and completes once the first canary came back through pub/sub, so that a node
+   * Connects to every shard, subscribes, and completes once every shard's canary came back, so that a node
    * listens only when it is ready. Fails when Redis cannot be reached at start.
    */
   public Future<Void> start() {
-    Promise<Void> started = Promise.promise();
     context.runOnContext(v -> {
-      canaryTimer = vertx.setPeriodic(canaryMillis, id -> sendCanary());
-      connect().compose(c -> firstCanary.future()).onComplete(started);
+      commands.onTopologyChange(t -> context.runOnContext(x -> topologyChanged(t)));
+      topology = commands.topology();
+      wanted.put(keys.nodeTopic(nodeId), null);
+      wanted.put(keys.topic("broadcast"), "broadcast");
+      for (String channel : fanout.channels()) {
+        wanted.put(keys.topic(channel), channel);
+      }
+      for (String primary : topology.primaries()) {
+        shard(primary);
+      }
+      wanted.keySet().forEach(this::place);
+      shards.values().forEach(ShardSubscriber::start);
+      canaryTimer = vertx.setPeriodic(canaryMillis, id -> sendCanaries());
     });
     return started.future().timeout(Math.max(10_000, 10 * canaryMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /**
-   * Subscribed, a canary has come back since connecting, and none is overdue: the oldest canary still
-   * outstanding was sent less than three intervals (at least 2 s) ago. Measured from sends, not from
-   * the last receipt, so a busy event loop that sends late does not make a healthy link look dead.
+   * Every shard subscribed, a canary back from each since it connected, none overdue (sent more than three
+   * intervals, at least 2 s, ago), and no gap left to fill.
    */
   @Override
   public boolean healthy() {
-    long outstanding = outstandingSince;
-    return subscribed && !repairing && canaryReceivedAt > 0
-        && (outstanding == 0 || System.currentTimeMillis() - outstanding < canaryTimeoutMillis);
+    if (repairing || shards.isEmpty()) {
+      return false;
+    }
+    for (ShardSubscriber shard : List.copyOf(shards.values())) {
+      if (!shard.healthy(canaryTimeoutMillis)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override
   public Future<Void> publish(Event.Signal signal) {
-    return commands.send(Command.PUBLISH, keys.topic(signal.channel()), EventCodec.encode(signal)).mapEmpty();
+    return commands.send(publish, keys.topic(signal.channel()), EventCodec.encode(signal)).mapEmpty();
   }
 
   @Override
   public Future<Void> requestDrain(String node) {
-    return commands.send(Command.PUBLISH, keys.nodeTopic(node), EventCodec.drain(node)).mapEmpty();
+    return commands.send(publish, keys.nodeTopic(node), EventCodec.drain(node)).mapEmpty();
   }
 
   @Override
@@ -139,12 +155,8 @@ public final class RedisBroker implements Broker {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       String topic = keys.topic(channel);
-      topics.add(topic);
-      if (subscriber == null) {
-        done.fail("the pub/sub connection is down");
-        return;
-      }
-      subscribeAll(List.of(topic)).onComplete(done);
+      wanted.put(topic, channel);
+      place(topic).onComplete(done);
     });
     return done.future();
   }
@@ -153,8 +165,11 @@ public final class RedisBroker implements Broker {
   public Future<Void> unsubscribe(String channel) {
     context.runOnContext(v -> {
       String topic = keys.topic(channel);
-      if (topics.remove(topic) && subscriber != null) {
-        queue(Command.UNSUBSCRIBE, topic);
+      wanted.remove(topic);
+      String at = placed.remove(topic);
+      ShardSubscriber shard = at == null ? null : shards.get(at);
+      if (shard != null) {
+        shard.remove(topic);
       }
     });
     return Future.succeededFuture();
@@ -165,122 +180,124 @@ public final class RedisBroker implements Broker {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       closed = true;
-      subscribed = false;
       vertx.cancelTimer(canaryTimer);
-      if (subscriber != null) {
-        subscriber.close();
-        subscriber = null;
-      }
+      shards.values().forEach(ShardSubscriber::close);
+      shards.clear();
       done.complete();
     });
     return done.future();
   }
 
-  // ---- connection lifecycle (on context) ----------------------------------------------------------
+  // ---- placing topics on shards (on context) ---------------------------------------------------------
 
-  private Future<Void> connect() {
-    return commands.client().connect().compose(connection -> {
-      if (closed) {
-        connection.close();
-        return Future.succeededFuture();
+  private ShardSubscriber shard(String address) {
+    return shards.computeIfAbsent(address, a -> {
+      ShardSubscriber s = new ShardSubscriber(vertx, context, commands.client(a), a, keys.cluster(), Slots::of, this);
+      String tag = topology.tagServedBy(a, nodeId);
+      if (tag != null) {
+        s.canaryTopic(keys.canaryTopic(nodeId, tag));
       }
-      subscriber = connection;
-      connection.handler(this::received);
-      connection.endHandler(v -> lost(connection, null));
-      connection.exceptionHandler(e -> lost(connection, e));
-      List<String> all = new ArrayList<>(topics);
-      all.add(keys.topic("broadcast"));
-      for (String channel : fanout.channels()) {
-        all.add(keys.topic(channel));
-      }
-      topics.addAll(all);
-      return subscribeAll(List.copyOf(topics)).onSuccess(v -> {
-        subscribed = true;
-        attempt = 0;
-        sendCanary();
-        if (repairing) {
-          repair(connection);
-        }
-      });
+      return s;
     });
   }
 
-  /** Subscribes and completes when Redis confirmed every topic (the client completes on write only). */
-  private Future<Void> subscribeAll(List<String> wanted) {
-    List<Future<Void>> confirmed = new ArrayList<>();
-    for (String topic : wanted) {
-      Promise<Void> promise = confirmations.computeIfAbsent(topic, t -> Promise.promise());
-      confirmed.add(promise.future());
-      queue(Command.SUBSCRIBE, topic);
+  /** Subscribes {@code topic} on the shard that serves its slot; completes when confirmed. */
+  private Future<Void> place(String topic) {
+    String owner = topology.owner(keys.cluster() ? Slots.of(topic) : 0);
+    if (owner == null) {
+      commands.topologyStale();
+      return Future.failedFuture("no shard serves " + topic + " now");
     }
-    return Future.all(confirmed).mapEmpty();
+    placed.put(topic, owner);
+    return shard(owner).add(topic);
   }
 
   /**
-   * Queues a (un)subscription of {@code topic}; what is queued goes out at the end of this turn of the event
-   * loop, each run of one kind as one command of up to {@value #TOPICS_PER_COMMAND} topics, in the order
-   * given. A user in a thousand groups connecting, or leaving the node, costs a command or two, not a
-   * thousand.
+   * A new topology: subscribers of new primaries start; topics whose slot moved go to their new shard, their
+   * channels held until the gap is filled; subscribers of primaries that are gone close.
    */
-  private void queue(Command kind, String topic) {
-    if (pendingKind != kind && !pending.isEmpty()) {
-      flush();
+  private void topologyChanged(Topology next) {
+    if (closed) {
+      return;
     }
-    pendingKind = kind;
-    pending.add(topic);
-    if (pending.size() >= TOPICS_PER_COMMAND) {
-      flush();
-    } else if (!flushScheduled) {
-      flushScheduled = true;
-      context.runOnContext(v -> {
-        flushScheduled = false;
-        flush();
-      });
+    topology = next;
+    List<String> moved = new ArrayList<>();
+    for (Map.Entry<String, String> entry : wanted.entrySet()) {
+      String topic = entry.getKey();
+      String owner = next.owner(keys.cluster() ? Slots.of(topic) : 0);
+      String at = placed.get(topic);
+      if (owner != null && !owner.equals(at)) {
+        if (at != null && shards.containsKey(at)) {
+          shards.get(at).remove(topic);
+        }
+        moved.add(topic);
+      }
+    }
+    for (String primary : next.primaries()) {
+      if (!shards.containsKey(primary)) {
+        shard(primary).start();
+      }
+    }
+    shards.values().removeIf(s -> {
+      if (next.shards().containsKey(s.address())) {
+        String tag = next.tagServedBy(s.address(), nodeId);
+        s.canaryTopic(keys.canaryTopic(nodeId, tag));
+        return false;
+      }
+      s.close();
+      return true;
+    });
+    relocate(moved);
+  }
+
+  /** Subscribes {@code topics} where their slots are now, their channels held and repaired once there. */
+  private void relocate(List<String> topics) {
+    if (topics.isEmpty()) {
+      return;
+    }
+    List<String> channels = new ArrayList<>();
+    for (String topic : topics) {
+      String channel = wanted.get(topic);
+      if (channel != null) {
+        channels.add(channel);
+        relocating.put(topic, channel);
+      }
+    }
+    fanout.hold(channels);
+    LOG.log(Level.INFO, topics.size() + " pub/sub topics moved to another shard; their gaps are filled from history");
+    for (String topic : topics) {
+      place(topic).onSuccess(v -> context.runOnContext(x -> relocated(topic)));
     }
   }
 
-  private void flush() {
-    if (pending.isEmpty()) {
+  /** A moved topic is confirmed on its new shard: its channel's gap is filled (unless a full repair will). */
+  private void relocated(String topic) {
+    String channel = relocating.remove(topic);
+    if (channel == null || repairing || !topic.equals(keys.topic(channel)) || !wanted.containsKey(topic)) {
       return;
     }
-    List<String> batch = List.copyOf(pending);
-    pending.clear();
-    if (subscriber == null) {
-      return; // the next connection subscribes every topic anyway
-    }
-    Request request = Request.cmd(pendingKind);
-    batch.forEach(request::arg);
-    if (pendingKind == Command.SUBSCRIBE) {
-      subscriber.send(request).onFailure(e -> batch.forEach(t -> {
-        Promise<Void> p = confirmations.remove(t);
-        if (p != null) {
-          p.tryFail(e);
+    repairGap.apply(List.of(channel)).onFailure(e -> {
+      LOG.log(Level.WARNING, "could not fill the gap of " + channel + " yet: " + e.getMessage());
+      vertx.setTimer(1_000, id -> context.runOnContext(v -> {
+        if (wanted.containsKey(topic)) {
+          relocating.put(topic, channel);
+          relocated(topic);
         }
       }));
-    } else {
-      subscriber.send(request);
-    }
+    });
   }
 
-  private void received(Response push) {
-    if (push == null || push.size() < 3) {
-      return;
-    }
-    String kind = push.get(0).toString();
-    if (kind.equals("subscribe")) {
-      Promise<Void> promise = confirmations.remove(push.get(1).toString());
-      if (promise != null) {
-        promise.tryComplete();
-      }
-      return;
-    }
-    if (!kind.equals("message")) {
-      return;
-    }
-    String payload = push.get(2).toString();
+  // ---- what the shards say (on context) ------------------------------------------------------------
+
+  @Override
+  public void received(ShardSubscriber shard, String topic, String payload) {
     if (payload.startsWith("K|")) {
       metrics.pubsubReceived("canary");
-      canaryReturned(payload);
+      long sentAt = Long.parseLong(payload.substring(payload.lastIndexOf('|') + 1));
+      metrics.canaryRoundTrip(System.nanoTime() - sentAt);
+      if (!started.future().isComplete() && shards.values().stream().allMatch(ShardSubscriber::canaryBack)) {
+        started.tryComplete();
+      }
       return;
     }
     if (payload.startsWith("D|")) {
@@ -297,84 +314,101 @@ public final class RedisBroker implements Broker {
         fanout.dispatch(event);
       }
     } catch (RuntimeException e) {
-      LOG.log(Level.ERROR, "undecodable pub/sub payload on " + push.get(1), e);
+      LOG.log(Level.ERROR, "undecodable pub/sub payload on " + topic, e);
     }
   }
 
-  private void lost(RedisConnection connection, Throwable cause) {
-    if (connection != subscriber) {
+  @Override
+  public void subscribed(ShardSubscriber shard) {
+    sendCanary(shard);
+    if (repairing && shards.values().stream().allMatch(ShardSubscriber::subscribed)) {
+      repair();
       return;
     }
-    subscriber = null;
-    subscribed = false;
-    pending.clear(); // the next connection subscribes every topic
-    outstandingSince = 0;
-    canaryReceivedAt = 0;
-    confirmations.values().forEach(p -> p.tryFail("the pub/sub connection was lost"));
-    confirmations.clear();
-    if (closed) {
+    for (String topic : List.copyOf(relocating.keySet())) {
+      if (shard.topics().contains(topic)) {
+        relocated(topic);
+      }
+    }
+  }
+
+  @Override
+  public void lost(ShardSubscriber shard) {
+    commands.topologyStale();
+    if (closed || !shards.containsKey(shard.address())) {
       return;
     }
-    LOG.log(Level.WARNING, "pub/sub connection lost" + (cause == null ? "" : ": " + cause.getMessage()));
-    metrics.pubsubReconnect();
+    List<String> channels = new ArrayList<>();
+    shard.topics().forEach(topic -> {
+      String channel = wanted.get(topic);
+      if (channel != null) {
+        channels.add(channel);
+      }
+    });
+    boolean first = !repairing;
     repairing = true;
-    fanout.holdAll();
-    onLost.run();
-    reconnectLater();
+    fanout.hold(channels);
+    if (first) {
+      metrics.pubsubReconnect();
+      onLost.run();
+    }
   }
 
-  /** Fills the gap while {@code connection} stays the subscriber; retries with backoff when history cannot be read. */
-  private void repair(RedisConnection connection) {
+  @Override
+  public void evicted(ShardSubscriber shard, String topic) {
+    commands.topologyStale();
+    if (!wanted.containsKey(topic)) {
+      return;
+    }
+    placed.remove(topic);
+    String owner = topology.owner(keys.cluster() ? Slots.of(topic) : 0);
+    if (owner != null && !owner.equals(shard.address())) {
+      relocate(List.of(topic));
+      return;
+    }
+    // the topology read so far still names this shard: hold the channel; the next read relocates it
+    String channel = wanted.get(topic);
+    if (channel != null) {
+      fanout.hold(List.of(channel));
+    }
+  }
+
+  /** Fills the gap while every shard stays subscribed; retries with backoff when history cannot be read. */
+  private void repair() {
+    if (repairRunning) {
+      return;
+    }
+    repairRunning = true;
     onResubscribed.get().onComplete(ar -> context.runOnContext(v -> {
-      if (connection != subscriber) {
-        return; // lost again meanwhile: the next connection repairs
+      repairRunning = false;
+      if (!shards.values().stream().allMatch(ShardSubscriber::subscribed)) {
+        return; // lost again meanwhile: the next subscription repairs
       }
       if (ar.succeeded()) {
         repairing = false;
+        attempt = 0;
         LOG.log(Level.INFO, "pub/sub is back and the gap is filled");
         return;
       }
       LOG.log(Level.WARNING, "could not fill the gap yet: " + ar.cause().getMessage());
-      long delay = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt++, 16));
+      long delay = Math.min(2_000, 100L << Math.min(attempt++, 16));
       vertx.setTimer(Math.max(1, delay), id -> {
-        if (connection == subscriber) {
-          repair(connection);
+        if (repairing && shards.values().stream().allMatch(ShardSubscriber::subscribed)) {
+          repair();
         }
       });
     }));
   }
 
-  private void reconnectLater() {
-    long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 16));
-    long delay = ThreadLocalRandom.current().nextLong(ceiling + 1);
-    attempt++;
-    vertx.setTimer(Math.max(1, delay), id -> connect().onFailure(e -> {
-      if (subscriber != null) {
-        RedisConnection half = subscriber;
-        subscriber = null;
-        half.close();
-      }
-      reconnectLater();
-    }));
+  // ---- canaries ----------------------------------------------------------------------------------------
+
+  private void sendCanaries() {
+    shards.values().forEach(this::sendCanary);
   }
 
-  // ---- canary --------------------------------------------------------------------------------------
-
-  private void sendCanary() {
-    if (subscriber == null || !subscribed) {
-      return;
+  private void sendCanary(ShardSubscriber shard) {
+    if (shard.canarySent()) {
+      commands.send(publish, shard.canaryTopic(), EventCodec.canary(nodeId, System.nanoTime()));
     }
-    if (outstandingSince == 0) {
-      outstandingSince = System.currentTimeMillis();
-    }
-    commands.send(Command.PUBLISH, keys.nodeTopic(nodeId), EventCodec.canary(nodeId, System.nanoTime()));
-  }
-
-  private void canaryReturned(String payload) {
-    canaryReceivedAt = System.currentTimeMillis();
-    outstandingSince = 0; // canaries come back in order: this one answers for every earlier one
-    firstCanary.tryComplete();
-    long sentAt = Long.parseLong(payload.substring(payload.lastIndexOf('|') + 1));
-    metrics.canaryRoundTrip(System.nanoTime() - sentAt);
   }
 }

@@ -1,0 +1,85 @@
+package chat.gateway.testing;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Redis command over a fresh connection, its reply parsed (RESP2): a String (simple or bulk; null for a
+ * null bulk), a Long, a List, or a {@link Error} for an error reply. For tests that look at Redis directly.
+ */
+public final class Resp {
+  private Resp() {
+  }
+
+  /** An error reply ({@code -MOVED 3999 127.0.0.1:7001}, ...). */
+  public record Error(String message) {
+  }
+
+  public static Object call(String host, int port, String... args) {
+    try (Socket socket = new Socket(host, port)) {
+      socket.setSoTimeout(10_000);
+      StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
+      for (String arg : args) {
+        resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+      }
+      OutputStream out = socket.getOutputStream();
+      out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      return read(new BufferedInputStream(socket.getInputStream()));
+    } catch (IOException e) {
+      throw new IllegalStateException("redis " + host + ":" + port + " " + String.join(" ", args) + " failed: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static Object read(InputStream in) throws IOException {
+    int type = in.read();
+    String line = line(in);
+    switch (type) {
+      case '+':
+        return line;
+      case '-':
+        return new Error(line);
+      case ':':
+        return Long.parseLong(line);
+      case '$': {
+        int length = Integer.parseInt(line);
+        if (length < 0) {
+          return null;
+        }
+        byte[] data = in.readNBytes(length);
+        in.readNBytes(2);
+        return new String(data, StandardCharsets.UTF_8);
+      }
+      case '*': {
+        int count = Integer.parseInt(line);
+        if (count < 0) {
+          return null;
+        }
+        List<Object> items = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+          items.add(read(in));
+        }
+        return items;
+      }
+      default:
+        throw new IOException("unexpected RESP type " + (char) type + " " + line);
+    }
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\r') {
+      sb.append((char) c);
+    }
+    in.read(); // \n
+    return sb.toString();
+  }
+}
