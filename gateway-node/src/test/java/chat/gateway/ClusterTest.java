@@ -18,11 +18,16 @@ import org.junit.jupiter.api.Test;
 
 /** Three nodes on one Redis behave, to every client, like one node. */
 class ClusterTest {
+  /** The store the nodes share: one Redis here. */
+  protected void useStore(boolean on) {
+    TestNode.useRedis(on);
+  }
+
   private final List<TestNode> nodes = new ArrayList<>();
 
   @BeforeEach
   void startThreeNodes() {
-    TestNode.useRedis(true);
+    useStore(true);
     String prefix = TestNode.newPrefix();
     for (int i = 1; i <= 3; i++) {
       nodes.add(TestNode.start("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-" + i));
@@ -32,7 +37,7 @@ class ClusterTest {
   @AfterEach
   void stop() {
     nodes.forEach(TestNode::close);
-    TestNode.useRedis(false);
+    useStore(false);
   }
 
   private WsProbe member(int node, String user, String group) {

@@ -3,6 +3,8 @@ package chat.gateway;
 import static chat.gateway.MessagingTest.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import chat.gateway.redis.RedisKeys;
+import chat.gateway.testing.RedisAdmin;
 import chat.gateway.testing.RedisFixture;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
@@ -17,13 +19,22 @@ import org.junit.jupiter.api.Test;
  * position, and each side holds the message once.
  */
 class DirectMessageWritesOnRedisTest {
-  private final RedisFixture redis = RedisFixture.get();
   private final String prefix = TestNode.newPrefix();
   private TestNode node;
 
+  /** Where the nodes of this test keep their data: one Redis here. */
+  protected RedisAdmin redis() {
+    TestNode.useRedis(true);
+    return RedisFixture.get();
+  }
+
+  protected RedisKeys keys(String prefix) {
+    return RedisKeys.standalone(prefix);
+  }
+
   @BeforeEach
   void start() {
-    TestNode.useRedis(true);
+    redis();
     node = TestNode.start("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-dm");
   }
 
@@ -38,8 +49,9 @@ class DirectMessageWritesOnRedisTest {
     WsProbe alice = node.connected("alice");
     WsProbe bob = node.connected("bob");
     // The sender's copy cannot be written: alice's stream key holds a value of the wrong type.
-    String aliceStream = prefix + "stream:user/alice";
-    redis.command("SET", aliceStream, "not a stream");
+    RedisAdmin redis = redis();
+    String aliceStream = keys(prefix).stream("user/alice");
+    redis.call("SET", aliceStream, "not a stream");
     alice.send(send(1, "user/bob", "hello"));
     JsonObject refused = alice.next("error");
     assertEquals(1L, refused.getLong("seq"));
@@ -47,7 +59,7 @@ class DirectMessageWritesOnRedisTest {
     JsonObject first = bob.next("message");
     assertEquals("hello", first.getString("body"));
 
-    redis.command("DEL", aliceStream);
+    redis.call("DEL", aliceStream);
     alice.send(send(1, "user/bob", "hello"));
     JsonObject ack = alice.next("ack");
     assertEquals(first.getString("id"), ack.getString("id"), "the resend is acked with the stored message's id");
@@ -58,7 +70,7 @@ class DirectMessageWritesOnRedisTest {
 
     alice.send(send(2, "user/bob", "second")).next("ack");
     assertEquals("second", bob.next("message").getString("body"), "bob got the first message once");
-    assertEquals(":2", redis.command("XLEN", prefix + "stream:user/bob"));
-    assertEquals(":2", redis.command("XLEN", aliceStream));
+    assertEquals(2L, redis.call("XLEN", keys(prefix).stream("user/bob")));
+    assertEquals(2L, redis.call("XLEN", aliceStream));
   }
 }

@@ -18,13 +18,18 @@ import org.junit.jupiter.api.Test;
  * another: the new session ends up without the group, or closed, however the two interleave.
  */
 class EntitlementRaceTest {
+  /** The store the nodes share: one Redis here. */
+  protected void useStore(boolean on) {
+    TestNode.useRedis(on);
+  }
+
   private static final int TRIES = 40;
   private TestNode a;
   private TestNode b;
 
   @BeforeEach
   void start() {
-    TestNode.useRedis(true);
+    useStore(true);
     String prefix = TestNode.newPrefix();
     a = TestNode.start("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-a", "RATE_LIMIT_BURST", "1000");
     b = TestNode.start("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-b", "RATE_LIMIT_BURST", "1000");
@@ -34,7 +39,7 @@ class EntitlementRaceTest {
   void stop() {
     b.close();
     a.close();
-    TestNode.useRedis(false);
+    useStore(false);
   }
 
   @Test

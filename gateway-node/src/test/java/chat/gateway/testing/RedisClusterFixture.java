@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * started once per test JVM on free loopback ports ({@code cluster-node-timeout} 2 s). Tests that fail a primary
  * or migrate a slot put the cluster back whole ({@link #restore}) for the next.
  */
-public final class RedisClusterFixture {
+public final class RedisClusterFixture implements RedisAdmin {
   private static final String HOST = "127.0.0.1";
   private static final int NODES = 6;
   private static RedisClusterFixture instance;
@@ -151,7 +151,8 @@ public final class RedisClusterFixture {
   }
 
   /** A command on the primary that serves its key ({@code args[1]}), following MOVED; its reply. */
-  public Object command(String... args) {
+  @Override
+  public Object call(String... args) {
     int port = primaryOf(slot(args[1]));
     Object reply = Resp.call(HOST, port, args);
     if (reply instanceof Resp.Error e && (e.message().startsWith("MOVED") || e.message().startsWith("ASK"))) {

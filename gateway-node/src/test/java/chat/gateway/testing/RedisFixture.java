@@ -23,7 +23,7 @@ import org.testcontainers.containers.GenericContainer;
  * kill -9 and a fresh start on the same port); a container or an external Redis gets the nearest
  * equivalents through commands (CLIENT PAUSE; FLUSHALL and CLIENT KILL).
  */
-public final class RedisFixture {
+public final class RedisFixture implements RedisAdmin {
   private static RedisFixture instance;
 
   private final String host;
@@ -193,6 +193,11 @@ public final class RedisFixture {
     } catch (IOException | InterruptedException e) {
       throw new IllegalStateException("kill -" + signal + " failed", e);
     }
+  }
+
+  @Override
+  public Object call(String... args) {
+    return Resp.call(host, port, args);
   }
 
   /** Sends one command over a raw connection (RESP), returning the first reply line. */
