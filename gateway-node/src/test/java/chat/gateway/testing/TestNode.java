@@ -29,13 +29,18 @@ import java.util.function.UnaryOperator;
 public final class TestNode implements AutoCloseable {
   public static final String API_KEY = "test-api-key-0123456789abcdef0123";
   private static final java.util.concurrent.atomic.AtomicInteger PREFIXES = new java.util.concurrent.atomic.AtomicInteger();
-  private enum Store { EMBEDDED, REDIS, REDIS_CLUSTER }
+  private enum Store { EMBEDDED, REDIS, REDIS_CLUSTER, REDIS_SENTINEL }
 
   private static volatile Store store = Store.EMBEDDED;
 
   /** Nodes started from now on run in cluster mode on {@link RedisFixture} (each with its own key prefix). */
   public static void useRedis(boolean on) {
     store = on ? Store.REDIS : Store.EMBEDDED;
+  }
+
+  /** Nodes started from now on follow the primary of {@link RedisSentinelFixture} through its sentinels. */
+  public static void useRedisSentinel(boolean on) {
+    store = on ? Store.REDIS_SENTINEL : Store.EMBEDDED;
   }
 
   /** Nodes started from now on run on the Redis Cluster of {@link RedisClusterFixture}. */
@@ -77,6 +82,10 @@ public final class TestNode implements AutoCloseable {
     env.put("API_KEY", API_KEY);
     if (store == Store.REDIS) {
       env.put("REDIS_URL", RedisFixture.get().url());
+      env.put("REDIS_KEY_PREFIX", newPrefix());
+    } else if (store == Store.REDIS_SENTINEL) {
+      env.put("REDIS_SENTINELS", RedisSentinelFixture.get().sentinels());
+      env.put("REDIS_SENTINEL_MASTER", RedisSentinelFixture.MASTER);
       env.put("REDIS_KEY_PREFIX", newPrefix());
     } else if (store == Store.REDIS_CLUSTER) {
       env.put("REDIS_CLUSTER_NODES", RedisClusterFixture.get().seeds());
