@@ -2,10 +2,17 @@
 # A local cluster without Docker: redis-server, N gateway processes and HAProxy in front, on loopback,
 # with the same HAProxy settings as docker compose (haproxy/haproxy.cfg).
 #
-#   scripts/cluster.sh up [--nodes N] [--haproxy M]
+#   scripts/cluster.sh up [--nodes N] [--haproxy M] [--redis-cluster | --redis-sentinel]
 #                                         start (default 3 nodes, 1 HAProxy process; M processes share the
 #                                         public port with SO_REUSEPORT, each holding < 10k connections),
-#                                         wait until HAProxy routes to all
+#                                         wait until HAProxy routes to all. Under the nodes: one Redis; or
+#                                         with --redis-cluster a Redis Cluster of 3 primaries and 3 replicas
+#                                         (ports CLUSTER_REDIS_PORT..+5); or with --redis-sentinel a primary,
+#                                         a replica and 3 sentinels (master "mymaster"; ports ..+4)
+#   scripts/cluster.sh redis-kill-primary [KEY]
+#                                         kill -9 the primary serving KEY's slot (a cluster; default the
+#                                         slot of group/bench-0) or the primary (Sentinel), then wait until
+#                                         a replica took over and every node is ready, and say how long
 #   scripts/cluster.sh status             what runs, each node's /ready, HAProxy's view
 #   scripts/cluster.sh redis-restart shutdown|kill|empty SECONDS
 #                                         take Redis away for SECONDS and start it again on the same port:
@@ -18,8 +25,9 @@
 # port, default 8080), CLUSTER_STATS_PORT (HAProxy stats/exporter, 8404), CLUSTER_REDIS_PORT (6380),
 # CLUSTER_NODE_PORT (first node's port, 8081; node i uses +i-1), CLUSTER_MGMT_PORT (first management
 # port, 9091), CLUSTER_REDIS_OPTS (redis-server's persistence options; default none: --save "" and
-# --appendonly no; e.g. "--appendonly yes --appendfsync always"), JAVA, JAVA_OPTS, and any gateway
-# setting (API_KEY, AUTH_MODE, ...) which every node gets.
+# --appendonly no; e.g. "--appendonly yes --appendfsync always"), CLUSTER_NODE_TIMEOUT (a Redis Cluster's
+# cluster-node-timeout, ms, default 2000; Sentinel's down-after-milliseconds likewise), JAVA, JAVA_OPTS, and
+# any gateway setting (API_KEY, AUTH_MODE, ...) which every node gets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
@@ -28,6 +36,7 @@ STATS=${CLUSTER_STATS_PORT:-8404}
 REDIS_PORT=${CLUSTER_REDIS_PORT:-6380}
 NODE_PORT=${CLUSTER_NODE_PORT:-8081}
 MGMT_PORT=${CLUSTER_MGMT_PORT:-9091}
+NODE_TIMEOUT=${CLUSTER_NODE_TIMEOUT:-2000}
 JAVA=${JAVA:-java}
 JAR=gateway-node/target/gateway-node.jar
 
@@ -40,11 +49,13 @@ wait_for() { # description, seconds, command...
 }
 
 up() {
-  local nodes=3 proxies=1
+  local nodes=3 proxies=1 redis=single
   while [ $# -gt 0 ]; do
     case $1 in
       --nodes) nodes=$2; shift 2 ;;
       --haproxy) proxies=$2; shift 2 ;;
+      --redis-cluster) redis=cluster; shift ;;
+      --redis-sentinel) redis=sentinel; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -55,16 +66,22 @@ up() {
   mkdir -p "$DIR"
   : > "$DIR/pids"
   echo "$nodes" > "$DIR/nodes"
+  echo "$redis" > "$DIR/redis-mode"
 
-  start_redis
+  local store
+  case $redis in
+    single) start_redis; store="REDIS_URL=redis://127.0.0.1:$REDIS_PORT" ;;
+    cluster) start_redis_cluster; store="REDIS_CLUSTER_NODES=$(cluster_seeds)" ;;
+    sentinel) start_redis_sentinel; store="REDIS_SENTINELS=$(sentinel_list) REDIS_SENTINEL_MASTER=mymaster" ;;
+  esac
 
   local backend="$DIR/backend.cfg"
   echo "backend gateways" > "$backend"
   for i in $(seq 1 "$nodes"); do
     local port=$((NODE_PORT + i - 1)) mgmt=$((MGMT_PORT + i - 1))
     # HAProxy connects from 127.0.0.1 and names the client in X-Forwarded-For (per-client admission)
-    TRUSTED_PROXIES=${TRUSTED_PROXIES:-127.0.0.1} \
-    REDIS_URL=redis://127.0.0.1:$REDIS_PORT NODE_ID=gw-$i HOST=127.0.0.1 PORT=$port \
+    # shellcheck disable=SC2086 # $store is NAME=value words on purpose
+    env TRUSTED_PROXIES="${TRUSTED_PROXIES:-127.0.0.1}" $store NODE_ID=gw-$i HOST=127.0.0.1 PORT=$port \
       MGMT_HOST=127.0.0.1 MGMT_PORT=$mgmt "$JAVA" ${JAVA_OPTS:-} -jar "$JAR" > "$DIR/gw-$i.log" 2>&1 &
     echo "gw-$i $!" >> "$DIR/pids"
     echo "    server gw-$i 127.0.0.1:$port check port $mgmt" >> "$backend"
@@ -82,7 +99,7 @@ up() {
   done
   wait_for "HAProxy to see every node up" 30 all_up "$nodes"
   echo "cluster up: ws://127.0.0.1:$PUBLIC/ws (HAProxy), stats http://127.0.0.1:$STATS/stats," \
-    "$nodes nodes on ports $NODE_PORT.. (management $MGMT_PORT..), redis $REDIS_PORT"
+    "$nodes nodes on ports $NODE_PORT.. (management $MGMT_PORT..), redis ($redis) $REDIS_PORT.."
 }
 
 all_up() { # HAProxy's CSV stats list every gateway as UP
@@ -111,9 +128,120 @@ start_redis() {
   wait_for "redis" 30 redis-cli -p "$REDIS_PORT" ping
 }
 
+start_redis_cluster() {
+  command -v redis-cli >/dev/null || die "redis-cli not found (apt-get install redis-tools)"
+  local addresses=()
+  for i in 0 1 2 3 4 5; do
+    local port=$((REDIS_PORT + i))
+    mkdir -p "$DIR/redis-$port"
+    # shellcheck disable=SC2086
+    redis-server --port "$port" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$port" && pwd)" --save "" --appendonly no \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout "$NODE_TIMEOUT" \
+      ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis-$port.log" 2>&1 &
+    echo "redis-$port $!" >> "$DIR/pids"
+    addresses+=("127.0.0.1:$port")
+  done
+  for i in 0 1 2 3 4 5; do wait_for "redis $((REDIS_PORT + i))" 30 redis-cli -p $((REDIS_PORT + i)) ping; done
+  redis-cli --cluster create "${addresses[@]}" --cluster-replicas 1 --cluster-yes > "$DIR/redis-cluster-create.log" 2>&1 \
+    || die "redis-cli --cluster create failed (see $DIR/redis-cluster-create.log)"
+  wait_for "the Redis Cluster to serve every slot" 60 cluster_whole
+}
+
+cluster_seeds() {
+  local seeds=()
+  for i in 0 1 2 3 4 5; do seeds+=("127.0.0.1:$((REDIS_PORT + i))"); done
+  (IFS=,; echo "${seeds[*]}")
+}
+
+cluster_whole() { # every node says ok, and every replica has synced
+  for i in 0 1 2 3 4 5; do
+    redis-cli -p $((REDIS_PORT + i)) cluster info | grep -q cluster_state:ok || return 1
+    local repl
+    repl=$(redis-cli -p $((REDIS_PORT + i)) info replication)
+    if echo "$repl" | grep -q role:slave; then echo "$repl" | grep -q master_link_status:up || return 1; fi
+  done
+}
+
+start_redis_sentinel() {
+  mkdir -p "$DIR/redis-$REDIS_PORT" "$DIR/redis-$((REDIS_PORT + 1))"
+  # shellcheck disable=SC2086
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$REDIS_PORT" && pwd)" --save "" \
+    --appendonly no ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis-$REDIS_PORT.log" 2>&1 &
+  echo "redis-$REDIS_PORT $!" >> "$DIR/pids"
+  wait_for "redis $REDIS_PORT" 30 redis-cli -p "$REDIS_PORT" ping
+  # shellcheck disable=SC2086
+  redis-server --port $((REDIS_PORT + 1)) --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$((REDIS_PORT + 1))" && pwd)" \
+    --save "" --appendonly no --replicaof 127.0.0.1 "$REDIS_PORT" ${CLUSTER_REDIS_OPTS:-} \
+    >> "$DIR/redis-$((REDIS_PORT + 1)).log" 2>&1 &
+  echo "redis-$((REDIS_PORT + 1)) $!" >> "$DIR/pids"
+  for i in 2 3 4; do
+    local port=$((REDIS_PORT + i)) conf
+    conf="$(cd "$DIR" && pwd)/sentinel-$port.conf"
+    printf '%s\n' "port $port" "bind 127.0.0.1" "dir $(cd "$DIR" && pwd)" \
+      "sentinel monitor mymaster 127.0.0.1 $REDIS_PORT 2" \
+      "sentinel down-after-milliseconds mymaster $NODE_TIMEOUT" "sentinel failover-timeout mymaster 10000" \
+      "sentinel parallel-syncs mymaster 1" > "$conf"
+    redis-server "$conf" --sentinel >> "$DIR/sentinel-$port.log" 2>&1 &
+    echo "sentinel-$port $!" >> "$DIR/pids"
+    wait_for "sentinel $port" 30 redis-cli -p "$port" ping
+  done
+  wait_for "the replica to sync" 60 sh -c "redis-cli -p $((REDIS_PORT + 1)) info replication | grep -q master_link_status:up"
+}
+
+sentinel_list() {
+  echo "127.0.0.1:$((REDIS_PORT + 2)),127.0.0.1:$((REDIS_PORT + 3)),127.0.0.1:$((REDIS_PORT + 4))"
+}
+
+# The port of the primary now: of KEY's slot on a cluster, the one Sentinel names otherwise.
+primary_port() {
+  case $(cat "$DIR/redis-mode") in
+    cluster)
+      local slot
+      slot=$(redis-cli -p "$(live_redis_port)" cluster keyslot "$1")
+      # CLUSTER NODES: id host:port@bus flags master ... slot ranges (a-b or n)
+      redis-cli -p "$(live_redis_port)" cluster nodes | awk -v slot="$slot" '
+        $3 ~ /master/ && $3 !~ /fail/ { for (i = 9; i <= NF; i++) { n = split($i, r, "-"); lo = r[1]; hi = (n > 1 ? r[2] : r[1])
+          if (lo ~ /^[0-9]+$/ && slot >= lo + 0 && slot <= hi + 0) { split($2, a, "[:@]"); print a[2]; exit } } }' ;;
+    sentinel) redis-cli -p $((REDIS_PORT + 2)) sentinel get-master-addr-by-name mymaster | tail -1 ;;
+    *) echo "$REDIS_PORT" ;;
+  esac
+}
+
+live_redis_port() {
+  for i in 0 1 2 3 4 5; do redis-cli -p $((REDIS_PORT + i)) ping >/dev/null 2>&1 && { echo $((REDIS_PORT + i)); return; }; done
+}
+
+promoted() { # key, old port: another primary serves the key now
+  local now
+  now=$(primary_port "$1")
+  [ -n "$now" ] && [ "$now" != "$2" ]
+}
+
+redis_kill_primary() {
+  [ -f "$DIR/pids" ] || die "not up"
+  local mode key=${1:-"{group/bench-0}"} port pid start
+  mode=$(cat "$DIR/redis-mode")
+  [ "$mode" = single ] && die "redis-kill-primary needs up --redis-cluster or --redis-sentinel"
+  port=$(primary_port "$key")
+  pid=$(awk -v name="redis-$port" '$1 == name {print $2}' "$DIR/pids" | tail -1)
+  [ -n "$pid" ] || die "no process for the primary on port $port"
+  start=$(date +%s%N)
+  kill -9 "$pid"
+  echo "redis-kill-primary: killed the primary on $port at $(date +%T.%N | cut -c1-12)"
+  wait_for "a replica to take over from $port" 60 promoted "$key" "$port"
+  echo "redis-kill-primary: $(primary_port "$key") is primary $(( ($(date +%s%N) - start) / 1000000 )) ms after the kill"
+  local nodes
+  nodes=$(cat "$DIR/nodes")
+  for i in $(seq 1 "$nodes"); do
+    wait_for "gw-$i ready" 120 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
+    echo "redis-kill-primary: gw-$i ready $(( ($(date +%s%N) - start) / 1000000 )) ms after the kill"
+  done
+}
+
 redis_restart() {
   local mode=${1:-} seconds=${2:-}
   [ -f "$DIR/pids" ] || die "not up"
+  [ "$(cat "$DIR/redis-mode" 2>/dev/null || echo single)" = single ] || die "redis-restart is for one Redis; see redis-kill-primary"
   case $mode in shutdown|kill|empty) ;; *) die "redis-restart takes shutdown, kill or empty" ;; esac
   [[ $seconds =~ ^[0-9]+$ ]] || die "redis-restart needs the seconds Redis stays away"
   local pid
@@ -158,6 +286,8 @@ case ${1:-} in
   up) shift; up "$@" ;;
   status) status ;;
   redis-restart) shift; redis_restart "$@" ;;
+  redis-kill-primary) shift; redis_kill_primary "$@" ;;
   down) down ;;
-  *) echo "usage: scripts/cluster.sh up [--nodes N] [--haproxy M] | status | redis-restart MODE SECONDS | down" >&2; exit 2 ;;
+  *) echo "usage: scripts/cluster.sh up [--nodes N] [--haproxy M] [--redis-cluster|--redis-sentinel] | status |" \
+       "redis-restart MODE SECONDS | redis-kill-primary [KEY] | down" >&2; exit 2 ;;
 esac

@@ -9,7 +9,7 @@
 # Uses the real images when they can be pulled, else stand-ins built from Debian packages
 # (STANDINS, default ../shared/docker/build-standins.sh, else /work/shared/..., tagged standin/...). Starts a Docker daemon if
 # none answers, and stops what it started. Compose v2 (`docker compose`) when present, else Compose v1
-# (`docker-compose`, Debian bookworm) through a copy without v2's top-level `name:`.
+# (`docker-compose`, Debian bookworm) through a copy without v2's top-level `name:` and `required: false`.
 #   scripts/compose-e2e.sh          (needs root for dockerd; the load tester jar: ./mvnw -DskipTests package)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -95,7 +95,9 @@ if docker compose version >/dev/null 2>&1; then
   COMPOSE="docker compose -p $PROJECT --project-directory $REPO -f $REPO/docker-compose.yml -f $WORK/override.yml"
 else
   command -v docker-compose >/dev/null || fail "neither docker compose (v2) nor docker-compose (v1)"
-  grep -v '^name:' docker-compose.yml > "$WORK/docker-compose.yml"
+  # v1 knows neither a top-level name nor depends_on's `required: false` (the redis-cluster profile's init)
+  awk '/^name:/ {next} /^      redis-cluster-init:$/ {skip = 3} skip > 0 {skip--; next} {print}' docker-compose.yml \
+    > "$WORK/docker-compose.yml"
   COMPOSE="docker-compose -p $PROJECT --project-directory $REPO --compatibility -f $WORK/docker-compose.yml -f $WORK/override.yml"
 fi
 export COMPOSE

@@ -93,6 +93,32 @@ class ConfigTest {
   }
 
   @Test
+  void aRedisClusterOrSentinelIsNamedHostByHostAndOnlyOneStoreIsChosen() {
+    GatewayConfig.RedisConfig cluster = GatewayConfig.fromEnv(Map.of("REDIS_CLUSTER_NODES",
+        "10.0.0.1:7000, 10.0.0.2:7001", "REDIS_PASSWORD", "p w")).redis();
+    assertEquals(GatewayConfig.RedisConfig.Topology.CLUSTER, cluster.topology());
+    assertEquals(java.util.List.of("redis://:p+w@10.0.0.1:7000", "redis://:p+w@10.0.0.2:7001"), cluster.endpoints());
+    assertEquals(-1, cluster.waitReplicas(), "WAIT for a replica when the primary has any, by default");
+    GatewayConfig.RedisConfig sentinel = GatewayConfig.fromEnv(Map.of("REDIS_SENTINELS", "s1:26379,s2:26379",
+        "REDIS_WAIT_REPLICAS", "0")).redis();
+    assertEquals(GatewayConfig.RedisConfig.Topology.SENTINEL, sentinel.topology());
+    assertEquals("mymaster", sentinel.masterName());
+    assertEquals(0, sentinel.waitReplicas());
+    for (Map.Entry<String, String> bad : Map.of("REDIS_CLUSTER_NODES", "10.0.0.1", "REDIS_SENTINELS", "s1:x",
+        "REDIS_WAIT_REPLICAS", "some").entrySet()) {
+      Map<String, String> env = new java.util.HashMap<>(Map.of(bad.getKey(), bad.getValue()));
+      if (bad.getKey().equals("REDIS_WAIT_REPLICAS")) {
+        env.put("REDIS_CLUSTER_NODES", "10.0.0.1:7000");
+      }
+      ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), bad.toString());
+      assertTrue(e.getMessage().startsWith(bad.getKey() + "="), e.getMessage());
+    }
+    ConfigException both = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of(
+        "REDIS_URL", "redis://127.0.0.1:6379", "REDIS_CLUSTER_NODES", "10.0.0.1:7000")));
+    assertTrue(both.getMessage().contains("REDIS_CLUSTER_NODES"), both.getMessage());
+  }
+
+  @Test
   void jwtModeNeedsAKey() {
     ConfigException e = assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt")));
     assertTrue(e.getMessage().contains("JWT_SECRET"));
