@@ -38,7 +38,13 @@ if excess > 0 then
   redis.call('HSET', meta, 'trimmed', cut[#cut][1])
   redis.call('XTRIM', stream, 'MAXLEN', ARGV[2])
 end
-local aged = redis.call('XREVRANGE', stream, '(' .. ARGV[3] .. '-0', '-', 'COUNT', 1)
+-- Entries older than the age window go (the oldest entry is looked at first: XREVRANGE from an id before
+-- every entry walks the whole stream, so it runs only when something is to be trimmed).
+local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
+local aged = {}
+if #oldest > 0 and tonumber(string.match(oldest[1][1], '^%d+')) < tonumber(ARGV[3]) then
+  aged = redis.call('XREVRANGE', stream, '(' .. ARGV[3] .. '-0', '-', 'COUNT', 1)
+end
 if #aged > 0 then
   redis.call('HSET', meta, 'trimmed', aged[1][1])
   redis.call('XTRIM', stream, 'MINID', ARGV[3])

@@ -14,7 +14,13 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   -- the meta hash survived its stream: everything up to its last id is gone
   return {'ok', last, last, {}, 0}
 end
-local aged = redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[4] .. '-0', '-', 'COUNT', 1)
+-- Entries older than the age window go (the oldest entry is looked at first: XREVRANGE from an id before
+-- every entry walks the whole stream, so it runs only when something is to be trimmed).
+local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+local aged = {}
+if #oldest > 0 and tonumber(string.match(oldest[1][1], '^%d+')) < tonumber(ARGV[4]) then
+  aged = redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[4] .. '-0', '-', 'COUNT', 1)
+end
 if #aged > 0 then
   redis.call('HSET', KEYS[2], 'trimmed', aged[1][1])
   redis.call('XTRIM', KEYS[1], 'MINID', ARGV[4])
