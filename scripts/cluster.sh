@@ -2,13 +2,15 @@
 # A local cluster without Docker: redis-server, N gateway processes and HAProxy in front, on loopback,
 # with the same HAProxy settings as docker compose (haproxy/haproxy.cfg).
 #
-#   scripts/cluster.sh up [--nodes N] [--haproxy M] [--redis-cluster | --redis-sentinel]
+#   scripts/cluster.sh up [--nodes N] [--haproxy M] [--redis-cluster | --redis-sentinel] [--redis-only]
 #                                         start (default 3 nodes, 1 HAProxy process; M processes share the
 #                                         public port with SO_REUSEPORT, each holding < 10k connections),
 #                                         wait until HAProxy routes to all. Under the nodes: one Redis; or
 #                                         with --redis-cluster a Redis Cluster of 3 primaries and 3 replicas
 #                                         (ports CLUSTER_REDIS_PORT..+5); or with --redis-sentinel a primary,
-#                                         a replica and 3 sentinels (master "mymaster"; ports ..+4)
+#                                         a replica and 3 sentinels (master "mymaster"; ports ..+4). With
+#                                         --redis-only, only Redis; the setting nodes need is written to
+#                                         $CLUSTER_DIR/store (NAME=value words)
 #   scripts/cluster.sh redis-kill-primary [KEY]
 #                                         kill -9 the primary serving KEY's slot (a cluster; default the
 #                                         slot of group/bench-0) or the primary (Sentinel), then wait until
@@ -56,6 +58,7 @@ up() {
       --haproxy) proxies=$2; shift 2 ;;
       --redis-cluster) redis=cluster; shift ;;
       --redis-sentinel) redis=sentinel; shift ;;
+      --redis-only) nodes=0; proxies=0; shift ;;
       *) die "unknown option $1" ;;
     esac
   done
@@ -74,6 +77,12 @@ up() {
     cluster) start_redis_cluster; store="REDIS_CLUSTER_NODES=$(cluster_seeds)" ;;
     sentinel) start_redis_sentinel; store="REDIS_SENTINELS=$(sentinel_list) REDIS_SENTINEL_MASTER=mymaster" ;;
   esac
+
+  echo "$store" > "$DIR/store"
+  if [ "$nodes" -eq 0 ]; then
+    echo "redis up ($redis): $store"
+    return 0
+  fi
 
   local backend="$DIR/backend.cfg"
   echo "backend gateways" > "$backend"

@@ -40,8 +40,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * </ul>
  *
  * <b>Acked means replicated.</b> A durable command (a publish, a membership change) is answered only once a
- * {@code WAIT} written after it reports that enough replicas have it: one {@code WAIT} for every batch of
- * commands written together. A {@code WAIT} that finds too few fails the batch's durable commands (they did
+ * {@code WAIT} written after it reports that enough replicas have it: one {@code WAIT} for all the durable
+ * commands written in one turn of the event loop. A {@code WAIT} that finds too few fails the batch's durable commands (they did
  * run: their resends are deduplicated).
  *
  * A failed command never holds back the commands after it. Every command fails at the latest
@@ -116,7 +116,10 @@ final class RedisPipeline {
     final List<RedisCall> calls = new ArrayList<>();
   }
 
-  /** The batch being written (its WAIT goes after it), and those whose WAIT is not answered yet. */
+  /**
+   * The durable commands written in this turn of the event loop (their WAIT goes after them, at the end of
+   * the turn), and the batches whose WAIT is not answered yet.
+   */
   private WaitBatch batch;
   private final ArrayDeque<WaitBatch> waits = new ArrayDeque<>();
 
@@ -216,9 +219,6 @@ final class RedisPipeline {
         write(call);
       }
     }
-    if (batch != null) {
-      writeWait();
-    }
   }
 
   private void write(RedisCall call) {
@@ -233,6 +233,13 @@ final class RedisPipeline {
     if (call.durable && waitFor > 0) {
       if (batch == null) {
         batch = new WaitBatch();
+        // one WAIT for every durable command written in this turn of the event loop, after them all
+        WaitBatch opened = batch;
+        context.runOnContext(v -> {
+          if (batch == opened && connection != null) {
+            writeWait();
+          }
+        });
       }
       batch.calls.add(call);
       joined = batch;
@@ -345,9 +352,6 @@ final class RedisPipeline {
       } else if (!call.done()) {
         write(call);
       }
-    }
-    if (batch != null) {
-      writeWait();
     }
   }
 

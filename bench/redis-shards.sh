@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# What Redis does for the gateway, on one Redis and on a Redis Cluster of 3 primaries + 3 replicas
+# (issue 15). Each Redis topology is started by scripts/cluster.sh up --redis-only, on private ports.
+#   cpu       COUNT group messages (GROUPS groups) through the gateway's own publish path (bench/PublishDriver:
+#             RedisHistoryStore, publish.lua, routing by slot, WAIT with replicas), closed loop; Redis CPU
+#             (INFO cpu) per 100,000 messages on the one Redis and on each primary of the cluster
+#   saturate  how many messages/s one Redis stores and publishes before its core is full: redis-benchmark
+#             calling publish.lua alone (dedupe, membership check, XADD, trims, expiries, PUBLISH), CLIENTS
+#             connections, random keys over GROUPS groups; Redis's CPU share of one core is printed with it
+#   wait      the cost of WAIT: open loop at RATE messages/s on the cluster, REDIS_WAIT_REPLICAS=0 against
+#             auto (one replica), alternating, ROUNDS each; p50/p99 of append-to-ack
+#   bench/redis-shards.sh cpu|saturate|wait
+# Environment: COUNT (100000), GROUPS_COUNT (300), CLIENTS (50), RATE (2000), ROUNDS (3), PORT (7700: Redis ports
+# from there), OUT (bench/results/redis-shards), JAVA.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT=${COUNT:-100000}
+MEMBERSHIPS=${GROUPS_COUNT:-300}
+CLIENTS=${CLIENTS:-50}
+RATE=${RATE:-2000}
+ROUNDS=${ROUNDS:-3}
+PORT=${PORT:-7700}
+OUT=${OUT:-bench/results/redis-shards}
+JAVA=${JAVA:-java}
+JAR=gateway-node/target/gateway-node.jar
+mkdir -p "$OUT"
+[ -f "$JAR" ] || ./mvnw -q -DskipTests package
+
+STATE=$(mktemp -d)
+up() { # single|cluster
+  local flag=""
+  [ "$1" = cluster ] && flag=--redis-cluster
+  # shellcheck disable=SC2086
+  CLUSTER_DIR=$STATE/$1 CLUSTER_REDIS_PORT=$PORT scripts/cluster.sh up --redis-only $flag > "$OUT/up-$1.log"
+}
+down() { CLUSTER_DIR=$STATE/$1 scripts/cluster.sh down > /dev/null || true; }
+trap 'down single; down cluster; rm -rf "$STATE"' EXIT
+
+cpu_of() { redis-cli -p "$1" INFO cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.3f", s}'; }
+primaries() { # ports of the cluster's primaries, or the one Redis
+  if [ "$1" = cluster ]; then
+    redis-cli -p "$PORT" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ {split($2, a, "[:@]"); print a[2]}' | sort
+  else
+    echo "$PORT"
+  fi
+}
+driver() { # topology, driver args...; with the store's setting from cluster.sh and extra env
+  local topology=$1; shift
+  # shellcheck disable=SC2046
+  env $(cat "$STATE/$topology/store") REDIS_KEY_PREFIX="b$RANDOM:" ${DRIVER_ENV:-} \
+    "$JAVA" -cp "$JAR" bench/PublishDriver.java "$@"
+}
+
+cpu() {
+  for topology in single cluster; do
+    up "$topology"
+    driver "$topology" closed 20000 64 "$MEMBERSHIPS" > /dev/null   # warm-up: scripts loaded, JIT, streams exist
+    declare -A before=()
+    for p in $(primaries "$topology"); do before[$p]=$(cpu_of "$p"); done
+    result=$(driver "$topology" closed "$COUNT" 64 "$MEMBERSHIPS")
+    line="$topology: $result; Redis CPU s per 100k messages:"
+    for p in $(primaries "$topology"); do
+      line="$line $p=$(echo "($(cpu_of "$p") - ${before[$p]}) * 100000 / $COUNT" | bc -l | xargs printf '%.2f')"
+    done
+    echo "$line" | tee -a "$OUT/cpu.txt"
+    down "$topology"
+  done
+}
+
+saturate() {
+  up single
+  local sha body
+  sha=$(redis-cli -p "$PORT" SCRIPT LOAD "$(cat gateway-node/src/main/resources/redis/publish.lua)")
+  body='"hello from the redis-shards bench: about a hundred bytes of body to look like a chat line."'
+  for g in $(seq 0 $((MEMBERSHIPS - 1))); do echo "SADD m:$g alice"; done | redis-cli -p "$PORT" > /dev/null
+  for round in $(seq 1 "$ROUNDS"); do
+    local c0 t0 rps c1 t1
+    c0=$(cpu_of "$PORT"); t0=$(date +%s.%N)
+    # __rand_int__ is drawn anew at each place it appears: on one Redis that only spreads the keys further
+    rps=$(redis-benchmark -p "$PORT" -n "$COUNT" -c "$CLIENTS" -r 100000000 --csv EVALSHA "$sha" 5 \
+      "d:__rand_int__" "m:__rand_int__" "s:__rand_int__" "mt:__rand_int__" "t:__rand_int__" \
+      86400 1000 1 e1 id1 alice group/g 1 "$body" "" 86400000 "" group/g PUBLISH | tail -1 | cut -d, -f2 | tr -d '"')
+    c1=$(cpu_of "$PORT"); t1=$(date +%s.%N)
+    echo "one Redis, publish.lua alone ($CLIENTS clients, $COUNT calls): $rps messages/s," \
+      "Redis busy $(echo "($c1 - $c0) / ($t1 - $t0) * 100" | bc -l | xargs printf '%.0f') % of a core," \
+      "$(echo "($c1 - $c0) * 1000000 / $COUNT" | bc -l | xargs printf '%.1f') us per message" | tee -a "$OUT/saturate.txt"
+  done
+  down single
+}
+
+wait_cost() {
+  up cluster
+  local n=$((RATE * 30))
+  DRIVER_ENV="REDIS_WAIT_REPLICAS=0" driver cluster open $((RATE * 5)) "$RATE" "$MEMBERSHIPS" > /dev/null   # warm-up
+  for round in $(seq 1 "$ROUNDS"); do
+    for wait in 0 auto; do
+      echo "cluster, WAIT $wait, $RATE messages/s for 30 s: $(DRIVER_ENV="REDIS_WAIT_REPLICAS=$wait" \
+        driver cluster open "$n" "$RATE" "$MEMBERSHIPS")" | tee -a "$OUT/wait.txt"
+    done
+  done
+  down cluster
+}
+
+case ${1:-} in
+  cpu) cpu ;;
+  saturate) saturate ;;
+  wait) wait_cost ;;
+  *) echo "usage: bench/redis-shards.sh cpu|saturate|wait" >&2; exit 2 ;;
+esac
