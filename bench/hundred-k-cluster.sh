@@ -15,6 +15,7 @@ export CONN_RATE=1000000 CONN_CUR=1000000 MAXCONN=9000
 mkdir -p "$OUT"
 bench/setup-machine.sh | tee "$OUT/machine.txt"
 scripts/cluster.sh down >/dev/null
-scripts/cluster.sh up --nodes "$NODES" --haproxy "$HAPROXIES"
+# shellcheck disable=SC2086 # CLUSTER_UP_OPTS: more options of `up`, e.g. --redis-cluster
+scripts/cluster.sh up --nodes "$NODES" --haproxy "$HAPROXIES" ${CLUSTER_UP_OPTS:-}
 trap 'scripts/cluster.sh down' EXIT
 watch=$(awk '{printf "%s%s=%s", (NR > 1 ? "," : ""), $1, $2}' "$CLUSTER_DIR/pids")

@@ -4,19 +4,18 @@
 #   cpu       COUNT group messages (GROUPS groups) through the gateway's own publish path (bench/PublishDriver:
 #             RedisHistoryStore, publish.lua, routing by slot, WAIT with replicas), closed loop; Redis CPU
 #             (INFO cpu) per 100,000 messages on the one Redis and on each primary of the cluster
-#   saturate  how many messages/s one Redis stores and publishes before its core is full: redis-benchmark
-#             calling publish.lua alone (dedupe, membership check, XADD, trims, expiries, PUBLISH), CLIENTS
-#             connections, random keys over GROUPS groups; Redis's CPU share of one core is printed with it
+#   saturate  how many messages/s one Redis stores and publishes before its core is full: bench/publish_saturate.py
+#             calling publish.lua alone (dedupe, membership check, XADD, trims, expiries, PUBLISH), pipelined on
+#             2 connections, over GROUPS groups; Redis's CPU share of one core is printed with it
 #   wait      the cost of WAIT: open loop at RATE messages/s on the cluster, REDIS_WAIT_REPLICAS=0 against
 #             auto (one replica), alternating, ROUNDS each; p50/p99 of append-to-ack
 #   bench/redis-shards.sh cpu|saturate|wait
-# Environment: COUNT (100000), GROUPS_COUNT (300), CLIENTS (50), RATE (2000), ROUNDS (3), PORT (7700: Redis ports
+# Environment: COUNT (100000), GROUPS_COUNT (300), RATE (2000), ROUNDS (3), PORT (7700: Redis ports
 # from there), OUT (bench/results/redis-shards), JAVA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-100000}
 MEMBERSHIPS=${GROUPS_COUNT:-300}
-CLIENTS=${CLIENTS:-50}
 RATE=${RATE:-2000}
 ROUNDS=${ROUNDS:-3}
 PORT=${PORT:-7700}
@@ -69,32 +68,23 @@ cpu() {
 
 saturate() {
   up single
-  local sha body
+  local sha
   sha=$(redis-cli -p "$PORT" SCRIPT LOAD "$(cat gateway-node/src/main/resources/redis/publish.lua)")
-  body='"hello from the redis-shards bench: about a hundred bytes of body to look like a chat line."'
-  for g in $(seq 0 $((MEMBERSHIPS - 1))); do echo "SADD m:$g alice"; done | redis-cli -p "$PORT" > /dev/null
+  python3 bench/publish_saturate.py "$PORT" "$sha" 50000 "$MEMBERSHIPS" > /dev/null   # warm-up: 300 streams at their cap
   for round in $(seq 1 "$ROUNDS"); do
-    local c0 t0 rps c1 t1
-    c0=$(cpu_of "$PORT"); t0=$(date +%s.%N)
-    # __rand_int__ is drawn anew at each place it appears: on one Redis that only spreads the keys further
-    rps=$(redis-benchmark -p "$PORT" -n "$COUNT" -c "$CLIENTS" -r 100000000 --csv EVALSHA "$sha" 5 \
-      "d:__rand_int__" "m:__rand_int__" "s:__rand_int__" "mt:__rand_int__" "t:__rand_int__" \
-      86400 1000 1 e1 id1 alice group/g 1 "$body" "" 86400000 "" group/g PUBLISH | tail -1 | cut -d, -f2 | tr -d '"')
-    c1=$(cpu_of "$PORT"); t1=$(date +%s.%N)
-    echo "one Redis, publish.lua alone ($CLIENTS clients, $COUNT calls): $rps messages/s," \
-      "Redis busy $(echo "($c1 - $c0) / ($t1 - $t0) * 100" | bc -l | xargs printf '%.0f') % of a core," \
-      "$(echo "($c1 - $c0) * 1000000 / $COUNT" | bc -l | xargs printf '%.1f') us per message" | tee -a "$OUT/saturate.txt"
+    echo "one Redis, publish.lua alone, pipelined: $(python3 bench/publish_saturate.py "$PORT" "$sha" "$COUNT" "$MEMBERSHIPS")" \
+      | tee -a "$OUT/saturate.txt"
   done
   down single
 }
 
 wait_cost() {
   up cluster
-  local n=$((RATE * 30))
-  DRIVER_ENV="REDIS_WAIT_REPLICAS=0" driver cluster open $((RATE * 5)) "$RATE" "$MEMBERSHIPS" > /dev/null   # warm-up
+  local n=$((RATE * 40))
   for round in $(seq 1 "$ROUNDS"); do
     for wait in 0 auto; do
-      echo "cluster, WAIT $wait, $RATE messages/s for 30 s: $(DRIVER_ENV="REDIS_WAIT_REPLICAS=$wait" \
+      # 40 s, the first 10 s left out of the latency figures (the driver's JIT, the streams filling)
+      echo "cluster, WAIT $wait, $RATE messages/s for 30 s after 10 s: $(DRIVER_ENV="REDIS_WAIT_REPLICAS=$wait WARMUP=$((RATE * 10))" \
         driver cluster open "$n" "$RATE" "$MEMBERSHIPS")" | tee -a "$OUT/wait.txt"
     done
   done

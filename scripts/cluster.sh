@@ -142,6 +142,7 @@ start_redis_cluster() {
   local addresses=()
   for i in 0 1 2 3 4 5; do
     local port=$((REDIS_PORT + i))
+    rm -rf "$DIR/redis-$port" # a new cluster: no nodes.conf of an earlier one
     mkdir -p "$DIR/redis-$port"
     # shellcheck disable=SC2086
     redis-server --port "$port" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$port" && pwd)" --save "" --appendonly no \
@@ -172,6 +173,7 @@ cluster_whole() { # every node says ok, and every replica has synced
 }
 
 start_redis_sentinel() {
+  rm -rf "$DIR/redis-$REDIS_PORT" "$DIR/redis-$((REDIS_PORT + 1))"
   mkdir -p "$DIR/redis-$REDIS_PORT" "$DIR/redis-$((REDIS_PORT + 1))"
   # shellcheck disable=SC2086
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$REDIS_PORT" && pwd)" --save "" \

@@ -66,7 +66,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     GatewayConfig.RedisConfig r = config.redis();
     RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
     RedisBroker[] link = new RedisBroker[1];
-    HistoryStore history = new RedisHistoryStore(commands, () -> link[0].healthy(), clock,
+    HistoryStore history = new RedisHistoryStore(commands, () -> link[0].available(), clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl());
     GapRepair repair = new GapRepair(fanout, history, metrics);
     fanout.onFirstListener(repair::track);

@@ -96,7 +96,7 @@ public final class Gateway {
     }));
     Admission admission = new Admission(config.admission(), clock);
     this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
-        metrics, clock, () -> !ready(), () -> !broker.healthy(), admission);
+        metrics, clock, () -> !ready(), () -> !broker.available(), admission);
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),
         admission);
     this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());

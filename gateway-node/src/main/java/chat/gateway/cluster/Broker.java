@@ -25,5 +25,14 @@ public interface Broker {
   /** Whether events flow (the node's readiness depends on it). */
   boolean healthy();
 
+  /**
+   * Whether requests can be served now. As {@link #healthy} on one Redis; on a Redis Cluster while some
+   * shard is up: a request for a shard that is failing over waits (up to {@code REDIS_TIMEOUT}) for the
+   * replica taking over, rather than being refused with the others.
+   */
+  default boolean available() {
+    return healthy();
+  }
+
   Future<Void> close();
 }

@@ -34,7 +34,9 @@ import java.util.function.BooleanSupplier;
  * record the newest id they trimmed: a resume from before it is not recovered (Redis 7.0 keeps
  * {@code max-deleted-entry-id} for XDEL only).
  *
- * <p>While the broker is unhealthy appends fail at once: a message published then may reach nobody live.
+ * <p>While the broker is not available ({@link chat.gateway.cluster.Broker#available}) appends fail at once: a
+ * message published then may reach nobody live. On a Redis Cluster that is while every shard is down; an
+ * append to a shard that is failing over waits for the promoted replica (up to {@code REDIS_TIMEOUT}).
  */
 public final class RedisHistoryStore implements HistoryStore {
   /**

@@ -141,6 +141,19 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   }
 
   @Override
+  public boolean available() {
+    if (!keys.cluster()) {
+      return healthy();
+    }
+    for (ShardSubscriber shard : List.copyOf(shards.values())) {
+      if (shard.healthy(canaryTimeoutMillis)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
   public Future<Void> publish(Event.Signal signal) {
     return commands.send(publish, keys.topic(signal.channel()), EventCodec.encode(signal)).mapEmpty();
   }
