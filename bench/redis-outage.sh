@@ -33,10 +33,6 @@ java -Xmx1g -jar load-tester/target/load-tester.jar --scenario storm --url "ws:/
   --connections "$N" --groups "$GROUP_COUNT" --rate "$RATE" --seconds "$RUN" --ramp 1000 --storm-at "$AT" \
   --storm-run "$restart" --sources 127.0.0.2-127.0.0.11 --per-worker 15000 --settle 60 \
   --java-options "-Xmx1g -XX:+UseParallelGC" --watch "$watch" --out "$OUT" > "$OUT/run.log" 2>&1 || true
-for i in $(seq 1 "$NODES"); do
-  echo "gw-$i: $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" \
-    | awk '/^chat_closes_total/ {s += $2} /^chat_connections / {c = $2} /^chat_gap_repairs_total/ {g = g " " $1 "=" $2}
-           END {printf "closed %d sessions itself; %d connected;%s", s, c, g}')"
-done | tee "$OUT/nodes.txt"
+nodes_report | tee "$OUT/nodes.txt"
 grep 'redis-restart' "$OUT/run.log" | tee "$OUT/restart.txt"
 cat "$OUT/summary.txt"

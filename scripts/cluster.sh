@@ -222,6 +222,14 @@ live_redis_port() {
   for i in 0 1 2 3 4 5; do redis-cli -p $((REDIS_PORT + i)) ping >/dev/null 2>&1 && { echo $((REDIS_PORT + i)); return; }; done
 }
 
+nodes_ready() { # since (ns), who says it, since what: waits for every node's /ready, saying when each was
+  local i
+  for i in $(seq 1 "$(cat "$DIR/nodes")"); do
+    wait_for "gw-$i ready" 120 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
+    echo "$2: gw-$i ready $(( ($(date +%s%N) - $1) / 1000000 )) ms after $3"
+  done
+}
+
 promoted() { # key, old port: another primary serves the key now
   local now
   now=$(primary_port "$1")
@@ -241,12 +249,7 @@ redis_kill_primary() {
   echo "redis-kill-primary: killed the primary on $port at $(date +%T.%N | cut -c1-12)"
   wait_for "a replica to take over from $port" 60 promoted "$key" "$port"
   echo "redis-kill-primary: $(primary_port "$key") is primary $(( ($(date +%s%N) - start) / 1000000 )) ms after the kill"
-  local nodes
-  nodes=$(cat "$DIR/nodes")
-  for i in $(seq 1 "$nodes"); do
-    wait_for "gw-$i ready" 120 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
-    echo "redis-kill-primary: gw-$i ready $(( ($(date +%s%N) - start) / 1000000 )) ms after the kill"
-  done
+  nodes_ready "$start" "redis-kill-primary" "the kill"
 }
 
 redis_restart() {
@@ -271,12 +274,7 @@ redis_restart() {
   local back
   back=$(date +%s%N)
   echo "redis-restart: Redis answering at $(date +%T.%N | cut -c1-12)"
-  local nodes
-  nodes=$(cat "$DIR/nodes")
-  for i in $(seq 1 "$nodes"); do
-    wait_for "gw-$i ready" 120 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
-    echo "redis-restart: gw-$i ready $(( ($(date +%s%N) - back) / 1000000 )) ms after Redis answered"
-  done
+  nodes_ready "$back" "redis-restart" "Redis answered"
 }
 
 down() {

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One Redis connection (to one Redis, or one primary of a cluster), owned by one event loop, that runs
@@ -50,7 +49,6 @@ import java.util.concurrent.ThreadLocalRandom;
 final class RedisPipeline {
   private static final System.Logger LOG = System.getLogger(RedisPipeline.class.getName());
   private static final long BACKOFF_BASE_MS = 50;
-  private static final long BACKOFF_CAP_MS = 2_000;
   /** Below vertx-redis-client's per-connection limit of commands awaiting a reply (maxWaitingHandlers). */
   static final int MAX_IN_FLIGHT = 4096;
   private static final int MAX_ATTEMPTS = 3;
@@ -443,8 +441,7 @@ final class RedisPipeline {
     if (closed) {
       return;
     }
-    long cap = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt++, 10));
-    vertx.setTimer(1 + ThreadLocalRandom.current().nextLong(cap), id -> connect());
+    vertx.setTimer(Reconnect.delay(BACKOFF_BASE_MS, attempt++), id -> connect());
   }
 
   // ---- timeouts -------------------------------------------------------------------------------------

@@ -2,14 +2,12 @@ package chat.gateway.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * or migrate a slot put the cluster back whole ({@link #restore}) for the next.
  */
 public final class RedisClusterFixture implements RedisAdmin {
-  private static final String HOST = "127.0.0.1";
+  private static final String HOST = LocalRedis.HOST;
   private static final int NODES = 6;
   private static RedisClusterFixture instance;
 
@@ -50,7 +48,7 @@ public final class RedisClusterFixture implements RedisAdmin {
       RedisClusterFixture cluster = new RedisClusterFixture(Files.createTempDirectory("chat-test-cluster"));
       List<String> addresses = new ArrayList<>();
       for (int i = 0; i < NODES; i++) {
-        int port = freeClusterPort(cluster.processes.keySet());
+        int port = LocalRedis.freePort(cluster.processes.keySet(), true);
         cluster.processes.put(port, cluster.launch(port));
         addresses.add(HOST + ":" + port);
       }
@@ -78,41 +76,14 @@ public final class RedisClusterFixture implements RedisAdmin {
 
   private Process launch(int port) throws IOException {
     Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-    return new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", HOST,
+    return LocalRedis.launch(List.of("--port", Integer.toString(port), "--bind", HOST,
         "--cluster-enabled", "yes", "--cluster-config-file", nodeDir.resolve("nodes.conf").toString(),
         "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--protected-mode", "no",
-        "--dir", nodeDir.toString())
-        .redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile()).start();
-  }
-
-  private static int freeClusterPort(java.util.Set<Integer> taken) throws IOException {
-    // the cluster bus listens on port + 10000: both must be free
-    for (int attempt = 0; attempt < 1000; attempt++) {
-      int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      if (taken.contains(port) || !free(port) || !free(port + 10_000)) {
-        continue;
-      }
-      return port;
-    }
-    throw new IOException("no free pair of ports for a cluster node");
-  }
-
-  private static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getByName(HOST))) {
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
+        "--dir", nodeDir.toString()), nodeDir.resolve("redis.log"));
   }
 
   private static void awaitAnswer(int port) {
-    Await.until("redis on " + port, () -> {
-      try {
-        return "PONG".equals(Resp.call(HOST, port, "PING"));
-      } catch (IllegalStateException e) {
-        return false;
-      }
-    });
+    LocalRedis.awaitAnswer(port);
   }
 
   // ---- looking ------------------------------------------------------------------------------------------

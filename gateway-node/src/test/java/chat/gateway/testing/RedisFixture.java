@@ -204,12 +204,8 @@ public final class RedisFixture implements RedisAdmin {
   public String command(String... args) {
     try (Socket socket = new Socket(host, port)) {
       socket.setSoTimeout(5000);
-      StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
-      for (String arg : args) {
-        resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
-      }
       OutputStream out = socket.getOutputStream();
-      out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+      out.write(Resp.encode(args));
       out.flush();
       InputStream in = socket.getInputStream();
       StringBuilder line = new StringBuilder();
@@ -266,11 +262,7 @@ public final class RedisFixture implements RedisAdmin {
   public List<String> strings(String... args) {
     try (Socket socket = new Socket(host, port)) {
       socket.setSoTimeout(5000);
-      StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
-      for (String arg : args) {
-        resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
-      }
-      socket.getOutputStream().write(resp.toString().getBytes(StandardCharsets.UTF_8));
+      socket.getOutputStream().write(Resp.encode(args));
       java.io.BufferedReader in = new java.io.BufferedReader(
           new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       String head = in.readLine();

@@ -2,7 +2,6 @@ package chat.gateway.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RedisSentinelFixture implements RedisAdmin {
   public static final String MASTER = "mymaster";
-  private static final String HOST = "127.0.0.1";
+  private static final String HOST = LocalRedis.HOST;
   private static RedisSentinelFixture instance;
 
   private final Path dir;
@@ -46,14 +45,15 @@ public final class RedisSentinelFixture implements RedisAdmin {
   private static RedisSentinelFixture start() {
     try {
       RedisSentinelFixture f = new RedisSentinelFixture(Files.createTempDirectory("chat-test-sentinel"));
-      int primary = freePort();
-      int replica = freePort();
+      int primary = f.freePort();
+      f.data.put(primary, null);
+      int replica = f.freePort();
       f.data.put(primary, f.launchData(primary, null));
       f.data.put(replica, f.launchData(replica, primary));
       awaitAnswer(primary);
       awaitAnswer(replica);
       for (int i = 0; i < 3; i++) {
-        int port = freePort();
+        int port = f.freePort();
         f.sentinels.put(port, f.launchSentinel(port, primary));
         awaitAnswer(port);
       }
@@ -70,13 +70,12 @@ public final class RedisSentinelFixture implements RedisAdmin {
 
   private Process launchData(int port, Integer replicaOf) throws IOException {
     Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-    List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port), "--bind", HOST,
+    List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", HOST,
         "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", nodeDir.toString()));
     if (replicaOf != null) {
-      command.addAll(List.of("--replicaof", HOST, Integer.toString(replicaOf)));
+      args.addAll(List.of("--replicaof", HOST, Integer.toString(replicaOf)));
     }
-    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(nodeDir.resolve("redis.log").toFile())
-        .start();
+    return LocalRedis.launch(args, nodeDir.resolve("redis.log"));
   }
 
   private Process launchSentinel(int port, int primary) throws IOException {
@@ -88,24 +87,17 @@ public final class RedisSentinelFixture implements RedisAdmin {
         "sentinel down-after-milliseconds " + MASTER + " 1000",
         "sentinel failover-timeout " + MASTER + " 5000",
         "sentinel parallel-syncs " + MASTER + " 1", ""));
-    return new ProcessBuilder("redis-server", conf.toString(), "--sentinel").redirectErrorStream(true)
-        .redirectOutput(nodeDir.resolve("sentinel.log").toFile()).start();
+    return LocalRedis.launch(List.of(conf.toString(), "--sentinel"), nodeDir.resolve("sentinel.log"));
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
-      return s.getLocalPort();
-    }
+  private int freePort() throws IOException {
+    java.util.Set<Integer> taken = new java.util.HashSet<>(data.keySet());
+    taken.addAll(sentinels.keySet());
+    return LocalRedis.freePort(taken, false);
   }
 
   private static void awaitAnswer(int port) {
-    Await.until("redis on " + port, () -> {
-      try {
-        return "PONG".equals(Resp.call(HOST, port, "PING"));
-      } catch (IllegalStateException e) {
-        return false;
-      }
-    });
+    LocalRedis.awaitAnswer(port);
   }
 
   /** The port of the primary, as the sentinels name it. */

@@ -24,18 +24,23 @@ public final class Resp {
   public static Object call(String host, int port, String... args) {
     try (Socket socket = new Socket(host, port)) {
       socket.setSoTimeout(10_000);
-      StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
-      for (String arg : args) {
-        resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
-      }
       OutputStream out = socket.getOutputStream();
-      out.write(resp.toString().getBytes(StandardCharsets.UTF_8));
+      out.write(encode(args));
       out.flush();
       return read(new BufferedInputStream(socket.getInputStream()));
     } catch (IOException e) {
       throw new IllegalStateException("redis " + host + ":" + port + " " + String.join(" ", args) + " failed: "
           + e.getMessage(), e);
     }
+  }
+
+  /** A command as Redis reads it (a RESP array of bulk strings). */
+  public static byte[] encode(String... args) {
+    StringBuilder resp = new StringBuilder("*").append(args.length).append("\r\n");
+    for (String arg : args) {
+      resp.append('$').append(arg.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(arg).append("\r\n");
+    }
+    return resp.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   private static Object read(InputStream in) throws IOException {

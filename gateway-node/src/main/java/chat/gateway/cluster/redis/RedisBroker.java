@@ -6,6 +6,7 @@ import chat.gateway.cluster.LocalFanout;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
+import chat.gateway.redis.Reconnect;
 import chat.gateway.redis.Slots;
 import chat.gateway.redis.Topology;
 import io.vertx.core.Context;
@@ -404,7 +405,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
         return;
       }
       LOG.log(Level.WARNING, "could not fill the gap yet: " + ar.cause().getMessage());
-      long delay = Math.min(2_000, 100L << Math.min(attempt++, 16));
+      long delay = Math.min(Reconnect.CAP_MILLIS, 100L << Math.min(attempt++, 16));
       vertx.setTimer(Math.max(1, delay), id -> {
         if (repairing && shards.values().stream().allMatch(ShardSubscriber::subscribed)) {
           repair();

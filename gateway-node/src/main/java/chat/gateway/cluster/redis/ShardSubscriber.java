@@ -4,6 +4,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import chat.gateway.redis.Reconnect;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
@@ -18,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.ToIntFunction;
 
 /**
@@ -36,8 +36,6 @@ import java.util.function.ToIntFunction;
 final class ShardSubscriber {
   private static final System.Logger LOG = System.getLogger(ShardSubscriber.class.getName());
   private static final long BACKOFF_BASE_MS = 100;
-  /** As the command pipelines: a node is back within about two seconds of Redis, however long it was away. */
-  private static final long BACKOFF_CAP_MS = 2_000;
   private static final int TOPICS_PER_COMMAND = 1_000;
 
   /** What the broker hears from a shard's subscriber, on its context. */
@@ -241,10 +239,7 @@ final class ShardSubscriber {
   }
 
   private void reconnectLater() {
-    long ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt, 16));
-    long delay = ThreadLocalRandom.current().nextLong(ceiling + 1);
-    attempt++;
-    vertx.setTimer(Math.max(1, delay), id -> {
+    vertx.setTimer(Reconnect.delay(BACKOFF_BASE_MS, attempt++), id -> {
       if (!closed) {
         connect();
       }

@@ -1,0 +1,54 @@
+package chat.gateway.testing;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/** Starting {@code redis-server} processes on loopback for the multi-process fixtures (a cluster, Sentinel). */
+final class LocalRedis {
+  static final String HOST = "127.0.0.1";
+
+  private LocalRedis() {
+  }
+
+  /** Starts {@code redis-server} with {@code args}, its output in {@code log}. */
+  static Process launch(List<String> args, Path log) throws IOException {
+    List<String> command = new java.util.ArrayList<>(List.of("redis-server"));
+    command.addAll(args);
+    return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /** Waits until Redis (or a sentinel) on {@code port} answers PING. */
+  static void awaitAnswer(int port) {
+    Await.until("redis on " + port, () -> {
+      try {
+        return "PONG".equals(Resp.call(HOST, port, "PING"));
+      } catch (IllegalStateException e) {
+        return false;
+      }
+    });
+  }
+
+  /** A free port; with {@code busToo}, one whose cluster bus port (+10000) is free as well. */
+  static int freePort(Set<Integer> taken, boolean busToo) throws IOException {
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
+      if (!taken.contains(port) && free(port) && (!busToo || free(port + 10_000))) {
+        return port;
+      }
+    }
+    throw new IOException("no free port for a Redis of the tests");
+  }
+
+  private static boolean free(int port) {
+    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+}
