@@ -13,11 +13,11 @@ public interface Broker {
   /** Publishes a signal (messages are published by the history store that stores them). */
   Future<Void> publish(Event.Signal signal);
 
-  /** This node wants events of {@code channel}; completes once they flow. */
-  Future<Void> subscribe(String channel);
+  /** This node wants events of {@code channels}; completes once they all flow. */
+  Future<Void> subscribe(java.util.List<String> channels);
 
-  /** This node no longer wants events of {@code channel}. */
-  Future<Void> unsubscribe(String channel);
+  /** This node no longer wants events of {@code channels}. */
+  Future<Void> unsubscribe(java.util.List<String> channels);
 
   /** Asks node {@code nodeId} to drain (as {@code POST /admin/drain} on it would), through its own channel. */
   Future<Void> requestDrain(String nodeId);

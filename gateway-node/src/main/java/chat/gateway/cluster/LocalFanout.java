@@ -5,6 +5,9 @@ import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +38,8 @@ public final class LocalFanout {
       e -> e instanceof Event.Message m ? m.message() : null, e -> 0);
   private volatile Consumer<String> onFirstListener = c -> { };
   private volatile Consumer<String> onMemberEvent = c -> { };
-  private volatile Function<String, Future<Void>> subscriber = c -> Future.succeededFuture();
-  private volatile Function<String, Future<Void>> unsubscriber = c -> Future.succeededFuture();
+  private volatile Function<List<String>, Future<Void>> subscriber = c -> Future.succeededFuture();
+  private volatile Function<List<String>, Future<Void>> unsubscriber = c -> Future.succeededFuture();
 
   private record Interest(ChannelListener[] listeners, Future<Void> subscribed) {
   }
@@ -67,44 +70,74 @@ public final class LocalFanout {
 
   /** Adds {@code listener} to {@code channel}; completes when the node receives the channel's events. */
   public Future<Void> add(String channel, ChannelListener listener) {
-    boolean[] first = {false};
-    Interest interest = interests.compute(channel, (c, current) -> {
-      if (current == null) {
-        first[0] = true;
-        return new Interest(new ChannelListener[] {listener}, subscriber.apply(c));
-      }
-      for (ChannelListener l : current.listeners) {
-        if (l == listener) {
-          return current;
+    return addAll(List.of(channel), listener);
+  }
+
+  /**
+   * Adds {@code listener} to each of {@code channels}; the channels new to the node are subscribed at the
+   * broker together (a user in a thousand groups connecting costs a few commands, not a thousand). Completes
+   * when the node receives the events of them all.
+   */
+  public Future<Void> addAll(Collection<String> channels, ChannelListener listener) {
+    Promise<Void> subscribed = Promise.promise();
+    List<String> firsts = new ArrayList<>();
+    List<Future<Void>> all = new ArrayList<>(channels.size());
+    for (String channel : channels) {
+      boolean[] first = {false};
+      Interest interest = interests.compute(channel, (c, current) -> {
+        if (current == null) {
+          first[0] = true;
+          return new Interest(new ChannelListener[] {listener}, subscribed.future());
         }
+        for (ChannelListener l : current.listeners) {
+          if (l == listener) {
+            return current;
+          }
+        }
+        ChannelListener[] more = Arrays.copyOf(current.listeners, current.listeners.length + 1);
+        more[more.length - 1] = listener;
+        return new Interest(more, current.subscribed);
+      });
+      if (first[0]) {
+        firsts.add(channel);
+        interest.subscribed.onSuccess(v -> onFirstListener.accept(channel));
       }
-      ChannelListener[] more = Arrays.copyOf(current.listeners, current.listeners.length + 1);
-      more[more.length - 1] = listener;
-      return new Interest(more, current.subscribed);
-    });
-    if (first[0]) {
-      interest.subscribed.onSuccess(v -> onFirstListener.accept(channel));
+      all.add(interest.subscribed);
     }
-    return interest.subscribed;
+    if (!firsts.isEmpty()) {
+      subscriber.apply(firsts).onComplete(subscribed);
+    }
+    return all.size() == 1 ? all.get(0) : Future.all(all).mapEmpty();
   }
 
   public void remove(String channel, ChannelListener listener) {
-    boolean[] last = {false};
-    interests.computeIfPresent(channel, (c, current) -> {
-      ChannelListener[] rest = Arrays.stream(current.listeners).filter(l -> l != listener)
-          .toArray(ChannelListener[]::new);
-      if (rest.length == 0) {
-        last[0] = true;
-        return null;
+    removeAll(List.of(channel), listener);
+  }
+
+  /** Takes {@code listener} off each of {@code channels}; those left without a listener are unsubscribed together. */
+  public void removeAll(Collection<String> channels, ChannelListener listener) {
+    List<String> lasts = new ArrayList<>();
+    for (String channel : channels) {
+      boolean[] last = {false};
+      interests.computeIfPresent(channel, (c, current) -> {
+        ChannelListener[] rest = Arrays.stream(current.listeners).filter(l -> l != listener)
+            .toArray(ChannelListener[]::new);
+        if (rest.length == 0) {
+          last[0] = true;
+          return null;
+        }
+        return new Interest(rest, current.subscribed);
+      });
+      if (last[0]) {
+        delivered.remove(channel);
+        synchronized (catchup) {
+          catchup.forget(channel);
+        }
+        lasts.add(channel);
       }
-      return new Interest(rest, current.subscribed);
-    });
-    if (last[0]) {
-      delivered.remove(channel);
-      synchronized (catchup) {
-        catchup.forget(channel);
-      }
-      unsubscriber.apply(channel);
+    }
+    if (!lasts.isEmpty()) {
+      unsubscriber.apply(lasts);
     }
   }
 

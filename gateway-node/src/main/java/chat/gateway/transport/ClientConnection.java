@@ -303,17 +303,18 @@ final class ClientConnection {
 
   /** Subscribes to the groups read at connect (but those left meanwhile); the first session says online. */
   private Future<Void> subscribeGroups(List<String> read, boolean cameOnline) {
-    List<Future<Void>> subscriptions = new ArrayList<>();
+    List<String> added = new ArrayList<>();
     for (String group : read) {
       if (!leftWhileConnecting.contains(group) && groups.add(group)) {
         catchup.hold(Channel.group(group).name());
-        subscriptions.add(hub.subscribeGroup(this, group));
+        added.add(group);
       }
     }
     if (cameOnline) {
       t.service().cameOnline(identity.user(), List.copyOf(groups));
     }
-    return Future.all(subscriptions).<Void>mapEmpty().recover(ChatService::unavailable);
+    return (added.isEmpty() ? Future.<Void>succeededFuture() : hub.subscribeGroups(this, added))
+        .recover(ChatService::unavailable);
   }
 
   /**

@@ -67,23 +67,41 @@ public final class Hub implements ChannelListener {
       subscriptions.add(fanout.add(channel, this));
     }
     sessions.add(connection);
-    for (String group : userGroups) {
-      subscriptions.add(subscribeGroup(connection, group));
+    if (!userGroups.isEmpty()) {
+      subscriptions.add(subscribeGroups(connection, userGroups));
     }
     return Future.all(subscriptions).mapEmpty();
   }
 
   Future<Void> subscribeGroup(ClientConnection connection, String group) {
-    Set<ClientConnection> members = groups.computeIfAbsent(group, g -> new LinkedHashSet<>());
-    members.add(connection);
-    return fanout.add(Channel.group(group).name(), this);
+    return subscribeGroups(connection, List.of(group));
+  }
+
+  /** Adds {@code connection} to {@code userGroups}, subscribing the node to those new here together. */
+  Future<Void> subscribeGroups(ClientConnection connection, Collection<String> userGroups) {
+    List<String> channels = new ArrayList<>(userGroups.size());
+    for (String group : userGroups) {
+      groups.computeIfAbsent(group, g -> new LinkedHashSet<>()).add(connection);
+      channels.add(Channel.group(group).name());
+    }
+    return fanout.addAll(channels, this);
   }
 
   void unsubscribeGroup(ClientConnection connection, String group) {
-    Set<ClientConnection> members = groups.get(group);
-    if (members != null && members.remove(connection) && members.isEmpty()) {
-      groups.remove(group);
-      fanout.remove(Channel.group(group).name(), this);
+    unsubscribeGroups(connection, List.of(group));
+  }
+
+  private void unsubscribeGroups(ClientConnection connection, Collection<String> userGroups) {
+    List<String> emptied = new ArrayList<>();
+    for (String group : userGroups) {
+      Set<ClientConnection> members = groups.get(group);
+      if (members != null && members.remove(connection) && members.isEmpty()) {
+        groups.remove(group);
+        emptied.add(Channel.group(group).name());
+      }
+    }
+    if (!emptied.isEmpty()) {
+      fanout.removeAll(emptied, this);
     }
   }
 
@@ -97,9 +115,7 @@ public final class Hub implements ChannelListener {
         fanout.remove(Channel.user(user).name(), this);
       }
     }
-    for (String group : userGroups) {
-      unsubscribeGroup(connection, group);
-    }
+    unsubscribeGroups(connection, userGroups);
   }
 
   @Override

@@ -34,12 +34,12 @@ public final class MemoryBroker implements Broker {
   }
 
   @Override
-  public Future<Void> subscribe(String channel) {
+  public Future<Void> subscribe(java.util.List<String> channels) {
     return Future.succeededFuture();
   }
 
   @Override
-  public Future<Void> unsubscribe(String channel) {
+  public Future<Void> unsubscribe(java.util.List<String> channels) {
     return Future.succeededFuture();
   }
 

@@ -165,25 +165,31 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   }
 
   @Override
-  public Future<Void> subscribe(String channel) {
+  public Future<Void> subscribe(List<String> channels) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
-      String topic = keys.topic(channel);
-      wanted.put(topic, channel);
-      place(topic).onComplete(done);
+      List<Future<Void>> placedAll = new ArrayList<>(channels.size());
+      for (String channel : channels) {
+        String topic = keys.topic(channel);
+        wanted.put(topic, channel);
+        placedAll.add(place(topic));
+      }
+      Future.all(placedAll).<Void>mapEmpty().onComplete(done);
     });
     return done.future();
   }
 
   @Override
-  public Future<Void> unsubscribe(String channel) {
+  public Future<Void> unsubscribe(List<String> channels) {
     context.runOnContext(v -> {
-      String topic = keys.topic(channel);
-      wanted.remove(topic);
-      String at = placed.remove(topic);
-      ShardSubscriber shard = at == null ? null : shards.get(at);
-      if (shard != null) {
-        shard.remove(topic);
+      for (String channel : channels) {
+        String topic = keys.topic(channel);
+        wanted.remove(topic);
+        String at = placed.remove(topic);
+        ShardSubscriber shard = at == null ? null : shards.get(at);
+        if (shard != null) {
+          shard.remove(topic);
+        }
       }
     });
     return Future.succeededFuture();
