@@ -36,6 +36,7 @@ public record Plan(
     String stormRun,
     int settleSeconds,
     boolean memberBatches,
+    boolean plain,
     List<String> javaOptions,
     int worker,
     int workers,
@@ -63,6 +64,9 @@ public record Plan(
                                        is printed, and the run goes on while it runs
         --settle 10                    longest wait, after the last send, for outstanding deliveries
         --member-batches yes           ask for member_batches at connect (one members frame per group per interval)
+        --protocol v1                  v1 (this gateway's protocol), or plain: a chat-room server's plain text
+                                       frames to URL?room=GROUP, each delivered to the whole room (go-hub);
+                                       there is no ack, so a message written counts as acked
         --java-options "-Xmx2g"        JVM options of the worker processes
       Exit status: 0, or 1 when an acked message was lost, 2 on a usage error.""";
 
@@ -190,8 +194,25 @@ public record Plan(
         options.getOrDefault("run-id", Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)),
         Path.of(options.getOrDefault("out", "bench/results/" + scenario)), watch,
         nonNegative(options, "storm-at", seconds / 2), storm, drain, run, nonNegative(options, "settle", 10),
-        yesNo(options, "member-batches", true), List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
+        yesNo(options, "member-batches", true), protocol(options, scenario), List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
         nonNegative(options, "worker", 0), positive(options, "workers", 1), List.of(args));
+  }
+
+  private static boolean protocol(Map<String, String> options, String scenario) {
+    String protocol = options.getOrDefault("protocol", "v1");
+    if (!protocol.equals("v1") && !protocol.equals("plain")) {
+      throw new IllegalArgumentException("--protocol takes v1 or plain, got " + protocol);
+    }
+    if (protocol.equals("plain") && !scenario.equals("fanout") && !scenario.equals("idle")) {
+      throw new IllegalArgumentException("--protocol plain has rooms only: scenario fanout or idle");
+    }
+    return protocol.equals("plain");
+  }
+
+  /** The URI client {@code i} opens: the endpoint's path, and for the plain protocol its room. */
+  String uri(int i) {
+    return plain ? url.getPath() + "?room=" + java.net.URLEncoder.encode(group(i), java.nio.charset.StandardCharsets.UTF_8)
+        : url.getPath();
   }
 
   /** "127.0.0.2-127.0.0.9" or "127.0.0.2,127.0.0.3". */

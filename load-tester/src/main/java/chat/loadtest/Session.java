@@ -55,7 +55,7 @@ final class Session {
 
   void connect() {
     WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost(plan.url().getHost()).setPort(plan.url().getPort()).setURI(plan.url().getPath());
+        .setHost(plan.url().getHost()).setPort(plan.url().getPort()).setURI(plan.uri(index));
     worker.connect(this, options);
   }
 
@@ -64,6 +64,13 @@ final class Session {
     socket.textMessageHandler(this::received);
     socket.exceptionHandler(e -> { });   // the close handler follows
     socket.closeHandler(v -> closed(socket));
+    if (plan.plain()) {
+      // a chat room: in it as soon as the socket is open, nothing to say first
+      connected = true;
+      attempt = 0;
+      becameReady();
+      return;
+    }
     socket.writeTextMessage(FrameCodec.encode(new ClientFrame.Connect(null, plan.user(index), "lt", positions,
         plan.memberBatches() ? Set.of(ClientFrame.Connect.MEMBER_BATCHES) : Set.of())));
   }
@@ -73,10 +80,23 @@ final class Session {
     long n = ++seq;
     JsonObject body = new JsonObject().put("s", index).put("n", n).put("t", dueMicros);
     worker.tally.sent++;
+    if (plan.plain()) {
+      // no ack in a chat room: written is all a client can know
+      if (ws != null) {
+        ws.writeTextMessage(body.encode());
+        worker.tally.acked(index, n);
+      }
+      return;
+    }
     unacked.add(n, target, FrameCodec.encode(new ClientFrame.Send(n, target, body)));
   }
 
   private void received(String text) {
+    if (plan.plain()) {
+      JsonObject body = new JsonObject(text);
+      count(body, true);
+      return;
+    }
     ServerFrame frame = FrameCodec.decodeServer(text);
     if (frame instanceof ServerFrame.Message m) {
       message(m);
@@ -109,8 +129,19 @@ final class Session {
 
   private void message(ServerFrame.Message m) {
     String previous = positions.put(m.channel(), m.position());
-    if (!(m.body() instanceof JsonObject body) || !body.containsKey("n")) {
-      return;   // not one of ours (e.g. a publish through the API)
+    if (m.body() instanceof JsonObject body) {
+      count(body, previous == null || after(m.position(), previous));
+    }
+  }
+
+  /**
+   * Accounts one of ours (a body with s, n, t; others, such as API publishes, are passed over): a repeat, or a
+   * first delivery, out of order when {@code inOrder} is false (the position went back) or, without positions
+   * (the plain protocol), when a later message of the same sender came first.
+   */
+  private void count(JsonObject body, boolean inOrder) {
+    if (!body.containsKey("n")) {
+      return;
     }
     int sender = body.getInteger("s");
     long n = body.getLong("n");
@@ -119,8 +150,9 @@ final class Session {
       worker.tally.duplicates++;
       return;
     }
+    boolean overtaken = plan.plain() && bits.length() > n;
     bits.set((int) n);
-    if (previous != null && !after(m.position(), previous)) {
+    if (!inOrder || overtaken) {
       worker.tally.outOfOrder++;
     }
     worker.delivered(sender, n, body.getLong("t"));
