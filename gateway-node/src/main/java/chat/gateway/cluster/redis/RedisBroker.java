@@ -179,10 +179,18 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
     return done.future();
   }
 
+  /**
+   * Unsubscribes {@code channels} that no local listener wants any more when this runs: the fanout's changes
+   * come from every event loop, so a channel emptied on one loop and wanted again on another can have its
+   * subscribe arrive here first; unsubscribing it then would leave its new listener deaf.
+   */
   @Override
   public Future<Void> unsubscribe(List<String> channels) {
     context.runOnContext(v -> {
       for (String channel : channels) {
+        if (fanout.watching(channel)) {
+          continue;
+        }
         String topic = keys.topic(channel);
         wanted.remove(topic);
         String at = placed.remove(topic);
