@@ -11,8 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Opens N protocol-v1 sessions (dev auth) against one node at a bounded rate, spread over several
  * source addresses, prints READY when all are connected, holds them for at most HOLD seconds, exits.
+ * With the protocol "plain" (a chat-room server such as go-hub), each opens /ws?room=rN (150 rooms) and
+ * counts as connected once open.
  * Run with the gateway jar on the classpath: java -cp gateway-node.jar bench/IdleClients.java ...
- * Arguments: host port connections ratePerSecond holdSeconds sourceAddresses
+ * Arguments: host port connections ratePerSecond holdSeconds sourceAddresses [v1|plain]
  */
 public class IdleClients {
   public static void main(String[] args) throws Exception {
@@ -22,6 +24,7 @@ public class IdleClients {
     int rate = Integer.parseInt(args[3]);
     int holdSeconds = Integer.parseInt(args[4]);
     int sources = Integer.parseInt(args[5]);
+    boolean plain = args.length > 6 && args[6].equals("plain");
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     List<WebSocketClient> clients = new ArrayList<>();
     for (int s = 0; s < sources; s++) {
@@ -39,7 +42,8 @@ public class IdleClients {
     vertx.setPeriodic(50, id -> {
       for (int i = 0; i < perTick && started.get() < total; i++) {
         int n = started.getAndIncrement();
-        WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(host).setPort(port).setURI("/ws");
+        WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(host).setPort(port)
+            .setURI(plain ? "/ws?room=r" + (n % 150) : "/ws");
         clients.get(n % sources).connect(options).onComplete(ar -> {
           if (ar.failed()) {
             failed.incrementAndGet();
@@ -48,6 +52,10 @@ public class IdleClients {
           WebSocket ws = ar.result();
           open.add(ws);
           ws.closeHandler(v -> closedEarly.incrementAndGet());
+          if (plain) {
+            connected.incrementAndGet();
+            return;
+          }
           ws.textMessageHandler(text -> {
             if (text.startsWith("{\"type\":\"connected\"")) {
               connected.incrementAndGet();

@@ -41,7 +41,7 @@ class ManagementTest {
           "chat_frames_in_total{type=\"send\"}", "chat_frames_out_total{type=\"ack\"}", "chat_deliveries_total",
           "chat_delivery_latency_seconds_bucket", "chat_errors_total{code=\"bad_request\"}",
           "chat_closes_total{code=\"4008\"", "chat_messages_accepted_total", "chat_draining",
-          "vertx_http_server_active_ws_connections", "jvm_gc_pause_seconds", "jvm_memory_used_bytes",
+          "vertx_http_server_requests_total", "jvm_gc_pause_seconds", "jvm_memory_used_bytes",
           "process_cpu_usage"}) {
         assertTrue(metrics.contains(name), "missing " + name);
       }

@@ -20,11 +20,16 @@ import chat.protocol.ServerFrame;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.WebSocketFrameType;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -50,7 +55,7 @@ final class ClientConnection {
 
   private enum State { AWAITING_CONNECT, CONNECTING, OPEN, CLOSED }
 
-  private final ServerWebSocket ws;
+  private final WebSocketChannel socket;
   private final Hub hub;
   private final TransportContext t;
   private final Thread loop = Thread.currentThread();
@@ -86,8 +91,8 @@ final class ClientConnection {
   private final MessageAssembler assembler;
 
 
-  ClientConnection(ServerWebSocket ws, Hub hub, TransportContext t, Admission.Ticket admission) {
-    this.ws = ws;
+  ClientConnection(WebSocketChannel socket, Hub hub, TransportContext t, Admission.Ticket admission) {
+    this.socket = socket;
     this.admission = admission;
     this.hub = hub;
     this.t = t;
@@ -99,10 +104,17 @@ final class ClientConnection {
   }
 
   void start() {
-    ws.setWriteQueueMaxSize(t.config().outboundQueueBytes());
-    ws.frameHandler(this::onFrame);
-    ws.exceptionHandler(e -> LOG.log(Level.DEBUG, "websocket error", e));
-    ws.closeHandler(v -> onClosed());
+    socket.owner(new WebSocketChannel.Owner() {
+      @Override
+      public void frame(WebSocketFrame frame) {
+        onFrame(frame);
+      }
+
+      @Override
+      public void closed() {
+        onClosed();
+      }
+    });
     hub.attach(this);
     t.metrics().connectionOpened();
   }
@@ -114,8 +126,9 @@ final class ClientConnection {
     if (closing) {
       return;
     }
-    boolean data = frame.isText() || frame.isBinary() || frame.isContinuation();
-    if (!data || !frame.isFinal() || frame.isContinuation()) {
+    boolean continuation = frame instanceof ContinuationWebSocketFrame;
+    boolean data = frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame || continuation;
+    if (!data || !frame.isFinalFragment() || continuation) {
       // Frames that are not a whole message (pings, pongs, fragments) cost a token of the rate limit too:
       // 5,000 pings or empty continuations would otherwise cost the client nothing and the node plenty.
       if (!chargeFrame()) {
@@ -123,10 +136,14 @@ final class ClientConnection {
       }
     }
     if (!data) {
-      // Vert.x answers a ping with a pong by itself: a client that pings and never reads would queue them
-      // without end, so a ping that finds the outbound queue full closes the connection as any write would.
-      if (frame.type() == WebSocketFrameType.PING && !ws.isClosed() && ws.writeQueueFull()) {
-        close(CloseCode.TOO_SLOW, "too slow: pings while the outbound queue is full");
+      // A ping is answered while the outbound queue has room: a client that pings and never reads would
+      // queue pongs without end, so a ping that finds the queue full closes the connection as any write would.
+      if (frame instanceof PingWebSocketFrame ping && !socket.closed()) {
+        if (socket.full()) {
+          close(CloseCode.TOO_SLOW, "too slow: pings while the outbound queue is full");
+        } else {
+          socket.write(new PongWebSocketFrame(ping.content().retain()));
+        }
       }
       return;
     }
@@ -425,13 +442,18 @@ final class ClientConnection {
         return;
       }
       Replay page = ar.succeeded() ? ar.result() : Replay.NOT_RECOVERED;
-      Future<Void> written = null;
-      for (StoredMessage m : page.messages()) {
-        written = writeMessage(m);
+      List<StoredMessage> messages = page.messages();
+      boolean next = page.recovered() && page.more();
+      for (int i = 0; i < messages.size(); i++) {
+        StoredMessage m = messages.get(i);
+        // the next page once the socket has taken the last message of this one
+        writeMessage(m, next && i == messages.size() - 1 ? onceWritten(this::replayRest) : null);
         catchup.floor(channel, m.position());
       }
-      if (page.recovered() && page.more()) {
-        afterWritten(written, this::replayRest);
+      if (next) {
+        if (messages.isEmpty()) {
+          replayRest();
+        }
         return;
       }
       if (!page.recovered()) {
@@ -508,7 +530,7 @@ final class ClientConnection {
 
   /**
    * Queues a history request; they are answered one at a time, the next read only once the socket has taken
-   * the last answer ({@link #afterWritten}). A client that asks for many pages at once gets them as fast as it
+   * the last answer ({@link #onceWritten}). A client that asks for many pages at once gets them as fast as it
    * reads them, instead of a closed connection, and costs Redis and the heap one page at a time.
    */
   private void onHistory(ClientFrame.History h) {
@@ -543,8 +565,10 @@ final class ClientConnection {
         fail(ar.cause(), h.ref(), null);
         historyDone();
       } else {
-        afterWritten(writeText(HistoryFrames.encode(h.ref(), h.channel().name(), ar.result()), "history"),
-            this::historyDone);
+        if (!writeText(HistoryFrames.encode(h.ref(), h.channel().name(), ar.result()), "history",
+            onceWritten(this::historyDone))) {
+          historyDone();
+        }
       }
     });
   }
@@ -596,6 +620,14 @@ final class ClientConnection {
   // ---- live events -------------------------------------------------------------------------------
 
   void deliver(Event event) {
+    deliver(event, null);
+  }
+
+  /**
+   * A live event for this session. {@code wire}: the event's frame encoded once for every recipient on this
+   * loop ({@link WireFrames}); null to encode it here.
+   */
+  void deliver(Event event, ByteBuf wire) {
     if (closing || state == State.AWAITING_CONNECT) {
       return;
     }
@@ -618,9 +650,19 @@ final class ClientConnection {
       return;
     }
     if (event instanceof Event.Message m) {
-      writeMessage(m.message());
+      if (wire == null) {
+        writeMessage(m.message(), null);
+      } else if (writable()) {
+        socket.write(wire.retainedDuplicate());
+        t.metrics().delivered(m.message().ts(), t.clock().millis());
+      }
     } else if (event instanceof Event.Member m) {
-      writeShared(m.frame(), "member");
+      if (wire == null) {
+        writeShared(m.frame(), "member", null);
+      } else if (writable()) {
+        socket.write(wire.retainedDuplicate());
+        t.metrics().frameOut("member");
+      }
     }
   }
 
@@ -632,7 +674,7 @@ final class ClientConnection {
   /** Writes a {@code members} batch, encoded once for the whole group; none before {@code connected}. */
   void writeMembers(byte[] frame) {
     if (state == State.OPEN) {
-      writeShared(frame, "members");
+      writeShared(frame, "members", null);
     }
   }
 
@@ -697,63 +739,66 @@ final class ClientConnection {
 
   // ---- outbound ----------------------------------------------------------------------------------
 
-  /** Writes a stored message; returns the write (null if the connection is gone). */
-  private Future<Void> writeMessage(StoredMessage m) {
-    Future<Void> written = writeShared(m.frame(), null);
-    if (written != null) {
+  /** Writes a stored message; {@code written} (may be null) runs once the socket took it. */
+  private void writeMessage(StoredMessage m, Runnable written) {
+    if (writeShared(m.frame(), null, written)) {
       t.metrics().delivered(m.ts(), t.clock().millis());
     }
-    return written;
   }
 
-  /** Writes pre-encoded bytes (shared by every recipient on this node); null if the connection is gone. */
-  private Future<Void> writeShared(byte[] frame, String type) {
+  /** Writes pre-encoded JSON (shared by recipients on this node); false if the connection is gone. */
+  private boolean writeShared(byte[] frame, String type, Runnable written) {
     if (!writable()) {
-      return null;
+      return false;
     }
-    Future<Void> written = ws.writeFrame(SharedTextFrame.of(frame));
+    write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), written);
     if (type != null) {
       t.metrics().frameOut(type);
     }
-    return written;
+    return true;
   }
 
   private void send(ServerFrame frame) {
-    writeText(FrameCodec.encode(frame), frame.type());
+    writeText(FrameCodec.encode(frame), frame.type(), null);
   }
 
-  private Future<Void> writeText(String text, String type) {
+  /** Writes a frame of its own; false if the connection is gone. {@code written} as for {@link #writeMessage}. */
+  private boolean writeText(String text, String type, Runnable written) {
     if (!writable()) {
-      return null;
+      return false;
     }
     t.metrics().frameOut(type);
-    return ws.writeTextMessage(text);
+    write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))), written);
+    return true;
+  }
+
+  private void write(Object frame, Runnable written) {
+    if (written == null) {
+      socket.write(frame);
+    } else {
+      socket.write(frame, written);
+    }
   }
 
   /**
-   * Runs {@code next} once {@code written} has left this node (the socket took it), at once if nothing was
-   * written: page-sized answers (replays, history) go out one at a time, so one page at most waits in the
-   * outbound queue and live messages keep the rest of it. Never runs once the connection is closing.
+   * {@code next} for when a page-sized answer (replays, history) has left this node: they go out one at a
+   * time, so one page at most waits in the outbound queue and live messages keep the rest of it. Never runs
+   * once the connection is closing.
    */
-  private void afterWritten(Future<Void> written, Runnable next) {
-    if (written == null) {
-      next.run();
-      return;
-    }
-    whenDone(written, ar -> {
+  private Runnable onceWritten(Runnable next) {
+    return () -> {
       if (!closing) {
         next.run();
       }
-    });
+    };
   }
 
   /** False once closing; a full outbound queue closes the connection (4008) instead of growing the heap. */
   private boolean writable() {
-    if (closing || ws.isClosed()) {
-      // The peer may have closed before our close handler ran; Vert.x then throws on writeQueueFull().
+    if (closing || socket.closed()) {
       return false;
     }
-    if (ws.writeQueueFull()) {
+    if (socket.full()) {
       close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
       return false;
     }
@@ -761,8 +806,7 @@ final class ClientConnection {
   }
 
   private void sendError(ProtocolException e) {
-    if (writable()) {
-      ws.writeTextMessage(FrameCodec.encode(ServerFrame.Error.of(e)));
+    if (writeText(FrameCodec.encode(ServerFrame.Error.of(e)), "error", null)) {
       t.metrics().error(e.code());
     }
   }
@@ -795,9 +839,9 @@ final class ClientConnection {
       close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
       return;
     }
-    if (now - lastPingAt >= heartbeat && !ws.isClosed() && !ws.writeQueueFull()) {
+    if (now - lastPingAt >= heartbeat && !socket.closed() && !socket.full()) {
       lastPingAt = now;
-      ws.writePing(Buffer.buffer());
+      socket.ping();
     }
   }
 
@@ -862,10 +906,11 @@ final class ClientConnection {
     }
     closing = true;
     t.metrics().closed(code);
-    ws.close(code.code(), reason.length() > 120 ? reason.substring(0, 120) : reason);
+    socket.close(code.code(), reason.length() > 120 ? reason.substring(0, 120) : reason);
   }
 
   private void onClosed() {
+    assembler.discard();
     admission.closed();
     state = State.CLOSED;
     closing = true;

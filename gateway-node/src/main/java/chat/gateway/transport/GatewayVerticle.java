@@ -24,6 +24,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final Hubs hubs;
   private final boolean reusePort;
   private final ClientAddress clientAddress;
+  private final WebSocketUpgrade upgrade;
   private HttpServer server;
   /** Connections still waiting for their first request head, with the timer that closes them (this loop only). */
   private final Map<HttpConnection, Long> awaitingHead = new HashMap<>();
@@ -38,6 +39,8 @@ public final class GatewayVerticle extends VerticleBase {
     this.hubs = hubs;
     this.reusePort = reusePort;
     this.clientAddress = new ClientAddress(t.config().admission().trustedProxies());
+    // Netty's own cap, past which its decoder closes with 1009; up to it, ClientConnection closes with 1009.
+    this.upgrade = new WebSocketUpgrade(t.config().maxMessageBytes() * 2, t.config().compression());
   }
 
   @Override
@@ -119,15 +122,16 @@ public final class GatewayVerticle extends VerticleBase {
       return;
     }
     Admission.Ticket ticket = (Admission.Ticket) decision;
-    request.toWebSocket().onComplete(ar -> {
-      if (ar.failed()) {
-        ticket.closed();
-        t.metrics().handshake("failed");
-        return;
-      }
-      t.metrics().handshake("ok");
-      new ClientConnection(ar.result(), hubs.current(), t, ticket).start();
-    });
+    Hub hub = hubs.current();
+    boolean upgrading = upgrade.upgrade(request, hub.flusher(), t.config().closingTimeout().toMillis(),
+        t.config().outboundQueueBytes(), socket -> {
+          t.metrics().handshake("ok");
+          new ClientConnection(socket, hub, t, ticket).start();
+        });
+    if (!upgrading) {
+      ticket.closed();
+      t.metrics().handshake("failed");
+    }
   }
 
   /** HTTP 503 with {@code Retry-After}: no WebSocket, nothing held; the client comes back later. */

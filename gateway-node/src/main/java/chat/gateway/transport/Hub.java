@@ -6,6 +6,8 @@ import chat.gateway.cluster.LocalFanout;
 import chat.gateway.registry.SessionRegistry;
 import chat.protocol.Channel;
 import chat.protocol.CloseCode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -33,6 +35,7 @@ public final class Hub implements ChannelListener {
   private final Map<String, List<ClientConnection>> users = new HashMap<>();
   private final Map<String, Set<ClientConnection>> groups = new HashMap<>();
   private final MemberBatches memberBatches;
+  private final Flusher flusher;
   /** Unregisters that failed while the link to Redis was down, retried when it is back. */
   private final List<Supplier<Future<Void>>> pendingUnregisters = new ArrayList<>();
   /** Sum of this loop's tick lateness so far (see {@link #responsiveMillis}). */
@@ -42,6 +45,12 @@ public final class Hub implements ChannelListener {
     this.context = context;
     this.fanout = fanout;
     this.memberBatches = memberBatches;
+    this.flusher = new Flusher(((io.vertx.core.internal.ContextInternal) context).nettyEventLoop());
+  }
+
+  /** Flushes this loop's sockets once per turn. */
+  Flusher flusher() {
+    return flusher;
   }
 
   /** Starts receiving broadcasts; completes once they flow. */
@@ -148,7 +157,7 @@ public final class Hub implements ChannelListener {
       if (connection.wantsMemberBatches()) {
         batched = true;
       } else {
-        deliver(connection, member);
+        deliver(connection, member, null);
       }
     }
     if (batched) {
@@ -156,16 +165,26 @@ public final class Hub implements ChannelListener {
     }
   }
 
+  /** A message or member event goes to every connection as one frame encoded once ({@link WireFrames}). */
   private static void deliver(Collection<ClientConnection> connections, Event event) {
-    for (ClientConnection connection : connections) {
-      deliver(connection, event);
+    byte[] json = event instanceof Event.Message m ? m.message().frame()
+        : event instanceof Event.Member m ? m.frame() : null;
+    ByteBuf wire = json == null || connections.isEmpty() ? null : WireFrames.text(ByteBufAllocator.DEFAULT, json);
+    try {
+      for (ClientConnection connection : connections) {
+        deliver(connection, event, wire);
+      }
+    } finally {
+      if (wire != null) {
+        wire.release();
+      }
     }
   }
 
   /** One connection's failure must not cost the others their copy. */
-  private static void deliver(ClientConnection connection, Event event) {
+  private static void deliver(ClientConnection connection, Event event, ByteBuf wire) {
     try {
-      connection.deliver(event);
+      connection.deliver(event, wire);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "delivery to one connection failed", e);
       connection.close(CloseCode.INTERNAL, "internal error");

@@ -1,22 +1,24 @@
 package chat.gateway.transport;
 
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.WebSocketFrame;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Assembles one connection's messages from WebSocket frames. Vert.x's own aggregation drops an oversize
- * message silently; here the size limit is checked as fragments arrive (after inflation, when compression
- * is on), so the connection can close with 1009 before a large message is held.
+ * Assembles one connection's messages from WebSocket frames, checking the size limit as fragments arrive
+ * (after inflation, when compression is on), so the connection can close with 1009 before a large message
+ * is held. A whole message in one frame (the usual case) is decoded straight from the frame; fragments are
+ * copied into one buffer of their own until the last arrives.
  */
 final class MessageAssembler {
   enum Result { INCOMPLETE, TEXT, BINARY, TOO_BIG, INVALID_UTF8 }
 
   private final int maxBytes;
-  private Buffer partial;
+  private ByteBuf partial;
   private boolean binary;
   private String text;
 
@@ -24,44 +26,48 @@ final class MessageAssembler {
     this.maxBytes = maxBytes;
   }
 
-  /** Takes a data frame (text, binary or continuation); {@link #text} holds the message after {@code TEXT}. */
+  /**
+   * Takes a data frame (text, binary or continuation; the caller releases it); {@link #text} holds the
+   * message after {@code TEXT}.
+   */
   Result add(WebSocketFrame frame) {
-    if (!frame.isContinuation()) {
-      partial = null;
-      binary = frame.isBinary();
+    boolean continuation = frame instanceof ContinuationWebSocketFrame;
+    if (!continuation) {
+      discard();
+      binary = frame instanceof BinaryWebSocketFrame;
     }
-    Buffer data = frame.binaryData();
-    int size = (partial == null ? 0 : partial.length()) + data.length();
+    ByteBuf data = frame.content();
+    int size = (partial == null ? 0 : partial.readableBytes()) + data.readableBytes();
     if (size > maxBytes) {
-      partial = null;
+      discard();
       return Result.TOO_BIG;
     }
-    if (!frame.isFinal()) {
-      partial = partial == null ? data.copy() : partial.appendBuffer(data);
+    if (!frame.isFinalFragment()) {
+      if (partial == null) {
+        partial = Unpooled.buffer(Math.max(256, data.readableBytes() * 2), maxBytes);
+      }
+      partial.writeBytes(data, data.readerIndex(), data.readableBytes());
       return Result.INCOMPLETE;
     }
-    Buffer message = partial == null ? data : partial.appendBuffer(data);
-    partial = null;
-    if (binary) {
-      return Result.BINARY;
+    ByteBuf message = data;
+    if (partial != null) {
+      partial.writeBytes(data, data.readerIndex(), data.readableBytes());
+      message = partial;
     }
-    text = message.toString(StandardCharsets.UTF_8);
-    // The lenient decode turns bad bytes into U+FFFD; only a message that has one (rare) is decoded again,
-    // strictly, to tell a U+FFFD the client sent from bytes that are not UTF-8.
-    if (text.indexOf('\uFFFD') >= 0 && !strictUtf8(message)) {
-      text = null;
-      return Result.INVALID_UTF8;
-    }
-    return Result.TEXT;
-  }
-
-  private static boolean strictUtf8(Buffer message) {
     try {
-      StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(message.getBytes()));
-      return true;
-    } catch (CharacterCodingException e) {
-      return false;
+      if (binary) {
+        return Result.BINARY;
+      }
+      text = message.toString(StandardCharsets.UTF_8);
+      // The lenient decode turns bad bytes into U+FFFD; only a message that has one (rare) is checked again,
+      // strictly, to tell a U+FFFD the client sent from bytes that are not UTF-8.
+      if (text.indexOf('\uFFFD') >= 0 && !ByteBufUtil.isText(message, StandardCharsets.UTF_8)) {
+        text = null;
+        return Result.INVALID_UTF8;
+      }
+      return Result.TEXT;
+    } finally {
+      discard();
     }
   }
 
@@ -70,5 +76,13 @@ final class MessageAssembler {
     String t = text;
     text = null;
     return t;
+  }
+
+  /** Drops a message in progress (also when the connection closes). */
+  void discard() {
+    if (partial != null) {
+      partial.release();
+      partial = null;
+    }
   }
 }

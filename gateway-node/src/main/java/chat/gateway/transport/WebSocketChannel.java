@@ -1,0 +1,194 @@
+package chat.gateway.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client's WebSocket as Netty carries it, after the upgrade took the channel from Vert.x's HTTP handling
+ * ({@link WebSocketUpgrade}): the last handler of the channel's pipeline, behind Netty's frame decoder and
+ * encoder. Per connection it holds this object and the channel, nothing else: no inbound or outbound queue
+ * of its own (Netty's outbound buffer is the queue, bounded by its water marks), no per-write promise unless
+ * asked for.
+ *
+ * <p>Frames in go to the {@link Owner}, released after it returns. Writes are not flushed one by one: the
+ * loop's {@link Flusher} flushes each written channel once at the end of the turn, so a socket that gets
+ * several messages in one turn of the loop costs one system call. The closing handshake is RFC 6455's: a
+ * close frame out, the channel closed when the peer's close frame comes back or after
+ * {@code closingTimeoutMillis}; a close frame in is answered and the channel closed.
+ *
+ * <p>Confined to the channel's event loop.
+ */
+final class WebSocketChannel extends ChannelInboundHandlerAdapter {
+  private static final System.Logger LOG = System.getLogger(WebSocketChannel.class.getName());
+
+  /** What the connection hears from its socket. */
+  interface Owner {
+    /** A data or control frame (its content is released after this returns). */
+    void frame(WebSocketFrame frame);
+
+    /** The channel closed (either side, or the network). */
+    void closed();
+  }
+
+  private final Channel channel;
+  private final Flusher flusher;
+  private final long closingTimeoutMillis;
+  private Owner owner;
+  private boolean closeSent;
+  private boolean dirty;
+  private ScheduledFuture<?> closingTimer;
+
+  WebSocketChannel(Channel channel, Flusher flusher, long closingTimeoutMillis, int outboundQueueBytes) {
+    this.channel = channel;
+    this.flusher = flusher;
+    this.closingTimeoutMillis = closingTimeoutMillis;
+    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(outboundQueueBytes / 2, outboundQueueBytes));
+  }
+
+  void owner(Owner owner) {
+    this.owner = owner;
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------------
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    try {
+      if (!(msg instanceof WebSocketFrame frame)) {
+        return;
+      }
+      if (frame instanceof CloseWebSocketFrame close) {
+        closeReceived(close);
+        return;
+      }
+      if (owner != null) {
+        owner.frame(frame);
+      }
+    } finally {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    if (closingTimer != null) {
+      closingTimer.cancel(false);
+    }
+    if (owner != null) {
+      owner.closed();
+    }
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    LOG.log(Level.DEBUG, "websocket error", cause);
+    channel.close();
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    ReferenceCountUtil.release(evt); // no idle or HTTP events matter on an upgraded channel
+  }
+
+  private void closeReceived(CloseWebSocketFrame close) {
+    if (closeSent) {
+      channel.close(); // the peer's answer to ours: the handshake is done
+      return;
+    }
+    closeSent = true;
+    int code = close.statusCode();
+    channel.writeAndFlush(code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  // ---- outbound -------------------------------------------------------------------------------------
+
+  /** Closed, or closing: nothing more is written. */
+  boolean closed() {
+    return closeSent || !channel.isActive();
+  }
+
+  /** More is waiting to go out than the outbound queue holds (past its high water mark, until below the low). */
+  boolean full() {
+    return !channel.isWritable();
+  }
+
+  /** Writes {@code frame} (a WebSocket frame, or a whole frame's bytes encoded beforehand), flushed at the end of the turn. */
+  void write(Object frame) {
+    channel.write(frame, channel.voidPromise());
+    flushLater();
+  }
+
+  /** {@link #write}, with {@code written} run once the socket took it (not if the channel closes first). */
+  void write(Object frame, Runnable written) {
+    ChannelPromise promise = channel.newPromise();
+    promise.addListener(f -> {
+      if (f.isSuccess()) {
+        written.run();
+      }
+    });
+    channel.write(frame, promise);
+    flushLater();
+  }
+
+  void writeText(String json) {
+    write(new TextWebSocketFrame(Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  void ping() {
+    write(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
+  }
+
+  /** Starts the closing handshake: a close frame now, the channel closed when it is answered or times out. */
+  void close(int code, String reason) {
+    if (closeSent) {
+      return;
+    }
+    closeSent = true;
+    if (!channel.isActive()) {
+      return;
+    }
+    channel.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(f -> {
+      if (!f.isSuccess()) {
+        channel.close();
+      }
+    });
+    closingTimer = channel.eventLoop().schedule(() -> {
+      channel.close();
+    }, Math.max(1, closingTimeoutMillis), TimeUnit.MILLISECONDS);
+  }
+
+  private void flushLater() {
+    if (!dirty) {
+      dirty = true;
+      flusher.add(this);
+    }
+  }
+
+  /** Called by the {@link Flusher}: what this turn wrote goes out. */
+  void flush() {
+    dirty = false;
+    channel.flush();
+  }
+
+  /** The allocator of the channel (for frames encoded once and shared). */
+  ByteBuf buffer(int size) {
+    return channel.alloc().directBuffer(size);
+  }
+}
