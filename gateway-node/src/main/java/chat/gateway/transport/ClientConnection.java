@@ -767,7 +767,9 @@ final class ClientConnection {
     if (!writable()) {
       return false;
     }
-    t.metrics().frameOut(type);
+    if (type != null) {
+      t.metrics().frameOut(type);
+    }
     write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))), written);
     return true;
   }
@@ -806,8 +808,8 @@ final class ClientConnection {
   }
 
   private void sendError(ProtocolException e) {
-    if (writeText(FrameCodec.encode(ServerFrame.Error.of(e)), "error", null)) {
-      t.metrics().error(e.code());
+    if (writeText(FrameCodec.encode(ServerFrame.Error.of(e)), null, null)) {
+      t.metrics().error(e.code()); // counts the frame out too
     }
   }
 
