@@ -109,10 +109,10 @@ fanout_once() { # gateway|go-hub, rate
   local protocol=v1
   [ "$1" = go-hub ] && protocol=plain
   local out="$OUT/fanout-$1-$2-$(date +%s)"
-  java -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --protocol "$protocol" \
+  "$JAVA" -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --protocol "$protocol" \
     --url "ws://127.0.0.1:$PORT/ws" --connections "$N" --groups "$GROUP_COUNT" --rate "$2" \
     --seconds "$SECONDS_EACH" --ramp 2000 --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup 5 \
-    --member-batches yes --java-options "-Xmx2g -XX:+UseParallelGC" --watch "server=$server" --out "$out" \
+    --member-batches yes --java-options "${DRIVER_OPTS:--Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}" --watch "server=$server" --out "$out" \
     > "$out.log" 2>&1 || true
   stop_server
   # the server's CPU over the measured seconds only (after the ramp and the warm-up), per 100,000 deliveries

@@ -93,8 +93,18 @@ final class Session {
 
   private void received(String text) {
     if (plan.plain()) {
-      JsonObject body = new JsonObject(text);
-      count(body, true);
+      long[] body = FastFrames.body(text, 0);
+      if (body != null) {
+        count((int) body[0], body[1], body[2], true);
+      } else {
+        count(new JsonObject(text), true);
+      }
+      return;
+    }
+    FastFrames.Delivery fast = FastFrames.message(text);
+    if (fast != null) {
+      String previous = positions.put(fast.channel(), fast.position());
+      count((int) fast.sender(), fast.n(), fast.due(), previous == null || after(fast.position(), previous));
       return;
     }
     ServerFrame frame = FrameCodec.decodeServer(text);
@@ -140,11 +150,12 @@ final class Session {
    * (the plain protocol), when a later message of the same sender came first.
    */
   private void count(JsonObject body, boolean inOrder) {
-    if (!body.containsKey("n")) {
-      return;
+    if (body.containsKey("n")) {
+      count(body.getInteger("s"), body.getLong("n"), body.getLong("t"), inOrder);
     }
-    int sender = body.getInteger("s");
-    long n = body.getLong("n");
+  }
+
+  private void count(int sender, long n, long due, boolean inOrder) {
     BitSet bits = seen.computeIfAbsent(sender, s -> new BitSet());
     if (bits.get((int) n)) {
       worker.tally.duplicates++;
@@ -155,7 +166,7 @@ final class Session {
     if (!inOrder || overtaken) {
       worker.tally.outOfOrder++;
     }
-    worker.delivered(sender, n, body.getLong("t"));
+    worker.delivered(sender, n, due);
   }
 
   private void refused(ServerFrame.Error e) {
