@@ -11,7 +11,9 @@
 # flags of gateway-node/Dockerfile under a 1 GiB memory limit (MaxRAM=1g stands in for the container's), on
 # JDK 25; TREE= runs another checkout's gateway (e.g. the one before a change), STORE=redis runs it on Redis.
 # Environment: N (15000), GROUP_COUNT (150), SECONDS_EACH (20), ROUNDS (3), JAVA, JAVA_OPTS, TREE, STORE,
-# GO_HUB (the built peer: /tmp/go-hub/go-hub; build it from a copy of ../shared/peers/go-hub), OUT.
+# GO_HUB (the built peer: /tmp/go-hub/go-hub; build it from a copy of ../shared/peers/go-hub), OUT,
+# PROFILE=1 (a gateway's fan-out run records 15 s of JFR once all are connected and warm: POST /admin/profile,
+# turned into a flame graph and its hottest frames by self time, async-profiler's jfr-converter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-}
@@ -104,16 +106,33 @@ idle_once() { # gateway|go-hub: one line of results
   echo "$line" | tee -a "$OUT/idle.txt"
 }
 
+profile() { # output prefix: waits for N connections and the warm-up, records 15 s
+  for _ in $(seq 1 600); do
+    [ "$(curl -s "http://127.0.0.1:$MGMT/metrics" | awk '/^chat_connections / {print int($2)}')" = "$N" ] && break
+    sleep 0.2
+  done
+  sleep 6 # the driver's warm-up (5 s) before its measured seconds
+  curl -sf -X POST "http://127.0.0.1:$MGMT/admin/profile?seconds=15" -o "$1.jfr" || return 0
+  [ -f "$OUT/tools/jfr-converter-4.2.jar" ] || ./mvnw -q dependency:copy -Dartifact=tools.profiler:jfr-converter:4.2 \
+    -DoutputDirectory="$OUT/tools" >/dev/null
+  java -jar "$OUT/tools/jfr-converter-4.2.jar" --simple --title "$(basename "$TREE") under fan-out" "$1.jfr" "$1.flame.html"
+  java -jar "$OUT/tools/jfr-converter-4.2.jar" -o collapsed "$1.jfr" "$1.collapsed"
+  python3 bench/hot_frames.py "$1.collapsed" > "$1.hot.txt"
+}
+
 fanout_once() { # gateway|go-hub, rate
   start_server "$1"
   local protocol=v1
   [ "$1" = go-hub ] && protocol=plain
   local out="$OUT/fanout-$1-$2-$(date +%s)"
+  local recorder=
+  if [ "$1" = gateway ] && [ -n "${PROFILE:-}" ]; then profile "$out" & recorder=$!; fi
   "$JAVA" -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --protocol "$protocol" \
     --url "ws://127.0.0.1:$PORT/ws" --connections "$N" --groups "$GROUP_COUNT" --rate "$2" \
     --seconds "$SECONDS_EACH" --ramp 2000 --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup 5 \
     --member-batches yes --java-options "${DRIVER_OPTS:--Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}" --watch "server=$server" --out "$out" \
     > "$out.log" 2>&1 || true
+  [ -n "$recorder" ] && wait "$recorder"
   stop_server
   # the server's CPU over the measured seconds only (after the ramp and the warm-up), per 100,000 deliveries
   local cpu

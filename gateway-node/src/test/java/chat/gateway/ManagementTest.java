@@ -51,6 +51,37 @@ class ManagementTest {
   }
 
   @Test
+  void aFanOutCountsEveryDeliveryAndSamplesItsLatencyOncePerEventLoop() {
+    try (TestNode node = TestNode.start("EVENT_LOOPS", "1")) {
+      List<WsProbe> members = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        WsProbe member = node.connected("member" + i);
+        member.send("{\"type\":\"join\",\"ref\":1,\"channel\":\"group/room\"}");
+        member.next("joined");
+        members.add(member);
+      }
+      double deliveries = metric(node, "chat_deliveries_total");
+      double samples = metric(node, "chat_delivery_latency_seconds_count");
+      members.get(0).send("{\"type\":\"send\",\"seq\":1,\"channel\":\"group/room\",\"body\":\"hi\"}");
+      for (WsProbe member : members) {
+        assertEquals("hi", member.next("message").getString("body"));
+      }
+      assertEquals(deliveries + 5, metric(node, "chat_deliveries_total"), "each of the five deliveries counted");
+      assertEquals(samples + 1, metric(node, "chat_delivery_latency_seconds_count"),
+          "one latency sample for the loop's fan-out, not one per socket");
+    }
+  }
+
+  private static double metric(TestNode node, String name) {
+    for (String line : node.management(HttpMethod.GET, "/metrics").body().split("\n")) {
+      if (line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(name.length() + 1));
+      }
+    }
+    throw new AssertionError("no " + name);
+  }
+
+  @Test
   void drainClosesEveryConnectionWith4100AndRefusesNewOnes() {
     try (TestNode node = TestNode.start("DRAIN_WINDOW", "500ms")) {
       List<WsProbe> clients = new ArrayList<>();

@@ -627,34 +627,38 @@ final class ClientConnection {
    * A live event for this session. {@code wire}: the event's frame encoded once for every recipient on this
    * loop ({@link WireFrames}); null to encode it here.
    */
-  void deliver(Event event, ByteBuf wire) {
+  /**
+   * Delivers {@code event}; a message or member event is written as {@code wire} (shared by a fan-out) when
+   * there is one. True when a message went out as {@code wire}: the fan-out records those metrics at once.
+   */
+  boolean deliver(Event event, ByteBuf wire) {
     if (closing || state == State.AWAITING_CONNECT) {
-      return;
+      return false;
     }
     if (event instanceof Event.Control c) {
       control(c);
-      return;
+      return false;
     }
     if (event instanceof Event.Unrecovered u) {
       catchup.clearFloor(u.channel());
       send(new ServerFrame.Recovery(u.channel(), false));
-      return;
+      return false;
     }
     if (catchup.offer(event.channel(), event)) {
       if (catchup.heldBytes() > t.config().outboundQueueBytes()) {
         close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
       }
-      return;
+      return false;
     }
     if (!catchup.fresh(event)) {
-      return;
+      return false;
     }
     if (event instanceof Event.Message m) {
       if (wire == null) {
         writeMessage(m.message(), null);
       } else if (writable()) {
         socket.write(wire.retainedDuplicate());
-        t.metrics().delivered(m.message().ts(), t.clock().millis());
+        return true;
       }
     } else if (event instanceof Event.Member m) {
       if (wire == null) {
@@ -664,6 +668,7 @@ final class ClientConnection {
         t.metrics().frameOut("member");
       }
     }
+    return false;
   }
 
   /** Whether member events reach this session in {@code members} batches (it asked for them at connect). */

@@ -3,6 +3,7 @@ package chat.gateway.transport;
 import chat.gateway.cluster.ChannelListener;
 import chat.gateway.cluster.Event;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.SessionRegistry;
 import chat.protocol.Channel;
 import chat.protocol.CloseCode;
@@ -11,6 +12,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -36,15 +38,19 @@ public final class Hub implements ChannelListener {
   private final Map<String, Set<ClientConnection>> groups = new HashMap<>();
   private final MemberBatches memberBatches;
   private final Flusher flusher;
+  private final GatewayMetrics metrics;
+  private final Clock clock;
   /** Unregisters that failed while the link to Redis was down, retried when it is back. */
   private final List<Supplier<Future<Void>>> pendingUnregisters = new ArrayList<>();
   /** Sum of this loop's tick lateness so far (see {@link #responsiveMillis}). */
   private long lateMillis;
 
-  public Hub(Context context, LocalFanout fanout, MemberBatches memberBatches) {
+  public Hub(Context context, LocalFanout fanout, MemberBatches memberBatches, GatewayMetrics metrics, Clock clock) {
     this.context = context;
     this.fanout = fanout;
     this.memberBatches = memberBatches;
+    this.metrics = metrics;
+    this.clock = clock;
     this.flusher = new Flusher(((io.vertx.core.internal.ContextInternal) context).nettyEventLoop());
   }
 
@@ -165,29 +171,39 @@ public final class Hub implements ChannelListener {
     }
   }
 
-  /** A message or member event goes to every connection as one frame encoded once ({@link WireFrames}). */
-  private static void deliver(Collection<ClientConnection> connections, Event event) {
+  /**
+   * A message or member event goes to every connection as one frame encoded once ({@link WireFrames}); the
+   * messages written are counted once for all of them.
+   */
+  private void deliver(Collection<ClientConnection> connections, Event event) {
     byte[] json = event instanceof Event.Message m ? m.message().frame()
         : event instanceof Event.Member m ? m.frame() : null;
     ByteBuf wire = json == null || connections.isEmpty() ? null : WireFrames.text(ByteBufAllocator.DEFAULT, json);
+    int written = 0;
     try {
       for (ClientConnection connection : connections) {
-        deliver(connection, event, wire);
+        if (deliver(connection, event, wire)) {
+          written++;
+        }
       }
     } finally {
       if (wire != null) {
         wire.release();
       }
     }
+    if (event instanceof Event.Message m) {
+      metrics.delivered(m.message().ts(), clock.millis(), written);
+    }
   }
 
   /** One connection's failure must not cost the others their copy. */
-  private static void deliver(ClientConnection connection, Event event, ByteBuf wire) {
+  private static boolean deliver(ClientConnection connection, Event event, ByteBuf wire) {
     try {
-      connection.deliver(event, wire);
+      return connection.deliver(event, wire);
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.ERROR, "delivery to one connection failed", e);
       connection.close(CloseCode.INTERNAL, "internal error");
+      return false;
     }
   }
 
