@@ -46,7 +46,9 @@ public class IdleClients {
             .setURI(plain ? "/ws?room=r" + (n % 150) : "/ws");
         clients.get(n % sources).connect(options).onComplete(ar -> {
           if (ar.failed()) {
-            failed.incrementAndGet();
+            if (failed.incrementAndGet() <= 3) {
+              System.out.println("failed: " + ar.cause());
+            }
             return;
           }
           WebSocket ws = ar.result();

@@ -6,7 +6,8 @@
 #   bench/lean.sh fanout RATE [gateway|go-hub|both]
 #                                             N clients in GROUP_COUNT rooms of N/GROUP_COUNT, one sender per
 #                                             room, RATE messages/s in all (deliveries/s = RATE x room size):
-#                                             server CPU seconds per 100,000 deliveries, p50/p99, RSS
+#                                             server CPU seconds per 100,000 deliveries, p50/p99, RSS; on
+#                                             Redis also Redis's commands and CPU per message (redis_cost.py)
 # Each comparison is ROUNDS alternating runs of each server. The gateway runs embedded, with the production
 # flags of gateway-node/Dockerfile under a 1 GiB memory limit (MaxRAM=1g stands in for the container's), on
 # JDK 25; TREE= runs another checkout's gateway (e.g. the one before a change), STORE=redis runs it on Redis.
@@ -97,9 +98,12 @@ idle_once() { # gateway|go-hub: one line of results
     jcmd "$server" GC.class_histogram | head -30 > "$OUT/idle-histogram-$(basename "$TREE").txt"
   fi
   rss1=$(rss_kb "$server")
-  line="$1 ($(basename "$TREE")): $(grep READY "$OUT/idle-client.log" | head -1); RSS $rss0 -> $rss1 KiB;"
-  line="$line per connection $(( (rss1 - rss0) * 1024 / N )) B"
-  [ -n "$heap1" ] && line="$line; live heap per connection $(( (heap1 - heap0) / N )) B"
+  line="$1 ($(basename "$TREE"), $STORE): $(grep READY "$OUT/idle-client.log" | head -1); RSS $rss0 -> $rss1 KiB;"
+  local connected
+  connected=$(grep -o 'READY connected=[0-9]*' "$OUT/idle-client.log" | head -1 | cut -d= -f2)
+  [ "${connected:-0}" -gt 0 ] || connected=$N
+  line="$line per connection $(( (rss1 - rss0) * 1024 / connected )) B"
+  [ -n "$heap1" ] && line="$line; live heap per connection $(( (heap1 - heap0) / connected )) B"
   kill "$client" 2>/dev/null || true
   wait "$client" 2>/dev/null || true
   stop_server
@@ -122,21 +126,28 @@ profile() { # output prefix: waits for N connections and the warm-up, records 15
 
 fanout_once() { # gateway|go-hub, rate
   start_server "$1"
-  local protocol=v1
+  local protocol=v1 rss0
   [ "$1" = go-hub ] && protocol=plain
+  sleep 3 # the process settles after its start, as in idle_once
+  rss0=$(rss_kb "$server")
   local out="$OUT/fanout-$1-$2-$(date +%s)"
   local recorder=
   if [ "$1" = gateway ] && [ -n "${PROFILE:-}" ]; then profile "$out" & recorder=$!; fi
+  local costs=
+  if [ "$1" = gateway ] && [ "$STORE" = redis ]; then
+    python3 bench/redis_cost.py "$REDIS_PORT" "$MGMT" "$N" "$out.redis.txt" & costs=$!
+  fi
   "$JAVA" -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --protocol "$protocol" \
     --url "ws://127.0.0.1:$PORT/ws" --connections "$N" --groups "$GROUP_COUNT" --rate "$2" \
     --seconds "$SECONDS_EACH" --ramp 2000 --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup 5 \
     --member-batches yes --java-options "${DRIVER_OPTS:--Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}" --watch "server=$server" --out "$out" \
     > "$out.log" 2>&1 || true
   [ -n "$recorder" ] && wait "$recorder"
+  [ -n "$costs" ] && wait "$costs"
   stop_server
   # the server's CPU over the measured seconds only (after the ramp and the warm-up), per 100,000 deliveries
   local cpu
-  cpu=$(python3 - "$out/report.json" "$SECONDS_EACH" <<'PY'
+  cpu=$(python3 - "$out/report.json" "$SECONDS_EACH" "$rss0" "$N" <<'PY'
 import json, math, sys
 r = json.load(open(sys.argv[1]))
 seconds = int(sys.argv[2])
@@ -144,10 +155,14 @@ start = math.ceil(r["rampSeconds"]) + r["plan"]["warmupSeconds"]
 samples = r["processes"]["server"]["cpuPercent"][start:start + seconds - r["plan"]["warmupSeconds"]]
 mean = sum(samples) / max(1, len(samples))
 per_second = r["deliveriesPerSecond"]
-print("server CPU %.1f %% of a core = %.2f s per 100k deliveries" % (mean, mean / 100 / max(1, per_second) * 100000))
+rss = r["processes"]["server"]["rssLastMiB"] * 1024
+print("server CPU %.1f %% of a core = %.2f s per 100k deliveries; RSS at the end %d MiB = %d B per connection"
+      % (mean, mean / 100 / max(1, per_second) * 100000, rss / 1024, (rss - int(sys.argv[3])) * 1024 / int(sys.argv[4])))
 PY
 )
-  echo "$1 ($(basename "$TREE")) rate $2: $(grep -E '^(LOST|latency)' "$out/summary.txt" | tr '\n' ' ') $cpu" \
+  local redis_line=
+  [ -f "$out.redis.txt" ] && redis_line="; Redis: $(tr '\n' ' ' < "$out.redis.txt")"
+  echo "$1 ($(basename "$TREE"), $STORE) rate $2: $(grep -E '^(LOST|latency)' "$out/summary.txt" | tr '\n' ' ') $cpu$redis_line" \
     | tee -a "$OUT/fanout.txt"
 }
 

@@ -172,8 +172,8 @@ public final class Hub implements ChannelListener {
   }
 
   /**
-   * A message or member event goes to every connection as one frame encoded once ({@link WireFrames}); the
-   * messages written are counted once for all of them.
+   * A message or member event goes to every connection as one frame encoded once ({@link WireFrames}),
+   * flushed as soon as all have it; the messages written are counted once for all of them.
    */
   private void deliver(Collection<ClientConnection> connections, Event event) {
     byte[] json = event instanceof Event.Message m ? m.message().frame()
@@ -190,6 +190,7 @@ public final class Hub implements ChannelListener {
       if (wire != null) {
         wire.release();
       }
+      flusher.flushNow();
     }
     if (event instanceof Event.Message m) {
       metrics.delivered(m.message().ts(), clock.millis(), written);
