@@ -831,9 +831,10 @@ final class ClientConnection {
 
   /**
    * Deadlines, on the hub's responsive clock ({@code now}): time the event loop spent running late is not
-   * counted against the client, so a node short of CPU does not close the sessions it failed to read.
+   * counted against the client, so a node short of CPU does not close the sessions it failed to read. A
+   * heartbeat due writes a duplicate of {@code ping} (the loop's ping frame, {@link WireFrames#ping}).
    */
-  void tick(long now) {
+  void tick(long now, ByteBuf ping) {
     if (closing) {
       return;
     }
@@ -848,7 +849,7 @@ final class ClientConnection {
     }
     if (now - lastPingAt >= heartbeat && !socket.closed() && !socket.full()) {
       lastPingAt = now;
-      socket.ping();
+      socket.write(ping.retainedDuplicate());
     }
   }
 

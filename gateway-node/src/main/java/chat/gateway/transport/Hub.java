@@ -216,7 +216,14 @@ public final class Hub implements ChannelListener {
   void tick(long now, long lateMillis) {
     this.lateMillis += Math.max(0, lateMillis);
     long responsive = responsiveMillis(now);
-    List.copyOf(all).forEach(c -> c.tick(responsive));
+    ByteBuf ping = WireFrames.ping(ByteBufAllocator.DEFAULT);
+    try {
+      for (ClientConnection c : List.copyOf(all)) {
+        c.tick(responsive, ping);
+      }
+    } finally {
+      ping.release();
+    }
   }
 
   /**

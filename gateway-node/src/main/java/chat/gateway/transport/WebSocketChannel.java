@@ -9,7 +9,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
@@ -149,10 +148,6 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
 
   void writeText(String json) {
     write(new TextWebSocketFrame(Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8))));
-  }
-
-  void ping() {
-    write(new PingWebSocketFrame(Unpooled.EMPTY_BUFFER));
   }
 
   /** Starts the closing handshake: a close frame now, the channel closed when it is answered or times out. */

@@ -13,6 +13,17 @@ final class WireFrames {
   private WireFrames() {
   }
 
+  /**
+   * An empty ping frame, for every connection a heartbeat pings in one tick (each gets a duplicate, as a
+   * fan-out's recipients do). Written as bytes rather than as a {@code PingWebSocketFrame}: the outbound
+   * path of every socket then only ever carries byte buffers and the frames it always carried, and the JIT's
+   * compiled fan-out path is not thrown away (deoptimised) the first time a heartbeat comes round, which
+   * measured as a lasting rise of p99 (see docs/BENCHMARKS.md, section 11).
+   */
+  static ByteBuf ping(ByteBufAllocator alloc) {
+    return alloc.directBuffer(2, 2).writeByte(0x89).writeByte(0);
+  }
+
   /** The frame of {@code utf8Json}; the caller releases it once every recipient has its duplicate. */
   static ByteBuf text(ByteBufAllocator alloc, byte[] utf8Json) {
     int length = utf8Json.length;
