@@ -3,13 +3,16 @@
 # 90 groups of 100, one sender per group; RATE messages/s = 100 x RATE deliveries/s. Every node runs the
 # Dockerfile's production flags under a 1 GiB memory limit (MaxRAM=1g), on JDK 25.
 #   bench/lean-cluster.sh
-# Environment: RATES ("100 300"), ROUNDS (3), SECONDS_EACH (20), N (9000), GROUP_COUNT (90), HAPROXIES (2),
+# Environment: RATES ("100 300"), ROUNDS (3), SECONDS_EACH (15), WARMUP (30), N (9000), GROUP_COUNT (90), HAPROXIES (2),
 # PORT (7400), OUT (bench/results/lean-cluster), JAVA.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATES=${RATES:-"100 300"}
 ROUNDS=${ROUNDS:-3}
-SECONDS_EACH=${SECONDS_EACH:-20}
+# measured seconds of each run (after the ramp and the warm-up)
+SECONDS_EACH=${SECONDS_EACH:-15}
+# seconds of load before the measured ones: 30 takes the first heartbeat (25 s) and its JIT transient out
+WARMUP=${WARMUP:-30}
 N=${N:-9000}
 GROUP_COUNT=${GROUP_COUNT:-90}
 PORT=${PORT:-7400}
@@ -34,8 +37,8 @@ for round in $(seq 1 "$ROUNDS"); do
   for rate in $RATES; do
     out="$OUT_ABS/rate-$rate-$round"
     "$JAVA" -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --url "ws://127.0.0.1:$PORT/ws" \
-      --connections "$N" --groups "$GROUP_COUNT" --rate "$rate" --seconds "$SECONDS_EACH" --ramp 2000 \
-      --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup 5 --member-batches yes \
+      --connections "$N" --groups "$GROUP_COUNT" --rate "$rate" --seconds "$((WARMUP + SECONDS_EACH))" --ramp 2000 \
+      --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup "$WARMUP" --member-batches yes \
       --java-options "-Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20" --watch "$watch" --out "$out" > "$out.log" 2>&1 || true
     python3 - "$out/report.json" "$rate" <<'PY' | tee -a "$OUT_ABS/summary.txt"
 import json, sys

@@ -11,7 +11,7 @@
 # Each comparison is ROUNDS alternating runs of each server. The gateway runs embedded, with the production
 # flags of gateway-node/Dockerfile under a 1 GiB memory limit (MaxRAM=1g stands in for the container's), on
 # JDK 25; TREE= runs another checkout's gateway (e.g. the one before a change), STORE=redis runs it on Redis.
-# Environment: N (15000), GROUP_COUNT (150), SECONDS_EACH (20), ROUNDS (3), JAVA, JAVA_OPTS, TREE, STORE,
+# Environment: N (15000), GROUP_COUNT (150), SECONDS_EACH (15), WARMUP (30), ROUNDS (3), JAVA, JAVA_OPTS, TREE, STORE,
 # GO_HUB (the built peer: /tmp/go-hub/go-hub; build it from a copy of ../shared/peers/go-hub), OUT,
 # PROFILE=1 (a gateway's fan-out run records 15 s of JFR once all are connected and warm: POST /admin/profile,
 # turned into a flame graph and its hottest frames by self time, async-profiler's jfr-converter).
@@ -20,7 +20,10 @@ cd "$(dirname "$0")/.."
 MODE=${1:-}
 N=${N:-15000}
 GROUP_COUNT=${GROUP_COUNT:-150}
-SECONDS_EACH=${SECONDS_EACH:-20}
+# measured seconds of each run (after the ramp and the warm-up)
+SECONDS_EACH=${SECONDS_EACH:-15}
+# seconds of load before the measured ones: 30 takes the first heartbeat (25 s) and its JIT transient out
+WARMUP=${WARMUP:-30}
 ROUNDS=${ROUNDS:-3}
 TREE=$(cd "${TREE:-.}" && pwd)
 STORE=${STORE:-embedded}
@@ -95,7 +98,7 @@ idle_once() { # gateway|go-hub: one line of results
   local rss1 line
   if [ "$1" = gateway ]; then
     heap1=$(live_heap "$server")
-    jcmd "$server" GC.class_histogram | head -30 > "$OUT/idle-histogram-$(basename "$TREE").txt"
+    jcmd "$server" GC.class_histogram | head -30 > "$OUT/idle-histogram-$(basename "$TREE")-$STORE.txt"
   fi
   rss1=$(rss_kb "$server")
   line="$1 ($(basename "$TREE"), $STORE): $(grep READY "$OUT/idle-client.log" | head -1); RSS $rss0 -> $rss1 KiB;"
@@ -115,7 +118,7 @@ profile() { # output prefix: waits for N connections and the warm-up, records 15
     [ "$(curl -s "http://127.0.0.1:$MGMT/metrics" | awk '/^chat_connections / {print int($2)}')" = "$N" ] && break
     sleep 0.2
   done
-  sleep 6 # the driver's warm-up (5 s) before its measured seconds
+  sleep $((WARMUP + 1)) # the driver's warm-up before its measured seconds
   curl -sf -X POST "http://127.0.0.1:$MGMT/admin/profile?seconds=15" -o "$1.jfr" || return 0
   [ -f "$OUT/tools/jfr-converter-4.2.jar" ] || ./mvnw -q dependency:copy -Dartifact=tools.profiler:jfr-converter:4.2 \
     -DoutputDirectory="$OUT/tools" >/dev/null
@@ -135,11 +138,11 @@ fanout_once() { # gateway|go-hub, rate
   if [ "$1" = gateway ] && [ -n "${PROFILE:-}" ]; then profile "$out" & recorder=$!; fi
   local costs=
   if [ "$1" = gateway ] && [ "$STORE" = redis ]; then
-    python3 bench/redis_cost.py "$REDIS_PORT" "$MGMT" "$N" "$out.redis.txt" & costs=$!
+    python3 bench/redis_cost.py "$REDIS_PORT" "$MGMT" "$N" "$WARMUP" "$out.redis.txt" & costs=$!
   fi
   "$JAVA" -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --protocol "$protocol" \
     --url "ws://127.0.0.1:$PORT/ws" --connections "$N" --groups "$GROUP_COUNT" --rate "$2" \
-    --seconds "$SECONDS_EACH" --ramp 2000 --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup 5 \
+    --seconds "$((WARMUP + SECONDS_EACH))" --ramp 2000 --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup "$WARMUP" \
     --member-batches yes --java-options "${DRIVER_OPTS:--Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}" --watch "server=$server" --out "$out" \
     > "$out.log" 2>&1 || true
   [ -n "$recorder" ] && wait "$recorder"
@@ -152,7 +155,7 @@ import json, math, sys
 r = json.load(open(sys.argv[1]))
 seconds = int(sys.argv[2])
 start = math.ceil(r["rampSeconds"]) + r["plan"]["warmupSeconds"]
-samples = r["processes"]["server"]["cpuPercent"][start:start + seconds - r["plan"]["warmupSeconds"]]
+samples = r["processes"]["server"]["cpuPercent"][start:start + seconds]
 mean = sum(samples) / max(1, len(samples))
 per_second = r["deliveriesPerSecond"]
 rss = r["processes"]["server"]["rssLastMiB"] * 1024

@@ -2,7 +2,7 @@
 Redis CPU per accepted message, between the moment all N clients are connected and warm and the last
 moment they all still were (so connects and closes are left out).
 
-    python3 bench/redis_cost.py REDIS_PORT MGMT_PORT N OUT_FILE
+    python3 bench/redis_cost.py REDIS_PORT MGMT_PORT N WARMUP_SECONDS OUT_FILE
 """
 import re
 import subprocess
@@ -41,7 +41,7 @@ def snapshot(redis_port, mgmt):
     return g.get("chat_connections", 0), g.get("chat_messages_accepted_total", 0), cpu, commands
 
 
-def main(redis_port, mgmt, n, out):
+def main(redis_port, mgmt, n, warmup, out):
     deadline = time.time() + 600
     first = None
     while time.time() < deadline:
@@ -50,7 +50,7 @@ def main(redis_port, mgmt, n, out):
         except Exception:
             break
         if first is None and s[0] >= n:
-            time.sleep(6)  # the driver's warm-up, as lean.sh's profile does
+            time.sleep(warmup + 1)  # the driver's warm-up, as lean.sh's profile waits for it
             first = snapshot(redis_port, mgmt)
             last = first
         elif first is not None:
@@ -72,4 +72,4 @@ def main(redis_port, mgmt, n, out):
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
+    main(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
