@@ -625,11 +625,8 @@ final class ClientConnection {
 
   /**
    * A live event for this session. {@code wire}: the event's frame encoded once for every recipient on this
-   * loop ({@link WireFrames}); null to encode it here.
-   */
-  /**
-   * Delivers {@code event}; a message or member event is written as {@code wire} (shared by a fan-out) when
-   * there is one. True when a message went out as {@code wire}: the fan-out records those metrics at once.
+   * loop ({@link WireFrames}), null to write it from the event. True when a message went out as {@code wire}:
+   * the fan-out records those metrics at once.
    */
   boolean deliver(Event event, ByteBuf wire) {
     if (closing || state == State.AWAITING_CONNECT) {
@@ -654,21 +651,27 @@ final class ClientConnection {
       return false;
     }
     if (event instanceof Event.Message m) {
-      if (wire == null) {
-        writeMessage(m.message(), null);
-      } else if (writable()) {
-        socket.write(wire.retainedDuplicate());
-        return true;
+      if (wire != null) {
+        return writeWire(wire);
       }
+      writeMessage(m.message(), null);
     } else if (event instanceof Event.Member m) {
       if (wire == null) {
         writeShared(m.frame(), "member", null);
-      } else if (writable()) {
-        socket.write(wire.retainedDuplicate());
+      } else if (writeWire(wire)) {
         t.metrics().frameOut("member");
       }
     }
     return false;
+  }
+
+  /** Writes this socket's duplicate of a frame encoded once for the loop; false if the connection is gone. */
+  private boolean writeWire(ByteBuf wire) {
+    if (!writable()) {
+      return false;
+    }
+    socket.write(wire.retainedDuplicate());
+    return true;
   }
 
   /** Whether member events reach this session in {@code members} batches (it asked for them at connect). */
@@ -751,12 +754,15 @@ final class ClientConnection {
     }
   }
 
-  /** Writes pre-encoded JSON (shared by recipients on this node); false if the connection is gone. */
+  /**
+   * Writes pre-encoded JSON (shared by recipients on this node) and counts it as {@code type} (null: the
+   * caller counts it); false if the connection is gone. {@code written} as for {@link #writeMessage}.
+   */
   private boolean writeShared(byte[] frame, String type, Runnable written) {
     if (!writable()) {
       return false;
     }
-    write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), written);
+    socket.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frame)), written);
     if (type != null) {
       t.metrics().frameOut(type);
     }
@@ -769,22 +775,7 @@ final class ClientConnection {
 
   /** Writes a frame of its own; false if the connection is gone. {@code written} as for {@link #writeMessage}. */
   private boolean writeText(String text, String type, Runnable written) {
-    if (!writable()) {
-      return false;
-    }
-    if (type != null) {
-      t.metrics().frameOut(type);
-    }
-    write(new TextWebSocketFrame(Unpooled.wrappedBuffer(text.getBytes(StandardCharsets.UTF_8))), written);
-    return true;
-  }
-
-  private void write(Object frame, Runnable written) {
-    if (written == null) {
-      socket.write(frame);
-    } else {
-      socket.write(frame, written);
-    }
+    return writeShared(text.getBytes(StandardCharsets.UTF_8), type, written);
   }
 
   /**

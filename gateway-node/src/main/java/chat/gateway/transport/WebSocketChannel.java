@@ -1,7 +1,5 @@
 package chat.gateway.transport;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -9,12 +7,10 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -134,8 +130,15 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
     flushLater();
   }
 
-  /** {@link #write}, with {@code written} run once the socket took it (not if the channel closes first). */
+  /**
+   * {@link #write}, with {@code written} (null: nothing) run once the socket took it (not if the channel
+   * closes first).
+   */
   void write(Object frame, Runnable written) {
+    if (written == null) {
+      write(frame);
+      return;
+    }
     ChannelPromise promise = channel.newPromise();
     promise.addListener(f -> {
       if (f.isSuccess()) {
@@ -144,10 +147,6 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
     });
     channel.write(frame, promise);
     flushLater();
-  }
-
-  void writeText(String json) {
-    write(new TextWebSocketFrame(Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8))));
   }
 
   /** Starts the closing handshake: a close frame now, the channel closed when it is answered or times out. */
@@ -180,10 +179,5 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
   void flush() {
     dirty = false;
     channel.flush();
-  }
-
-  /** The allocator of the channel (for frames encoded once and shared). */
-  ByteBuf buffer(int size) {
-    return channel.alloc().directBuffer(size);
   }
 }
