@@ -822,24 +822,32 @@ final class ClientConnection {
 
   /**
    * Deadlines, on the hub's responsive clock ({@code now}): time the event loop spent running late is not
-   * counted against the client, so a node short of CPU does not close the sessions it failed to read. A
-   * heartbeat due writes a duplicate of {@code ping} (the loop's ping frame, {@link WireFrames#ping}).
+   * counted against the client, so a node short of CPU does not close the sessions it failed to read.
+   * Returns whether a heartbeat ping is due (the hub sends it, {@link #ping}).
    */
-  void tick(long now, ByteBuf ping) {
+  boolean tick(long now) {
     if (closing) {
-      return;
+      return false;
     }
     if (state == State.AWAITING_CONNECT && now - openedAt >= t.config().connectTimeout().toMillis()) {
       close(CloseCode.UNAUTHORIZED, "no connect within " + t.config().connectTimeout().toSeconds() + " s");
-      return;
+      return false;
     }
     long heartbeat = t.config().heartbeat().toMillis();
     if (now - lastReadAt >= 2 * heartbeat) {
       close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
-      return;
+      return false;
     }
     if (now - lastPingAt >= heartbeat && !socket.closed() && !socket.full()) {
       lastPingAt = now;
+      return true;
+    }
+    return false;
+  }
+
+  /** A heartbeat: writes a duplicate of {@code ping} (a batch's ping frame, {@link WireFrames#ping}) if still open. */
+  void ping(ByteBuf ping) {
+    if (!closing && !socket.closed() && !socket.full()) {
       socket.write(ping.retainedDuplicate());
     }
   }

@@ -30,6 +30,8 @@ import java.util.function.Supplier;
  */
 public final class Hub implements ChannelListener {
   private static final long DRAIN_TICK_MS = 100;
+  /** A tick's heartbeat pings go out in this many batches over the time to the next tick. */
+  private static final int PING_SLICES = 10;
   private static final System.Logger LOG = System.getLogger(Hub.class.getName());
   private final Context context;
   private final LocalFanout fanout;
@@ -40,18 +42,23 @@ public final class Hub implements ChannelListener {
   private final Flusher flusher;
   private final GatewayMetrics metrics;
   private final Clock clock;
+  private final Pacer<ClientConnection> pings;
   /** Unregisters that failed while the link to Redis was down, retried when it is back. */
   private final List<Supplier<Future<Void>>> pendingUnregisters = new ArrayList<>();
   /** Sum of this loop's tick lateness so far (see {@link #responsiveMillis}). */
   private long lateMillis;
 
-  public Hub(Context context, LocalFanout fanout, MemberBatches memberBatches, GatewayMetrics metrics, Clock clock) {
+  /** @param tickMillis the time between two {@link #tick}s */
+  public Hub(Context context, LocalFanout fanout, MemberBatches memberBatches, GatewayMetrics metrics, Clock clock,
+             long tickMillis) {
     this.context = context;
     this.fanout = fanout;
     this.memberBatches = memberBatches;
     this.metrics = metrics;
     this.clock = clock;
     this.flusher = new Flusher(((io.vertx.core.internal.ContextInternal) context).nettyEventLoop());
+    this.pings = new Pacer<>(PING_SLICES, Math.max(1, tickMillis / PING_SLICES),
+        (delay, action) -> context.owner().setTimer(delay, id -> action.run()), Hub::ping);
   }
 
   /** Flushes this loop's sockets once per turn. */
@@ -211,15 +218,27 @@ public final class Hub implements ChannelListener {
   /**
    * Heartbeats and deadlines of every connection. {@code lateMillis} is how late this tick runs: time the
    * loop could not read its sockets, which the connections' deadlines do not count (see
-   * {@link #responsiveMillis}).
+   * {@link #responsiveMillis}). The connections due for a ping are pinged in batches spread until the next
+   * tick ({@link Pacer}).
    */
   void tick(long now, long lateMillis) {
     this.lateMillis += Math.max(0, lateMillis);
     long responsive = responsiveMillis(now);
+    List<ClientConnection> due = new ArrayList<>();
+    for (ClientConnection c : List.copyOf(all)) {
+      if (c.tick(responsive)) {
+        due.add(c);
+      }
+    }
+    pings.addAll(due);
+  }
+
+  /** One batch of heartbeat pings: each connection gets a duplicate of one ping frame. */
+  private static void ping(List<ClientConnection> batch) {
     ByteBuf ping = WireFrames.ping(ByteBufAllocator.DEFAULT);
     try {
-      for (ClientConnection c : List.copyOf(all)) {
-        c.tick(responsive, ping);
+      for (ClientConnection c : batch) {
+        c.ping(ping);
       }
     } finally {
       ping.release();

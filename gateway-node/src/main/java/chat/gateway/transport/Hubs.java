@@ -45,7 +45,7 @@ public final class Hubs {
       if (context == null || !Context.isOnEventLoopThread()) {
         throw new IllegalStateException("hubs are used from event loops only");
       }
-      hub = new Hub(context, fanout, new MemberBatches(context, memberBatchMillis), metrics, clock);
+      hub = new Hub(context, fanout, new MemberBatches(context, memberBatchMillis), metrics, clock, tickMillis);
       byLoop.put(loop, hub);
       hub.start();
       Hub started = hub;

@@ -14,7 +14,7 @@ final class WireFrames {
   }
 
   /**
-   * An empty ping frame, for every connection a heartbeat pings in one tick (each gets a duplicate, as a
+   * An empty ping frame, for every connection one batch of heartbeats pings (each gets a duplicate, as a
    * fan-out's recipients do). Written as bytes rather than as a {@code PingWebSocketFrame}: the outbound
    * path of every socket then only ever carries byte buffers and the frames it always carried, and the JIT's
    * compiled fan-out path is not thrown away (deoptimised) the first time a heartbeat comes round, which
