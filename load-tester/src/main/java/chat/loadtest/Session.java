@@ -233,16 +233,21 @@ final class Session {
     worker.later(delay, this::connect);
   }
 
-  /** Whether position {@code a} comes after {@code b} in one channel's history (same epoch). */
+  /**
+   * Whether position {@code a} ({@code epoch.major-minor}) comes after {@code b} in one channel's history
+   * (same epoch). Runs for every delivery, so it reads the numbers in place and allocates nothing: the
+   * substrings and splits it used to make were a tenth of the driver's CPU at 30,000 deliveries/s.
+   */
   static boolean after(String a, String b) {
     int dotA = a.lastIndexOf('.');
     int dotB = b.lastIndexOf('.');
-    if (!a.substring(0, dotA).equals(b.substring(0, dotB))) {
+    if (dotA != dotB || !a.regionMatches(0, b, 0, dotA)) {
       return true;   // a new epoch: the history was lost, and the order starts again
     }
-    String[] idA = a.substring(dotA + 1).split("-");
-    String[] idB = b.substring(dotB + 1).split("-");
-    int major = Long.compare(Long.parseLong(idA[0]), Long.parseLong(idB[0]));
-    return major != 0 ? major > 0 : Long.parseLong(idA[1]) > Long.parseLong(idB[1]);
+    int dashA = a.indexOf('-', dotA);
+    int dashB = b.indexOf('-', dotB);
+    int major = Long.compare(Long.parseLong(a, dotA + 1, dashA, 10), Long.parseLong(b, dotB + 1, dashB, 10));
+    return major != 0 ? major > 0 : Long.parseLong(a, dashA + 1, a.length(), 10) > Long.parseLong(b, dashB + 1, b.length(), 10);
   }
+
 }

@@ -81,6 +81,9 @@ class TallyTest {
     assertFalse(Session.after("k2x9f.1044-0", "k2x9f.1044-0"));
     assertFalse(Session.after("k2x9f.99-0", "k2x9f.1044-0"));
     assertTrue(Session.after("new.1-0", "k2x9f.1044-0"), "a new epoch starts the order again");
+    assertTrue(Session.after("k2x9g.1-0", "k2x9f.1044-0"), "an epoch of the same length is still another");
+    assertTrue(Session.after("k2x9f.1044-10", "k2x9f.1044-9"), "numbers, not text");
+    assertFalse(Session.after("k2x9f.999-9", "k2x9f.1000-0"));
   }
 
   @Test
