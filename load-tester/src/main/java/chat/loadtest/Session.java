@@ -247,7 +247,9 @@ final class Session {
     int dashA = a.indexOf('-', dotA);
     int dashB = b.indexOf('-', dotB);
     int major = Long.compare(Long.parseLong(a, dotA + 1, dashA, 10), Long.parseLong(b, dotB + 1, dashB, 10));
-    return major != 0 ? major > 0 : Long.parseLong(a, dashA + 1, a.length(), 10) > Long.parseLong(b, dashB + 1, b.length(), 10);
+    if (major != 0) {
+      return major > 0;
+    }
+    return Long.parseLong(a, dashA + 1, a.length(), 10) > Long.parseLong(b, dashB + 1, b.length(), 10);
   }
-
 }

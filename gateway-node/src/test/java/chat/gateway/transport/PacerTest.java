@@ -13,8 +13,9 @@ import org.junit.jupiter.api.Test;
 /** The pacer's batches, on a timer the test runs by hand. */
 class PacerTest {
 
-  /** Timers scheduled and not yet run, with their delays. */
+  /** Timers scheduled and not yet run. */
   private final Queue<Runnable> timers = new ArrayDeque<>();
+  /** The delay of every timer scheduled, in order. */
   private final List<Long> delays = new ArrayList<>();
   private final List<List<Integer>> batches = new ArrayList<>();
   private final Pacer<Integer> pacer = new Pacer<>(10, 100, (delay, action) -> {
@@ -50,7 +51,8 @@ class PacerTest {
   @Test
   void aSmallBurstTakesFewerSlicesAndNothingIsScheduledOnceDone() {
     pacer.addAll(items(0, 3));
-    assertEquals(List.of(List.of(0), List.of(1), List.of(2)), run());
+    runTimers();
+    assertEquals(List.of(List.of(0), List.of(1), List.of(2)), batches);
     pacer.addAll(List.of());
     assertTrue(timers.isEmpty(), "nothing waits, no timer");
     pacer.addAll(items(5, 1));
@@ -66,10 +68,5 @@ class PacerTest {
     runTimers();
     assertEquals(items(0, 200), batches.stream().flatMap(List::stream).toList());
     assertTrue(batches.stream().allMatch(b -> b.size() <= 19), "190 waiting over 10 slices: 19 each");
-  }
-
-  private List<List<Integer>> run() {
-    runTimers();
-    return batches;
   }
 }
