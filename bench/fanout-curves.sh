@@ -42,7 +42,7 @@ profile() { # management port, output directory
   # Self time by frame: the last frame of each collapsed stack (without its _[type] suffix), by samples.
   awk '{n = $NF; $NF = ""; k = split($0, f, ";"); gsub(/ +$/, "", f[k]); sub(/_\[.*\]$/, "", f[k]); self[f[k]] += n; total += n}
        END {for (x in self) printf "%5.1f%%  %s\n", 100 * self[x] / total, x}' "$2/gw-1.collapsed" \
-    | sort -rn | head -25 > "$2/hottest-frames.txt"
+    | sort -rn | sed -n 1,25p > "$2/hottest-frames.txt"
 }
 
 for n in $NODES_LIST; do

@@ -27,6 +27,6 @@ sleep 30 # let the nodes' GC settle after the ramp before the heap histogram; th
 for i in $(seq 1 "$NODES"); do
   echo "gw-$i: $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" | awk '/^chat_connections / {print int($2)}') connections"
 done | tee -a "$OUT/heap.txt"
-heap "$gw1" | head -30 | tee -a "$OUT/heap.txt"
+heap "$gw1" | sed -n 1,30p | tee -a "$OUT/heap.txt"
 wait "$tester"
 cat "$OUT/summary.txt"

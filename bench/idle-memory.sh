@@ -15,7 +15,7 @@ JAR=gateway-node/target/gateway-node.jar
 mkdir -p "$RESULTS"
 [ -f "$JAR" ] || ./mvnw -q -DskipTests package
 
-tag=$("$JAVA" -version 2>&1 | head -1 | sed 's/.*version "\([^"]*\)".*/jdk\1/')$(echo "$NODE_OPTS" | tr -c 'A-Za-z0-9' '_')
+tag=$("$JAVA" -version 2>&1 | sed -n 1p | sed 's/.*version "\([^"]*\)".*/jdk\1/')$(echo "$NODE_OPTS" | tr -c 'A-Za-z0-9' '_')
 log="$RESULTS/idle-$tag.log"
 PORT=$PORT MGMT_PORT=$MGMT EVENT_LOOPS=2 "$JAVA" $NODE_OPTS -jar "$JAR" > "$log.node" 2>&1 &
 node=$!
@@ -34,9 +34,9 @@ for _ in $(seq 1 600); do grep -q READY "$log.client" && break; sleep 1; done
 grep READY "$log.client"
 conns=$(curl -s "http://127.0.0.1:$MGMT/metrics" | awk '/^chat_connections / {print int($2)}')
 heap1=$(live_heap); rss1=$(rss_kb)
-jcmd "$node" GC.class_histogram | head -25 > "$RESULTS/idle-$tag.histogram.txt"
+jcmd "$node" GC.class_histogram | sed -n 1,25p > "$RESULTS/idle-$tag.histogram.txt"
 {
-  echo "jvm: $("$JAVA" -version 2>&1 | head -1)  flags: $NODE_OPTS"
+  echo "jvm: $("$JAVA" -version 2>&1 | sed -n 1p)  flags: $NODE_OPTS"
   echo "connections: $conns"
   echo "live heap: $heap0 -> $heap1 bytes; per connection: $(( (heap1 - heap0) / conns )) bytes"
   echo "RSS: $rss0 -> $rss1 KiB; per connection: $(( (rss1 - rss0) * 1024 / conns )) bytes"

@@ -29,7 +29,7 @@ TREE=$(cd "${TREE:-.}" && pwd)
 STORE=${STORE:-embedded}
 JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 # the Dockerfile's JAVA_OPTS (keep in step), under the memory limit the compose file gives a gateway
-PROD_OPTS=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' gateway-node/Dockerfile | head -1)
+PROD_OPTS=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' gateway-node/Dockerfile | sed -n 1p)
 JAVA_OPTS=${JAVA_OPTS:-"-XX:MaxRAM=1g $PROD_OPTS"}
 GO_HUB=${GO_HUB:-/tmp/go-hub/go-hub}
 OUT=${OUT:-bench/results/lean}
@@ -98,12 +98,12 @@ idle_once() { # gateway|go-hub: one line of results
   local rss1 line
   if [ "$1" = gateway ]; then
     heap1=$(live_heap "$server")
-    jcmd "$server" GC.class_histogram | head -30 > "$OUT/idle-histogram-$(basename "$TREE")-$STORE.txt"
+    jcmd "$server" GC.class_histogram | sed -n 1,30p > "$OUT/idle-histogram-$(basename "$TREE")-$STORE.txt"
   fi
   rss1=$(rss_kb "$server")
-  line="$1 ($(basename "$TREE"), $STORE): $(grep READY "$OUT/idle-client.log" | head -1); RSS $rss0 -> $rss1 KiB;"
+  line="$1 ($(basename "$TREE"), $STORE): $(grep READY "$OUT/idle-client.log" | sed -n 1p); RSS $rss0 -> $rss1 KiB;"
   local connected
-  connected=$(grep -o 'READY connected=[0-9]*' "$OUT/idle-client.log" | head -1 | cut -d= -f2)
+  connected=$(grep -o 'READY connected=[0-9]*' "$OUT/idle-client.log" | sed -n 1p | cut -d= -f2)
   [ "${connected:-0}" -gt 0 ] || connected=$N
   line="$line per connection $(( (rss1 - rss0) * 1024 / connected )) B"
   [ -n "$heap1" ] && line="$line; live heap per connection $(( (heap1 - heap0) / connected )) B"

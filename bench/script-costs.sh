@@ -64,7 +64,7 @@ cli HSET bench:meta:group/big epoch e1 > /dev/null
 for i in $(seq 1 400); do
   printf '%s\n' "XADD bench:stream:group/big * id m$i from alice to group/big ts 1 body \"$big\""
 done | cli > /dev/null
-cli HSET bench:meta:group/big last "$(cli XREVRANGE bench:stream:group/big + - COUNT 1 | head -1)" > /dev/null
+cli HSET bench:meta:group/big last "$(cli XREVRANGE bench:stream:group/big + - COUNT 1 | sed -n 1p)" > /dev/null
 pages=${PAGES:-400}
 echo "== page.lua, history limit 100 over 400 x 60 KiB ($pages frames)" | tee -a "$OUT/results.txt"
 for round in $(seq 1 "${ROUNDS:-3}"); do

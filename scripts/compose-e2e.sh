@@ -124,7 +124,7 @@ admin() { # [token]: the status line of POST /admin/drain on one replica's manag
   $COMPOSE exec -T gateway bash -c "exec 3<>/dev/tcp/127.0.0.1/9090; printf 'POST /admin/drain HTTP/1.0\r\n${1:+Authorization: Bearer $1\r\n}\r\n' >&3; head -1 <&3"
 }
 admin | grep -q ' 401' || fail "/admin/drain answered without the token: $(admin)"
-[ -z "$(docker port "$(gateways | head -1)")" ] || fail "a gateway publishes a port"
+[ -z "$(docker port "$(gateways | sed -n 1p)")" ] || fail "a gateway publishes a port"
 curl -s -o /dev/null -w '%{http_code}' "http://$PUBLIC_BIND/admin/drain" -X POST | grep -q 404 || fail "HAProxy routes /admin"
 log "/admin refused without the token, never routed from outside"
 
@@ -151,8 +151,8 @@ for _ in \$(seq 1 180); do [ "\$(docker ps -q --filter label=com.docker.compose.
 echo "storm: scaled to 5: \$(count)"
 $COMPOSE up -d --no-recreate --scale gateway=3 gateway >/dev/null 2>&1
 echo "storm: back to 3: \$(count)"
-victims=\$(docker ps -q --filter label=com.docker.compose.project=$PROJECT --filter label=com.docker.compose.service=gateway | head -2)
-docker stop \$(echo "\$victims" | head -1) >/dev/null
+victims=\$(docker ps -q --filter label=com.docker.compose.project=$PROJECT --filter label=com.docker.compose.service=gateway | sed -n 1,2p)
+docker stop \$(echo "\$victims" | sed -n 1p) >/dev/null
 echo "storm: one replica stopped: \$(count)"
 docker kill \$(echo "\$victims" | tail -1) >/dev/null
 echo "storm: one replica killed"

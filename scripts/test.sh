@@ -33,8 +33,9 @@ fi
 # Debian's packages may start system services (Redis 6379, Prometheus 9090); the tests use free ports.
 java -version
 redis-server --version
-haproxy -v | head -1
-promtool --version 2>&1 | head -1
+# sed, not head: head quits after one line, and under pipefail the writer's SIGPIPE (exit 141) fails CI.
+haproxy -v | sed -n 1p
+promtool --version 2>&1 | sed -n 1p
 echo "node $(node --version), npm $(npm --version)"
 /usr/bin/chromium --version
 # The browser tests' npm packages (playwright-core) are installed by the build itself (npm ci in web-client).
