@@ -75,18 +75,6 @@ class TallyTest {
   }
 
   @Test
-  void positionsCompareWithinAnEpoch() {
-    assertTrue(Session.after("k2x9f.1044-1", "k2x9f.1044-0"));
-    assertTrue(Session.after("k2x9f.1045-0", "k2x9f.1044-7"));
-    assertFalse(Session.after("k2x9f.1044-0", "k2x9f.1044-0"));
-    assertFalse(Session.after("k2x9f.99-0", "k2x9f.1044-0"));
-    assertTrue(Session.after("new.1-0", "k2x9f.1044-0"), "a new epoch starts the order again");
-    assertTrue(Session.after("k2x9g.1-0", "k2x9f.1044-0"), "an epoch of the same length is still another");
-    assertTrue(Session.after("k2x9f.1044-10", "k2x9f.1044-9"), "numbers, not text");
-    assertFalse(Session.after("k2x9f.999-9", "k2x9f.1000-0"));
-  }
-
-  @Test
   void badArgumentsNameTheOption() {
     assertEquals("--scenario must be one of [idle, fanout, dm, broadcast, storm], got 'chaos'",
         assertThrows(IllegalArgumentException.class, () -> Plan.parse("--scenario", "chaos")).getMessage());
