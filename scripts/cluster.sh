@@ -28,8 +28,9 @@
 # CLUSTER_NODE_PORT (first node's port, 8081; node i uses +i-1), CLUSTER_MGMT_PORT (first management
 # port, 9091), CLUSTER_REDIS_OPTS (redis-server's persistence options; default none: --save "" and
 # --appendonly no; e.g. "--appendonly yes --appendfsync always"), CLUSTER_NODE_TIMEOUT (a Redis Cluster's
-# cluster-node-timeout, ms, default 2000; Sentinel's down-after-milliseconds likewise), JAVA, JAVA_OPTS, and
-# any gateway setting (API_KEY, AUTH_MODE, ...) which every node gets.
+# cluster-node-timeout, ms, default 2000; Sentinel's down-after-milliseconds likewise), HAPROXY_THREADS
+# (threads per HAProxy process; default the cores divided among the M processes, at least 1), JAVA,
+# JAVA_OPTS, and any gateway setting (API_KEY, AUTH_MODE, EVENT_LOOPS, ...) which every node gets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
@@ -99,11 +100,15 @@ up() {
     wait_for "gw-$i" 60 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
   done
 
+  # the processes share this machine's cores: each gets its share of them as threads (HAProxy's default is
+  # a thread per core in every process, which makes M processes contend for the same cores)
+  local threads=${HAPROXY_THREADS:-$(( $(nproc) / proxies > 0 ? $(nproc) / proxies : 1 ))}
+  printf 'global\n    nbthread %s\n' "$threads" > "$DIR/threads.cfg"
   for p in $(seq 1 "$proxies"); do
     local name=haproxy
     [ "$p" -gt 1 ] && name=haproxy-$p
     PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS \
-      haproxy -f haproxy/haproxy.cfg -f "$backend" > "$DIR/$name.log" 2>&1 &
+      haproxy -f haproxy/haproxy.cfg -f "$DIR/threads.cfg" -f "$backend" > "$DIR/$name.log" 2>&1 &
     echo "$name $!" >> "$DIR/pids"
   done
   wait_for "HAProxy to see every node up" 30 all_up "$nodes"
