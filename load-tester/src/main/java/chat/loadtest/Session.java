@@ -12,9 +12,9 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Set;
 
@@ -30,8 +30,6 @@ import java.util.Set;
 final class Session {
   private static final long JOIN_REF = 1;
   private static final int JOIN_ATTEMPTS = 6;
-  /** The most a message that comes in several frames may take (Vert.x's default for a whole message). */
-  private static final int MAX_MESSAGE_BYTES = 256 * 1024;
   final int index;
   private final Worker worker;
   private final Plan plan;
@@ -41,8 +39,8 @@ final class Session {
   private final Map<Integer, BitSet> seen = new HashMap<>();
   final Outbox unacked;
   private WebSocket ws;
-  /** A text message that came in several frames, so far. */
-  private Buffer partial;
+  /** The current socket's messages, put together from its frames. */
+  private TextMessages messages;
   private long seq;
   private int attempt;
   private int joinAttempts;
@@ -68,6 +66,7 @@ final class Session {
 
   void opened(WebSocket socket) {
     ws = socket;
+    messages = new TextMessages();
     socket.frameHandler(this::frame);
     socket.exceptionHandler(e -> { });   // the close handler follows
     socket.closeHandler(v -> closed(socket));
@@ -98,28 +97,17 @@ final class Session {
     unacked.add(n, target, FrameCodec.encode(new ClientFrame.Send(n, target, body)));
   }
 
-  /**
-   * A frame off the socket. Text messages are read from their bytes ({@link #received}); one that comes in
-   * several frames is put together first. Vert.x answers pings and closes itself; neither server sends binary.
-   */
+  /** A frame off the socket: text messages are read from their bytes ({@link #received}). */
   private void frame(WebSocketFrame frame) {
-    if (!frame.isText() && !frame.isContinuation()) {
-      return;
-    }
-    if (partial == null && frame.isFinal()) {
-      received(frame.binaryData());
-      return;
-    }
-    partial = partial == null ? frame.binaryData().copy() : partial.appendBuffer(frame.binaryData());
-    if (partial.length() > MAX_MESSAGE_BYTES) {
-      partial = null;
+    Buffer message;
+    try {
+      message = messages.add(frame);
+    } catch (IllegalStateException tooBig) {
       ws.close((short) 1009, "message too big").onComplete(ar -> { });
       return;
     }
-    if (frame.isFinal()) {
-      Buffer whole = partial;
-      partial = null;
-      received(whole);
+    if (message != null) {
+      received(message);
     }
   }
 
