@@ -69,6 +69,8 @@ up() {
   [ -f "$JAR" ] || ./mvnw -q -DskipTests package
   mkdir -p "$DIR"
   : > "$DIR/pids"
+  # a cluster that fails to come up (a process that does not start, a timeout) is stopped, not left running
+  trap 'echo "cluster.sh: up failed; stopping what it started" >&2; down >/dev/null 2>&1' EXIT
   echo "$nodes" > "$DIR/nodes"
   echo "$redis" > "$DIR/redis-mode"
 
@@ -81,6 +83,7 @@ up() {
 
   echo "$store" > "$DIR/store"
   if [ "$nodes" -eq 0 ]; then
+    trap - EXIT
     echo "redis up ($redis): $store"
     return 0
   fi
@@ -112,6 +115,7 @@ up() {
     echo "$name $!" >> "$DIR/pids"
   done
   wait_for "HAProxy to see every node up" 30 all_up "$nodes"
+  trap - EXIT
   echo "cluster up: ws://127.0.0.1:$PUBLIC/ws (HAProxy), stats http://127.0.0.1:$STATS/stats," \
     "$nodes nodes on ports $NODE_PORT.. (management $MGMT_PORT..), redis ($redis) $REDIS_PORT.."
 }
