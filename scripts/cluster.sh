@@ -64,6 +64,10 @@ up() {
     esac
   done
   [ -f "$DIR/pids" ] && die "already up ($DIR/pids exists); run: scripts/cluster.sh down"
+  # the processes share this machine's cores: each gets its share of them as threads (HAProxy's default is
+  # a thread per core in every process, which makes M processes contend for the same cores)
+  local threads=${HAPROXY_THREADS:-$(( proxies > 0 && $(nproc) / proxies > 0 ? $(nproc) / proxies : 1 ))}
+  [[ $threads =~ ^[1-9][0-9]{0,2}$ ]] || die "HAPROXY_THREADS must be a whole number from 1 to 999, got '$threads'"
   command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
   command -v haproxy >/dev/null || die "haproxy not found (apt-get install haproxy)"
   [ -f "$JAR" ] || ./mvnw -q -DskipTests package
@@ -103,9 +107,6 @@ up() {
     wait_for "gw-$i" 60 curl -sf "http://127.0.0.1:$((MGMT_PORT + i - 1))/ready"
   done
 
-  # the processes share this machine's cores: each gets its share of them as threads (HAProxy's default is
-  # a thread per core in every process, which makes M processes contend for the same cores)
-  local threads=${HAPROXY_THREADS:-$(( $(nproc) / proxies > 0 ? $(nproc) / proxies : 1 ))}
   printf 'global\n    nbthread %s\n' "$threads" > "$DIR/threads.cfg"
   for p in $(seq 1 "$proxies"); do
     local name=haproxy
