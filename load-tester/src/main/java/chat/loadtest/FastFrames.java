@@ -57,15 +57,12 @@ final class FastFrames {
     for (int k = 0; k < 3; k++) {
       boolean negative = i < frame.length() && frame.getByte(i) == '-';
       int start = negative ? i + 1 : i;
-      long value = 0;
-      for (i = start; i < frame.length() && i - start < 18; i++) {
-        byte b = frame.getByte(i);
-        if (b < '0' || b > '9') {
-          break;
-        }
-        value = value * 10 + (b - '0');
+      i = start;
+      while (i < frame.length() && Character.isDigit(frame.getByte(i))) {
+        i++;
       }
-      if (i == start || !startsWith(frame, i, AFTER_NUMBER[k])) {
+      long value = number(frame, start, i);
+      if (value < 0 || !startsWith(frame, i, AFTER_NUMBER[k])) {
         return false;
       }
       value = negative ? -value : value;
@@ -98,6 +95,32 @@ final class FastFrames {
       }
     }
     return -1;
+  }
+
+  /** The last {@code b} in [start, end), or -1. */
+  static int lastIndexOf(Buffer frame, int start, int end, byte b) {
+    for (int i = end - 1; i >= start; i--) {
+      if (frame.getByte(i) == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The decimal number at [start, end), or -1 when it is not one or has more than 18 digits (past a long). */
+  static long number(Buffer frame, int start, int end) {
+    if (end <= start || end - start > 18) {
+      return -1;
+    }
+    long value = 0;
+    for (int i = start; i < end; i++) {
+      byte b = frame.getByte(i);
+      if (b < '0' || b > '9') {
+        return -1;
+      }
+      value = value * 10 + (b - '0');
+    }
+    return value;
   }
 
   private static int indexOf(Buffer frame, int from, byte[] literal) {

@@ -49,10 +49,10 @@ final class Positions {
       cursor = new Cursor(frame.getString(channelStart, channelEnd, "UTF-8"));
       cursors.add(cursor);
     }
-    int dot = lastIndexOf(frame, positionStart, positionEnd, (byte) '.');
+    int dot = FastFrames.lastIndexOf(frame, positionStart, positionEnd, (byte) '.');
     int dash = dot < 0 ? -1 : FastFrames.indexOf(frame, dot, (byte) '-');
-    long major = dash < 0 || dash >= positionEnd ? -1 : number(frame, dot + 1, dash);
-    long minor = major < 0 ? -1 : number(frame, dash + 1, positionEnd);
+    long major = dash < 0 || dash >= positionEnd ? -1 : FastFrames.number(frame, dot + 1, dash);
+    long minor = major < 0 ? -1 : FastFrames.number(frame, dash + 1, positionEnd);
     if (minor < 0) {
       major = -1;
       dot = positionEnd;   // not epoch.major-minor: kept whole, and not compared (it cannot be)
@@ -70,8 +70,9 @@ final class Positions {
 
   /** {@link #advance(Buffer, int, int, int, int)} for a message the full decode read. */
   boolean advance(String channel, String position) {
-    Buffer both = Buffer.buffer(channel).appendString(position);
-    int split = both.length() - position.getBytes(StandardCharsets.UTF_8).length;
+    Buffer both = Buffer.buffer(channel);
+    int split = both.length();
+    both.appendString(position);
     return advance(both, 0, split, split, both.length());
   }
 
@@ -100,35 +101,5 @@ final class Positions {
 
   private static boolean equals(Buffer frame, int start, int end, byte[] bytes) {
     return end - start == bytes.length && FastFrames.startsWith(frame, start, bytes);
-  }
-
-  private static int lastIndexOf(Buffer frame, int start, int end, byte b) {
-    for (int i = end - 1; i >= start; i--) {
-      if (frame.getByte(i) == b) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /** The decimal number at [start, end), or -1 when it is not one (or too long to be a position's). */
-  private static long number(Buffer frame, int start, int end) {
-    if (end <= start || end - start > 18) {
-      return -1;
-    }
-    long value = 0;
-    for (int i = start; i < end; i++) {
-      byte b = frame.getByte(i);
-      if (b < '0' || b > '9') {
-        return -1;
-      }
-      value = value * 10 + (b - '0');
-    }
-    return value;
-  }
-
-  @Override
-  public String toString() {
-    return resume().toString();
   }
 }
