@@ -4,7 +4,8 @@
 # Dockerfile's production flags under a 1 GiB memory limit (MaxRAM=1g), on JDK 25.
 #   bench/lean-cluster.sh
 # Environment: RATES ("100 300"), ROUNDS (3), SECONDS_EACH (15), WARMUP (30), N (9000), GROUP_COUNT (90), HAPROXIES (2),
-# PORT (7400), OUT (bench/results/lean-cluster), JAVA.
+# PORT (7400), OUT (bench/results/lean-cluster), JAVA, JAVA_OPTS (every node's flags, as above), DRIVER_OPTS (the load
+# tester worker's JVM flags, as in bench/lean.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RATES=${RATES:-"100 300"}
@@ -21,7 +22,7 @@ mkdir -p "$OUT"
 OUT_ABS=$(cd "$OUT" && pwd)
 export JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 PROD_OPTS=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' gateway-node/Dockerfile | sed -n 1p)
-export JAVA_OPTS="-XX:MaxRAM=1g $PROD_OPTS"
+export JAVA_OPTS=${JAVA_OPTS:-"-XX:MaxRAM=1g $PROD_OPTS"}
 export CLUSTER_DIR=$OUT_ABS/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1))
 export CLUSTER_REDIS_PORT=$((PORT + 2)) CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30))
 # HAProxy's per-source limit protects production from one abusive address; the load tester is a few.
@@ -39,7 +40,7 @@ for round in $(seq 1 "$ROUNDS"); do
     "$JAVA" -Xmx2g -jar load-tester/target/load-tester.jar --scenario fanout --url "ws://127.0.0.1:$PORT/ws" \
       --connections "$N" --groups "$GROUP_COUNT" --rate "$rate" --seconds "$((WARMUP + SECONDS_EACH))" --ramp 2000 \
       --sources 127.0.0.2-127.0.0.9 --per-worker 15000 --warmup "$WARMUP" --member-batches yes \
-      --java-options "-Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20" --watch "$watch" --out "$out" > "$out.log" 2>&1 || true
+      --java-options "${DRIVER_OPTS:--Xmx2g -XX:+UseG1GC -XX:MaxGCPauseMillis=20}" --watch "$watch" --out "$out" > "$out.log" 2>&1 || true
     python3 - "$out/report.json" "$rate" <<'PY' | tee -a "$OUT_ABS/summary.txt"
 import json, sys
 r = json.load(open(sys.argv[1]))
