@@ -3,12 +3,18 @@ package chat.gateway.testing;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
 
-/** Starting {@code redis-server} processes on loopback for the multi-process fixtures (a cluster, Sentinel). */
+/** Starting {@code redis-server} processes on loopback for the fixtures, and removing them and their files at exit. */
 final class LocalRedis {
   static final String HOST = "127.0.0.1";
 
@@ -20,6 +26,31 @@ final class LocalRedis {
     List<String> command = new java.util.ArrayList<>(List.of("redis-server"));
     command.addAll(args);
     return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  /**
+   * When the test JVM exits: kills the processes {@code running} gives then (a test may have restarted one)
+   * and, once they are gone, deletes {@code dir} (their configs, data and logs), so no run leaves a Redis or
+   * a directory behind.
+   */
+  static void removeAtExit(Path dir, Supplier<List<Process>> running) {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      List<Process> processes = running.get().stream().filter(Objects::nonNull).toList(); // null: never started
+      processes.forEach(Process::destroyForcibly);
+      for (Process p : processes) {
+        try {
+          p.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      } catch (IOException e) {
+        System.err.println("could not remove " + dir + ": " + e);
+      }
+    }));
   }
 
   /** Waits until Redis (or a sentinel) on {@code port} answers PING. */

@@ -64,7 +64,7 @@ public final class RedisClusterFixture implements RedisAdmin {
         throw new IllegalStateException("redis-cli --cluster create failed:\n" + output);
       }
       cluster.awaitHealthy();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> cluster.processes.values().forEach(Process::destroyForcibly)));
+      LocalRedis.removeAtExit(cluster.dir, () -> List.copyOf(cluster.processes.values()));
       return cluster;
     } catch (IOException e) {
       throw new UncheckedIOException("a Redis Cluster needs redis-server and redis-cli on PATH", e);

@@ -73,7 +73,7 @@ public final class RedisFixture implements RedisAdmin {
     if (server != null) {
       int port = freePort();
       RedisFixture fixture = new RedisFixture("127.0.0.1", port, "local", startLocal(server, port));
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> fixture.process.destroyForcibly()));
+      LocalRedis.removeAtExit(dataDir(port), () -> List.of(fixture.process));
       return fixture;
     }
     throw new IllegalStateException("These tests need Redis 7. Either set REDIS_URL=redis://host:port, or run a "

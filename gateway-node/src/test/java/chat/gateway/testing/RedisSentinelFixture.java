@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A Redis primary with one replica under three sentinels (master name {@code mymaster}, down after 1 s), from
@@ -58,10 +59,8 @@ public final class RedisSentinelFixture implements RedisAdmin {
         awaitAnswer(port);
       }
       f.awaitHealthy();
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-        f.sentinels.values().forEach(Process::destroyForcibly);
-        f.data.values().forEach(Process::destroyForcibly);
-      }));
+      LocalRedis.removeAtExit(f.dir,
+          () -> Stream.concat(f.sentinels.values().stream(), f.data.values().stream()).toList());
       return f;
     } catch (IOException e) {
       throw new UncheckedIOException("Sentinel tests need redis-server on PATH", e);
