@@ -40,6 +40,7 @@ class LimitsTest {
     try (TestNode node = TestNode.start("WS_CLOSING_TIMEOUT", "1s")) {
       SilentSocket peer = SilentSocket.open(node.clientVertx(), node.port(), "{\"type\":\"connect\",\"user\":\"bob\"}");
       assertTrue(peer.awaitUpgrade().contains(" 101 "));
+      Await.until("connected", () -> peer.received("connected") == 1);
       // {"type":"ping","x":"<0xC3 0x28>"}: 0xC3 starts a two-byte sequence that 0x28 does not continue
       byte[] head = "{\"type\":\"ping\",\"x\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
       byte[] payload = java.util.Arrays.copyOf(head, head.length + 4);

@@ -1,6 +1,7 @@
 package chat.gateway.testing;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetSocket;
 import java.net.URI;
@@ -15,17 +16,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CuttableProxy implements AutoCloseable {
   private final Vertx vertx = Vertx.vertx();
   private final NetServer server;
+  /** One client for every upstream, held: Vert.x closes an unreferenced client's sockets when it is collected. */
+  private final NetClient client;
   private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
 
   private CuttableProxy(String host, int port) {
+    this.client = vertx.createNetClient();
     this.server = vertx.createNetServer().connectHandler(downstream -> {
       if (cut) {
         downstream.close();
         return;
       }
       downstream.pause();
-      vertx.createNetClient().connect(port, host).onComplete(ar -> {
+      client.connect(port, host).onComplete(ar -> {
         if (ar.failed() || cut) {
           downstream.close();
           if (ar.succeeded()) {

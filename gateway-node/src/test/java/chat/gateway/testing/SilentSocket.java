@@ -2,6 +2,7 @@ package chat.gateway.testing;
 
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * detect. It counts the server's ping frames and records the close frame's code and the TCP close.
  */
 public final class SilentSocket {
+  /**
+   * Held for as long as the socket: Vert.x closes a client, and its sockets, once the client is garbage
+   * collected (CleanableNetClient), which cut these sockets mid-test whenever a GC came at the wrong time.
+   */
+  private final NetClient client;
   private final NetSocket socket;
   private final AtomicInteger pings = new AtomicInteger();
   /** The text frames received (whole, unfragmented), in order. */
@@ -23,7 +29,8 @@ public final class SilentSocket {
   private Buffer pending = Buffer.buffer();
   private boolean upgraded;
 
-  private SilentSocket(NetSocket socket) {
+  private SilentSocket(NetClient client, NetSocket socket) {
+    this.client = client;
     this.socket = socket;
     socket.handler(this::received);
     socket.closeHandler(v -> tcpClosed.complete(null));
@@ -36,14 +43,34 @@ public final class SilentSocket {
 
   /** {@link #open}, with client options (e.g. a small receive buffer); {@code firstFrame} null sends none. */
   public static SilentSocket open(Vertx vertx, NetClientOptions options, int port, String firstFrame) {
-    NetSocket socket = Await.result(vertx.createNetClient(options).connect(port, "127.0.0.1"));
-    SilentSocket silent = new SilentSocket(socket);
-    socket.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    SilentSocket silent = connect(vertx, options, port);
+    silent.socket.write(UPGRADE_REQUEST);
     if (firstFrame != null) {
-      socket.write(textFrame(firstFrame));
+      silent.socket.write(textFrame(firstFrame));
     }
     return silent;
+  }
+
+  /**
+   * Upgrades and sends {@code frames} (text) in one write (one TCP segment on loopback): they arrive with the
+   * request head, as from a client that does not wait for the 101 (RFC 6455 lets it).
+   */
+  public static SilentSocket openInOneWrite(Vertx vertx, int port, String... frames) {
+    SilentSocket silent = connect(vertx, new NetClientOptions(), port);
+    Buffer write = Buffer.buffer(UPGRADE_REQUEST);
+    for (String frame : frames) {
+      write.appendBuffer(textFrame(frame));
+    }
+    silent.socket.write(write);
+    return silent;
+  }
+
+  private static final String UPGRADE_REQUEST = "GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+      + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+  private static SilentSocket connect(Vertx vertx, NetClientOptions options, int port) {
+    NetClient client = vertx.createNetClient(options);
+    return new SilentSocket(client, Await.result(client.connect(port, "127.0.0.1")));
   }
 
   /** Waits for the server's answer to the upgrade; returns its status line ({@code HTTP/1.1 101 ...}). */
