@@ -104,6 +104,9 @@ final class ClientConnection {
   }
 
   void start() {
+    hub.attach(this);
+    t.metrics().connectionOpened();
+    // last: frames the client sent with its upgrade request are handed over here
     socket.owner(new WebSocketChannel.Owner() {
       @Override
       public void frame(WebSocketFrame frame) {
@@ -115,8 +118,6 @@ final class ClientConnection {
         onClosed();
       }
     });
-    hub.attach(this);
-    t.metrics().connectionOpened();
   }
 
   // ---- inbound --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,7 +21,11 @@ import java.util.concurrent.TimeUnit;
  * of its own (Netty's outbound buffer is the queue, bounded by its water marks), no per-write promise unless
  * asked for.
  *
- * <p>Frames in go to the {@link Owner}, released after it returns. Writes are not flushed one by one: the
+ * <p>Frames in go to the {@link Owner}, released after it returns. A client may send frames without waiting for
+ * the 101 (RFC 6455, 4.1): the HTTP decoder hands whatever followed the request head to the frame decoder as
+ * the pipeline is swapped, before the 101 is written and before the connection has an owner. Those frames
+ * are held, with reading paused (so what is held is at most what came with the request and one read), and
+ * handed to the owner in order when it takes the socket. Writes are not flushed one by one: the
  * loop's {@link Flusher} flushes each written channel once at the end of the turn, so a socket that gets
  * several messages in one turn of the loop costs one system call. The closing handshake is RFC 6455's: a
  * close frame out, the channel closed when the peer's close frame comes back or after
@@ -44,6 +49,8 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
   private final Flusher flusher;
   private final long closingTimeoutMillis;
   private Owner owner;
+  /** Frames that came before the owner (null: none); see the class comment. */
+  private ArrayDeque<WebSocketFrame> early;
   private boolean closeSent;
   private boolean dirty;
   private ScheduledFuture<?> closingTimer;
@@ -55,32 +62,60 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
     channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(outboundQueueBytes / 2, outboundQueueBytes));
   }
 
+  /** From now on frames go to {@code owner}; those that came before it are handed over first, in order. */
   void owner(Owner owner) {
     this.owner = owner;
+    if (early == null) {
+      return;
+    }
+    ArrayDeque<WebSocketFrame> held = early;
+    early = null;
+    for (WebSocketFrame frame = held.poll(); frame != null; frame = held.poll()) {
+      read(frame);
+    }
+    channel.config().setAutoRead(true);
   }
 
   // ---- inbound --------------------------------------------------------------------------------------
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof WebSocketFrame frame)) {
+      ReferenceCountUtil.release(msg); // the upgrade request's end, passed on by the HTTP decoder it replaced
+    } else if (owner == null) {
+      hold(frame);
+    } else {
+      read(frame);
+    }
+  }
+
+  private void hold(WebSocketFrame frame) {
+    if (early == null) {
+      early = new ArrayDeque<>(4);
+      channel.config().setAutoRead(false);
+    }
+    early.add(frame);
+  }
+
+  /** One frame to the owner (a close frame answered here), released after. */
+  private void read(WebSocketFrame frame) {
     try {
-      if (!(msg instanceof WebSocketFrame frame)) {
-        return;
-      }
       if (frame instanceof CloseWebSocketFrame close) {
         closeReceived(close);
-        return;
-      }
-      if (owner != null) {
+      } else {
         owner.frame(frame);
       }
     } finally {
-      ReferenceCountUtil.release(msg);
+      frame.release();
     }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (early != null) {
+      early.forEach(WebSocketFrame::release);
+      early = null;
+    }
     if (closingTimer != null) {
       closingTimer.cancel(false);
     }
