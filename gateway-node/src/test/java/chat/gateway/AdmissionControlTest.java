@@ -76,6 +76,19 @@ class AdmissionControlTest {
   }
 
   @Test
+  void aClientCannotBeCountedAsSomeoneElseByWritingTheirAddressBeforeTheProxys() {
+    // A proxy that appends (HAProxy's option forwardfor) writes its line after the one the client forged.
+    try (TestNode node = TestNode.start("ADMISSION_PENDING_PER_SOURCE", "1", "TRUSTED_PROXIES", "127.0.0.1")) {
+      node.probe("X-Forwarded-For", "203.0.113.7", "X-Forwarded-For", "198.51.100.1");
+      node.probe("X-Forwarded-For", "203.0.113.7"); // the victim still has its pending slot
+      assertEquals(503, refused(node, "X-Forwarded-For", "198.51.100.1").getStatus(),
+          "the forger counted as itself");
+      assertEquals(503, refused(node, "X-Forwarded-For", "203.0.113.7, 198.51.100.1").getStatus(),
+          "one line: the rightmost hop counts");
+    }
+  }
+
+  @Test
   void theJavaClientWaitsRetryAfterAndGetsIn() {
     try (TestNode node = TestNode.start("ADMISSION_RATE", "1", "ADMISSION_BURST", "1")) {
       node.connected("first");

@@ -10,6 +10,11 @@ import java.util.List;
  * The address a connection comes from, for per-client limits: the TCP peer, or, when the peer is a trusted
  * proxy ({@code TRUSTED_PROXIES}, e.g. the load balancer), the nearest address in {@code X-Forwarded-For}
  * that is not itself a trusted proxy. Without trusted proxies the header is ignored (anyone can write it).
+ *
+ * <p>Only the hops the proxies added are believed: every header line is read, in order, and the list is
+ * walked from the right. A proxy that appends (HAProxy's {@code option forwardfor}) writes its own line
+ * after any the client sent, so the first line, or the leftmost hop, is the client's own word: a client
+ * that writes someone else's address there must not be counted as them.
  */
 final class ClientAddress {
   private final List<AddressRange> trusted;
@@ -24,15 +29,14 @@ final class ClientAddress {
     if (trusted.isEmpty() || !isTrusted(address)) {
       return address;
     }
-    String forwarded = request.getHeader("X-Forwarded-For");
-    if (forwarded == null) {
-      return address;
-    }
-    String[] hops = forwarded.split(",");
-    for (int i = hops.length - 1; i >= 0; i--) {
-      String hop = hops[i].trim();
-      if (!hop.isEmpty() && !isTrusted(hop)) {
-        return hop;
+    List<String> lines = request.headers().getAll("X-Forwarded-For");
+    for (int line = lines.size() - 1; line >= 0; line--) {
+      String[] hops = lines.get(line).split(",");
+      for (int i = hops.length - 1; i >= 0; i--) {
+        String hop = hops[i].trim();
+        if (!hop.isEmpty() && !isTrusted(hop)) {
+          return hop;
+        }
       }
     }
     return address;

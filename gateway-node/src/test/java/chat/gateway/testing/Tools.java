@@ -22,6 +22,15 @@ public final class Tools {
   public record Result(int exit, String output) {
   }
 
+  /** A port free now on the tests' loopback address, outside the ephemeral range (for a tool's listener). */
+  public static int freePort() {
+    try {
+      return LocalRedis.freePort(java.util.Set.of(), false);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** Runs {@code command} in the repository root, feeding {@code stdin}; fails if the tool is missing. */
   public static Result run(List<String> command, String stdin, Map<String, String> env) {
     try {
