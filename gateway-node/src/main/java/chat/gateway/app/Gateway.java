@@ -116,14 +116,13 @@ public final class Gateway {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return gateway.deploy().map(gateway).recover(e -> {
-      try {
-        gateway.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-      } catch (Exception closing) {
-        e.addSuppressed(closing);
+    // the failure may come on one of the node's event loops: close without waiting there
+    return gateway.deploy().map(gateway).recover(e -> gateway.close().transform(closed -> {
+      if (closed.failed()) {
+        e.addSuppressed(closed.cause());
       }
-      return Future.failedFuture(e);
-    });
+      return Future.<Gateway>failedFuture(e);
+    }));
   }
 
   private Future<Void> deploy() {
@@ -224,16 +223,18 @@ public final class Gateway {
   }
 
   /**
-   * Closes servers, connections and the event loops. Call it from outside the node's event loops: the
-   * returned future must not be bound to a loop that closing terminates.
+   * Stops the backends (given 10 s), then closes servers, connections and the event loops. Never blocks the
+   * calling thread, which may be one of the node's own event loops (a failed start cleans up from one).
    */
   public Future<Void> close() {
+    Future<Void> stopped;
     try {
-      backends.stop().get().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      // closing anyway: the registry forgets this node when its liveness expires
+      stopped = backends.stop().get().timeout(10, TimeUnit.SECONDS);
+    } catch (RuntimeException e) {
+      stopped = Future.failedFuture(e);
     }
-    return vertx.close();
+    // closing anyway if the backends did not stop: the registry forgets this node when its liveness expires
+    return stopped.transform(v -> vertx.close());
   }
 
   private void wentOffline(String user) {
