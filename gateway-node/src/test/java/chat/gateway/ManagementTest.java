@@ -174,6 +174,8 @@ class ManagementTest {
   void aRecordingCarriesNoneOfTheNodesSecrets() throws Exception {
     String jwtSecret = "jwt-secret-that-must-not-leak-0123456789";
     System.setProperty("chat.test.secret", "a-system-property-that-must-not-leak");
+    // a process on the host whose command line carries a secret, as `java -DAPI_KEY=...` would
+    Process withSecret = new ProcessBuilder("sh", "-c", "sleep 60", "a-command-line-that-must-not-leak").start();
     try (TestNode node = TestNode.start("ADMIN_TOKEN", ADMIN_TOKEN, "AUTH_MODE", "jwt", "JWT_SECRET", jwtSecret)) {
       java.net.http.HttpResponse<byte[]> response = java.net.http.HttpClient.newHttpClient().send(
           java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + node.gateway().managementPort()
@@ -188,14 +190,16 @@ class ManagementTest {
             .map(e -> e.getEventType().getName()).distinct().toList();
         assertFalse(types.isEmpty());
         for (String secretEvent : List.of("jdk.InitialEnvironmentVariable", "jdk.InitialSystemProperty",
-            "jdk.JVMInformation")) {
+            "jdk.JVMInformation", "jdk.SystemProcess")) {
           assertFalse(types.contains(secretEvent), secretEvent + " is in the recording");
         }
         String raw = new String(response.body(), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertFalse(raw.contains("a-system-property-that-must-not-leak"), "the recording has the system properties");
+        assertFalse(raw.contains("a-command-line-that-must-not-leak"), "the recording has process command lines");
       } finally {
         java.nio.file.Files.deleteIfExists(file);
         System.clearProperty("chat.test.secret");
+        withSecret.destroyForcibly().waitFor();
       }
     }
   }

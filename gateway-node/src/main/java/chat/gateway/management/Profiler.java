@@ -18,13 +18,15 @@ import jdk.jfr.Recording;
  * settings (CPU samples every 10 ms, allocations, locks, GC) for a number of seconds, returned as the
  * .jfr file. One at a time; open it in JDK Mission Control or convert it to a flame graph
  * ({@code bench/profile.sh} does). The events that copy the process's environment, system properties
- * and command line ({@link #SECRETS}) are off: they carry JWT_SECRET, API_KEY, REDIS_URL and the rest.
+ * and command line, and the command lines of the host's processes and of those the JVM starts
+ * ({@link #SECRETS}), are off: they carry JWT_SECRET, API_KEY, REDIS_URL and the rest, whether set in the
+ * environment or passed as {@code -D} options.
  */
 final class Profiler {
   static final int MAX_SECONDS = 300;
   /** JFR events that would put the node's secrets into the recording. */
   static final List<String> SECRETS = List.of("jdk.InitialEnvironmentVariable", "jdk.InitialSystemProperty",
-      "jdk.JVMInformation");
+      "jdk.JVMInformation", "jdk.SystemProcess", "jdk.ProcessStart");
 
   private final Vertx vertx;
   private final AtomicBoolean running = new AtomicBoolean();
