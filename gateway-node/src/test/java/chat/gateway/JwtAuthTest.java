@@ -1,6 +1,8 @@
 package chat.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import chat.gateway.auth.TokenMinter;
 import chat.gateway.testing.Jwts;
@@ -32,11 +34,23 @@ class JwtAuthTest {
     assertEquals(user, connected.getString("user"));
   }
 
-  private static void assertRejected(TestNode node, String token) {
+  /** Refused with {@code unauthorized} and 4001; returns what the client was told (error message, close reason). */
+  private static String assertRejected(TestNode node, String token) {
     WsProbe ws = node.probe();
     ws.send(connectWith(token));
-    assertEquals("unauthorized", ws.next().getString("code"));
+    JsonObject error = ws.next();
+    assertEquals("unauthorized", error.getString("code"));
     assertEquals(4001, ws.closeCode());
+    return error.getString("message") + " / " + ws.closeReason();
+  }
+
+  /** Refused, told {@code why} in general terms, and nothing of the node's settings ({@code configured}). */
+  private static void assertRejectedAs(TestNode node, String token, String why, String... configured) {
+    String told = assertRejected(node, token);
+    assertTrue(told.contains(why), told);
+    for (String setting : configured) {
+      assertFalse(told.contains(setting), "the client is told the node's setting " + setting + ": " + told);
+    }
   }
 
   @Test
@@ -60,7 +74,8 @@ class JwtAuthTest {
       assertRejected(node, Jwts.hs256(SECRET, new JsonObject().put("sub", "alice")));
       long now = System.currentTimeMillis() / 1000;
       assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3 * 3600)));
-      assertRejected(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3 * 3600).put("iat", now)));
+      assertRejectedAs(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3 * 3600).put("iat", now)),
+          "lives too long", "7200", "2 h", "JWT_MAX_LIFETIME");
       assertAccepted(node, Jwts.hs256(SECRET, Jwts.claims("alice", now + 3600).put("iat", now)), "alice");
     }
   }
@@ -69,6 +84,10 @@ class JwtAuthTest {
   void audienceAndIssuerAreCheckedWhenConfigured() {
     try (TestNode node = TestNode.start("AUTH_MODE", "jwt", "JWT_SECRET", SECRET, "JWT_AUDIENCE", "chat",
         "JWT_ISSUER", "https://id.example")) {
+      assertRejectedAs(node, Jwts.hs256(SECRET, Jwts.claims("alice", inOneHour()).put("aud", "chat").put("iss", "evil")),
+          "issuer", "https://id.example");
+      assertRejectedAs(node, Jwts.hs256(SECRET, Jwts.claims("alice", inOneHour()).put("iss", "https://id.example")
+          .put("aud", "mail")), "audience", "chat");
       JsonObject right = Jwts.claims("alice", inOneHour()).put("iss", "https://id.example");
       assertAccepted(node, Jwts.hs256(SECRET, right.copy().put("aud", "chat")), "alice");
       assertAccepted(node, Jwts.hs256(SECRET, right.copy().put("aud", new io.vertx.core.json.JsonArray().add("mail").add("chat"))), "alice");

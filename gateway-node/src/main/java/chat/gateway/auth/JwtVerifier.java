@@ -6,7 +6,9 @@ import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.Ids;
 import chat.protocol.ProtocolException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
+import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -28,6 +30,7 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code "role":"admin"} may broadcast; {@code exp} and {@code nbf} are honoured with a small leeway.
  */
 final class JwtVerifier implements Authenticator {
+  private static final System.Logger LOG = System.getLogger(JwtVerifier.class.getName());
   private static final Base64.Decoder B64 = Base64.getUrlDecoder();
 
   private final byte[] hmacSecret;
@@ -101,13 +104,16 @@ final class JwtVerifier implements Authenticator {
     Long iat = numericClaim(claims, "iat");
     long from = iat == null ? now : Math.min(iat, now);
     if (exp - from > maxLifetimeSeconds + leewaySeconds) {
-      throw unauthorized("token lives longer than JWT_MAX_LIFETIME (" + maxLifetimeSeconds + " s)");
+      throw refused("token lives too long", "lives " + (exp - from) + " s, JWT_MAX_LIFETIME is "
+          + maxLifetimeSeconds + " s");
     }
     if (issuer != null && !issuer.equals(claims.getValue("iss"))) {
-      throw unauthorized("token iss is not " + issuer);
+      throw refused("token issuer is not accepted", "iss " + quoted(claims.getValue("iss")) + " is not JWT_ISSUER "
+          + quoted(issuer));
     }
     if (audience != null && !audiences(claims.getValue("aud")).contains(audience)) {
-      throw unauthorized("token aud does not name " + audience);
+      throw refused("token audience is not accepted", "aud " + quoted(claims.getValue("aud"))
+          + " does not name JWT_AUDIENCE " + quoted(audience));
     }
     Long nbf = numericClaim(claims, "nbf");
     if (nbf != null && now + leewaySeconds < nbf) {
@@ -171,6 +177,22 @@ final class JwtVerifier implements Authenticator {
       }
     }
     throw new ConfigException("JWT_PUBLIC_KEY is neither an RSA nor an EC public key");
+  }
+
+  /**
+   * A refusal whose reason lies in the node's settings: the client hears only {@code told}, the log has
+   * {@code detail} (an operator looking for a misconfigured issuer or audience finds it there). At most as
+   * many lines as the node admits new sessions.
+   */
+  private static ProtocolException refused(String told, String detail) {
+    LOG.log(Level.INFO, "JWT refused: " + detail);
+    return unauthorized(told);
+  }
+
+  /** A claim as JSON, cut short: what the client wrote goes into the log on one line, escaped. */
+  private static String quoted(Object value) {
+    String json = Json.encode(value);
+    return json.length() <= 120 ? json : json.substring(0, 120) + "...";
   }
 
   private static ProtocolException unauthorized(String message) {
