@@ -13,7 +13,10 @@ public interface Broker {
   /** Publishes a signal (messages are published by the history store that stores them). */
   Future<Void> publish(Event.Signal signal);
 
-  /** This node wants events of {@code channels}; completes once they all flow. */
+  /**
+   * This node wants events of {@code channels}; completes once they all flow (a channel unsubscribed before
+   * that counts as done: nobody here waits for it any more).
+   */
   Future<Void> subscribe(java.util.List<String> channels);
 
   /** This node no longer wants events of {@code channels}. */

@@ -68,7 +68,10 @@ public final class LocalFanout {
     this.unsubscriber = broker::unsubscribe;
   }
 
-  /** Adds {@code listener} to {@code channel}; completes when the node receives the channel's events. */
+  /**
+   * Adds {@code listener} to {@code channel}; completes when the node receives the channel's events, or when
+   * the node no longer wants them (every listener left before the broker confirmed: nothing to wait for).
+   */
   public Future<Void> add(String channel, ChannelListener listener) {
     return addAll(List.of(channel), listener);
   }

@@ -32,6 +32,12 @@ import java.util.function.ToIntFunction;
  * go out together, one command per slot on a cluster ({@code SSUBSCRIBE} takes the topics of one slot), one
  * command in all otherwise. A topic the shard stops serving (its slot migrated: Redis sends {@code sunsubscribe}
  * unasked, or answers {@code MOVED}) is dropped and reported ({@link Listener#evicted}).
+ *
+ * <p>Redis answers every topic of every (un)subscribe command, in the order sent. A topic subscribed, withdrawn
+ * and asked for again before the first answer came has two subscribes in flight: only the answer to the last
+ * one confirms it (the first comes before Redis has processed the unsubscribe, and what is published between
+ * the two would not arrive). A subscription withdrawn before it was confirmed completes its waiters: nobody on
+ * this node wants the topic any more, so there is nothing to wait for.
  */
 final class ShardSubscriber {
   private static final System.Logger LOG = System.getLogger(ShardSubscriber.class.getName());
@@ -61,6 +67,8 @@ final class ShardSubscriber {
   private final Listener listener;
   private final Set<String> topics = new LinkedHashSet<>();
   private final Map<String, Promise<Void>> confirmations = new HashMap<>();
+  /** Per topic, the subscribe commands sent on this connection whose answer has not come back. */
+  private final Map<String, Integer> unanswered = new HashMap<>();
   /** Topics to (un)subscribe at the end of this turn, in the order asked: true to subscribe. */
   private final Map<String, Boolean> pending = new LinkedHashMap<>();
   /** Unsubscriptions asked for and not confirmed: any other {@code sunsubscribe} is the server's. */
@@ -199,6 +207,7 @@ final class ShardSubscriber {
       c.exceptionHandler(e -> lost(c, e));
       pending.clear();
       leaving.clear();
+      unanswered.clear();
       List<Future<Void>> all = new ArrayList<>();
       for (String topic : topics) {
         all.add(confirmations.computeIfAbsent(topic, t -> Promise.promise()).future());
@@ -226,6 +235,7 @@ final class ShardSubscriber {
     connection = null;
     subscribed = false;
     pending.clear();
+    unanswered.clear();
     outstandingSince = 0;
     canaryReceivedAt = 0;
     confirmations.values().forEach(p -> p.tryFail("the pub/sub connection to " + address + " was lost"));
@@ -252,7 +262,7 @@ final class ShardSubscriber {
     if (!subscribe) {
       Promise<Void> waiting = confirmations.remove(topic);
       if (waiting != null) {
-        waiting.tryFail("unsubscribed from " + topic + " before it was confirmed");
+        waiting.tryComplete(); // withdrawn: see the class comment
       }
     }
     pending.remove(topic); // the last wish wins, in its new place
@@ -286,7 +296,9 @@ final class ShardSubscriber {
         Request request = Request.cmd(subscribe ? (sharded ? Command.SSUBSCRIBE : Command.SUBSCRIBE)
             : (sharded ? Command.SUNSUBSCRIBE : Command.UNSUBSCRIBE));
         part.forEach(request::arg);
-        if (!subscribe) {
+        if (subscribe) {
+          part.forEach(topic -> unanswered.merge(topic, 1, Integer::sum));
+        } else {
           leaving.addAll(part);
         }
         List<String> sent = List.copyOf(part);
@@ -300,6 +312,7 @@ final class ShardSubscriber {
     if (!subscribe || connection != c) {
       return;
     }
+    sent.forEach(this::answered); // a refused command is answered by its error, not by a push
     String message = e.getMessage() == null ? "" : e.getMessage();
     for (String topic : sent) {
       Promise<Void> p = confirmations.remove(topic);
@@ -315,6 +328,11 @@ final class ShardSubscriber {
     }
   }
 
+  /** One subscribe command for {@code topic} was answered; true when it was the last one sent. */
+  private boolean answered(String topic) {
+    return unanswered.computeIfPresent(topic, (t, n) -> n == 1 ? null : n - 1) == null;
+  }
+
   private void received(Response push) {
     if (push == null || push.size() < 2) {
       return;
@@ -323,9 +341,11 @@ final class ShardSubscriber {
     String topic = push.get(1).toString();
     switch (kind) {
       case "subscribe", "ssubscribe" -> {
-        Promise<Void> promise = confirmations.remove(topic);
-        if (promise != null) {
-          promise.tryComplete();
+        if (answered(topic) && !Boolean.TRUE.equals(pending.get(topic))) {
+          Promise<Void> promise = confirmations.remove(topic);
+          if (promise != null) {
+            promise.tryComplete();
+          }
         }
       }
       case "unsubscribe" -> leaving.remove(topic);
