@@ -115,6 +115,15 @@ until_ok "HAProxy routing" 60 curl -sf "http://$PUBLIC_BIND/"
 API_KEY=$($COMPOSE exec -T gateway cat /run/chat-secrets/api_key)
 ADMIN_TOKEN=$($COMPOSE exec -T gateway cat /run/chat-secrets/admin_token)
 log "3 replicas healthy"
+
+# ---- dev sign-in never reaches the network by accident ------------------------------------------------
+# the stack above started with dev sign-in published on loopback; the same gateway published on every
+# interface (PUBLIC_BIND changed and nothing else) refuses to start, and says why
+refusal=$(timeout 120 $COMPOSE run --rm --no-deps -e PUBLIC_BIND=0.0.0.0:8080 gateway 2>&1) \
+  && fail "a gateway started with dev sign-in published on 0.0.0.0: $refusal"
+echo "$refusal" | grep -q "AUTH_MODE=dev with PUBLIC_BIND=0.0.0.0:8080.*ALLOW_DEV_AUTH" \
+  || fail "the refusal does not say what to change: $refusal"
+log "dev sign-in: starts published on loopback, refused published on 0.0.0.0"
 cluster=$(curl -sf -H "Authorization: Bearer $API_KEY" "http://$PUBLIC_BIND/api/cluster")
 echo "$cluster" | python3 -c 'import json,sys; a=[n["address"] for n in json.load(sys.stdin)["nodes"]]; sys.exit(0 if len(a)==3 and not any(x.startswith("0.0.0.0") for x in a) else 1)' \
   || fail "/api/cluster does not give each node's own address: $cluster"

@@ -156,6 +156,44 @@ class ConfigTest {
   }
 
   @Test
+  void devAuthFollowsWhereTheNodeIsPublishedNotWhereItBinds() {
+    // in a container the node binds 0.0.0.0 and docker publishes it where PUBLIC_BIND says
+    for (String local : List.of("127.0.0.1:8080", "[::1]:8080", "localhost:8080")) {
+      assertEquals("0.0.0.0", GatewayConfig.fromEnv(Map.of("HOST", "0.0.0.0", "PUBLIC_BIND", local)).host(), local);
+    }
+    for (String open : List.of("0.0.0.0:8080", "8080", "192.0.2.10:443", "[::]:8080")) {
+      String message = refused(Map.of("HOST", "0.0.0.0", "PUBLIC_BIND", open)).getMessage();
+      assertTrue(message.startsWith("AUTH_MODE=dev with PUBLIC_BIND=" + open), message);
+      assertTrue(message.contains("ALLOW_DEV_AUTH"), message);
+      // a loopback HOST does not help: the published address is what others reach
+      assertTrue(refused(Map.of("HOST", "127.0.0.1", "PUBLIC_BIND", open)).getMessage().contains("PUBLIC_BIND"));
+    }
+    assertEquals("0.0.0.0", GatewayConfig.fromEnv(Map.of("HOST", "0.0.0.0", "PUBLIC_BIND", "0.0.0.0:8080",
+        "ALLOW_DEV_AUTH", "true")).host());
+  }
+
+  @Test
+  void aPublicKeyFromAnIdentityProviderNeedsIssuerAndAudience() throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
+    generator.initialize(256);
+    String pem = chat.gateway.testing.Jwts.pem(generator.generateKeyPair().getPublic());
+    for (Map<String, String> partial : List.of(Map.<String, String>of(), Map.of("JWT_ISSUER", "https://id.example"),
+        Map.of("JWT_AUDIENCE", "chat"))) {
+      Map<String, String> env = new java.util.HashMap<>(partial);
+      env.putAll(Map.of("AUTH_MODE", "jwt", "JWT_PUBLIC_KEY", pem));
+      String message = refused(env).getMessage();
+      assertTrue(message.startsWith("JWT_PUBLIC_KEY needs JWT_ISSUER and JWT_AUDIENCE"), message);
+      assertTrue(message.contains("JWT_SKIP_ISSUER_AUDIENCE"), message);
+    }
+    assertEquals("chat", GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_PUBLIC_KEY", pem,
+        "JWT_ISSUER", "https://id.example", "JWT_AUDIENCE", "chat")).auth().audience());
+    assertEquals(null, GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_PUBLIC_KEY", pem,
+        "JWT_SKIP_ISSUER_AUDIENCE", "true")).auth().audience());
+    // an HS256 secret is this application's own
+    assertEquals(null, GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_SECRET", KEY)).auth().audience());
+  }
+
+  @Test
   void aManagementPortOthersReachNeedsAnAdminToken() {
     String message = refused(Map.of("MGMT_HOST", "0.0.0.0")).getMessage();
     assertTrue(message.startsWith("MGMT_HOST=0.0.0.0") && message.contains("ADMIN_TOKEN"), message);

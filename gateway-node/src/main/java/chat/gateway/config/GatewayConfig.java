@@ -191,11 +191,7 @@ public record GatewayConfig(
     String host = s.string("HOST", "127.0.0.1");
     String mgmtHost = s.string("MGMT_HOST", "127.0.0.1");
     AuthConfig auth = auth(s);
-    if (auth.mode() == AuthConfig.Mode.DEV && !Loopback.is(host) && !s.bool("ALLOW_DEV_AUTH", false)) {
-      throw new ConfigException("AUTH_MODE=dev on HOST=" + host + " would let anyone who reaches this address claim"
-          + " any user: use AUTH_MODE=jwt, bind HOST to loopback, or set ALLOW_DEV_AUTH=true (only behind a"
-          + " loopback-only publish, as docker compose does by default)");
-    }
+    devSignInStaysLocal(s, auth, host);
     String apiKey = atLeast32Bytes("API_KEY", s.secret("API_KEY"));
     String adminToken = atLeast32Bytes("ADMIN_TOKEN", s.secret("ADMIN_TOKEN"));
     if (adminToken == null && !Loopback.is(mgmtHost)) {
@@ -246,6 +242,28 @@ public record GatewayConfig(
     return value;
   }
 
+  /**
+   * Dev sign-in (anyone is anyone) is for this machine only: where clients reach the node is the address it is
+   * published on ({@code PUBLIC_BIND}, as docker compose passes it) or else {@code HOST}; beyond loopback it
+   * takes {@code ALLOW_DEV_AUTH=true}, said on purpose.
+   */
+  private static void devSignInStaysLocal(Settings s, AuthConfig auth, String host) {
+    if (auth.mode() != AuthConfig.Mode.DEV || s.bool("ALLOW_DEV_AUTH", false)) {
+      return;
+    }
+    String published = s.string("PUBLIC_BIND", null);
+    if (published != null && !Loopback.is(Loopback.hostOf(published))) {
+      throw new ConfigException("AUTH_MODE=dev with PUBLIC_BIND=" + published + " would let anyone who reaches that"
+          + " address claim any user: use AUTH_MODE=jwt, publish on loopback (PUBLIC_BIND=127.0.0.1:8080), or set"
+          + " ALLOW_DEV_AUTH=true if that is really meant");
+    }
+    if (published == null && !Loopback.is(host)) {
+      throw new ConfigException("AUTH_MODE=dev on HOST=" + host + " would let anyone who reaches this address claim"
+          + " any user: use AUTH_MODE=jwt, bind HOST to loopback (or say PUBLIC_BIND=127.0.0.1:<port> where a"
+          + " container publishes it), or set ALLOW_DEV_AUTH=true if that is really meant");
+    }
+  }
+
   private static AuthConfig auth(Settings s) {
     String mode = s.string("AUTH_MODE", "dev").toLowerCase(Locale.ROOT);
     String secret = s.secret("JWT_SECRET");
@@ -262,6 +280,12 @@ public record GatewayConfig(
         }
         if (secret != null && secret.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
           throw new ConfigException("JWT_SECRET must be at least 32 bytes for HS256");
+        }
+        if (pem != null && (issuer == null || audience == null) && !s.bool("JWT_SKIP_ISSUER_AUDIENCE", false)) {
+          // an identity provider's key signs tokens for every application it serves
+          throw new ConfigException("JWT_PUBLIC_KEY needs JWT_ISSUER and JWT_AUDIENCE: without them any token the"
+              + " provider signed for another application signs in here. Set both, or JWT_SKIP_ISSUER_AUDIENCE=true"
+              + " if this key signs tokens for this application alone");
         }
         yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway, maxLifetime, audience, issuer);
       }
