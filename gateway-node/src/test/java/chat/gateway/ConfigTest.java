@@ -215,6 +215,20 @@ class ConfigTest {
           "REDIS_PASSWORD_FILE", file.toString())).redis().endpoints().get(0));
       assertTrue(refused(Map.of("REDIS_URL", "redis://:x@redis:6379", "REDIS_PASSWORD", "y")).getMessage()
           .startsWith("REDIS_PASSWORD is set and REDIS_URL carries credentials"));
+      // a least-privilege user (redis/users.conf): on every endpoint, sentinels included (the Sentinel client
+      // signs in to them with the primary's user)
+      Map<String, String> user = Map.of("REDIS_USER", "gateway", "REDIS_PASSWORD_FILE", file.toString());
+      java.util.function.Function<Map<String, String>, java.util.List<String>> endpoints = extra -> {
+        Map<String, String> env = new java.util.HashMap<>(user);
+        env.putAll(extra);
+        return GatewayConfig.fromEnv(env).redis().endpoints();
+      };
+      assertEquals(List.of("redis://gateway:s3cret%2Fpass@redis:6379"), endpoints.apply(Map.of("REDIS_URL", "redis://redis:6379")));
+      assertEquals(List.of("redis://gateway:s3cret%2Fpass@r1:7000", "redis://gateway:s3cret%2Fpass@r2:7000"),
+          endpoints.apply(Map.of("REDIS_CLUSTER_NODES", "r1:7000,r2:7000")));
+      assertEquals(List.of("redis://gateway:s3cret%2Fpass@s1:26379"), endpoints.apply(Map.of("REDIS_SENTINELS", "s1:26379")));
+      assertTrue(refused(Map.of("REDIS_URL", "redis://redis:6379", "REDIS_USER", "gateway")).getMessage()
+          .startsWith("REDIS_USER=gateway needs REDIS_PASSWORD"));
     } finally {
       java.nio.file.Files.deleteIfExists(file);
     }

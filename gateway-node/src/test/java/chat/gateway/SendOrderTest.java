@@ -59,7 +59,9 @@ class SendOrderTest {
     proxy = DelayingProxy.to(RedisFixture.get().url(), 25);
     String prefix = TestNode.newPrefix();
     for (int i = 1; i <= count; i++) {
-      List<String> env = new ArrayList<>(List.of("REDIS_URL", proxy.url(), "REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-" + i));
+      List<String> env = new ArrayList<>(List.of("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-" + i));
+      RedisFixture.get().nodeSettings().forEach((name, value) -> env.addAll(List.of(name, value)));
+      env.addAll(List.of("REDIS_URL", proxy.url()));
       env.addAll(List.of(settings));
       nodes.add(TestNode.start(Clock.systemUTC(), decorate, env.toArray(String[]::new)));
     }
@@ -123,7 +125,7 @@ class SendOrderTest {
       writeBurst(senders.get(s), s);
     }
     JsonObject first = senders.get(0).next("ack", "error");
-    RedisFixture.get().command("SCRIPT", "FLUSH");
+    RedisFixture.get().call("SCRIPT", "FLUSH");
     List<List<JsonObject>> answers = new ArrayList<>();
     for (int s = 0; s < SENDERS; s++) {
       List<JsonObject> a = new ArrayList<>();

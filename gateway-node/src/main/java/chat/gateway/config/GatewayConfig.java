@@ -351,6 +351,10 @@ public record GatewayConfig(
           + "REDIS_SENTINELS (a primary under Sentinel), not several");
     }
     String password = s.secret("REDIS_PASSWORD");
+    String user = s.string("REDIS_USER", null);
+    if (user != null && password == null) {
+      throw new ConfigException("REDIS_USER=" + user + " needs REDIS_PASSWORD (or REDIS_PASSWORD_FILE)");
+    }
     String poolSize = s.string("REDIS_POOL_SIZE", null);
     if (poolSize != null) {
       throw new ConfigException("REDIS_POOL_SIZE=" + poolSize + " is no longer used: commands run on pipelined "
@@ -362,14 +366,16 @@ public record GatewayConfig(
     String masterName = null;
     if (url != null) {
       topology = RedisConfig.Topology.STANDALONE;
-      endpoints = List.of(withPassword(url, password));
+      endpoints = List.of(withCredentials(url, user, password));
     } else if (clusterNodes != null) {
       topology = RedisConfig.Topology.CLUSTER;
       endpoints = hostPorts("REDIS_CLUSTER_NODES", clusterNodes).stream()
-          .map(h -> withPassword("redis://" + h, password)).toList();
+          .map(h -> withCredentials("redis://" + h, user, password)).toList();
     } else {
       topology = RedisConfig.Topology.SENTINEL;
-      endpoints = hostPorts("REDIS_SENTINELS", sentinels).stream().map(h -> "redis://" + h).toList();
+      // Vert.x's Sentinel client signs in to the sentinels and to the primary they name with the same user
+      endpoints = hostPorts("REDIS_SENTINELS", sentinels).stream()
+          .map(h -> withCredentials("redis://" + h, user, password)).toList();
       masterName = s.string("REDIS_SENTINEL_MASTER", "mymaster");
     }
     String waitReplicas = s.string("REDIS_WAIT_REPLICAS", "auto");
@@ -379,7 +385,6 @@ public record GatewayConfig(
     } else {
       wait = s.integer("REDIS_WAIT_REPLICAS", 0, 0, 16);
     }
-    // Under Sentinel the password is the primary's (and its replicas'); the sentinels need none here.
     return new RedisConfig(topology, endpoints, masterName, s.string("REDIS_KEY_PREFIX", "chat:"),
         s.integer("REDIS_CONNECTIONS_PER_LOOP", 1, 1, 16),
         s.duration("REDIS_TIMEOUT", Duration.ofSeconds(5), Duration.ofMillis(100), Duration.ofMinutes(1)),
@@ -389,7 +394,8 @@ public record GatewayConfig(
         wait, s.duration("REDIS_WAIT_TIMEOUT", Duration.ofSeconds(1), Duration.ofMillis(10), Duration.ofMinutes(1)));
   }
 
-  private static String withPassword(String url, String password) {
+  /** {@code url} with {@code user} (may be null: the default user) and {@code password} (null: none) in it. */
+  private static String withCredentials(String url, String user, String password) {
     if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
       throw new ConfigException("REDIS_URL=" + url.replaceFirst("^(.*//)?[^@/]*@", "$1***@")
           + " must start with redis:// or rediss://");
@@ -401,7 +407,9 @@ public record GatewayConfig(
       throw new ConfigException("REDIS_PASSWORD is set and REDIS_URL carries credentials too: keep one");
     }
     int at = url.indexOf("://") + 3;
-    return url.substring(0, at) + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@" + url.substring(at);
+    String name = user == null ? "" : URLEncoder.encode(user, StandardCharsets.UTF_8);
+    return url.substring(0, at) + name + ":" + URLEncoder.encode(password, StandardCharsets.UTF_8) + "@"
+        + url.substring(at);
   }
 
   /** {@code host:port,host:port}, each checked. */

@@ -55,10 +55,12 @@ public final class RedisClusterFixture implements RedisAdmin {
       for (int port : cluster.processes.keySet()) {
         awaitAnswer(port);
       }
-      List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+      List<String> create = new ArrayList<>(List.of("redis-cli", "--user", RedisUsers.ADMIN, "--cluster", "create"));
       create.addAll(addresses);
       create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-      Process p = new ProcessBuilder(create).redirectErrorStream(true).start();
+      ProcessBuilder builder = new ProcessBuilder(create).redirectErrorStream(true);
+      builder.environment().put("REDISCLI_AUTH", RedisUsers.ADMIN_PASSWORD);
+      Process p = builder.start();
       String output = new String(p.getInputStream().readAllBytes());
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException("redis-cli --cluster create failed:\n" + output);
@@ -76,7 +78,7 @@ public final class RedisClusterFixture implements RedisAdmin {
 
   private Process launch(int port) throws IOException {
     Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-    return LocalRedis.launch(List.of("--port", Integer.toString(port), "--bind", HOST,
+    return LocalRedis.launch(List.of(RedisUsers.dataNode(nodeDir).toString(), "--port", Integer.toString(port), "--bind", HOST,
         "--cluster-enabled", "yes", "--cluster-config-file", nodeDir.resolve("nodes.conf").toString(),
         "--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--protected-mode", "no",
         "--dir", nodeDir.toString()), nodeDir.resolve("redis.log"));
@@ -201,7 +203,8 @@ public final class RedisClusterFixture implements RedisAdmin {
       if (keys.isEmpty()) {
         break;
       }
-      List<String> migrate = new ArrayList<>(List.of("MIGRATE", HOST, Integer.toString(toPort), "", "0", "5000", "KEYS"));
+      List<String> migrate = new ArrayList<>(List.of("MIGRATE", HOST, Integer.toString(toPort), "", "0", "5000",
+          "AUTH2", RedisUsers.ADMIN, RedisUsers.ADMIN_PASSWORD, "KEYS"));
       keys.forEach(k -> migrate.add((String) k));
       ok(Resp.call(HOST, fromPort, migrate.toArray(String[]::new)));
       pause(pauseMillis);

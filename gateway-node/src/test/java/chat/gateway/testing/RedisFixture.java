@@ -1,12 +1,8 @@
 package chat.gateway.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,6 +43,16 @@ public final class RedisFixture implements RedisAdmin {
 
   public String url() {
     return "redis://" + host + ":" + port;
+  }
+
+  /**
+   * The settings a node needs to reach this Redis: REDIS_URL, and the gateway user where this Redis runs
+   * with the project's users (a local one; a container or REDIS_URL has only its default user).
+   */
+  public java.util.Map<String, String> nodeSettings() {
+    java.util.Map<String, String> settings = new java.util.HashMap<>(local() ? RedisUsers.nodeSettings() : java.util.Map.of());
+    settings.put("REDIS_URL", url());
+    return settings;
   }
 
   /** Where this Redis came from: env, container or local. */
@@ -110,10 +116,11 @@ public final class RedisFixture implements RedisAdmin {
 
   private static Process startLocal(String server, int port) {
     try {
-      Process process = new ProcessBuilder(server, "--port", Integer.toString(port), "--bind", "127.0.0.1",
+      Process process = new ProcessBuilder(server, RedisUsers.dataNode(dataDir(port)).toString(),
+          "--port", Integer.toString(port), "--bind", "127.0.0.1",
           "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", dataDir(port).toString())
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-      awaitPing("127.0.0.1", port);
+      LocalRedis.awaitAnswer(port);
       return process;
     } catch (IOException e) {
       throw new IllegalStateException("could not start " + server, e);
@@ -135,7 +142,7 @@ public final class RedisFixture implements RedisAdmin {
       resume.setDaemon(true);
       resume.start();
     } else {
-      command("CLIENT", "PAUSE", Long.toString(millis), "ALL");
+      call("CLIENT", "PAUSE", Long.toString(millis), "ALL");
     }
   }
 
@@ -145,7 +152,7 @@ public final class RedisFixture implements RedisAdmin {
    */
   public synchronized void restart(long downMillis) {
     if (local()) {
-      command("SHUTDOWN", "SAVE"); // answers nothing: the connection ends as Redis exits
+      call("SHUTDOWN", "SAVE"); // answers nothing: the connection ends as Redis exits
       comeBackAfter(downMillis);
     } else {
       dropClients();
@@ -166,7 +173,7 @@ public final class RedisFixture implements RedisAdmin {
       }
       comeBackAfter(downMillis);
     } else {
-      command("FLUSHALL");
+      call("FLUSHALL");
       dropClients();
     }
   }
@@ -183,8 +190,8 @@ public final class RedisFixture implements RedisAdmin {
   }
 
   private void dropClients() {
-    command("CLIENT", "KILL", "TYPE", "pubsub");
-    command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
+    call("CLIENT", "KILL", "TYPE", "pubsub");
+    call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes");
   }
 
   private void signal(String signal) {
@@ -200,105 +207,35 @@ public final class RedisFixture implements RedisAdmin {
     return Resp.call(host, port, args);
   }
 
-  /** Sends one command over a raw connection (RESP), returning the first reply line. */
-  public String command(String... args) {
-    try (Socket socket = new Socket(host, port)) {
-      socket.setSoTimeout(5000);
-      OutputStream out = socket.getOutputStream();
-      out.write(Resp.encode(args));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = in.read()) != -1 && c != '\n') {
-        line.append((char) c);
-      }
-      return line.toString().trim();
-    } catch (IOException e) {
-      throw new IllegalStateException("redis command " + String.join(" ", args) + " failed", e);
-    }
-  }
-
   /** A number of {@code INFO}, e.g. {@code total_net_output_bytes}. */
   public long info(String section, String field) {
-    try (Socket socket = new Socket(host, port)) {
-      socket.setSoTimeout(5000);
-      socket.getOutputStream().write(("INFO " + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
-      java.io.BufferedReader in = new java.io.BufferedReader(
-          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      String line;
-      while ((line = in.readLine()) != null && !line.isEmpty()) {
-        if (line.startsWith(field + ":")) {
-          return Long.parseLong(line.substring(field.length() + 1).trim());
-        }
-      }
-      throw new IllegalStateException("INFO " + section + " has no " + field);
-    } catch (IOException e) {
-      throw new IllegalStateException("INFO failed", e);
-    }
+    return infoField((String) call("INFO", section), field + ":")
+        .map(Long::parseLong).orElseThrow(() -> new IllegalStateException("INFO " + section + " has no " + field));
   }
 
   /** How many times Redis ran {@code command} since it started ({@code INFO commandstats}). */
   public long calls(String command) {
-    try (Socket socket = new Socket(host, port)) {
-      socket.setSoTimeout(5000);
-      socket.getOutputStream().write("INFO commandstats\r\n".getBytes(StandardCharsets.US_ASCII));
-      java.io.BufferedReader in = new java.io.BufferedReader(
-          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      String prefix = "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=";
-      String line;
-      while ((line = in.readLine()) != null && !line.isEmpty()) {
-        if (line.startsWith(prefix)) {
-          return Long.parseLong(line.substring(prefix.length(), line.indexOf(',')));
-        }
-      }
-      return 0;
-    } catch (IOException e) {
-      throw new IllegalStateException("INFO failed", e);
-    }
+    return infoField((String) call("INFO", "commandstats"), "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=")
+        .map(v -> Long.parseLong(v.substring(0, v.indexOf(',')))).orElse(0L);
   }
 
-  /** Sends a command whose reply is an array of strings (KEYS, SMEMBERS), and returns them. */
+  /** A command whose reply is an array of strings (KEYS, SMEMBERS), and the strings. */
   public List<String> strings(String... args) {
-    try (Socket socket = new Socket(host, port)) {
-      socket.setSoTimeout(5000);
-      socket.getOutputStream().write(Resp.encode(args));
-      java.io.BufferedReader in = new java.io.BufferedReader(
-          new java.io.InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
-      String head = in.readLine();
-      if (!head.startsWith("*")) {
-        throw new IllegalStateException("not an array reply to " + String.join(" ", args) + ": " + head);
-      }
-      List<String> values = new java.util.ArrayList<>();
-      for (int i = Integer.parseInt(head.substring(1)); i > 0; i--) {
-        in.readLine(); // $length
-        values.add(in.readLine());
-      }
-      return values;
-    } catch (IOException e) {
-      throw new IllegalStateException("redis command " + String.join(" ", args) + " failed", e);
-    }
+    return ((List<?>) call(args)).stream().map(String::valueOf).toList();
   }
 
-  private static void awaitPing(String host, int port) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-    while (System.nanoTime() < deadline) {
-      try (Socket socket = new Socket(host, port)) {
-        socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-        if (socket.getInputStream().read() == '+') {
-          return;
-        }
-      } catch (IOException e) {
-        // not up yet
-      }
-      try {
-        Thread.sleep(20); // polling a starting process
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
-      }
+  /** A command whose reply is an integer (SCARD, PTTL, EXISTS). */
+  public long number(String... args) {
+    Object reply = call(args);
+    if (!(reply instanceof Long n)) {
+      throw new IllegalStateException(String.join(" ", args) + " answered " + reply);
     }
-    throw new IllegalStateException("redis-server did not answer PING on port " + port);
+    return n;
+  }
+
+  /** What follows {@code prefix} on the line of {@code info} that starts with it. */
+  private static java.util.Optional<String> infoField(String info, String prefix) {
+    return info.lines().filter(l -> l.startsWith(prefix)).findFirst().map(l -> l.substring(prefix.length()).trim());
   }
 
   private static int freePort() {

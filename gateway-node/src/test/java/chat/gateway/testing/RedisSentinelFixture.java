@@ -69,7 +69,7 @@ public final class RedisSentinelFixture implements RedisAdmin {
 
   private Process launchData(int port, Integer replicaOf) throws IOException {
     Path nodeDir = Files.createDirectories(dir.resolve(Integer.toString(port)));
-    List<String> args = new ArrayList<>(List.of("--port", Integer.toString(port), "--bind", HOST,
+    List<String> args = new ArrayList<>(List.of(RedisUsers.dataNode(nodeDir).toString(), "--port", Integer.toString(port), "--bind", HOST,
         "--save", "", "--appendonly", "no", "--protected-mode", "no", "--dir", nodeDir.toString()));
     if (replicaOf != null) {
       args.addAll(List.of("--replicaof", HOST, Integer.toString(replicaOf)));
@@ -85,7 +85,7 @@ public final class RedisSentinelFixture implements RedisAdmin {
         "sentinel monitor " + MASTER + " " + HOST + " " + primary + " 2",
         "sentinel down-after-milliseconds " + MASTER + " 1000",
         "sentinel failover-timeout " + MASTER + " 5000",
-        "sentinel parallel-syncs " + MASTER + " 1", ""));
+        "sentinel parallel-syncs " + MASTER + " 1", RedisUsers.sentinel(nodeDir, MASTER)));
     return LocalRedis.launch(List.of(conf.toString(), "--sentinel"), nodeDir.resolve("sentinel.log"));
   }
 

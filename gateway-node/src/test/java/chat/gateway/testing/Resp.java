@@ -21,13 +21,30 @@ public final class Resp {
   public record Error(String message) {
   }
 
+  /**
+   * {@code args} as the tests' admin user ({@link RedisUsers}), whose AUTH is sent first and its answer passed
+   * over: a Redis without the tests' users (a REDIS_URL of the developer's) runs the command as its default
+   * user. Null when the connection ends unanswered (SHUTDOWN).
+   */
   public static Object call(String host, int port, String... args) {
+    return callAs(host, port, RedisUsers.ADMIN, RedisUsers.ADMIN_PASSWORD, args);
+  }
+
+  /** {@code args} signed in as {@code user} (null: as the default user, no AUTH). */
+  public static Object callAs(String host, int port, String user, String password, String... args) {
     try (Socket socket = new Socket(host, port)) {
       socket.setSoTimeout(10_000);
       OutputStream out = socket.getOutputStream();
+      if (user != null) {
+        out.write(encode("AUTH", user, password));
+      }
       out.write(encode(args));
       out.flush();
-      return read(new BufferedInputStream(socket.getInputStream()));
+      BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+      if (user != null) {
+        read(in);
+      }
+      return read(in);
     } catch (IOException e) {
       throw new IllegalStateException("redis " + host + ":" + port + " " + String.join(" ", args) + " failed: "
           + e.getMessage(), e);
@@ -45,6 +62,9 @@ public final class Resp {
 
   private static Object read(InputStream in) throws IOException {
     int type = in.read();
+    if (type == -1) {
+      return null;
+    }
     String line = line(in);
     switch (type) {
       case '+':

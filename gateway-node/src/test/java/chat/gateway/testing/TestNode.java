@@ -50,7 +50,7 @@ public final class TestNode implements AutoCloseable {
 
   /** A fresh key prefix: nodes given the same one form one cluster. */
   public static String newPrefix() {
-    return "t" + PREFIXES.incrementAndGet() + ":";
+    return RedisUsers.KEY_PREFIX + "t" + PREFIXES.incrementAndGet() + ":";
   }
 
   private final Gateway gateway;
@@ -81,13 +81,15 @@ public final class TestNode implements AutoCloseable {
     env.put("EVENT_LOOPS", "2");
     env.put("API_KEY", API_KEY);
     if (store == Store.REDIS) {
-      env.put("REDIS_URL", RedisFixture.get().url());
+      env.putAll(RedisFixture.get().nodeSettings());
       env.put("REDIS_KEY_PREFIX", newPrefix());
     } else if (store == Store.REDIS_SENTINEL) {
+      env.putAll(RedisUsers.nodeSettings());
       env.put("REDIS_SENTINELS", RedisSentinelFixture.get().sentinels());
       env.put("REDIS_SENTINEL_MASTER", RedisSentinelFixture.MASTER);
       env.put("REDIS_KEY_PREFIX", newPrefix());
     } else if (store == Store.REDIS_CLUSTER) {
+      env.putAll(RedisUsers.nodeSettings());
       env.put("REDIS_CLUSTER_NODES", RedisClusterFixture.get().seeds());
       env.put("REDIS_KEY_PREFIX", newPrefix());
     }

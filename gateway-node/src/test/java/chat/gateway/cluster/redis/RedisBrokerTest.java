@@ -33,8 +33,9 @@ class RedisBrokerTest {
 
   @BeforeEach
   void start() {
-    GatewayConfig config = GatewayConfig.fromEnv(Map.of("REDIS_URL", RedisFixture.get().url(),
-        "REDIS_KEY_PREFIX", TestNode.newPrefix(), "CANARY_INTERVAL", "200ms"));
+    Map<String, String> env = new java.util.HashMap<>(RedisFixture.get().nodeSettings());
+    env.putAll(Map.of("REDIS_KEY_PREFIX", TestNode.newPrefix(), "CANARY_INTERVAL", "200ms"));
+    GatewayConfig config = GatewayConfig.fromEnv(env);
     GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry(), () -> false);
     commands = RedisCommands.of(vertx, config.redis(), "gw-test", 1, metrics);
     Await.result(commands.start());
