@@ -5,6 +5,7 @@ calls in flight on each of CONNECTIONS connections. Prints messages/s and Redis'
 so that the figure is Redis's own, not the driver's.
   python3 bench/publish_saturate.py PORT SHA COUNT [GROUPS] [CONNECTIONS] [BATCH]
 """
+import os
 import socket
 import sys
 import threading
@@ -17,6 +18,18 @@ def command(*args):
         a = a if isinstance(a, bytes) else str(a).encode()
         out.append(b'$%d\r\n%s\r\n' % (len(a), a))
     return b''.join(out)
+
+
+def connect(port):
+    """A connection to Redis, signed in as its admin user when REDIS_ADMIN_PASSWORD is set (scripts/cluster.sh)."""
+    s = socket.create_connection(('127.0.0.1', port))
+    password = os.environ.get('REDIS_ADMIN_PASSWORD')
+    if password:
+        s.sendall(command('AUTH', 'admin', password))
+        reply = s.recv(64)
+        if not reply.startswith(b'+OK'):
+            raise IOError('AUTH admin refused: %r' % reply)
+    return s
 
 
 def read_replies(sock, buf, n):
@@ -61,7 +74,7 @@ def read_replies(sock, buf, n):
 
 
 def cpu(port):
-    s = socket.create_connection(('127.0.0.1', port))
+    s = connect(port)
     s.sendall(command('INFO', 'cpu'))
     data = b''
     while b'used_cpu_user' not in data or not data.endswith(b'\r\n'):
@@ -81,7 +94,7 @@ def main():
     batch = int(sys.argv[6]) if len(sys.argv) > 6 else 200
     body = '"hello from the saturation driver: about a hundred bytes of body to look like a chat line."'
     run = str(int(time.time() * 1000))
-    setup = socket.create_connection(('127.0.0.1', port))
+    setup = connect(port)
     for g in range(groups):
         setup.sendall(command('SADD', 'sat:members:%d' % g, 'alice'))
         read_replies(setup, b'', 1)
@@ -96,7 +109,7 @@ def main():
                           86400000, 'alice', 'group/g%d' % g, 'PUBLISH')
 
     def worker(first, n):
-        s = socket.create_connection(('127.0.0.1', port))
+        s = connect(port)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         buf = b''
         pending = []

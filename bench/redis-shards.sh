@@ -35,10 +35,11 @@ up() { # single|cluster
 down() { CLUSTER_DIR=$STATE/$1 scripts/cluster.sh down > /dev/null || true; }
 trap 'down single; down cluster; rm -rf "$STATE"' EXIT
 
-cpu_of() { redis-cli -p "$1" INFO cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.3f", s}'; }
+rcli() { local topology=$1; shift; CLUSTER_DIR=$STATE/$topology scripts/cluster.sh redis-cli "$@"; } # as Redis's admin
+cpu_of() { rcli "$1" -p "$2" INFO cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.3f", s}'; }
 primaries() { # ports of the cluster's primaries, or the one Redis
   if [ "$1" = cluster ]; then
-    redis-cli -p "$PORT" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ {split($2, a, "[:@]"); print a[2]}' | sort
+    rcli cluster -p "$PORT" cluster nodes | awk '$3 ~ /master/ && $3 !~ /fail/ {split($2, a, "[:@]"); print a[2]}' | sort
   else
     echo "$PORT"
   fi
@@ -46,7 +47,7 @@ primaries() { # ports of the cluster's primaries, or the one Redis
 driver() { # topology, driver args...; with the store's setting from cluster.sh and extra env
   local topology=$1; shift
   # shellcheck disable=SC2046
-  env $(cat "$STATE/$topology/store") REDIS_KEY_PREFIX="b$RANDOM:" ${DRIVER_ENV:-} \
+  env $(cat "$STATE/$topology/store") REDIS_KEY_PREFIX="chat:b$RANDOM:" ${DRIVER_ENV:-} \
     "$JAVA" -cp "$JAR" bench/PublishDriver.java "$@"
 }
 
@@ -55,11 +56,11 @@ cpu() {
     up "$topology"
     driver "$topology" closed 20000 64 "$MEMBERSHIPS" > /dev/null   # warm-up: scripts loaded, JIT, streams exist
     declare -A before=()
-    for p in $(primaries "$topology"); do before[$p]=$(cpu_of "$p"); done
+    for p in $(primaries "$topology"); do before[$p]=$(cpu_of "$topology" "$p"); done
     result=$(driver "$topology" closed "$COUNT" 64 "$MEMBERSHIPS")
     line="$topology: $result; Redis CPU s per 100k messages:"
     for p in $(primaries "$topology"); do
-      line="$line $p=$(echo "($(cpu_of "$p") - ${before[$p]}) * 100000 / $COUNT" | bc -l | xargs printf '%.2f')"
+      line="$line $p=$(echo "($(cpu_of "$topology" "$p") - ${before[$p]}) * 100000 / $COUNT" | bc -l | xargs printf '%.2f')"
     done
     echo "$line" | tee -a "$OUT/cpu.txt"
     down "$topology"
@@ -69,7 +70,10 @@ cpu() {
 saturate() {
   up single
   local sha
-  sha=$(redis-cli -p "$PORT" SCRIPT LOAD "$(cat gateway-node/src/main/resources/redis/publish.lua)")
+  sha=$(rcli single -p "$PORT" SCRIPT LOAD "$(cat gateway-node/src/main/resources/redis/publish.lua)")
+  # publish_saturate.py signs in as the admin user of cluster.sh's Redis
+  REDIS_ADMIN_PASSWORD=$(sed -n 's/^ADMIN_PASSWORD=//p' "$STATE/single/redis-passwords")
+  export REDIS_ADMIN_PASSWORD
   python3 bench/publish_saturate.py "$PORT" "$sha" 50000 "$MEMBERSHIPS" > /dev/null   # warm-up: 300 streams at their cap
   for round in $(seq 1 "$ROUNDS"); do
     echo "one Redis, publish.lua alone, pipelined: $(python3 bench/publish_saturate.py "$PORT" "$sha" "$COUNT" "$MEMBERSHIPS")" \

@@ -22,6 +22,11 @@
 #                                         or kill -9 and delete its files (back empty); then wait until
 #                                         every node is ready and say how long each took
 #   scripts/cluster.sh down               stop exactly what `up` started
+#   scripts/cluster.sh redis-cli ARGS...  redis-cli as the admin user of this cluster's Redis (benches: INFO)
+#
+# Redis runs with the project's users (redis/users.conf, redis/sentinel-users.conf): the default user is
+# off, the nodes sign in as "gateway" (allowed only their commands, on REDIS_KEY_PREFIX, default chat:),
+# operators as "admin". Each `up` makes new passwords, kept in $CLUSTER_DIR/redis-passwords (mode 600).
 #
 # Environment: CLUSTER_DIR (state: pids, logs, generated config; default .cluster), CLUSTER_PORT (public
 # port, default 8080), CLUSTER_STATS_PORT (HAProxy stats/exporter, 8404), CLUSTER_REDIS_PORT (6380),
@@ -44,6 +49,31 @@ JAVA=${JAVA:-java}
 JAR=gateway-node/target/gateway-node.jar
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
+
+# ---- Redis users ----------------------------------------------------------------------------------------
+new_passwords() { # one random password per Redis user, for this cluster only
+  ( umask 077
+    for user in GATEWAY ADMIN REPLICA SENTINEL; do echo "${user}_PASSWORD=$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')"; done \
+      > "$DIR/redis-passwords" )
+}
+
+passwords() { # the passwords of the cluster that is up
+  [ -f "$DIR/redis-passwords" ] || die "no $DIR/redis-passwords: is the cluster up?"
+  # shellcheck disable=SC1091
+  . "$DIR/redis-passwords"
+}
+
+render_users() { # template target [master name]: a users file with this cluster's passwords and prefix
+  local prefix=${REDIS_KEY_PREFIX:-chat:}
+  ( umask 077
+    sed -e "s|{{KEY_PREFIX}}|$prefix|g" -e "s|{{GATEWAY_PASSWORD}}|$GATEWAY_PASSWORD|g" \
+      -e "s|{{ADMIN_PASSWORD}}|$ADMIN_PASSWORD|g" -e "s|{{REPLICA_PASSWORD}}|$REPLICA_PASSWORD|g" \
+      -e "s|{{SENTINEL_PASSWORD}}|$SENTINEL_PASSWORD|g" -e "s|{{MASTER_NAME}}|${3:-mymaster}|g" "$1" > "$2" )
+}
+
+rcli() { # redis-cli as the admin user
+  REDISCLI_AUTH=$ADMIN_PASSWORD redis-cli --user admin "$@"
+}
 
 wait_for() { # description, seconds, command...
   local what=$1 seconds=$2; shift 2
@@ -77,6 +107,9 @@ up() {
   trap 'echo "cluster.sh: up failed; stopping what it started" >&2; down >/dev/null 2>&1' EXIT
   echo "$nodes" > "$DIR/nodes"
   echo "$redis" > "$DIR/redis-mode"
+  new_passwords
+  passwords
+  render_users redis/users.conf "$DIR/users.conf"
 
   local store
   case $redis in
@@ -85,7 +118,8 @@ up() {
     sentinel) start_redis_sentinel; store="REDIS_SENTINELS=$(sentinel_list) REDIS_SENTINEL_MASTER=mymaster" ;;
   esac
 
-  echo "$store" > "$DIR/store"
+  store="$store REDIS_USER=gateway REDIS_PASSWORD=$GATEWAY_PASSWORD"
+  ( umask 077; echo "$store" > "$DIR/store" )
   if [ "$nodes" -eq 0 ]; then
     trap - EXIT
     echo "redis up ($redis): $store"
@@ -141,10 +175,10 @@ status() {
 
 start_redis() {
   # shellcheck disable=SC2086 # the options are words on purpose
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR" && pwd)" --save "" --appendonly no \
-    ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis.log" 2>&1 &
+  redis-server "$(cd "$DIR" && pwd)/users.conf" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR" && pwd)" \
+    --save "" --appendonly no ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis.log" 2>&1 &
   echo "redis $!" >> "$DIR/pids"
-  wait_for "redis" 30 redis-cli -p "$REDIS_PORT" ping
+  wait_for "redis" 30 rcli -p "$REDIS_PORT" ping
 }
 
 start_redis_cluster() {
@@ -155,14 +189,14 @@ start_redis_cluster() {
     rm -rf "$DIR/redis-$port" # a new cluster: no nodes.conf of an earlier one
     mkdir -p "$DIR/redis-$port"
     # shellcheck disable=SC2086
-    redis-server --port "$port" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$port" && pwd)" --save "" --appendonly no \
+    redis-server "$(cd "$DIR" && pwd)/users.conf" --port "$port" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$port" && pwd)" --save "" --appendonly no \
       --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout "$NODE_TIMEOUT" \
       ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis-$port.log" 2>&1 &
     echo "redis-$port $!" >> "$DIR/pids"
     addresses+=("127.0.0.1:$port")
   done
-  for i in 0 1 2 3 4 5; do wait_for "redis $((REDIS_PORT + i))" 30 redis-cli -p $((REDIS_PORT + i)) ping; done
-  redis-cli --cluster create "${addresses[@]}" --cluster-replicas 1 --cluster-yes > "$DIR/redis-cluster-create.log" 2>&1 \
+  for i in 0 1 2 3 4 5; do wait_for "redis $((REDIS_PORT + i))" 30 rcli -p $((REDIS_PORT + i)) ping; done
+  rcli --cluster create "${addresses[@]}" --cluster-replicas 1 --cluster-yes > "$DIR/redis-cluster-create.log" 2>&1 \
     || die "redis-cli --cluster create failed (see $DIR/redis-cluster-create.log)"
   wait_for "the Redis Cluster to serve every slot" 60 cluster_whole
 }
@@ -175,9 +209,9 @@ cluster_seeds() {
 
 cluster_whole() { # every node says ok, and every replica has synced
   for i in 0 1 2 3 4 5; do
-    redis-cli -p $((REDIS_PORT + i)) cluster info | grep -q cluster_state:ok || return 1
+    rcli -p $((REDIS_PORT + i)) cluster info | grep -q cluster_state:ok || return 1
     local repl
-    repl=$(redis-cli -p $((REDIS_PORT + i)) info replication)
+    repl=$(rcli -p $((REDIS_PORT + i)) info replication)
     if echo "$repl" | grep -q role:slave; then echo "$repl" | grep -q master_link_status:up || return 1; fi
   done
 }
@@ -186,12 +220,12 @@ start_redis_sentinel() {
   rm -rf "$DIR/redis-$REDIS_PORT" "$DIR/redis-$((REDIS_PORT + 1))"
   mkdir -p "$DIR/redis-$REDIS_PORT" "$DIR/redis-$((REDIS_PORT + 1))"
   # shellcheck disable=SC2086
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$REDIS_PORT" && pwd)" --save "" \
+  redis-server "$(cd "$DIR" && pwd)/users.conf" --port "$REDIS_PORT" --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$REDIS_PORT" && pwd)" --save "" \
     --appendonly no ${CLUSTER_REDIS_OPTS:-} >> "$DIR/redis-$REDIS_PORT.log" 2>&1 &
   echo "redis-$REDIS_PORT $!" >> "$DIR/pids"
-  wait_for "redis $REDIS_PORT" 30 redis-cli -p "$REDIS_PORT" ping
+  wait_for "redis $REDIS_PORT" 30 rcli -p "$REDIS_PORT" ping
   # shellcheck disable=SC2086
-  redis-server --port $((REDIS_PORT + 1)) --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$((REDIS_PORT + 1))" && pwd)" \
+  redis-server "$(cd "$DIR" && pwd)/users.conf" --port $((REDIS_PORT + 1)) --bind 127.0.0.1 --dir "$(cd "$DIR/redis-$((REDIS_PORT + 1))" && pwd)" \
     --save "" --appendonly no --replicaof 127.0.0.1 "$REDIS_PORT" ${CLUSTER_REDIS_OPTS:-} \
     >> "$DIR/redis-$((REDIS_PORT + 1)).log" 2>&1 &
   echo "redis-$((REDIS_PORT + 1)) $!" >> "$DIR/pids"
@@ -202,11 +236,18 @@ start_redis_sentinel() {
       "sentinel monitor mymaster 127.0.0.1 $REDIS_PORT 2" \
       "sentinel down-after-milliseconds mymaster $NODE_TIMEOUT" "sentinel failover-timeout mymaster 10000" \
       "sentinel parallel-syncs mymaster 1" > "$conf"
+    render_users redis/sentinel-users.conf "$conf.users" mymaster
+    cat "$conf.users" >> "$conf" && rm "$conf.users"
+    chmod 600 "$conf"
     redis-server "$conf" --sentinel >> "$DIR/sentinel-$port.log" 2>&1 &
     echo "sentinel-$port $!" >> "$DIR/pids"
-    wait_for "sentinel $port" 30 redis-cli -p "$port" ping
+    wait_for "sentinel $port" 30 rcli -p "$port" ping
   done
-  wait_for "the replica to sync" 60 sh -c "redis-cli -p $((REDIS_PORT + 1)) info replication | grep -q master_link_status:up"
+  wait_for "the replica to sync" 60 replica_synced
+}
+
+replica_synced() {
+  rcli -p $((REDIS_PORT + 1)) info replication | grep -q master_link_status:up
 }
 
 sentinel_list() {
@@ -218,18 +259,18 @@ primary_port() {
   case $(cat "$DIR/redis-mode") in
     cluster)
       local slot
-      slot=$(redis-cli -p "$(live_redis_port)" cluster keyslot "$1")
+      slot=$(rcli -p "$(live_redis_port)" cluster keyslot "$1")
       # CLUSTER NODES: id host:port@bus flags master ... slot ranges (a-b or n)
-      redis-cli -p "$(live_redis_port)" cluster nodes | awk -v slot="$slot" '
+      rcli -p "$(live_redis_port)" cluster nodes | awk -v slot="$slot" '
         $3 ~ /master/ && $3 !~ /fail/ { for (i = 9; i <= NF; i++) { n = split($i, r, "-"); lo = r[1]; hi = (n > 1 ? r[2] : r[1])
           if (lo ~ /^[0-9]+$/ && slot >= lo + 0 && slot <= hi + 0) { split($2, a, "[:@]"); print a[2]; exit } } }' ;;
-    sentinel) redis-cli -p $((REDIS_PORT + 2)) sentinel get-master-addr-by-name mymaster | tail -1 ;;
+    sentinel) rcli -p $((REDIS_PORT + 2)) sentinel get-master-addr-by-name mymaster | tail -1 ;;
     *) echo "$REDIS_PORT" ;;
   esac
 }
 
 live_redis_port() {
-  for i in 0 1 2 3 4 5; do redis-cli -p $((REDIS_PORT + i)) ping >/dev/null 2>&1 && { echo $((REDIS_PORT + i)); return; }; done
+  for i in 0 1 2 3 4 5; do rcli -p $((REDIS_PORT + i)) ping >/dev/null 2>&1 && { echo $((REDIS_PORT + i)); return; }; done
 }
 
 nodes_ready() { # since (ns), who says it, since what: waits for every node's /ready, saying when each was
@@ -271,7 +312,7 @@ redis_restart() {
   local pid
   pid=$(awk '$1 == "redis" {print $2}' "$DIR/pids" | tail -1)
   if [ "$mode" = shutdown ]; then
-    redis-cli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+    rcli -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
   else
     kill -9 "$pid" 2>/dev/null || true
   fi
@@ -303,10 +344,11 @@ down() {
 
 case ${1:-} in
   up) shift; up "$@" ;;
-  status) status ;;
-  redis-restart) shift; redis_restart "$@" ;;
-  redis-kill-primary) shift; redis_kill_primary "$@" ;;
+  status) [ -f "$DIR/redis-passwords" ] && passwords; status ;;
+  redis-restart) shift; passwords; redis_restart "$@" ;;
+  redis-kill-primary) shift; passwords; redis_kill_primary "$@" ;;
+  redis-cli) shift; passwords; rcli "$@" ;;
   down) down ;;
   *) echo "usage: scripts/cluster.sh up [--nodes N] [--haproxy M] [--redis-cluster|--redis-sentinel] | status |" \
-       "redis-restart MODE SECONDS | redis-kill-primary [KEY] | down" >&2; exit 2 ;;
+       "redis-restart MODE SECONDS | redis-kill-primary [KEY] | redis-cli ARGS... | down" >&2; exit 2 ;;
 esac
