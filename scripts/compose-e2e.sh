@@ -105,7 +105,8 @@ export COMPOSE
 dangling_before=$(docker volume ls -qf dangling=true | sort)
 log "building and starting (no Grafana) on $PUBLIC_BIND"
 $COMPOSE build gateway > "$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log"; fail "build"; }
-$COMPOSE up -d secrets redis gateway haproxy prometheus > "$WORK/up.log" 2>&1 || { tail -30 "$WORK/up.log"; fail "up"; }
+$COMPOSE up -d secrets redis gateway haproxy prometheus > "$WORK/up.log" 2>&1 || {
+  tail -30 "$WORK/up.log"; $COMPOSE logs --tail 40 secrets redis gateway 2>&1 | tail -120; fail "up"; }
 
 gateways() { docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=gateway" "$@"; }
 healthy_gateways() { gateways --filter health=healthy | wc -l; }
@@ -115,6 +116,17 @@ until_ok "HAProxy routing" 60 curl -sf "http://$PUBLIC_BIND/"
 API_KEY=$($COMPOSE exec -T gateway cat /run/chat-secrets/api_key)
 ADMIN_TOKEN=$($COMPOSE exec -T gateway cat /run/chat-secrets/admin_token)
 log "3 replicas healthy"
+
+# ---- each service has only its secrets; Redis's users ------------------------------------------------
+$COMPOSE exec -T gateway ls /run/redis-secrets >/dev/null 2>&1 && fail "a gateway sees Redis's secrets"
+$COMPOSE exec -T gateway ls /run/grafana-secrets >/dev/null 2>&1 && fail "a gateway sees Grafana's secrets"
+$COMPOSE exec -T -u 4242 gateway cat /run/chat-secrets/api_key >/dev/null 2>&1 \
+  && fail "another user in a gateway's container reads its secrets"
+$COMPOSE exec -T redis redis-cli ping 2>&1 | grep -q NOAUTH || fail "Redis answers its default user"
+clients=$($COMPOSE exec -T redis sh -c 'REDISCLI_AUTH=$(cat /run/redis-secrets/admin_password) redis-cli --user admin client list')
+echo "$clients" | grep -q " user=gateway " || fail "no gateway signed in as Redis's gateway user: $clients"
+echo "$clients" | grep -q " user=default " && fail "a client signed in as Redis's default user: $clients"
+log "secrets per service; Redis: default user off, the gateways as its gateway user"
 
 # ---- dev sign-in never reaches the network by accident ------------------------------------------------
 # the stack above started with dev sign-in published on loopback; the same gateway published on every

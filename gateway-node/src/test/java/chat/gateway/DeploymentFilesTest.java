@@ -111,7 +111,26 @@ class DeploymentFilesTest {
     }
     assertTrue(((Map<String, Object>) services.get("grafana").get("environment"))
         .containsKey("GF_SECURITY_ADMIN_PASSWORD__FILE"));
-    assertTrue(((List<Object>) services.get("redis").get("command")).toString().contains("--requirepass"));
+    // each service gets only its own secrets: a volume per service, mounted by it (and the init that makes them)
+    Map<String, Set<String>> secretVolumes = Map.of("gateway-secrets", Set.of("secrets", "gateway"),
+        "grafana-secrets", Set.of("secrets", "grafana"),
+        "redis-secrets", Set.of("secrets", "redis", "redis-cluster-1", "redis-cluster-2", "redis-cluster-3",
+            "redis-cluster-4", "redis-cluster-5", "redis-cluster-6", "redis-cluster-init"));
+    secretVolumes.forEach((volume, users) -> {
+      Set<String> mounting = new TreeSet<>();
+      services.forEach((name, service) -> {
+        for (Object v : (List<Object>) service.getOrDefault("volumes", List.of())) {
+          if (v.toString().startsWith(volume + ":")) {
+            mounting.add(name);
+          }
+        }
+      });
+      assertEquals(new TreeSet<>(users), mounting, volume + " is mounted by exactly its service");
+    });
+    // Redis: its users from redis/users.conf (default user off), the gateways signed in as "gateway"
+    assertTrue(services.get("redis").get("command").toString().contains("/run/redis-secrets/users.conf"));
+    assertTrue(read("redis/users.conf").contains("\nuser default off\n"));
+    assertEquals("gateway", env.get("REDIS_USER"));
     // stops: a gateway gets longer than its drain, HAProxy longer than its hard-stop-after
     long drain = seconds(composeDefault(env.get("DRAIN_WINDOW").toString()));
     assertTrue(seconds(composeDefault(services.get("gateway").get("stop_grace_period").toString())) > drain);
