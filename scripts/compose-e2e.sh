@@ -128,6 +128,13 @@ echo "$clients" | grep -q " user=gateway " || fail "no gateway signed in as Redi
 echo "$clients" | grep -q " user=default " && fail "a client signed in as Redis's default user: $clients"
 log "secrets per service; Redis: default user off, the gateways as its gateway user"
 
+# ---- every container hardened -------------------------------------------------------------------------
+for c in $(docker ps -q --filter "label=com.docker.compose.project=$PROJECT"); do
+  settings=$(docker inspect -f '{{.Name}} {{.HostConfig.ReadonlyRootfs}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}}' "$c")
+  echo "$settings" | grep -q " true \[ALL\] \[no-new-privileges:true\]" || fail "a container is not hardened: $settings"
+done
+log "every container: read-only root, no capabilities, no new privileges"
+
 # ---- dev sign-in never reaches the network by accident ------------------------------------------------
 # the stack above started with dev sign-in published on loopback; the same gateway published on every
 # interface (PUBLIC_BIND changed and nothing else) refuses to start, and says why
@@ -150,13 +157,20 @@ curl -s -o /dev/null -w '%{http_code}' "http://$PUBLIC_BIND/admin/drain" -X POST
 log "/admin refused without the token, never routed from outside"
 
 # ---- Prometheus scrapes every replica ---------------------------------------------------------------
-up_targets() {
+up_targets() { # job: how many of its targets are up
   curl -sf "http://127.0.0.1:$PROM_PORT/api/v1/targets?state=active" \
-    | python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin)["data"]["activeTargets"] if t["labels"]["job"]=="gateway" and t["health"]=="up"))'
+    | python3 -c 'import json,sys; print(sum(1 for t in json.load(sys.stdin)["data"]["activeTargets"] if t["labels"]["job"]==sys.argv[1] and t["health"]=="up"))' "$1"
 }
-scraped() { [ "$(up_targets)" = "$1" ]; }
-until_ok "Prometheus scraping 3 replicas" 120 scraped 3
-log "Prometheus scrapes all 3"
+scraped() { [ "$(up_targets "$1")" = "$2" ]; }
+until_ok "Prometheus scraping 3 replicas" 120 scraped gateway 3
+# HAProxy's stats and exporter listen on the management network only: Prometheus reaches them there, and
+# HAProxy's address on its public network does not answer on 8404
+until_ok "Prometheus scraping HAProxy" 60 scraped haproxy 1
+haproxy_public=$(docker inspect -f "{{(index .NetworkSettings.Networks \"${PROJECT}_public\").IPAddress}}" \
+  "$(docker ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter label=com.docker.compose.service=haproxy)")
+[ -n "$haproxy_public" ] || fail "no address of HAProxy on the public network"
+curl -s -o /dev/null --max-time 3 "http://$haproxy_public:8404/stats" && fail "HAProxy's stats answer on its public network"
+log "Prometheus scrapes all 3 and HAProxy, whose stats are on the management network only"
 
 # ---- clients through scale 3 -> 5 -> 3, a stop and a kill -------------------------------------------
 cat > "$WORK/storm.sh" <<EOF

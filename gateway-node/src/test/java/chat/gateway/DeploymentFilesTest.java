@@ -45,6 +45,14 @@ class DeploymentFilesTest {
     assertEquals(0, cluster.exit(), cluster.output());
   }
 
+  /** The networks a compose service joins, written as a list or as a map. */
+  @SuppressWarnings("unchecked")
+  private static Set<String> networksOf(Map<String, Object> service) {
+    Object networks = service.get("networks");
+    return networks instanceof Map<?, ?> map ? (Set<String>) map.keySet()
+        : new TreeSet<>(((List<Object>) networks).stream().map(Object::toString).toList());
+  }
+
   /** The default of a {@code ${NAME:-default}} reference, or the text itself. */
   private static String composeDefault(String value) {
     Matcher m = Pattern.compile("\\$\\{[A-Z_]+:-(.*)}").matcher(value);
@@ -83,8 +91,16 @@ class DeploymentFilesTest {
       }
       String image = service.get("image").toString();
       assertTrue(image.matches("\\$\\{[A-Z_]+_IMAGE:-[^}]+}"), name + ": image names are variables: " + image);
-      for (Object network : (List<Object>) service.get("networks")) {
-        assertTrue(networks.containsKey(network.toString()), name + " joins missing network " + network);
+      for (String network : networksOf(service)) {
+        assertTrue(networks.containsKey(network), name + " joins missing network " + network);
+      }
+      // hardened: a read-only root filesystem, no capabilities (the secrets init gets back what chown needs),
+      // no privilege gain
+      assertEquals(Boolean.TRUE, service.get("read_only"), name + " has a writable root filesystem");
+      assertEquals(List.of("ALL"), service.get("cap_drop"), name + " keeps capabilities");
+      assertEquals(List.of("no-new-privileges:true"), service.get("security_opt"), name);
+      if (!name.equals("secrets")) {
+        assertFalse(service.containsKey("cap_add"), name + " adds capabilities");
       }
       // every published port binds loopback by default (PUBLIC_BIND, GRAFANA_BIND)
       for (Object port : (List<Object>) service.getOrDefault("ports", List.of())) {
@@ -98,7 +114,7 @@ class DeploymentFilesTest {
     assertEquals(Boolean.TRUE, ((Map<String, Object>) networks.get("mgmt")).get("internal"));
     Set<String> onMgmt = new TreeSet<>();
     services.forEach((name, service) -> {
-      if (((List<Object>) service.get("networks")).contains("mgmt")) {
+      if (networksOf(service).contains("mgmt")) {
         onMgmt.add(name);
       }
     });
