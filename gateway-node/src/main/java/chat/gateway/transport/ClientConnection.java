@@ -20,6 +20,7 @@ import chat.protocol.ServerFrame;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.Promise;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -301,9 +302,11 @@ final class ClientConnection {
     catchup.hold(userChannel);
     catchup.hold(Channel.BROADCAST.name());
     leftWhileConnecting = new HashSet<>();
-    whenDone(hub.subscribeSession(this, user, List.of()).recover(ChatService::unavailable)
-        .compose(v -> t.service().register(session).onSuccess(count -> registered = true))
-        .compose(count -> t.service().groupsOf(user).compose(list -> subscribeGroups(list, count == 1)))
+    // Each step that touches this connection or its hub runs on the loop (onLoop): a store or the broker
+    // may answer on another event loop, and the hub's member sets are iterated there meanwhile.
+    whenDone(onLoop(hub.subscribeSession(this, user, List.of())).recover(ChatService::unavailable)
+        .compose(v -> onLoop(t.service().register(session)).onSuccess(count -> registered = true))
+        .compose(count -> onLoop(t.service().groupsOf(user)).compose(list -> onLoop(subscribeGroups(list, count == 1))))
         .compose(v -> replays(connect.resume())), ar -> {
           if (state == State.CLOSED) {
             unregister();
@@ -871,7 +874,8 @@ final class ClientConnection {
         : t.service().sessionOpened(session, List.copyOf(groups));
     Future<Void> done;
     if (standing == SessionRegistry.Standing.DATA_LOST) {
-      done = registration.compose(v -> t.service().restoreMemberships(identity.user(), List.copyOf(groups)));
+      List<String> mine = List.copyOf(groups); // read here, on the loop: registration may complete elsewhere
+      done = registration.compose(v -> t.service().restoreMemberships(identity.user(), mine));
     } else {
       Future<List<String>> read = registration.compose(v -> t.service().groupsOf(identity.user()));
       whenDone(read, ar -> {
@@ -941,6 +945,19 @@ final class ClientConnection {
     SessionInfo closed = session;
     t.service().sessionClosed(closed, left)
         .onFailure(e -> hub.unregisterLater(() -> t.service().sessionClosed(closed, left)));
+  }
+
+  /** {@code future}, completed on this connection's event loop, so what follows may touch its state. */
+  private <T> Future<T> onLoop(Future<T> future) {
+    Promise<T> promise = Promise.promise();
+    whenDone(future, ar -> {
+      if (ar.succeeded()) {
+        promise.complete(ar.result());
+      } else {
+        promise.fail(ar.cause());
+      }
+    });
+    return promise.future();
   }
 
   /** Runs {@code handler} on this connection's event loop when {@code future} completes. */

@@ -71,6 +71,11 @@ public final class Hub implements ChannelListener {
     return fanout.add(Channel.BROADCAST.name(), this);
   }
 
+  /** Whether the caller runs on this hub's event loop, where all its state lives (checked with -ea). */
+  private boolean onLoop() {
+    return ((io.vertx.core.internal.ContextInternal) context).nettyEventLoop().inEventLoop();
+  }
+
   @Override
   public Context context() {
     return context;
@@ -82,6 +87,7 @@ public final class Hub implements ChannelListener {
 
   /** Adds an authenticated connection to its user channel and its groups; completes when they flow. */
   Future<Void> subscribeSession(ClientConnection connection, String user, Collection<String> userGroups) {
+    assert onLoop() : "a hub's sessions changed off its event loop";
     List<Future<Void>> subscriptions = new ArrayList<>();
     String channel = Channel.user(user).name();
     List<ClientConnection> sessions = users.computeIfAbsent(user, u -> new ArrayList<>(1));
@@ -101,6 +107,7 @@ public final class Hub implements ChannelListener {
 
   /** Adds {@code connection} to {@code userGroups}, subscribing the node to those new here together. */
   Future<Void> subscribeGroups(ClientConnection connection, Collection<String> userGroups) {
+    assert onLoop() : "a hub's groups changed off its event loop";
     List<String> channels = new ArrayList<>(userGroups.size());
     for (String group : userGroups) {
       groups.computeIfAbsent(group, g -> new LinkedHashSet<>()).add(connection);
@@ -114,6 +121,7 @@ public final class Hub implements ChannelListener {
   }
 
   private void unsubscribeGroups(ClientConnection connection, Collection<String> userGroups) {
+    assert onLoop() : "a hub's groups changed off its event loop";
     List<String> emptied = new ArrayList<>();
     for (String group : userGroups) {
       Set<ClientConnection> members = groups.get(group);
@@ -129,6 +137,7 @@ public final class Hub implements ChannelListener {
 
   /** Forgets a closed connection everywhere. */
   void detach(ClientConnection connection, String user, Collection<String> userGroups) {
+    assert onLoop() : "a hub's connections changed off its event loop";
     all.remove(connection);
     if (user != null) {
       List<ClientConnection> sessions = users.get(user);
