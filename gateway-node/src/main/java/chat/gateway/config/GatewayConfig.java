@@ -252,15 +252,12 @@ public record GatewayConfig(
       return;
     }
     String published = s.string("PUBLIC_BIND", null);
-    if (published != null && !Loopback.is(Loopback.hostOf(published))) {
-      throw new ConfigException("AUTH_MODE=dev with PUBLIC_BIND=" + published + " would let anyone who reaches that"
-          + " address claim any user: use AUTH_MODE=jwt, publish on loopback (PUBLIC_BIND=127.0.0.1:8080), or set"
+    if (!Loopback.is(published != null ? Loopback.hostOf(published) : host)) {
+      String where = published != null ? "with PUBLIC_BIND=" + published : "on HOST=" + host;
+      throw new ConfigException("AUTH_MODE=dev " + where
+          + " would let anyone who reaches that address claim any user: use AUTH_MODE=jwt, publish on loopback"
+          + " (PUBLIC_BIND=127.0.0.1:<port> where a container publishes the node, else HOST=127.0.0.1), or set"
           + " ALLOW_DEV_AUTH=true if that is really meant");
-    }
-    if (published == null && !Loopback.is(host)) {
-      throw new ConfigException("AUTH_MODE=dev on HOST=" + host + " would let anyone who reaches this address claim"
-          + " any user: use AUTH_MODE=jwt, bind HOST to loopback (or say PUBLIC_BIND=127.0.0.1:<port> where a"
-          + " container publishes it), or set ALLOW_DEV_AUTH=true if that is really meant");
     }
   }
 

@@ -950,13 +950,7 @@ final class ClientConnection {
   /** {@code future}, completed on this connection's event loop, so what follows may touch its state. */
   private <T> Future<T> onLoop(Future<T> future) {
     Promise<T> promise = Promise.promise();
-    whenDone(future, ar -> {
-      if (ar.succeeded()) {
-        promise.complete(ar.result());
-      } else {
-        promise.fail(ar.cause());
-      }
-    });
+    whenDone(future, promise::handle);
     return promise.future();
   }
 
