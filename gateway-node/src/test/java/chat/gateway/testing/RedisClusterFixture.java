@@ -144,17 +144,6 @@ public final class RedisClusterFixture implements RedisAdmin {
     return Resp.call(HOST, port, eval.toArray(String[]::new));
   }
 
-  /** INFO {@code section} of the node on {@code port}, field {@code name}. */
-  public long info(int port, String section, String name) {
-    String info = (String) Resp.call(HOST, port, "INFO", section);
-    for (String line : info.split("\r\n")) {
-      if (line.startsWith(name + ":")) {
-        return Long.parseLong(line.substring(name.length() + 1).trim());
-      }
-    }
-    throw new IllegalStateException("INFO " + section + " of " + port + " has no " + name);
-  }
-
   private int livePort() {
     for (Map.Entry<Integer, Process> e : processes.entrySet()) {
       if (e.getValue().isAlive()) {

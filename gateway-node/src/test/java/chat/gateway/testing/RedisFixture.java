@@ -209,14 +209,15 @@ public final class RedisFixture implements RedisAdmin {
 
   /** A number of {@code INFO}, e.g. {@code total_net_output_bytes}. */
   public long info(String section, String field) {
-    return infoField((String) call("INFO", section), field + ":")
-        .map(Long::parseLong).orElseThrow(() -> new IllegalStateException("INFO " + section + " has no " + field));
+    return Resp.info(host, port, section, field).map(Long::parseLong)
+        .orElseThrow(() -> new IllegalStateException("INFO " + section + " has no " + field));
   }
 
   /** How many times Redis ran {@code command} since it started ({@code INFO commandstats}). */
   public long calls(String command) {
-    return infoField((String) call("INFO", "commandstats"), "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT) + ":calls=")
-        .map(v -> Long.parseLong(v.substring(0, v.indexOf(',')))).orElse(0L);
+    // cmdstat_smembers:calls=3,usec=...
+    return Resp.info(host, port, "commandstats", "cmdstat_" + command.toLowerCase(java.util.Locale.ROOT))
+        .map(v -> Long.parseLong(v.substring("calls=".length(), v.indexOf(',')))).orElse(0L);
   }
 
   /** A command whose reply is an array of strings (KEYS, SMEMBERS), and the strings. */
@@ -233,10 +234,6 @@ public final class RedisFixture implements RedisAdmin {
     return n;
   }
 
-  /** What follows {@code prefix} on the line of {@code info} that starts with it. */
-  private static java.util.Optional<String> infoField(String info, String prefix) {
-    return info.lines().filter(l -> l.startsWith(prefix)).findFirst().map(l -> l.substring(prefix.length()).trim());
-  }
 
   private static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {

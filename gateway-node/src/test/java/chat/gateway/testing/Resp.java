@@ -30,6 +30,13 @@ public final class Resp {
     return callAs(host, port, RedisUsers.ADMIN, RedisUsers.ADMIN_PASSWORD, args);
   }
 
+  /** What follows {@code field:} in {@code INFO section} of the Redis on {@code host:port}, if it is there. */
+  public static java.util.Optional<String> info(String host, int port, String section, String field) {
+    String prefix = field + ":";
+    return ((String) call(host, port, "INFO", section)).lines().filter(l -> l.startsWith(prefix)).findFirst()
+        .map(l -> l.substring(prefix.length()).trim());
+  }
+
   /** {@code args} signed in as {@code user} (null: as the default user, no AUTH). */
   public static Object callAs(String host, int port, String user, String password, String... args) {
     try (Socket socket = new Socket(host, port)) {
