@@ -59,16 +59,14 @@ new_passwords() { # one random password per Redis user, for this cluster only
 
 passwords() { # the passwords of the cluster that is up
   [ -f "$DIR/redis-passwords" ] || die "no $DIR/redis-passwords: is the cluster up?"
+  set -a # exported: redis/render-users.sh reads them
   # shellcheck disable=SC1091
   . "$DIR/redis-passwords"
+  set +a
 }
 
 render_users() { # template target [master name]: a users file with this cluster's passwords and prefix
-  local prefix=${REDIS_KEY_PREFIX:-chat:}
-  ( umask 077
-    sed -e "s|{{KEY_PREFIX}}|$prefix|g" -e "s|{{GATEWAY_PASSWORD}}|$GATEWAY_PASSWORD|g" \
-      -e "s|{{ADMIN_PASSWORD}}|$ADMIN_PASSWORD|g" -e "s|{{REPLICA_PASSWORD}}|$REPLICA_PASSWORD|g" \
-      -e "s|{{SENTINEL_PASSWORD}}|$SENTINEL_PASSWORD|g" -e "s|{{MASTER_NAME}}|${3:-mymaster}|g" "$1" > "$2" )
+  ( umask 077; KEY_PREFIX=${REDIS_KEY_PREFIX:-chat:} MASTER_NAME=${3:-mymaster} sh redis/render-users.sh "$1" > "$2" )
 }
 
 rcli() { # redis-cli as the admin user

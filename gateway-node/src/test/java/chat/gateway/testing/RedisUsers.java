@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -43,19 +44,18 @@ public final class RedisUsers {
     }
   }
 
+  /** {@code template} rendered by redis/render-users.sh, as compose and scripts/cluster.sh render it. */
   private static Path render(String template, Path target, String master) {
+    Tools.Result rendered = Tools.run(List.of("sh", "redis/render-users.sh", template), null, Map.of(
+        "KEY_PREFIX", KEY_PREFIX, "GATEWAY_PASSWORD", GATEWAY_PASSWORD, "ADMIN_PASSWORD", ADMIN_PASSWORD,
+        "REPLICA_PASSWORD", REPLICA_PASSWORD, "SENTINEL_PASSWORD", SENTINEL_PASSWORD,
+        "MASTER_NAME", master == null ? "mymaster" : master));
+    if (rendered.exit() != 0) {
+      throw new IllegalStateException("redis/render-users.sh " + template + " failed: " + rendered.output());
+    }
     try {
-      String text = Files.readString(Tools.repo().resolve(template))
-          .replace("{{KEY_PREFIX}}", KEY_PREFIX)
-          .replace("{{GATEWAY_PASSWORD}}", GATEWAY_PASSWORD)
-          .replace("{{ADMIN_PASSWORD}}", ADMIN_PASSWORD)
-          .replace("{{REPLICA_PASSWORD}}", REPLICA_PASSWORD)
-          .replace("{{SENTINEL_PASSWORD}}", SENTINEL_PASSWORD);
-      if (master != null) {
-        text = text.replace("{{MASTER_NAME}}", master);
-      }
       Files.createDirectories(target.getParent());
-      return Files.writeString(target, text);
+      return Files.writeString(target, rendered.output());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
