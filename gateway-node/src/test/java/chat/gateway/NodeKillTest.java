@@ -134,7 +134,7 @@ class NodeKillTest {
     assertTrue(acked.values().stream().mapToInt(List::size).sum() >= 590, "sends were acked throughout");
 
     Await.until("the dead node's sessions left the registry",
-        () -> RedisFixture.get().number("SCARD", prefix + "node-sessions:gw-2") == 0);
+        () -> RedisFixture.get().number("HLEN", prefix + "node-sessions:gw-2") == 0);
     Await.until("the dead node left /api/cluster", () -> clusterNodes(nodes.get(0)).equals(List.of("gw-1", "gw-3")));
     for (NodeProcess survivor : List.of(nodes.get(0), nodes.get(2))) {
       assertEquals(0.0, sessionsClosed(survivor), "a survivor closes none of its sessions while the dead node's move in");
