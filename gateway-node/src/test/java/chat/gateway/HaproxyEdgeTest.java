@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.testing.Await;
-import chat.gateway.testing.Tools;
+import chat.gateway.testing.EdgeProxy;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.IOException;
@@ -14,8 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +32,7 @@ class HaproxyEdgeTest {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(2)).build();
   private Vertx vertx;
-  private Process haproxy;
+  private EdgeProxy haproxy;
   private int publicPort;
   private int statsPort;
 
@@ -46,7 +44,7 @@ class HaproxyEdgeTest {
   @AfterEach
   void stop() throws InterruptedException {
     if (haproxy != null) {
-      haproxy.destroyForcibly().waitFor();
+      haproxy.close();
     }
     Await.result(vertx.close());
   }
@@ -56,26 +54,9 @@ class HaproxyEdgeTest {
     HttpServer echo = vertx.createHttpServer().requestHandler(request -> request.response()
         .end(String.join("|", request.headers().getAll("X-Forwarded-For"))));
     int backendPort = Await.result(echo.listen(0, "127.0.0.1")).actualPort();
-    publicPort = Tools.freePort();
-    statsPort = Tools.freePort();
-    Path backend = Files.createTempFile("backend", ".cfg");
-    Files.writeString(backend, "backend gateways\n    server gw-1 127.0.0.1:" + backendPort + " check\n");
-    ProcessBuilder builder = new ProcessBuilder("haproxy", "-f", "haproxy/haproxy.cfg", "-f", backend.toString())
-        .directory(Tools.repo().toFile()).redirectErrorStream(true)
-        .redirectOutput(Files.createTempFile("haproxy", ".log").toFile());
-    builder.environment().put("PUBLIC_BIND", "127.0.0.1:" + publicPort);
-    builder.environment().put("STATS_BIND", "127.0.0.1:" + statsPort);
-    builder.environment().put("MGMT_PORT", Integer.toString(backendPort)); // /ready is answered 200 too
-    builder.environment().putAll(env);
-    haproxy = builder.start();
-    // from another source address: the per-source caps below count 127.0.0.1's connections only
-    Await.until("HAProxy listens", () -> {
-      try (Socket probe = new Socket("127.0.0.1", publicPort, java.net.InetAddress.getByName("127.0.0.2"), 0)) {
-        return true;
-      } catch (IOException e) {
-        return false;
-      }
-    });
+    haproxy = EdgeProxy.start(backendPort, backendPort, env); // /ready is answered 200 too
+    publicPort = haproxy.publicPort();
+    statsPort = haproxy.statsPort();
   }
 
   @Test
