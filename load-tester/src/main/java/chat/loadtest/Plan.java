@@ -19,6 +19,7 @@ import java.util.Map;
 public record Plan(
     String scenario,
     URI url,
+    Path caFile,
     int connections,
     int groups,
     double rate,
@@ -46,7 +47,8 @@ public record Plan(
 
   static final String USAGE = """
       java -jar load-tester.jar --scenario idle|fanout|dm|broadcast|storm [options]
-        --url ws://127.0.0.1:8080/ws   the gateway (or HAProxy) WebSocket endpoint
+        --url ws://127.0.0.1:8080/ws   the gateway (or HAProxy) WebSocket endpoint; wss://... for TLS
+        --ca-file edge.crt             wss: PEM certificates to trust (default: the JVM's authorities)
         --connections 2000             clients
         --groups 20                    groups (fanout, storm)
         --rate 100                     messages per second, all senders together (open loop)
@@ -158,8 +160,12 @@ public record Plan(
       throw new IllegalArgumentException("--scenario must be one of " + SCENARIOS + ", got '" + scenario + "'");
     }
     URI url = URI.create(options.getOrDefault("url", "ws://127.0.0.1:8080/ws"));
-    if (!"ws".equals(url.getScheme()) || url.getHost() == null) {
-      throw new IllegalArgumentException("--url must be ws://host:port/path, got " + url);
+    if (!("ws".equals(url.getScheme()) || "wss".equals(url.getScheme())) || url.getHost() == null) {
+      throw new IllegalArgumentException("--url must be ws://host:port/path or wss://host:port/path, got " + url);
+    }
+    Path caFile = options.containsKey("ca-file") ? Path.of(options.get("ca-file")) : null;
+    if (caFile != null && (!"wss".equals(url.getScheme()) || !java.nio.file.Files.isReadable(caFile))) {
+      throw new IllegalArgumentException("--ca-file needs a wss:// --url and a readable PEM file, got " + caFile);
     }
     int connections = positive(options, "connections", 2000);
     int groups = positive(options, "groups", 20);
@@ -188,7 +194,7 @@ public record Plan(
         watch.put(nameAndPid[0], Long.parseLong(nameAndPid[1].trim()));
       }
     }
-    return new Plan(scenario, url, connections, groups, rate, seconds,
+    return new Plan(scenario, url, caFile, connections, groups, rate, seconds,
         nonNegative(options, "warmup", Math.min(3, seconds / 4)), positive(options, "ramp", 1000),
         sources(options.getOrDefault("sources", "127.0.0.2-127.0.0.9")), positive(options, "per-worker", 15000),
         options.getOrDefault("run-id", Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)),
@@ -207,6 +213,16 @@ public record Plan(
       throw new IllegalArgumentException("--protocol plain has rooms only: scenario fanout or idle");
     }
     return protocol.equals("plain");
+  }
+
+  /** Whether clients speak TLS (wss://). */
+  boolean tls() {
+    return "wss".equals(url.getScheme());
+  }
+
+  /** The endpoint's port, the scheme's default where the URL names none. */
+  int port() {
+    return url.getPort() >= 0 ? url.getPort() : tls() ? 443 : 80;
   }
 
   /** The URI client {@code i} opens: the endpoint's path, and for the plain protocol its room. */

@@ -49,6 +49,7 @@ final class Report {
         .put("unrecoveredChannels", tally.unrecovered)
         .put("sent", tally.sent).put("acked", loss.ackedMessages())
         .put("sendErrors", new JsonObject(Map.copyOf(tally.sendErrors)))
+        .put("connectErrors", new JsonObject(Map.copyOf(tally.connectErrors)))
         .put("deliveries", tally.deliveries)
         .put("deliveriesPerSecond", Math.round(h.getTotalCount() / measuredSeconds))
         .put("lost", loss.missingDeliveries()).put("messagesWithLoss", loss.messagesWithLoss())
@@ -69,6 +70,10 @@ final class Report {
         r.getLong("connectionsReached"), r.getDouble("rampSeconds"), plan.getInteger("rampPerSecond"),
         r.getLong("connectFailures"), r.getLong("admissionRefusals", 0L), r.getJsonObject("rampCloses").encode(),
         r.getDouble("connectAttemptsPerSession", 0.0)));
+    JsonObject connectErrors = r.getJsonObject("connectErrors", new JsonObject());
+    if (!connectErrors.isEmpty()) {
+      s.append("connect failures by cause ").append(connectErrors.encode()).append(String.format("%n"));
+    }
     s.append(String.format("unexpected closes during the run %d %s; reconnects %d%n",
         r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects")));
     s.append(String.format("sent %d, acked %d, send errors %s; deliveries %d (%d/s measured)%n",

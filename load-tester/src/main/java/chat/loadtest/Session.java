@@ -60,7 +60,7 @@ final class Session {
 
   void connect() {
     WebSocketConnectOptions options = new WebSocketConnectOptions()
-        .setHost(plan.url().getHost()).setPort(plan.url().getPort()).setURI(plan.uri(index));
+        .setHost(plan.url().getHost()).setPort(plan.port()).setURI(plan.uri(index)).setSsl(plan.tls());
     worker.connect(this, options);
   }
 

@@ -33,6 +33,9 @@ final class Tally {
   final Map<String, Long> rampCloses = new TreeMap<>();
   final Map<String, Long> closes = new TreeMap<>();
   final Map<String, Long> sendErrors = new TreeMap<>();
+  /** Failed connects by their root cause (at most {@link #CAUSES} kinds, the rest as "other"). */
+  final Map<String, Long> connectErrors = new TreeMap<>();
+  private static final int CAUSES = 10;
   long sent;
   long deliveries;
   long duplicates;
@@ -47,6 +50,18 @@ final class Tally {
 
   static Histogram newHistogram() {
     return new Histogram(MAX_LATENCY_MICROS, 3);
+  }
+
+  /** A failed connect: counted, and its root cause kept, so a run that could not connect says why. */
+  void connectFailed(Throwable failure) {
+    connectFailures++;
+    Throwable root = failure;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String message = String.valueOf(root.getMessage());
+    String cause = root.getClass().getSimpleName() + ": " + (message.length() > 100 ? message.substring(0, 100) + "..." : message);
+    connectErrors.merge(connectErrors.containsKey(cause) || connectErrors.size() < CAUSES ? cause : "other", 1L, Long::sum);
   }
 
   void acked(int sender, long n) {
@@ -101,6 +116,7 @@ final class Tally {
     other.closes.forEach((k, v) -> closes.merge(k, v, Long::sum));
     other.rampCloses.forEach((k, v) -> rampCloses.merge(k, v, Long::sum));
     other.sendErrors.forEach((k, v) -> sendErrors.merge(k, v, Long::sum));
+    other.connectErrors.forEach((k, v) -> connectErrors.merge(k, v, Long::sum));
     sent += other.sent;
     deliveries += other.deliveries;
     duplicates += other.duplicates;
@@ -162,6 +178,7 @@ final class Tally {
         .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures).put("admissionRefusals", admissionRefusals)
         .put("reconnects", reconnects).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
         .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
+        .put("connectErrors", new JsonObject(new TreeMap<>(connectErrors)))
         .put("acked", acks).put("receivers", counts)
         .put("latency", encode(latency)).put("perSecond", seconds);
   }
@@ -181,6 +198,8 @@ final class Tally {
     json.getJsonObject("closes").forEach(e -> t.closes.put(e.getKey(), ((Number) e.getValue()).longValue()));
     json.getJsonObject("rampCloses").forEach(e -> t.rampCloses.put(e.getKey(), ((Number) e.getValue()).longValue()));
     json.getJsonObject("sendErrors").forEach(e -> t.sendErrors.put(e.getKey(), ((Number) e.getValue()).longValue()));
+    json.getJsonObject("connectErrors", new JsonObject())
+        .forEach(e -> t.connectErrors.put(e.getKey(), ((Number) e.getValue()).longValue()));
     json.getJsonObject("acked").forEach(e ->
         t.acked.put(Integer.parseInt(e.getKey()), BitSet.valueOf(Base64.getDecoder().decode((String) e.getValue()))));
     json.getJsonObject("receivers").forEach(e -> {

@@ -7,6 +7,7 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -47,12 +48,16 @@ public final class Worker {
     this.plan = plan;
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setPreferNativeTransport(true));
     for (String source : plan.sources()) {
-      clients.add(vertx.createWebSocketClient(new WebSocketClientOptions()
+      WebSocketClientOptions options = new WebSocketClientOptions()
           .setLocalAddress(source)
           .setMaxConnections(plan.connections())
           .setMaxFrameSize(1 << 20).setMaxMessageSize(1 << 20)
           .setTryUsePerMessageCompression(false).setTryUsePerFrameCompression(false)
-          .setConnectTimeout(30_000)));
+          .setConnectTimeout(30_000);
+      if (plan.caFile() != null) {
+        options.setTrustOptions(new PemTrustOptions().addCertPath(plan.caFile().toString()));
+      }
+      clients.add(vertx.createWebSocketClient(options));
     }
     for (int i = 0; i < plan.connections(); i++) {
       if (plan.inSlice(i)) {
@@ -210,7 +215,7 @@ public final class Worker {
       if (ar.succeeded()) {
         session.opened(ar.result());
       } else {
-        tally.connectFailures++;
+        tally.connectFailed(ar.cause());
         if (Backoff.retryAfterSeconds(ar.cause()) > 0) {
           tally.admissionRefusals++;
         }

@@ -33,6 +33,7 @@ class ScenariosIT {
   private static final Path RESULTS = REPO.resolve("load-tester/target/scenarios");
   private static final Map<String, String> ENV = new java.util.HashMap<>();
   private static String url;
+  private static String tlsUrl;
   private static int mgmtPort;
 
   @BeforeAll
@@ -42,9 +43,11 @@ class ScenariosIT {
     int base = 10000 + ThreadLocalRandom.current().nextInt(80) * 100;
     mgmtPort = base + 20;
     url = "ws://127.0.0.1:" + base + "/ws";
+    tlsUrl = "wss://127.0.0.1:" + (base + 8) + "/ws";
     ENV.putAll(Map.of("CLUSTER_DIR", RESULTS.resolve("cluster").toString(), "CLUSTER_PORT", Integer.toString(base),
         "CLUSTER_STATS_PORT", Integer.toString(base + 1), "CLUSTER_REDIS_PORT", Integer.toString(base + 2),
         "CLUSTER_NODE_PORT", Integer.toString(base + 10), "CLUSTER_MGMT_PORT", Integer.toString(mgmtPort),
+        "CLUSTER_TLS_PORT", Integer.toString(base + 8),
         "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "JAVA_OPTS", "-Xmx512m",
         // Members of a drained node reconnect within its window; short, so the run's tail stays short.
         "DRAIN_WINDOW", "2s"));
@@ -91,22 +94,31 @@ class ScenariosIT {
     assertEquals(2000 / 20 * r.getLong("acked"), r.getLong("deliveries"), "every member got every message");
   }
 
+  /** The same over wss:// through HAProxy's TLS listener, trusting the cluster's self-signed certificate only. */
   @Test
   @Order(3)
+  void groupFanOutOverTls() throws Exception {
+    JsonObject r = run("fanout", "--connections", "500", "--groups", "10", "--rate", "50", "--seconds", "5",
+        "--url", tlsUrl, "--ca-file", RESULTS.resolve("cluster/edge.crt").toString());
+    assertEquals(500 / 10 * r.getLong("acked"), r.getLong("deliveries"), "every member got every message");
+  }
+
+  @Test
+  @Order(4)
   void directMessages() throws Exception {
     JsonObject r = run("dm", "--connections", "1000", "--rate", "200", "--seconds", "10");
     assertEquals(2 * r.getLong("acked"), r.getLong("deliveries"), "recipient and sender copies");
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void broadcast() throws Exception {
     JsonObject r = run("broadcast", "--connections", "1000", "--rate", "10", "--seconds", "10");
     assertEquals(1000 * r.getLong("acked"), r.getLong("deliveries"));
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void stormWhenANodeDrains() throws Exception {
     JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "15",
         "--storm-at", "5", "--storm-drain", "http://127.0.0.1:" + (mgmtPort + 1) + "/admin/drain");
@@ -114,7 +126,7 @@ class ScenariosIT {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void stormWhenANodeIsKilled() throws Exception {
     JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "15",
         "--storm-at", "5", "--storm-kill", Long.toString(pidOf("gw-3")));

@@ -40,6 +40,41 @@ class TallyTest {
   }
 
   @Test
+  void failedConnectsAreCountedByTheirRootCauseAcrossWorkers() {
+    Tally one = new Tally();
+    one.connectFailed(new RuntimeException("upgrade failed",
+        new javax.net.ssl.SSLHandshakeException("PKIX path building failed")));
+    one.connectFailed(new java.net.ConnectException("Connection refused"));
+    Tally other = new Tally();
+    other.connectFailed(new javax.net.ssl.SSLHandshakeException("PKIX path building failed"));
+    for (int i = 0; i < 20; i++) {
+      other.connectFailed(new IllegalStateException("kind " + i));
+    }
+    Tally merged = Tally.fromJson(one.toJson());
+    merged.add(Tally.fromJson(other.toJson()));
+    assertEquals(23, merged.connectFailures);
+    assertEquals(2, merged.connectErrors.get("SSLHandshakeException: PKIX path building failed"));
+    assertEquals(1, merged.connectErrors.get("ConnectException: Connection refused"));
+    assertEquals(11, other.connectErrors.size(), "ten causes and the rest as other");
+    assertEquals(11, other.connectErrors.get("other"));
+  }
+
+  @Test
+  void aPlanOverTlsTakesACaFileOnlyForWss() throws Exception {
+    java.nio.file.Path ca = java.nio.file.Files.createTempFile("ca", ".crt");
+    Plan tls = Plan.parse("--scenario", "idle", "--url", "wss://chat.example/ws", "--ca-file", ca.toString());
+    assertTrue(tls.tls());
+    assertEquals(443, tls.port());
+    assertEquals(ca, tls.caFile());
+    assertEquals(80, Plan.parse("--scenario", "idle", "--url", "ws://chat.example/ws").port());
+    assertThrows(IllegalArgumentException.class,
+        () -> Plan.parse("--scenario", "idle", "--url", "ws://chat.example/ws", "--ca-file", ca.toString()));
+    assertThrows(IllegalArgumentException.class,
+        () -> Plan.parse("--scenario", "idle", "--url", "wss://chat.example/ws", "--ca-file", "/no/such.crt"));
+    assertThrows(IllegalArgumentException.class, () -> Plan.parse("--scenario", "idle", "--url", "http://chat.example/ws"));
+  }
+
+  @Test
   void unackedMessagesAreNotCountedAsLost() {
     Tally t = new Tally();
     t.sent = 2;

@@ -11,6 +11,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.net.PemTrustOptions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -66,6 +67,9 @@ public final class ChatClient {
     if (options.localAddress() != null) {
       wsOptions.setLocalAddress(options.localAddress());
     }
+    if (options.caFile() != null) {
+      wsOptions.setTrustOptions(new PemTrustOptions().addCertPath(options.caFile()));
+    }
     this.wsClient = vertx.createWebSocketClient(wsOptions);
     this.outbox = new Outbox(new Outbox.Timers() {
       @Override
@@ -116,7 +120,7 @@ public final class ChatClient {
     Promise<ServerFrame.Connected> promise = Promise.promise();
     connecting = promise;
     WebSocketConnectOptions connectOptions = new WebSocketConnectOptions()
-        .setHost(options.host()).setPort(options.port()).setURI(options.path());
+        .setHost(options.host()).setPort(options.port()).setURI(options.path()).setSsl(options.ssl());
     options.headers().forEach(connectOptions::addHeader);
     wsClient.connect(connectOptions).onComplete(ar -> opened(promise, ar.result(), ar.cause()));
     return promise.future();

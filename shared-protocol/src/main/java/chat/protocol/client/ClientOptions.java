@@ -3,12 +3,17 @@ package chat.protocol.client;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Where and as whom a {@link ChatClient} connects. Defaults: localhost:8080, path /ws, device "default". */
+/**
+ * Where and as whom a {@link ChatClient} connects. Defaults: ws://localhost:8080/ws, device "default"; {@link #ssl}
+ * for wss:// (the certificate checked against {@link #caFile}, else the JVM's trusted authorities, and the host name).
+ */
 public final class ClientOptions {
   private String host = "localhost";
   private int port = 8080;
   private String path = "/ws";
   private String localAddress;
+  private boolean ssl;
+  private String caFile;
   private String user;
   private String token;
   private String device = "default";
@@ -49,6 +54,29 @@ public final class ClientOptions {
 
   public ClientOptions localAddress(String localAddress) {
     this.localAddress = localAddress;
+    return this;
+  }
+
+  /** wss:// (TLS) instead of ws://. */
+  public boolean ssl() {
+    return ssl;
+  }
+
+  public ClientOptions ssl(boolean ssl) {
+    this.ssl = ssl;
+    return this;
+  }
+
+  /**
+   * For wss://: a PEM file of the certificates to trust (e.g. a self-signed edge certificate), or null for the
+   * JVM's trusted authorities.
+   */
+  public String caFile() {
+    return caFile;
+  }
+
+  public ClientOptions caFile(String caFile) {
+    this.caFile = caFile;
     return this;
   }
 
