@@ -173,6 +173,16 @@ class ConfigTest {
   }
 
   @Test
+  void devAuthNeedsEveryPublishedAddressOnLoopbackThePlainAndTheTlsOne() {
+    assertEquals("0.0.0.0", GatewayConfig.fromEnv(Map.of("HOST", "0.0.0.0",
+        "PUBLIC_BIND", "127.0.0.1:8080,127.0.0.1:8443")).host());
+    for (String published : List.of("127.0.0.1:8080,0.0.0.0:8443", "0.0.0.0:8080,127.0.0.1:8443")) {
+      String message = refused(Map.of("HOST", "0.0.0.0", "PUBLIC_BIND", published)).getMessage();
+      assertTrue(message.startsWith("AUTH_MODE=dev with PUBLIC_BIND=" + published), message);
+    }
+  }
+
+  @Test
   void aPublicKeyFromAnIdentityProviderNeedsIssuerAndAudience() throws Exception {
     java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("EC");
     generator.initialize(256);

@@ -244,7 +244,8 @@ public record GatewayConfig(
 
   /**
    * Dev sign-in (anyone is anyone) is for this machine only: where clients reach the node is the address it is
-   * published on ({@code PUBLIC_BIND}, as docker compose passes it) or else {@code HOST}; beyond loopback it
+   * published on ({@code PUBLIC_BIND}: every one of its comma-separated addresses, as docker compose passes
+   * its plain and TLS ones) or else {@code HOST}; beyond loopback it
    * takes {@code ALLOW_DEV_AUTH=true}, said on purpose.
    */
   private static void devSignInStaysLocal(Settings s, AuthConfig auth, String host) {
@@ -252,7 +253,9 @@ public record GatewayConfig(
       return;
     }
     String published = s.string("PUBLIC_BIND", null);
-    if (!Loopback.is(published != null ? Loopback.hostOf(published) : host)) {
+    boolean local = published == null ? Loopback.is(host)
+        : Arrays.stream(published.split(",")).allMatch(bind -> Loopback.is(Loopback.hostOf(bind)));
+    if (!local) {
       String where = published != null ? "with PUBLIC_BIND=" + published : "on HOST=" + host;
       throw new ConfigException("AUTH_MODE=dev " + where
           + " would let anyone who reaches that address claim any user: use AUTH_MODE=jwt, publish on loopback"
