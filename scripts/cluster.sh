@@ -28,8 +28,11 @@
 # off, the nodes sign in as "gateway" (allowed only their commands, on REDIS_KEY_PREFIX, default chat:),
 # operators as "admin". Each `up` makes new passwords, kept in $CLUSTER_DIR/redis-passwords (mode 600).
 #
+# HAProxy serves wss:// (and https://) too, on CLUSTER_TLS_PORT, with a self-signed certificate made at the
+# first `up` ($CLUSTER_DIR/edge.pem; clients trust $CLUSTER_DIR/edge.crt), or TLS_CERT's PEM file when set.
+#
 # Environment: CLUSTER_DIR (state: pids, logs, generated config; default .cluster), CLUSTER_PORT (public
-# port, default 8080), CLUSTER_STATS_PORT (HAProxy stats/exporter, 8404), CLUSTER_REDIS_PORT (6380),
+# port, default 8080), CLUSTER_TLS_PORT (public TLS port, 8443), CLUSTER_STATS_PORT (HAProxy stats/exporter, 8404), CLUSTER_REDIS_PORT (6380),
 # CLUSTER_NODE_PORT (first node's port, 8081; node i uses +i-1), CLUSTER_MGMT_PORT (first management
 # port, 9091), CLUSTER_REDIS_OPTS (redis-server's persistence options; default none: --save "" and
 # --appendonly no; e.g. "--appendonly yes --appendfsync always"), CLUSTER_NODE_TIMEOUT (a Redis Cluster's
@@ -40,6 +43,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIR=${CLUSTER_DIR:-.cluster}
 PUBLIC=${CLUSTER_PORT:-8080}
+TLS_PORT=${CLUSTER_TLS_PORT:-8443}
 STATS=${CLUSTER_STATS_PORT:-8404}
 REDIS_PORT=${CLUSTER_REDIS_PORT:-6380}
 NODE_PORT=${CLUSTER_NODE_PORT:-8081}
@@ -140,16 +144,19 @@ up() {
   done
 
   printf 'global\n    nbthread %s\n' "$threads" > "$DIR/threads.cfg"
+  # the edge certificate: the operator's (TLS_CERT), else a self-signed one for this machine, kept across runs
+  "$JAVA" -cp "$JAR" chat.gateway.tls.EdgeCertificate "$DIR/edge.pem" ${TLS_CERT:+--from "$TLS_CERT"} > "$DIR/edge.log" 2>&1 \
+    || die "edge certificate: $(cat "$DIR/edge.log")"
   for p in $(seq 1 "$proxies"); do
     local name=haproxy
     [ "$p" -gt 1 ] && name=haproxy-$p
-    PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS \
+    PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS TLS_CERT=$DIR/edge.pem TLS_BIND=127.0.0.1:$TLS_PORT \
       haproxy -f haproxy/haproxy.cfg -f "$DIR/threads.cfg" -f "$backend" > "$DIR/$name.log" 2>&1 &
     echo "$name $!" >> "$DIR/pids"
   done
   wait_for "HAProxy to see every node up" 30 all_up "$nodes"
   trap - EXIT
-  echo "cluster up: ws://127.0.0.1:$PUBLIC/ws (HAProxy), stats http://127.0.0.1:$STATS/stats," \
+  echo "cluster up: ws://127.0.0.1:$PUBLIC/ws and wss://127.0.0.1:$TLS_PORT/ws (HAProxy; trust $DIR/edge.crt), stats http://127.0.0.1:$STATS/stats," \
     "$nodes nodes on ports $NODE_PORT.. (management $MGMT_PORT..), redis ($redis) $REDIS_PORT.."
 }
 

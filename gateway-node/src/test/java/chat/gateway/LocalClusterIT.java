@@ -57,7 +57,7 @@ class LocalClusterIT {
     ENV.putAll(Map.of("CLUSTER_DIR", Tools.repo().resolve("gateway-node/target/cluster-it").toString(),
         "CLUSTER_PORT", Integer.toString(base), "CLUSTER_STATS_PORT", Integer.toString(statsPort),
         "CLUSTER_REDIS_PORT", Integer.toString(base + 2), "CLUSTER_NODE_PORT", Integer.toString(base + 10),
-        "CLUSTER_MGMT_PORT", Integer.toString(mgmtPort), "API_KEY", API_KEY,
+        "CLUSTER_MGMT_PORT", Integer.toString(mgmtPort), "CLUSTER_TLS_PORT", Integer.toString(base + 8), "API_KEY", API_KEY,
         "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "JAVA_OPTS", "-Xmx256m"));
     Tools.Result result = Tools.run(List.of("scripts/cluster.sh", "up", "--nodes", "3"), null, ENV);
     assertEquals(0, result.exit(), result.output());
