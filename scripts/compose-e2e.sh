@@ -3,7 +3,8 @@
 # on a free loopback port and checks: 3 healthy replicas that all carry clients; clients chatting through
 # HAProxy while the stack is scaled to 5 and back to 3, one replica is stopped and one killed, with no
 # failed connect (a node's admission 503 is retried, by design), every acked message delivered once and
-# every client resumed; Prometheus scraping every replica; /admin/drain refused without the admin token;
+# every client resumed, over wss:// (TLS at HAProxy with the self-signed certificate the stack made, and
+# then an operator's certificate); Prometheus scraping every replica; /admin/drain refused without the admin token;
 # `down` within its grace periods, leaving no container, network or anonymous volume.
 #
 # Uses the real images when they can be pulled, else stand-ins built from Debian packages
@@ -81,7 +82,7 @@ export COMPOSE_DOCKER_CLI_BUILD=1 DOCKER_BUILDKIT=1
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 PROM_PORT=$(free_port)
-export PUBLIC_BIND=127.0.0.1:$PORT
+export PUBLIC_BIND=127.0.0.1:$PORT TLS_BIND=127.0.0.1:$(free_port)
 cat > "$WORK/override.yml" <<EOF
 # the test reads Prometheus's targets; published on loopback for it only
 services:
@@ -142,10 +143,35 @@ refusal=$(timeout 120 $COMPOSE run --rm --no-deps -e PUBLIC_BIND=0.0.0.0:8080 ga
   && fail "a gateway started with dev sign-in published on 0.0.0.0: $refusal"
 echo "$refusal" | grep -q "AUTH_MODE=dev with PUBLIC_BIND=0.0.0.0:8080.*ALLOW_DEV_AUTH" \
   || fail "the refusal does not say what to change: $refusal"
-log "dev sign-in: starts published on loopback, refused published on 0.0.0.0"
+# the TLS listener published on every interface (TLS_BIND changed and nothing else): the same
+refusal=$(TLS_BIND=0.0.0.0:8443 timeout 120 $COMPOSE run --rm --no-deps gateway 2>&1) \
+  && fail "a gateway started with dev sign-in published over TLS on 0.0.0.0: $refusal"
+echo "$refusal" | grep -q "AUTH_MODE=dev with PUBLIC_BIND=$PUBLIC_BIND,0.0.0.0:8443" \
+  || fail "the refusal does not name the TLS address: $refusal"
+log "dev sign-in: starts published on loopback, refused published on 0.0.0.0 (plain or TLS)"
 cluster=$(curl -sf -H "Authorization: Bearer $API_KEY" "http://$PUBLIC_BIND/api/cluster")
 echo "$cluster" | python3 -c 'import json,sys; a=[n["address"] for n in json.load(sys.stdin)["nodes"]]; sys.exit(0 if len(a)==3 and not any(x.startswith("0.0.0.0") for x in a) else 1)' \
   || fail "/api/cluster does not give each node's own address: $cluster"
+
+# ---- TLS at the edge ------------------------------------------------------------------------------------
+# the certificate made at the first start: its key readable by HAProxy alone, the certificate by anyone
+$COMPOSE exec -T haproxy cat /run/haproxy-tls/edge.crt > "$WORK/edge.crt" || fail "no edge certificate"
+$COMPOSE exec -T -u 4242 haproxy cat /run/haproxy-tls/edge.pem >/dev/null 2>&1 \
+  && fail "another user in HAProxy's container reads the certificate's key"
+$COMPOSE exec -T gateway ls /run/haproxy-tls >/dev/null 2>&1 && fail "a gateway sees HAProxy's certificate"
+until_ok "https through HAProxy" 30 curl -sf --cacert "$WORK/edge.crt" "https://$TLS_BIND/"
+tls_head=$(curl -sf --cacert "$WORK/edge.crt" -D - -o /dev/null -H "Host: chat.example" "https://$TLS_BIND/")
+echo "$tls_head" | grep -qi "^strict-transport-security: max-age=63072000" || fail "no HSTS over TLS: $tls_head"
+curl -sf -o /dev/null "https://$TLS_BIND/" 2>/dev/null && fail "a client that does not trust the certificate got through"
+curl -s -o /dev/null --cacert "$WORK/edge.crt" --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-SHA256 "https://$TLS_BIND/" \
+  && fail "a CBC cipher accepted"
+upgrade() { # URL: the status of a WebSocket upgrade there
+  curl -s -o /dev/null -w '%{http_code}' --max-time 3 --cacert "$WORK/edge.crt" -H 'Connection: Upgrade' \
+    -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$1" || true
+}
+[ "$(upgrade "http://$PUBLIC_BIND/ws")" = 101 ] || fail "no ws:// upgrade: $(upgrade "http://$PUBLIC_BIND/ws")"
+[ "$(upgrade "https://$TLS_BIND/ws")" = 101 ] || fail "no wss:// upgrade: $(upgrade "https://$TLS_BIND/ws")"
+log "TLS: wss:// beside ws://, HSTS, CBC ciphers refused, the certificate's key HAProxy's alone"
 
 # ---- /admin needs the token; the management port is not published -----------------------------------
 admin() { # [token]: the status line of POST /admin/drain on one replica's management port, from inside it
@@ -193,8 +219,8 @@ docker kill \$(echo "\$victims" | tail -1) >/dev/null
 echo "storm: one replica killed"
 EOF
 chmod +x "$WORK/storm.sh"
-log "clients: 30 in 3 groups, 10 msg/s, while the stack is scaled, stopped and killed"
-java -Xmx512m -jar load-tester/target/load-tester.jar --scenario storm --url "ws://$PUBLIC_BIND/ws" \
+log "clients over wss://: 30 in 3 groups, 10 msg/s, while the stack is scaled, stopped and killed"
+java -Xmx512m -jar load-tester/target/load-tester.jar --scenario storm --url "wss://$TLS_BIND/ws" --ca-file "$WORK/edge.crt" \
   --connections 30 --groups 3 --rate 10 --seconds 150 --ramp 30 --storm-at 10 --storm-run "$WORK/storm.sh" \
   --sources 127.0.0.1 --per-worker 100 --settle 60 --java-options "-Xmx512m" --out "$WORK/load" \
   > "$WORK/load.log" 2>&1 || true
@@ -217,6 +243,20 @@ print("compose-e2e: clients:", "; ".join(problems) if problems else
       f' ({r.get("admissionRefusals", 0)} admission 503s, retried)')
 sys.exit(1 if problems else 0)
 EOF
+
+# ---- an operator's certificate -------------------------------------------------------------------------
+# TLS_CERT names a PEM (chain, then key; here one made for chat.example): the init checks and copies it,
+# HAProxy serves it once restarted
+mkdir -p "$WORK/operator"
+java -cp gateway-node/target/gateway-node.jar chat.gateway.tls.EdgeCertificate "$WORK/operator/chat.pem" \
+  --names chat.example > /dev/null || fail "making the operator's certificate"
+TLS_CERT="$WORK/operator/chat.pem" timeout 120 $COMPOSE run --rm --no-deps secrets > "$WORK/operator.log" 2>&1 \
+  || { cat "$WORK/operator.log"; fail "the init with TLS_CERT"; }
+grep -q "CN=chat.example (TLS_CERT)" "$WORK/operator.log" || fail "the init did not take TLS_CERT: $(cat "$WORK/operator.log")"
+$COMPOSE restart haproxy > /dev/null 2>&1 || fail "HAProxy restart"
+until_ok "HAProxy serving the operator's certificate" 60 curl -sf --cacert "$WORK/operator/chat.crt" \
+  --resolve "chat.example:${TLS_BIND##*:}:127.0.0.1" "https://chat.example:${TLS_BIND##*:}/"
+log "TLS_CERT: the operator's certificate served after a restart"
 
 # ---- down: within the grace periods, nothing left ---------------------------------------------------
 start=$SECONDS

@@ -127,6 +127,10 @@ class DeploymentFilesTest {
     }
     assertTrue(((Map<String, Object>) services.get("grafana").get("environment"))
         .containsKey("GF_SECURITY_ADMIN_PASSWORD__FILE"));
+    // the gateways are told every address HAProxy publishes them on, plain and TLS: dev sign-in follows it
+    List<String> published = ((List<Object>) services.get("haproxy").get("ports")).stream()
+        .map(port -> port.toString().substring(0, port.toString().lastIndexOf(':'))).toList();
+    assertEquals(published, List.of(env.get("PUBLIC_BIND").toString().split(",")));
     // each service gets only its own secrets: a volume per service, mounted by it (and the init that makes them)
     Map<String, Set<String>> secretVolumes = Map.of("gateway-secrets", Set.of("secrets", "gateway"),
         "grafana-secrets", Set.of("secrets", "grafana"),
