@@ -1,5 +1,6 @@
 package chat.gateway.api;
 
+import chat.gateway.access.Permissions;
 import chat.gateway.auth.BearerToken;
 import chat.gateway.message.Position;
 import chat.gateway.routing.ChatService;
@@ -33,11 +34,13 @@ public final class ApiRoutes {
   private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
   private final ChatService service;
+  private final Permissions permissions;
   private final BearerToken apiKey;
   private final int maxBodyBytes;
 
-  public ApiRoutes(ChatService service, String apiKey, int maxMessageBytes) {
+  public ApiRoutes(ChatService service, Permissions permissions, String apiKey, int maxMessageBytes) {
     this.service = service;
+    this.permissions = permissions;
     this.apiKey = BearerToken.of(apiKey);
     this.maxBodyBytes = maxMessageBytes + 4096;
   }
@@ -73,7 +76,8 @@ public final class ApiRoutes {
     }
     String from = string(request, "from", false);
     from = from == null ? "system" : Ids.require(from, "from");
-    return service.publishOnce(from, channel, request.getValue("body"), idempotencyKey(ctx, request))
+    return service.publishOnce(from, channel, request.getValue("body"), idempotencyKey(ctx, request),
+            permissions.publishAsApplication(channel))
         .map(a -> new JsonObject().put("id", a.id()).put("position", a.position().wire()));
   }
 

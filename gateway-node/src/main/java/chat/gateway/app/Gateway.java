@@ -1,5 +1,6 @@
 package chat.gateway.app;
 
+import chat.gateway.access.Permissions;
 import chat.gateway.api.ApiRoutes;
 import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.Broker;
@@ -95,11 +96,12 @@ public final class Gateway {
       return null;
     }));
     Admission admission = new Admission(config.admission(), clock);
-    this.transport = new TransportContext(config, service, fanout, Authenticator.of(config.auth(), clock),
+    Permissions permissions = new Permissions();
+    this.transport = new TransportContext(config, service, permissions, fanout, Authenticator.of(config.auth(), clock),
         metrics, clock, () -> !ready(), () -> !broker.available(), admission);
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),
         admission);
-    this.api = new ApiRoutes(service, config.apiKey(), config.maxMessageBytes());
+    this.api = new ApiRoutes(service, permissions, config.apiKey(), config.maxMessageBytes());
     this.web = new WebRoutes(config);
   }
 

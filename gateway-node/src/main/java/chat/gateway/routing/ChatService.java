@@ -1,6 +1,6 @@
 package chat.gateway.routing;
 
-import chat.gateway.auth.Identity;
+import chat.gateway.access.Permissions;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.Event;
 import chat.gateway.config.GatewayConfig;
@@ -35,7 +35,7 @@ import java.util.function.Predicate;
 /**
  * What a user can do, whichever door they come through (a WebSocket or the HTTP API): publish, join,
  * leave, read history and presence, and the session bookkeeping that makes {@code member} events.
- * Permission checks that need a session's state live with the session; this class stores and publishes.
+ * Whether they may is {@link Permissions}'s to decide, before they get here; this class stores and publishes.
  */
 public final class ChatService {
   /** Longest list of names in a presence answer; {@code members} still counts everyone. */
@@ -94,41 +94,32 @@ public final class ChatService {
     return history.since(channel, after, maxBytes).recover(ChatService::unavailable);
   }
 
-  /** Whether {@code identity} may send to {@code to}; {@code groups} are the sender's groups. */
-  public static void checkSend(Identity identity, Channel to, Collection<String> groups) {
-    if (to.isGroup() && !groups.contains(to.id())) {
-      throw new ProtocolException(ErrorCode.FORBIDDEN, "not a member of " + to.name());
-    }
-    if (to.isBroadcast() && !identity.admin()) {
-      throw new ProtocolException(ErrorCode.FORBIDDEN, "sending to broadcast needs role admin");
-    }
-  }
-
   /**
    * Stores and publishes a user's message. A repeated {@code key} gets the first result and is not delivered
    * again. Fails with {@code too_large} when the stored frame would pass the size limit, {@code forbidden}
    * when the sender is not (any more) a member of the group, {@code rate_limited} past the user's quotas,
    * and {@code unavailable} when the store cannot promise the message.
    */
-  public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key) {
+  public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key, Permissions.Send send) {
     String bodyJson = encodeBody(body);
     quotas.charge(from, to.name(), (long) bodyJson.length() * Draft.channelsFor(to, from).size(), clock.millis());
-    return store(from, to, bodyJson, key, true);
+    return store(from, to, bodyJson, key, send);
   }
 
   /**
    * A publish of the HTTP API. With an {@code idempotencyKey} (null: none) a retry gets the first publish's
    * result and is not delivered again; the key used for a different publish fails with {@code bad_request}.
    */
-  public Future<Appended> publishOnce(String from, Channel to, Object body, String idempotencyKey) {
+  public Future<Appended> publishOnce(String from, Channel to, Object body, String idempotencyKey, Permissions.Send send) {
     String bodyJson = encodeBody(body);
     return store(from, to, bodyJson, idempotencyKey == null ? null
-        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)), false);
+        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)), send);
   }
 
-  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key, boolean membersOnly) {
+  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key, Permissions.Send send) {
     long ts = clock.millis();
-    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key, membersOnly);
+    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key,
+        send == Permissions.Send.MEMBERSHIP_CHECKED_BY_STORE);
     return history.append(draft)
         .recover(ChatService::unavailable)
         .onSuccess(appended -> metrics.accepted(appended.duplicate()));

@@ -1,5 +1,6 @@
 package chat.gateway.transport;
 
+import chat.gateway.access.Permissions;
 import chat.gateway.auth.Identity;
 import chat.gateway.cluster.Event;
 import chat.gateway.history.DedupeKey;
@@ -473,9 +474,9 @@ final class ClientConnection {
   // ---- requests --------------------------------------------------------------------------------
 
   private void onSend(ClientFrame.Send s) {
-    ChatService.checkSend(identity, s.channel(), groups);
+    Permissions.Send send = t.permissions().send(identity, s.channel(), groups);
     DedupeKey key = DedupeKey.send(identity.user(), session.device(), s.seq());
-    whenDone(t.service().publish(identity.user(), s.channel(), s.body(), key), ar -> {
+    whenDone(t.service().publish(identity.user(), s.channel(), s.body(), key, send), ar -> {
       if (ar.succeeded()) {
         send(new ServerFrame.Ack(s.seq(), ar.result().channel(), ar.result().id(), ar.result().position().wire()));
       } else {
@@ -485,7 +486,7 @@ final class ClientConnection {
   }
 
   private void onJoin(ClientFrame.Join j) {
-    String group = requireGroup(j.channel());
+    String group = t.permissions().join(identity, j.channel());
     whenDone(t.service().join(identity.user(), group), ar -> {
       if (ar.failed()) {
         fail(ar.cause(), j.ref(), null);
@@ -521,7 +522,7 @@ final class ClientConnection {
   }
 
   private void onLeave(ClientFrame.Leave l) {
-    String group = requireGroup(l.channel());
+    String group = t.permissions().leave(identity, l.channel());
     whenDone(t.service().leave(identity.user(), group), ar -> {
       if (ar.failed()) {
         fail(ar.cause(), l.ref(), null);
@@ -538,7 +539,7 @@ final class ClientConnection {
    * reads them, instead of a closed connection, and costs Redis and the heap one page at a time.
    */
   private void onHistory(ClientFrame.History h) {
-    requireEntitled(h.channel());
+    t.permissions().history(identity, h.channel(), groups);
     if (h.before() != null) {
       Position.parse(h.before()); // bad_request now, not when its turn comes
     }
@@ -557,7 +558,7 @@ final class ClientConnection {
   private void nextHistory() {
     ClientFrame.History h = historyQueue.peek();
     try {
-      requireEntitled(h.channel()); // again: the user may have left the group while it waited
+      t.permissions().history(identity, h.channel(), groups); // again: the user may have left the group while it waited
     } catch (ProtocolException e) {
       sendError(e.answering(h.ref(), null));
       historyDone();
@@ -587,9 +588,7 @@ final class ClientConnection {
   }
 
   private void onPresence(ClientFrame.Presence p) {
-    if (!p.channel().isUser()) {
-      requireEntitled(p.channel());
-    }
+    t.permissions().presence(identity, p.channel(), groups);
     whenDone(t.service().presence(p.channel()), ar -> {
       if (ar.failed()) {
         fail(ar.cause(), p.ref(), null);
@@ -598,27 +597,6 @@ final class ClientConnection {
       send(new ServerFrame.Presence(p.ref(), p.channel().name(), ar.result().online(), ar.result().members(),
           ar.result().large()));
     });
-  }
-
-  private static String requireGroup(Channel channel) {
-    if (!channel.isGroup()) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST,
-          "only group channels are joined and left; user and broadcast channels are automatic");
-    }
-    return channel.id();
-  }
-
-  /** Guarantee 6: nothing from a channel the session is not entitled to. */
-  private void requireEntitled(Channel channel) {
-    boolean entitled = switch (channel.kind()) {
-      case USER -> channel.id().equals(identity.user());
-      case GROUP -> groups.contains(channel.id());
-      case BROADCAST -> true;
-    };
-    if (!entitled) {
-      throw new ProtocolException(ErrorCode.FORBIDDEN, channel.isGroup()
-          ? "not a member of " + channel.name() : "only the user may read " + channel.name());
-    }
   }
 
   // ---- live events -------------------------------------------------------------------------------

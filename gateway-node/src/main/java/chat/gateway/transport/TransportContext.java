@@ -1,5 +1,6 @@
 package chat.gateway.transport;
 
+import chat.gateway.access.Permissions;
 import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.LocalFanout;
 import chat.gateway.config.GatewayConfig;
@@ -17,6 +18,7 @@ import java.util.function.BooleanSupplier;
 public record TransportContext(
     GatewayConfig config,
     ChatService service,
+    Permissions permissions,
     LocalFanout fanout,
     Authenticator authenticator,
     GatewayMetrics metrics,
@@ -26,7 +28,7 @@ public record TransportContext(
     Admission admission) {
 
   public TransportContext withConfig(GatewayConfig other) {
-    return new TransportContext(other, service, fanout, authenticator, metrics, clock, refusing, linkDown, admission);
+    return new TransportContext(other, service, permissions, fanout, authenticator, metrics, clock, refusing, linkDown, admission);
   }
 
   /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */
