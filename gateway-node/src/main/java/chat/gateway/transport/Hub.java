@@ -85,20 +85,12 @@ public final class Hub implements ChannelListener {
     all.add(connection);
   }
 
-  /** Adds an authenticated connection to its user channel and its groups; completes when they flow. */
-  Future<Void> subscribeSession(ClientConnection connection, String user, Collection<String> userGroups) {
+  /** Adds an authenticated connection to its user channel; completes when that flows. */
+  Future<Void> subscribeSession(ClientConnection connection, String user) {
     assert onLoop() : "a hub's sessions changed off its event loop";
-    List<Future<Void>> subscriptions = new ArrayList<>();
-    String channel = Channel.user(user).name();
     List<ClientConnection> sessions = users.computeIfAbsent(user, u -> new ArrayList<>(1));
-    if (sessions.isEmpty()) {
-      subscriptions.add(fanout.add(channel, this));
-    }
     sessions.add(connection);
-    if (!userGroups.isEmpty()) {
-      subscriptions.add(subscribeGroups(connection, userGroups));
-    }
-    return Future.all(subscriptions).mapEmpty();
+    return sessions.size() == 1 ? fanout.add(Channel.user(user).name(), this) : Future.succeededFuture();
   }
 
   Future<Void> subscribeGroup(ClientConnection connection, String group) {

@@ -1,0 +1,250 @@
+package chat.gateway.transport;
+
+import chat.gateway.auth.Identity;
+import chat.gateway.cluster.Event;
+import chat.gateway.message.Catchup;
+import chat.gateway.message.Position;
+import chat.gateway.message.Replay;
+import chat.gateway.message.StoredMessage;
+import chat.gateway.registry.SessionInfo;
+import chat.gateway.registry.SessionRegistry;
+import chat.gateway.routing.ChatService;
+import chat.protocol.Channel;
+import chat.protocol.ClientFrame;
+import chat.protocol.CloseCode;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+import chat.protocol.ServerFrame;
+import io.vertx.core.Future;
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A session's start and resume: {@code connect} (sign-in, registry, the user's groups), the resume's replay
+ * a page at a time, and, after an outage, putting the session back where the stores lost it.
+ *
+ * <p>Order matters: the user's channel is subscribed first, then the session registered (what concerns a
+ * user is routed to the nodes in the registry), and only then the user's groups read, so a leave or a
+ * disconnect made elsewhere is either in what is read or reaches this session. History is read last:
+ * whatever is published after the read arrives live, and is held until the replay is out.
+ */
+final class SessionStart {
+  private final ClientConnection connection;
+  private final Subscriptions subscriptions;
+  private final Outbound out;
+  private final Hub hub;
+  private final TransportContext t;
+  /** Channels whose resume replay is still being written, in order ({@link #replayRest}); null when none. */
+  private ArrayDeque<String> replaying;
+
+  SessionStart(ClientConnection connection, Subscriptions subscriptions, Outbound out, Hub hub, TransportContext t) {
+    this.connection = connection;
+    this.subscriptions = subscriptions;
+    this.out = out;
+    this.hub = hub;
+    this.t = t;
+  }
+
+  /** Whether the resume's replay is still being written (frames the client sends meanwhile wait). */
+  boolean replaying() {
+    return replaying != null;
+  }
+
+  void connect(ClientFrame.Connect connect) {
+    Identity identity;
+    try {
+      identity = t.authenticator().authenticate(connect);
+    } catch (ProtocolException e) {
+      out.error(e);
+      out.close(CloseCode.UNAUTHORIZED, e.getMessage());
+      return;
+    }
+    if (t.refusing().getAsBoolean()) {
+      out.error(new ProtocolException(ErrorCode.UNAVAILABLE,
+          "this node is not taking clients now (draining, or its cluster link is down); connect to another"));
+      out.close(CloseCode.DRAINING, "server not ready; reconnect");
+      return;
+    }
+    String user = identity.user();
+    SessionInfo session = new SessionInfo(t.config().nodeId() + "-" + t.service().newId(), user, connect.device(),
+        t.config().nodeId(), t.clock().millis());
+    connection.signedIn(identity, session);
+    subscriptions.connecting(user);
+    // Each step that touches this connection or its hub runs on the loop (onLoop): a store or the broker
+    // may answer on another event loop, and the hub's member sets are iterated there meanwhile.
+    connection.whenDone(connection.onLoop(hub.subscribeSession(connection, user)).recover(ChatService::unavailable)
+        .compose(v -> connection.onLoop(t.service().register(session)).onSuccess(count -> connection.registered()))
+        .compose(count -> connection.onLoop(t.service().groupsOf(user))
+            .compose(list -> connection.onLoop(subscriptions.subscribeRead(list, user, count == 1))))
+        .compose(v -> replays(connect.resume())), ar -> {
+          subscriptions.connected();
+          if (connection.isClosed()) {
+            connection.unregister();
+            return;
+          }
+          if (ar.failed()) {
+            out.fail(ar.cause(), null, null);
+            closeRefused(ar.cause());
+            return;
+          }
+          opened(identity, session, ar.result());
+        });
+  }
+
+  /**
+   * The end of a connect that could not start the session: {@code forbidden} (too many sessions, banned)
+   * closes 4003; a store that could not answer is temporary, so the client comes back (to this node or
+   * another) rather than backing off as from a server bug.
+   */
+  private void closeRefused(Throwable cause) {
+    ErrorCode code = cause instanceof ProtocolException e ? e.code() : ErrorCode.INTERNAL;
+    if (code == ErrorCode.FORBIDDEN) {
+      out.close(CloseCode.FORBIDDEN, cause.getMessage());
+    } else if (code.temporary() && code != ErrorCode.INTERNAL) {
+      out.close(CloseCode.DRAINING, "could not start the session now; reconnect");
+    } else {
+      out.close(CloseCode.INTERNAL, "could not start the session");
+    }
+  }
+
+  /** For each channel to resume: whether its position is still good, and whether messages follow it. */
+  private Future<Map<String, Replay>> replays(Map<String, String> resume) {
+    Catchup<Event> catchup = subscriptions.catchup();
+    Map<String, Replay> replays = new LinkedHashMap<>();
+    Future<Void> chain = Future.succeededFuture();
+    for (Map.Entry<String, String> entry : resume.entrySet()) {
+      String channel = entry.getKey();
+      if (!catchup.holding(channel)) {
+        replays.put(channel, Replay.NOT_RECOVERED);
+        continue;
+      }
+      Position after;
+      try {
+        after = Position.parse(entry.getValue());
+      } catch (ProtocolException e) {
+        replays.put(channel, Replay.NOT_RECOVERED);
+        continue;
+      }
+      catchup.floor(channel, after);
+      // Only whether the position is still good (and whether messages follow): the messages themselves
+      // are read after connected, a page at a time, as fast as the client reads them (replayRest).
+      chain = chain.compose(v -> t.service().since(channel, after, 0)
+          .map(replay -> {
+            replays.put(channel, replay);
+            return null;
+          }));
+    }
+    return chain.map(replays);
+  }
+
+  private void opened(Identity identity, SessionInfo session, Map<String, Replay> replays) {
+    Map<String, Boolean> recovered = new LinkedHashMap<>();
+    replays.forEach((channel, replay) -> recovered.put(channel, replay.recovered()));
+    List<String> channels = subscriptions.channels(identity.user());
+    out.send(new ServerFrame.Connected(session.session(), identity.user(), t.config().nodeId(),
+        (int) t.config().heartbeat().toSeconds(), channels, recovered));
+    connection.opened();
+    Catchup<Event> catchup = subscriptions.catchup();
+    replaying = new ArrayDeque<>();
+    for (Map.Entry<String, Replay> entry : replays.entrySet()) {
+      if (!catchup.holding(entry.getKey())) {
+        continue;
+      }
+      if (!entry.getValue().recovered()) {
+        catchup.clearFloor(entry.getKey());
+      } else if (entry.getValue().more()) {
+        replaying.add(entry.getKey());
+      }
+    }
+    // Channels with messages to replay stay held until their replay is out; the others go live now.
+    channels.stream().filter(c -> !replaying.contains(c)).forEach(subscriptions::release);
+    replayRest();
+  }
+
+  /**
+   * Replays the channels of {@link #replaying}, one after the other, a page of {@code historyPageBytes} at a
+   * time, reading the next page only once the socket has taken the last: a resume over long histories costs
+   * Redis and the heap one page at a time per session, never the whole backlog. A page that finds history
+   * trimmed meanwhile ends that channel's replay with a {@code recovery} notice. Frames the client sends
+   * meanwhile are answered after the replay.
+   */
+  private void replayRest() {
+    if (out.closing() || replaying == null) {
+      return;
+    }
+    String channel = replaying.peek();
+    if (channel == null) {
+      replaying = null;
+      connection.ready();
+      return;
+    }
+    Catchup<Event> catchup = subscriptions.catchup();
+    Position after = catchup.floorOf(channel);
+    if (after == null || !catchup.holding(channel)) { // left meanwhile
+      replaying.poll();
+      replayRest();
+      return;
+    }
+    connection.whenDone(t.service().since(channel, after, t.historyPageBytes()), ar -> {
+      if (out.closing()) {
+        return;
+      }
+      Replay page = ar.succeeded() ? ar.result() : Replay.NOT_RECOVERED;
+      List<StoredMessage> messages = page.messages();
+      boolean next = page.recovered() && page.more();
+      for (int i = 0; i < messages.size(); i++) {
+        StoredMessage m = messages.get(i);
+        // the next page once the socket has taken the last message of this one
+        out.message(m, next && i == messages.size() - 1 ? out.onceWritten(this::replayRest) : null);
+        catchup.floor(channel, m.position());
+      }
+      if (next) {
+        if (messages.isEmpty()) {
+          replayRest();
+        }
+        return;
+      }
+      if (!page.recovered()) {
+        catchup.clearFloor(channel);
+        out.send(new ServerFrame.Recovery(channel, false));
+      }
+      replaying.poll();
+      subscriptions.release(channel);
+      replayRest();
+    });
+  }
+
+  /**
+   * After an outage: puts this session back into the registry if its node's liveness lapsed (another node's
+   * sweep took it out), and brings its groups up to date. If Redis lost its data, the session's groups are
+   * written back (they are the memberships that survive); otherwise they are read again, since a join or
+   * leave made elsewhere during the outage was not announced to this node.
+   */
+  Future<Void> catchUpWithStores(SessionRegistry.Standing standing, SessionInfo session) {
+    String user = session.user();
+    Future<Void> registration = standing == SessionRegistry.Standing.KNOWN ? Future.succeededFuture()
+        : t.service().sessionOpened(session, List.copyOf(subscriptions.groups()));
+    Future<Void> done;
+    if (standing == SessionRegistry.Standing.DATA_LOST) {
+      List<String> mine = List.copyOf(subscriptions.groups()); // read here, on the loop: registration may complete elsewhere
+      done = registration.compose(v -> t.service().restoreMemberships(user, mine));
+    } else {
+      Future<List<String>> read = registration.compose(v -> t.service().groupsOf(user));
+      connection.whenDone(read, ar -> {
+        if (ar.succeeded()) {
+          subscriptions.reconcile(ar.result());
+        }
+      });
+      done = read.mapEmpty();
+    }
+    // Banned or disconnected while the link was down: this session should not be there any more.
+    connection.whenDone(done, ar -> {
+      if (ar.failed() && ar.cause() instanceof ProtocolException e && e.code() == ErrorCode.FORBIDDEN) {
+        out.close(CloseCode.FORBIDDEN, e.getMessage());
+      }
+    });
+    return done;
+  }
+}
