@@ -4,7 +4,7 @@ import chat.gateway.history.Draft;
 import chat.gateway.history.RedisHistoryStore;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
-import chat.gateway.routing.IdGenerator;
+import chat.gateway.service.IdGenerator;
 import chat.protocol.Channel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;

@@ -3,7 +3,7 @@ package chat.gateway.api;
 import chat.gateway.access.Permissions;
 import chat.gateway.auth.BearerToken;
 import chat.gateway.message.Position;
-import chat.gateway.routing.ChatService;
+import chat.gateway.service.Chat;
 import chat.gateway.transport.HistoryFrames;
 import chat.protocol.Channel;
 import chat.protocol.ErrorCode;
@@ -33,13 +33,13 @@ public final class ApiRoutes {
   private static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
   private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
-  private final ChatService service;
+  private final Chat chat;
   private final Permissions permissions;
   private final BearerToken apiKey;
   private final int maxBodyBytes;
 
-  public ApiRoutes(ChatService service, Permissions permissions, String apiKey, int maxMessageBytes) {
-    this.service = service;
+  public ApiRoutes(Chat chat, Permissions permissions, String apiKey, int maxMessageBytes) {
+    this.chat = chat;
     this.permissions = permissions;
     this.apiKey = BearerToken.of(apiKey);
     this.maxBodyBytes = maxMessageBytes + 4096;
@@ -76,7 +76,7 @@ public final class ApiRoutes {
     }
     String from = string(request, "from", false);
     from = from == null ? "system" : Ids.require(from, "from");
-    return service.publishOnce(from, channel, request.getValue("body"), idempotencyKey(ctx, request),
+    return chat.messages().publishOnce(from, channel, request.getValue("body"), idempotencyKey(ctx, request),
             permissions.publishAsApplication(channel))
         .map(a -> new JsonObject().put("id", a.id()).put("position", a.position().wire()));
   }
@@ -101,7 +101,7 @@ public final class ApiRoutes {
   }
 
   private Future<Object> presence(RoutingContext ctx) {
-    return service.presence(channelInPath(ctx, "/api/presence/"))
+    return chat.presence().of(channelInPath(ctx, "/api/presence/"))
         .map(p -> {
           JsonObject presence = new JsonObject().put("online", new JsonArray(p.online())).put("members", p.members());
           return p.large() ? presence.put("large", true) : presence;
@@ -124,7 +124,7 @@ public final class ApiRoutes {
       }
     }
     Position position = before == null || before.isEmpty() ? null : Position.parse(before);
-    return service.history(channel, position, limit, API_HISTORY_BYTES).map(HistoryFrames::encodeApi);
+    return chat.messages().history(channel, position, limit, API_HISTORY_BYTES).map(HistoryFrames::encodeApi);
   }
 
   private Future<Object> disconnect(RoutingContext ctx) {
@@ -135,7 +135,7 @@ public final class ApiRoutes {
         || ((Number) ban).longValue() > MAX_BAN_SECONDS) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "banSeconds must be a whole number from 0 to " + MAX_BAN_SECONDS);
     }
-    return service.disconnect(user, Duration.ofSeconds(((Number) ban).longValue())).map(until -> {
+    return chat.admin().disconnect(user, Duration.ofSeconds(((Number) ban).longValue())).map(until -> {
       JsonObject answer = new JsonObject().put("user", user);
       return until > 0 ? answer.put("bannedUntil", until) : answer;
     });
@@ -143,11 +143,11 @@ public final class ApiRoutes {
 
   private Future<Object> drain(RoutingContext ctx) {
     String node = Ids.require(ctx.pathParam("node"), "node");
-    return service.drainNode(node).map(v -> new JsonObject().put("node", node).put("draining", true));
+    return chat.admin().drainNode(node).map(v -> new JsonObject().put("node", node).put("draining", true));
   }
 
   private Future<Object> cluster() {
-    return service.cluster().map(nodes -> {
+    return chat.admin().cluster().map(nodes -> {
       JsonArray list = new JsonArray();
       nodes.forEach(n -> list.add(new JsonObject().put("id", n.id()).put("address", n.address())
           .put("connections", n.connections()).put("startedAt", n.startedAt())));

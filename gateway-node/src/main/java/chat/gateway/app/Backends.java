@@ -20,7 +20,7 @@ import chat.gateway.registry.MemorySessionRegistry;
 import chat.gateway.registry.NodeInfo;
 import chat.gateway.registry.RedisSessionRegistry;
 import chat.gateway.registry.SessionRegistry;
-import chat.gateway.routing.GapRepair;
+import chat.gateway.cluster.GapRepair;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;

@@ -9,7 +9,7 @@ import chat.gateway.config.GatewayConfig;
 import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
-import chat.gateway.routing.ChatService;
+import chat.gateway.service.Chat;
 import chat.gateway.transport.Admission;
 import chat.gateway.transport.GatewayVerticle;
 import chat.gateway.transport.Hub;
@@ -51,7 +51,7 @@ public final class Gateway {
   private final PrometheusMeterRegistry registry;
   private final GatewayMetrics metrics;
   private final Broker broker;
-  private final ChatService service;
+  private final Chat chat;
   private final Hubs hubs;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Promise<Void> drained = Promise.promise();
@@ -86,22 +86,22 @@ public final class Gateway {
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
             this::drain));
     this.broker = backends.broker();
-    this.service = new ChatService(backends.history(), backends.membership(), backends.sessions(), broker, metrics,
-        clock, config.maxMessageBytes(), config.largeGroupMembers(), config.quotas(), fanout::watching);
-    fanout.onMemberEvent(service::presenceChanged);
+    this.chat = Chat.of(backends.history(), backends.membership(), backends.sessions(), broker, metrics, clock, config,
+        fanout::watching);
+    fanout.onMemberEvent(chat.presence()::changed);
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain, config.adminToken());
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
       backends.sweep().run();
-      service.sweep();
+      chat.sweep(clock.millis());
       return null;
     }));
     Admission admission = new Admission(config.admission(), clock);
     Permissions permissions = new Permissions();
-    this.transport = new TransportContext(config, service, permissions, fanout, Authenticator.of(config.auth(), clock),
+    this.transport = new TransportContext(config, chat, permissions, fanout, Authenticator.of(config.auth(), clock),
         metrics, clock, () -> !ready(), () -> !broker.available(), admission);
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),
         admission);
-    this.api = new ApiRoutes(service, permissions, config.apiKey(), config.maxMessageBytes());
+    this.api = new ApiRoutes(chat, permissions, config.apiKey(), config.maxMessageBytes());
     this.web = new WebRoutes(config);
   }
 
@@ -240,7 +240,7 @@ public final class Gateway {
   }
 
   private void wentOffline(String user) {
-    service.wentOffline(user);
+    chat.sessions().wentOffline(user);
   }
 
   /**

@@ -259,8 +259,8 @@ final class ClientConnection implements FrameIntake.Handler {
     registered = false;
     List<String> left = List.copyOf(subscriptions.groups());
     SessionInfo closed = session;
-    t.service().sessionClosed(closed, left)
-        .onFailure(e -> hub.unregisterLater(() -> t.service().sessionClosed(closed, left)));
+    t.chat().sessions().closed(closed, left)
+        .onFailure(e -> hub.unregisterLater(() -> t.chat().sessions().closed(closed, left)));
   }
 
   // ---- the event loop ------------------------------------------------------------------------------

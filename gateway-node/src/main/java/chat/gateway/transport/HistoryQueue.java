@@ -55,7 +55,7 @@ final class HistoryQueue {
       return;
     }
     Position before = h.before() == null ? null : Position.parse(h.before());
-    connection.whenDone(t.service().history(h.channel(), before, h.limit(), t.historyPageBytes()), ar -> {
+    connection.whenDone(t.chat().messages().history(h.channel(), before, h.limit(), t.historyPageBytes()), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), h.ref(), null);
         done();

@@ -143,29 +143,31 @@ public final class Hub implements ChannelListener {
 
   @Override
   public void deliver(Event event) {
-    String channel = event.channel();
-    if (channel.equals("broadcast")) {
-      deliver(all, event);
-    } else if (channel.startsWith("user/")) {
-      List<ClientConnection> sessions = users.get(channel.substring(5));
-      if (sessions != null) {
-        deliver(List.copyOf(sessions), event);
+    Channel channel = Channel.parse(event.channel());
+    switch (channel.kind()) {
+      case BROADCAST -> deliver(all, event);
+      case USER -> {
+        List<ClientConnection> sessions = users.get(channel.id());
+        if (sessions != null) {
+          deliver(List.copyOf(sessions), event);
+        }
       }
-    } else if (channel.startsWith("group/")) {
-      Set<ClientConnection> members = groups.get(channel.substring(6));
-      if (members == null) {
-        return;
-      }
-      if (event instanceof Event.Member member) {
-        deliverMember(members, member);
-      } else {
-        deliver(members, event);
+      case GROUP -> {
+        Set<ClientConnection> members = groups.get(channel.id());
+        if (members == null) {
+          return;
+        }
+        if (event instanceof Event.Member member) {
+          deliverMember(channel.id(), members, member);
+        } else {
+          deliver(members, event);
+        }
       }
     }
   }
 
   /** A member event: its own frame to each session that did not ask for batches, into the batch for the rest. */
-  private void deliverMember(Set<ClientConnection> members, Event.Member member) {
+  private void deliverMember(String group, Set<ClientConnection> members, Event.Member member) {
     boolean batched = false;
     for (ClientConnection connection : members) {
       if (connection.wantsMemberBatches()) {
@@ -175,7 +177,7 @@ public final class Hub implements ChannelListener {
       }
     }
     if (batched) {
-      memberBatches.add(member, () -> groups.get(member.channel().substring(6)));
+      memberBatches.add(member, () -> groups.get(group));
     }
   }
 

@@ -152,9 +152,14 @@ final class Outbound {
       return false;
     }
     if (socket.full()) {
-      close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
+      tooSlow();
       return false;
     }
     return true;
+  }
+
+  /** The client does not read what is written to it (4008): more would only grow this node's heap. */
+  void tooSlow() {
+    close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
   }
 }

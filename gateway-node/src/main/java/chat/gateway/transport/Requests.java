@@ -50,7 +50,7 @@ final class Requests {
     Identity identity = connection.identity();
     Permissions.Send send = t.permissions().send(identity, s.channel(), subscriptions.groups());
     DedupeKey key = DedupeKey.send(identity.user(), connection.device(), s.seq());
-    connection.whenDone(t.service().publish(identity.user(), s.channel(), s.body(), key, send), ar -> {
+    connection.whenDone(t.chat().messages().publish(identity.user(), s.channel(), s.body(), key, send), ar -> {
       if (ar.succeeded()) {
         out.send(new ServerFrame.Ack(s.seq(), ar.result().channel(), ar.result().id(), ar.result().position().wire()));
       } else {
@@ -61,7 +61,7 @@ final class Requests {
 
   private void join(ClientFrame.Join j) {
     String group = t.permissions().join(connection.identity(), j.channel());
-    connection.whenDone(t.service().join(connection.user(), group), ar -> {
+    connection.whenDone(t.chat().memberships().join(connection.user(), group), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), j.ref(), null);
         return;
@@ -72,7 +72,7 @@ final class Requests {
 
   private void leave(ClientFrame.Leave l) {
     String group = t.permissions().leave(connection.identity(), l.channel());
-    connection.whenDone(t.service().leave(connection.user(), group), ar -> {
+    connection.whenDone(t.chat().memberships().leave(connection.user(), group), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), l.ref(), null);
         return;
@@ -84,7 +84,7 @@ final class Requests {
 
   private void presence(ClientFrame.Presence p) {
     t.permissions().presence(connection.identity(), p.channel(), subscriptions.groups());
-    connection.whenDone(t.service().presence(p.channel()), ar -> {
+    connection.whenDone(t.chat().presence().of(p.channel()), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), p.ref(), null);
         return;

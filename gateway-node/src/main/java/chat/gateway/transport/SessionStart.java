@@ -8,7 +8,7 @@ import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
 import chat.gateway.registry.SessionInfo;
 import chat.gateway.registry.SessionRegistry;
-import chat.gateway.routing.ChatService;
+import chat.gateway.service.Unavailable;
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.CloseCode;
@@ -68,15 +68,15 @@ final class SessionStart {
       return;
     }
     String user = identity.user();
-    SessionInfo session = new SessionInfo(t.config().nodeId() + "-" + t.service().newId(), user, connect.device(),
+    SessionInfo session = new SessionInfo(t.config().nodeId() + "-" + t.chat().messages().newId(), user, connect.device(),
         t.config().nodeId(), t.clock().millis());
     connection.signedIn(identity, session);
     subscriptions.connecting(user);
     // Each step that touches this connection or its hub runs on the loop (onLoop): a store or the broker
     // may answer on another event loop, and the hub's member sets are iterated there meanwhile.
-    connection.whenDone(connection.onLoop(hub.subscribeSession(connection, user)).recover(ChatService::unavailable)
-        .compose(v -> connection.onLoop(t.service().register(session)).onSuccess(count -> connection.registered()))
-        .compose(count -> connection.onLoop(t.service().groupsOf(user))
+    connection.whenDone(connection.onLoop(hub.subscribeSession(connection, user)).recover(Unavailable::of)
+        .compose(v -> connection.onLoop(t.chat().sessions().register(session)).onSuccess(count -> connection.registered()))
+        .compose(count -> connection.onLoop(t.chat().memberships().groupsOf(user))
             .compose(list -> connection.onLoop(subscriptions.subscribeRead(list, user, count == 1))))
         .compose(v -> replays(connect.resume())), ar -> {
           subscriptions.connected();
@@ -130,7 +130,7 @@ final class SessionStart {
       catchup.floor(channel, after);
       // Only whether the position is still good (and whether messages follow): the messages themselves
       // are read after connected, a page at a time, as fast as the client reads them (replayRest).
-      chain = chain.compose(v -> t.service().since(channel, after, 0)
+      chain = chain.compose(v -> t.chat().messages().since(channel, after, 0)
           .map(replay -> {
             replays.put(channel, replay);
             return null;
@@ -187,7 +187,7 @@ final class SessionStart {
       replayRest();
       return;
     }
-    connection.whenDone(t.service().since(channel, after, t.historyPageBytes()), ar -> {
+    connection.whenDone(t.chat().messages().since(channel, after, t.historyPageBytes()), ar -> {
       if (out.closing()) {
         return;
       }
@@ -225,13 +225,13 @@ final class SessionStart {
   Future<Void> catchUpWithStores(SessionRegistry.Standing standing, SessionInfo session) {
     String user = session.user();
     Future<Void> registration = standing == SessionRegistry.Standing.KNOWN ? Future.succeededFuture()
-        : t.service().sessionOpened(session, List.copyOf(subscriptions.groups()));
+        : t.chat().sessions().opened(session, List.copyOf(subscriptions.groups()));
     Future<Void> done;
     if (standing == SessionRegistry.Standing.DATA_LOST) {
       List<String> mine = List.copyOf(subscriptions.groups()); // read here, on the loop: registration may complete elsewhere
-      done = registration.compose(v -> t.service().restoreMemberships(user, mine));
+      done = registration.compose(v -> t.chat().memberships().restore(user, mine));
     } else {
-      Future<List<String>> read = registration.compose(v -> t.service().groupsOf(user));
+      Future<List<String>> read = registration.compose(v -> t.chat().memberships().groupsOf(user));
       connection.whenDone(read, ar -> {
         if (ar.succeeded()) {
           subscriptions.reconcile(ar.result());

@@ -3,7 +3,7 @@ package chat.gateway.transport;
 import chat.gateway.cluster.Event;
 import chat.gateway.message.Catchup;
 import chat.gateway.message.Position;
-import chat.gateway.routing.ChatService;
+import chat.gateway.service.Unavailable;
 import chat.protocol.Channel;
 import chat.protocol.CloseCode;
 import chat.protocol.ServerFrame;
@@ -83,10 +83,10 @@ final class Subscriptions {
       }
     }
     if (cameOnline) {
-      t.service().cameOnline(user, List.copyOf(groups));
+      t.chat().sessions().cameOnline(user, List.copyOf(groups));
     }
     return (added.isEmpty() ? Future.<Void>succeededFuture() : hub.subscribeGroups(connection, added))
-        .recover(ChatService::unavailable);
+        .recover(Unavailable::of);
   }
 
   /**
@@ -99,8 +99,8 @@ final class Subscriptions {
     if (groups.add(group)) {
       catchup.hold(channel);
     }
-    connection.whenDone(hub.subscribeGroup(connection, group).recover(ChatService::unavailable)
-        .compose(v -> t.service().head(channel)), ar -> {
+    connection.whenDone(hub.subscribeGroup(connection, group).recover(Unavailable::of)
+        .compose(v -> t.chat().messages().head(channel)), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), ref, null);
         return;
@@ -110,7 +110,7 @@ final class Subscriptions {
       catchup.floor(channel, head);
       release(channel);
       if (announce) {
-        t.service().announceJoined(connection.user(), group);
+        t.chat().memberships().announceJoined(connection.user(), group);
       }
     });
   }
@@ -147,7 +147,7 @@ final class Subscriptions {
     }
     if (catchup.offer(event.channel(), event)) {
       if (catchup.heldBytes() > t.config().outboundQueueBytes()) {
-        out.close(CloseCode.TOO_SLOW, "too slow: outbound queue full");
+        out.tooSlow();
       }
       return false;
     }

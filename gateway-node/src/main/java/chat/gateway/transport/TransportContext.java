@@ -5,7 +5,7 @@ import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.LocalFanout;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.metrics.GatewayMetrics;
-import chat.gateway.routing.ChatService;
+import chat.gateway.service.Chat;
 import java.time.Clock;
 import java.util.function.BooleanSupplier;
 
@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  */
 public record TransportContext(
     GatewayConfig config,
-    ChatService service,
+    Chat chat,
     Permissions permissions,
     LocalFanout fanout,
     Authenticator authenticator,
@@ -28,7 +28,7 @@ public record TransportContext(
     Admission admission) {
 
   public TransportContext withConfig(GatewayConfig other) {
-    return new TransportContext(other, service, permissions, fanout, authenticator, metrics, clock, refusing, linkDown, admission);
+    return new TransportContext(other, chat, permissions, fanout, authenticator, metrics, clock, refusing, linkDown, admission);
   }
 
   /** Deadlines are checked a few times per heartbeat and connect timeout, at most once per 50 ms. */

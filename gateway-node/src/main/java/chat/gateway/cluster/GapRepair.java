@@ -1,7 +1,5 @@
-package chat.gateway.routing;
+package chat.gateway.cluster;
 
-import chat.gateway.cluster.Event;
-import chat.gateway.cluster.LocalFanout;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;

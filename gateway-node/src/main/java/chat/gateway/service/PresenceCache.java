@@ -1,4 +1,4 @@
-package chat.gateway.routing;
+package chat.gateway.service;
 
 import io.vertx.core.Future;
 import java.time.Clock;
@@ -20,7 +20,7 @@ final class PresenceCache {
   static final long TTL_MILLIS = 5_000;
   static final int MAX_ENTRIES = 10_000;
 
-  private record Entry(long expiresAt, Future<ChatService.PresenceView> view) {
+  private record Entry(long expiresAt, Future<Presence.View> view) {
   }
 
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
@@ -33,7 +33,7 @@ final class PresenceCache {
   }
 
   /** The kept answer for {@code channel}, or {@code read}'s (kept if the channel is watched). */
-  Future<ChatService.PresenceView> get(String channel, Supplier<Future<ChatService.PresenceView>> read) {
+  Future<Presence.View> get(String channel, Supplier<Future<Presence.View>> read) {
     long now = clock.millis();
     Entry kept = entries.get(channel);
     if (kept != null && kept.expiresAt > now) {
@@ -42,7 +42,7 @@ final class PresenceCache {
     if (!watched.test(channel) || (kept == null && entries.size() >= MAX_ENTRIES)) {
       return read.get();
     }
-    Future<ChatService.PresenceView> view = read.get();
+    Future<Presence.View> view = read.get();
     Entry entry = new Entry(now + TTL_MILLIS, view);
     entries.put(channel, entry);
     // a failure is not kept; nor is an answer that a change made stale while it was read (changed removed it)

@@ -1,4 +1,4 @@
-package chat.gateway.routing;
+package chat.gateway.service;
 
 import java.security.SecureRandom;
 import java.util.SplittableRandom;

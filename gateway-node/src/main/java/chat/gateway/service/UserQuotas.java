@@ -1,4 +1,4 @@
-package chat.gateway.routing;
+package chat.gateway.service;
 
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;

@@ -1,0 +1,75 @@
+package chat.gateway.service;
+
+import chat.gateway.cluster.Broker;
+import chat.gateway.cluster.Event;
+import chat.gateway.membership.MembershipStore;
+import chat.protocol.Channel;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Who is in which group: joins and leaves, stored and told to the group ({@code joined}, {@code left}) and
+ * to the user's other sessions, on every node (they subscribe or unsubscribe).
+ */
+public final class Memberships {
+  private final MembershipStore membership;
+  private final Broker broker;
+  private final Presence presence;
+  private final UserQuotas quotas;
+  private final Clock clock;
+  private final int groupsPerUser;
+
+  Memberships(MembershipStore membership, Broker broker, Presence presence, UserQuotas quotas, Clock clock,
+              int groupsPerUser) {
+    this.membership = membership;
+    this.broker = broker;
+    this.presence = presence;
+    this.quotas = quotas;
+    this.clock = clock;
+    this.groupsPerUser = groupsPerUser;
+  }
+
+  /**
+   * Stores the membership; completes with true when it is new. Announce it with {@link #announceJoined}.
+   * Fails with {@code forbidden} past the groups-per-user cap, and {@code rate_limited} past the user's
+   * quota of channels.
+   */
+  public Future<Boolean> join(String user, String group) {
+    quotas.charge(user, Channel.group(group).name(), 0, clock.millis());
+    return membership.join(user, group, groupsPerUser).recover(Unavailable::of);
+  }
+
+  /** Tells the group that {@code user} joined, and the user's other sessions to subscribe. */
+  public void announceJoined(String user, String group) {
+    presence.changed(Channel.group(group).name());
+    broker.publish(Event.Member.of(Channel.group(group).name(), user, "joined"));
+    broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.SUBSCRIBE, group));
+  }
+
+  /** Removes the membership everywhere; fails with {@code not_found} when the user was not a member. */
+  public Future<Void> leave(String user, String group) {
+    return membership.leave(user, group).recover(Unavailable::of).compose(removed -> {
+      if (!removed) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "not a member of group/" + group));
+      }
+      presence.changed(Channel.group(group).name());
+      broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.UNSUBSCRIBE, group));
+      broker.publish(Event.Member.of(Channel.group(group).name(), user, "left"));
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Writes back memberships a session knew, after Redis lost its data (no events: nothing changed for users). */
+  public Future<Void> restore(String user, Collection<String> groups) {
+    return Future.all(groups.stream().map(g -> membership.join(user, g, Integer.MAX_VALUE)).toList())
+        .<Void>mapEmpty().recover(Unavailable::of);
+  }
+
+  public Future<List<String>> groupsOf(String user) {
+    return membership.groupsOf(user).recover(Unavailable::of);
+  }
+}

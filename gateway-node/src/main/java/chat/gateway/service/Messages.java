@@ -1,0 +1,117 @@
+package chat.gateway.service;
+
+import chat.gateway.access.Permissions;
+import chat.gateway.history.Appended;
+import chat.gateway.history.DedupeKey;
+import chat.gateway.history.Draft;
+import chat.gateway.history.HistoryStore;
+import chat.gateway.history.Page;
+import chat.gateway.message.MessageFrames;
+import chat.gateway.message.Position;
+import chat.gateway.message.Replay;
+import chat.gateway.metrics.GatewayMetrics;
+import chat.protocol.Channel;
+import chat.protocol.ErrorCode;
+import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import io.vertx.core.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+
+/**
+ * Messages: storing and publishing a send (once per dedupe key), and reading them back (history pages, a
+ * resume's replay, a channel's head). Whether the sender may is {@link Permissions}'s to decide first.
+ */
+public final class Messages {
+  private final HistoryStore history;
+  private final GatewayMetrics metrics;
+  private final Clock clock;
+  private final UserQuotas quotas;
+  private final IdGenerator ids = new IdGenerator();
+  private final int maxMessageBytes;
+
+  Messages(HistoryStore history, GatewayMetrics metrics, Clock clock, UserQuotas quotas, int maxMessageBytes) {
+    this.history = history;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.quotas = quotas;
+    this.maxMessageBytes = maxMessageBytes;
+  }
+
+  /** The channel's newest position (where a join starts). */
+  public Future<Position> head(String channel) {
+    return history.head(channel).recover(Unavailable::of);
+  }
+
+  /** A page of the messages after {@code after}, for a resume ({@link HistoryStore#since}). */
+  public Future<Replay> since(String channel, Position after, int maxBytes) {
+    return history.since(channel, after, maxBytes).recover(Unavailable::of);
+  }
+
+  /** A page of history; a {@code before} from lost history fails with {@code not_found}. */
+  public Future<Page> history(Channel channel, Position before, int limit, int maxBytes) {
+    return history.page(channel.name(), before, limit, maxBytes).recover(Unavailable::of);
+  }
+
+  /**
+   * Stores and publishes a user's message. A repeated {@code key} gets the first result and is not delivered
+   * again. Fails with {@code too_large} when the stored frame would pass the size limit, {@code forbidden}
+   * when the store finds the sender is not (any more) a member of the group, {@code rate_limited} past the
+   * user's quotas, and {@code unavailable} when the store cannot promise the message.
+   */
+  public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key, Permissions.Send send) {
+    String bodyJson = encodeBody(body);
+    quotas.charge(from, to.name(), (long) bodyJson.length() * Draft.channelsFor(to, from).size(), clock.millis());
+    return store(from, to, bodyJson, key, send);
+  }
+
+  /**
+   * A publish of the HTTP API. With an {@code idempotencyKey} (null: none) a retry gets the first publish's
+   * result and is not delivered again; the key used for a different publish fails with {@code bad_request}.
+   */
+  public Future<Appended> publishOnce(String from, Channel to, Object body, String idempotencyKey, Permissions.Send send) {
+    String bodyJson = encodeBody(body);
+    return store(from, to, bodyJson, idempotencyKey == null ? null
+        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)), send);
+  }
+
+  /** A new id, unique in the cluster, ordered by time (sessions are named with it too). */
+  public String newId() {
+    return ids.next(clock.millis());
+  }
+
+  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key, Permissions.Send send) {
+    long ts = clock.millis();
+    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key,
+        send == Permissions.Send.MEMBERSHIP_CHECKED_BY_STORE);
+    return history.append(draft)
+        .recover(Unavailable::of)
+        .onSuccess(appended -> metrics.accepted(appended.duplicate()));
+  }
+
+  private static String fingerprint(String... parts) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      for (String part : parts) {
+        sha.update(part.getBytes(StandardCharsets.UTF_8));
+        sha.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private String encodeBody(Object body) {
+    String json = Json.encode(body);
+    if (json.length() + MessageFrames.envelopeBytes() > maxMessageBytes
+        && json.getBytes(StandardCharsets.UTF_8).length + MessageFrames.envelopeBytes() > maxMessageBytes) {
+      throw new ProtocolException(ErrorCode.TOO_LARGE,
+          "body too large: a message may hold " + (maxMessageBytes - MessageFrames.envelopeBytes()) + " bytes of body");
+    }
+    return json;
+  }
+}
