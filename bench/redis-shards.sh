@@ -70,7 +70,7 @@ cpu() {
 saturate() {
   up single
   local sha
-  sha=$(rcli single -p "$PORT" SCRIPT LOAD "$(cat gateway-node/src/main/resources/redis/publish.lua)")
+  sha=$(rcli single -p "$PORT" SCRIPT LOAD "$(java -cp gateway-node/target/gateway-node.jar chat.gateway.redis.RedisScript publish)")
   # publish_saturate.py signs in as the admin user of cluster.sh's Redis
   REDIS_ADMIN_PASSWORD=$(sed -n 's/^ADMIN_PASSWORD=//p' "$STATE/single/redis-passwords")
   export REDIS_ADMIN_PASSWORD

@@ -24,10 +24,12 @@ cli() { redis-cli -p "$PORT" "$@"; }
 for _ in $(seq 1 50); do cli ping >/dev/null 2>&1 && break; sleep 0.1; done
 
 load() { cli SCRIPT LOAD "$(cat)"; }
+# a script as the node sends it to Redis (its shared parts put in: RedisScript)
+script() { java -cp gateway-node/target/gateway-node.jar chat.gateway.redis.RedisScript "$1"; }
 old_publish=$(git show "$OLD:gateway-node/src/main/resources/redis/publish.lua" | load)
-new_publish=$(load < gateway-node/src/main/resources/redis/publish.lua)
+new_publish=$(script publish | load)
 old_page=$(git show "$OLD:gateway-node/src/main/resources/redis/page.lua" | load)
-new_page=$(load < gateway-node/src/main/resources/redis/page.lua)
+new_page=$(script page | load)
 
 cpu() { cli INFO cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.3f", s}'; }
 out_bytes() { cli INFO stats | awk -F: '/^total_net_output_bytes:/ {printf "%.0f", $2}'; }

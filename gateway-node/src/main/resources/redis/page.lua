@@ -4,20 +4,12 @@
 -- ARGV[3] count  ARGV[4] oldest id the window keeps (ms)  ARGV[5] byte budget  ARGV[6] bytes a frame adds to
 -- its entry's values, at least. Returns {'lost'} or {'ok', epoch or '', entries}: the entries pass the budget
 -- by one entry at most (which tells the caller that there is more).
+--! include trim-aged
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[2], 'epoch') ~= ARGV[1] then
   return {'lost'}
 end
--- Entries older than the age window go (the oldest entry is looked at first: XREVRANGE from an id before
--- every entry walks the whole stream, so it runs only when something is to be trimmed).
-local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-local aged = {}
-if #oldest > 0 and tonumber(string.match(oldest[1][1], '^%d+')) < tonumber(ARGV[4]) then
-  aged = redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[4] .. '-0', '-', 'COUNT', 1)
-end
-if #aged > 0 then
-  redis.call('HSET', KEYS[2], 'trimmed', aged[1][1])
-  redis.call('XTRIM', KEYS[1], 'MINID', ARGV[4])
-end
+-- entries older than the age window go
+trim_aged(KEYS[1], KEYS[2], ARGV[4])
 local want, budget, overhead = tonumber(ARGV[3]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, bytes, cursor = {}, 0, ARGV[2]
 while #out < want do

@@ -14,6 +14,7 @@
 -- membership set is the authority, not a session's copy of it.
 -- Keeps the newest ARGV[2] entries and none older than ARGV[3], exactly, and records in the meta hash the
 -- newest id trimmed: a resume from before it cannot be complete (Redis 7.0 does not track this for trims).
+--! include trim-aged
 local stream, meta = KEYS[3], KEYS[4]
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
@@ -38,17 +39,8 @@ if excess > 0 then
   redis.call('HSET', meta, 'trimmed', cut[#cut][1])
   redis.call('XTRIM', stream, 'MAXLEN', ARGV[2])
 end
--- Entries older than the age window go (the oldest entry is looked at first: XREVRANGE from an id before
--- every entry walks the whole stream, so it runs only when something is to be trimmed).
-local oldest = redis.call('XRANGE', stream, '-', '+', 'COUNT', 1)
-local aged = {}
-if #oldest > 0 and tonumber(string.match(oldest[1][1], '^%d+')) < tonumber(ARGV[3]) then
-  aged = redis.call('XREVRANGE', stream, '(' .. ARGV[3] .. '-0', '-', 'COUNT', 1)
-end
-if #aged > 0 then
-  redis.call('HSET', meta, 'trimmed', aged[1][1])
-  redis.call('XTRIM', stream, 'MINID', ARGV[3])
-end
+-- entries older than the age window go
+trim_aged(stream, meta, ARGV[3])
 redis.call('HSET', meta, 'last', sid)
 redis.call('PEXPIRE', stream, ARGV[11])
 redis.call('PEXPIRE', meta, ARGV[11])

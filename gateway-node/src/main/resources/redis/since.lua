@@ -5,6 +5,7 @@
 -- Returns {'lost'} when the epoch differs (history lost, or never ours), else {'ok', last id or '', newest
 -- trimmed id or '', entries after the position (oldest first, within the budget but at least one when the
 -- budget is not 0), 1 when entries follow them else 0}. Entries are read in batches of 32, never past the page.
+--! include trim-aged
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[1] then
   return {'lost'}
@@ -14,17 +15,8 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
   -- the meta hash survived its stream: everything up to its last id is gone
   return {'ok', last, last, {}, 0}
 end
--- Entries older than the age window go (the oldest entry is looked at first: XREVRANGE from an id before
--- every entry walks the whole stream, so it runs only when something is to be trimmed).
-local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-local aged = {}
-if #oldest > 0 and tonumber(string.match(oldest[1][1], '^%d+')) < tonumber(ARGV[4]) then
-  aged = redis.call('XREVRANGE', KEYS[1], '(' .. ARGV[4] .. '-0', '-', 'COUNT', 1)
-end
-if #aged > 0 then
-  redis.call('HSET', KEYS[2], 'trimmed', aged[1][1])
-  redis.call('XTRIM', KEYS[1], 'MINID', ARGV[4])
-end
+-- entries older than the age window go
+trim_aged(KEYS[1], KEYS[2], ARGV[4])
 local trimmed = redis.call('HGET', KEYS[2], 'trimmed') or ''
 local maxn, budget, overhead = tonumber(ARGV[3]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, bytes, cursor, more = {}, 0, '(' .. ARGV[2], 0

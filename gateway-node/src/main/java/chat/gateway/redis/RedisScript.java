@@ -8,12 +8,16 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A Lua script from {@code resources/redis/NAME.lua}, called by its SHA-1. {@code durable}: its writes are
+ * A Lua script from {@code resources/redis/NAME.lua} (with its {@link #includes}), called by its SHA-1. {@code durable}: its writes are
  * acknowledged to users, so its reply waits for replicas ({@code REDIS_WAIT_REPLICAS}).
  */
 public record RedisScript(String name, String source, String sha, boolean durable) {
+  private static final Pattern INCLUDE = Pattern.compile("(?m)^--! include ([a-z-]+)\n");
+
 
   private static RedisScript durable(String name) {
     RedisScript s = load(name);
@@ -21,19 +25,44 @@ public record RedisScript(String name, String source, String sha, boolean durabl
   }
 
   public static RedisScript load(String name) {
-    try (InputStream in = RedisScript.class.getResourceAsStream("/redis/" + name + ".lua")) {
-      if (in == null) {
-        throw new IllegalStateException("missing script redis/" + name + ".lua");
-      }
-      String source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    try {
+      String source = includes(resource(name + ".lua"));
       String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1")
           .digest(source.getBytes(StandardCharsets.UTF_8)));
       return new RedisScript(name, source, sha, false);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /**
+   * The source with each {@code --! include NAME} line replaced by {@code resources/redis/lib/NAME.lua}: Redis
+   * runs each script alone, so what several share (the age trim) is written once and put in each here.
+   */
+  static String includes(String source) {
+    Matcher m = INCLUDE.matcher(source);
+    StringBuilder out = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(out, Matcher.quoteReplacement(resource("lib/" + m.group(1) + ".lua")));
+    }
+    m.appendTail(out);
+    return out.toString();
+  }
+
+  private static String resource(String path) {
+    try (InputStream in = RedisScript.class.getResourceAsStream("/redis/" + path)) {
+      if (in == null) {
+        throw new IllegalStateException("missing script redis/" + path);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Prints a script as Redis gets it (its includes put in), for benchmarks that load it themselves. */
+  public static void main(String[] args) {
+    System.out.print(load(args[0]).source());
   }
 
   public static final RedisScript PUBLISH = durable("publish");
