@@ -7,8 +7,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link DedupeStore} of an embedded node; entries older than the TTL are dropped by {@link #sweep}. */
-public final class MemoryDedupeStore implements DedupeStore {
+/**
+ * Remembers which publishes an embedded node stored, for {@code DEDUPE_TTL} (on Redis, publish.lua does it in
+ * the store's own script). {@link #claim} is atomic: exactly one caller owns a key and must {@link #complete}
+ * or {@link #release} it; every other caller gets the owner's result, or {@code bad_request} when the key was
+ * claimed for a different publish (another fingerprint). Entries older than the TTL are dropped by {@link #sweep}.
+ */
+public final class MemoryDedupeStore {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Clock clock;
   private final long ttlMillis;
@@ -21,7 +26,7 @@ public final class MemoryDedupeStore implements DedupeStore {
     this.ttlMillis = ttl.toMillis();
   }
 
-  @Override
+  /** Completes with null when the caller now owns {@code key}, or with the earlier result of that key. */
   public Future<Appended> claim(DedupeKey key) {
     long now = clock.millis();
     Entry mine = new Entry(Promise.promise(), now, key.fingerprint());
@@ -35,7 +40,6 @@ public final class MemoryDedupeStore implements DedupeStore {
     return winner.result().future();
   }
 
-  @Override
   public void complete(DedupeKey key, Appended appended) {
     Entry entry = entries.get(key.name());
     if (entry != null) {
@@ -43,7 +47,7 @@ public final class MemoryDedupeStore implements DedupeStore {
     }
   }
 
-  @Override
+  /** Gives up the key after a failed append, so that a resend can try again. */
   public void release(DedupeKey key) {
     Entry entry = entries.remove(key.name());
     if (entry != null) {

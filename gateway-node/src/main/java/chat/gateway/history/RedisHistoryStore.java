@@ -1,6 +1,5 @@
 package chat.gateway.history;
 
-import chat.gateway.cluster.redis.EventCodec;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
@@ -148,14 +147,14 @@ public final class RedisHistoryStore implements HistoryStore {
       }
       String[] f = reply.get(1).toString().split("\\|", 6);
       long storedTs = f.length > 5 ? Long.parseLong(f[5]) : ts; // records of earlier versions carry no time
-      return Future.succeededFuture(new Stored(f[0], f[1], EventCodec.position(f[2], f[3]), f.length > 4 ? f[4] : "",
+      return Future.succeededFuture(new Stored(f[0], f[1], Position.ofStreamId(f[2], f[3]), f.length > 4 ? f[4] : "",
           storedTs, reply.get(0).toString().equals("dup")));
     });
   }
 
   @Override
   public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
-    String end = before == null ? "+" : "(" + EventCodec.streamId(before);
+    String end = before == null ? "+" : "(" + before.streamId();
     return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel)),
         List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1), oldestKept(),
             Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
@@ -172,7 +171,7 @@ public final class RedisHistoryStore implements HistoryStore {
   @Override
   public Future<Replay> since(String channel, Position after, int maxBytes) {
     return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel)),
-        List.of(after.epoch(), EventCodec.streamId(after), Integer.toString(2 * maxMessages + 200), oldestKept(),
+        List.of(after.epoch(), after.streamId(), Integer.toString(2 * maxMessages + 200), oldestKept(),
             Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
         .map(reply -> {
           if (reply.get(0).toString().equals("lost")) {
@@ -180,8 +179,8 @@ public final class RedisHistoryStore implements HistoryStore {
           }
           String last = reply.get(1).toString();
           String trimmed = reply.get(2).toString();
-          boolean fromTheFuture = !last.isEmpty() && after.compareTo(EventCodec.position(after.epoch(), last)) > 0;
-          boolean trimmedPast = !trimmed.isEmpty() && EventCodec.position(after.epoch(), trimmed).compareTo(after) > 0;
+          boolean fromTheFuture = !last.isEmpty() && after.compareTo(Position.ofStreamId(after.epoch(), last)) > 0;
+          boolean trimmedPast = !trimmed.isEmpty() && Position.ofStreamId(after.epoch(), trimmed).compareTo(after) > 0;
           if (fromTheFuture || trimmedPast) {
             return Replay.NOT_RECOVERED;
           }
@@ -195,7 +194,7 @@ public final class RedisHistoryStore implements HistoryStore {
         List.of(newEpoch(), Long.toString(maxAgeMillis))).map(reply -> {
       String epoch = reply.get(0).toString();
       String last = reply.get(1).toString();
-      return last.isEmpty() ? Position.start(epoch) : EventCodec.position(epoch, last);
+      return last.isEmpty() ? Position.start(epoch) : Position.ofStreamId(epoch, last);
     });
   }
 
@@ -207,7 +206,7 @@ public final class RedisHistoryStore implements HistoryStore {
     }
     for (int i = 0; i < list.size(); i++) {
       Response entry = list.get(i);
-      Position position = EventCodec.position(epoch, entry.get(0).toString());
+      Position position = Position.ofStreamId(epoch, entry.get(0).toString());
       Response fields = entry.get(1);
       String id = null;
       String from = null;

@@ -33,6 +33,18 @@ public record Position(String epoch, long major, long minor) implements Comparab
     }
   }
 
+  /** The position of a Redis stream entry ({@code ms-seq}) in {@code epoch}. */
+  public static Position ofStreamId(String epoch, String streamId) {
+    int dash = streamId.indexOf('-');
+    return new Position(epoch, Long.parseLong(streamId, 0, dash, 10),
+        Long.parseLong(streamId, dash + 1, streamId.length(), 10));
+  }
+
+  /** The Redis stream id of this position ({@code ms-seq}). */
+  public String streamId() {
+    return major + "-" + minor;
+  }
+
   public String wire() {
     return epoch + "." + major + "-" + minor;
   }

@@ -131,21 +131,15 @@ public final class RedisCommands {
     });
   }
 
-  /** Runs a command, in the slot of (and ordered by) its first argument, its key. */
+  /**
+   * Runs a command, in the slot of (and ordered by) its first argument, its key. Writes acknowledged to users
+   * go through scripts ({@link RedisScript#durable}), which wait for replicas.
+   */
   public Future<Response> send(Command command, Object... args) {
-    return call(command, false, args);
-  }
-
-  /** {@link #send} of a write that is acknowledged to users: it waits for replicas ({@code REDIS_WAIT_REPLICAS}). */
-  public Future<Response> sendDurable(Command command, Object... args) {
-    return call(command, true, args);
-  }
-
-  private Future<Response> call(Command command, boolean durable, Object... args) {
     Object orderKey = args.length > 0 ? args[0] : command;
     int slot = args.length > 0 ? slotOf(args[0].toString()) : 0;
     return submit(new RedisCall(Request.cmd(command, args), command.toString().toLowerCase(Locale.ROOT), orderKey,
-        slot, false, durable));
+        slot, false, false));
   }
 
   /** Runs a command on every primary (INFO): its replies, primary by primary. */

@@ -83,7 +83,7 @@ final class RedisPipeline {
   private final Redis client;
   private final List<RedisScript> scripts;
   private final GatewayMetrics metrics;
-  private final long timeoutMillis;
+  private final CallTimeout timeout;
   private final int maxQueued;
   private final Owner owner;
   /** Replicas a durable write must reach: -1 for one when the primary has any. */
@@ -138,13 +138,13 @@ final class RedisPipeline {
     this.client = client;
     this.scripts = scripts;
     this.metrics = metrics;
-    this.timeoutMillis = timeoutMillis;
+    this.timeout = new CallTimeout(timeoutMillis);
     this.maxQueued = maxQueued;
     this.owner = owner;
     this.waitReplicas = waitReplicas;
     this.waitTimeoutMillis = waitTimeoutMillis;
     this.waitFor = Math.max(0, waitReplicas);
-    this.sweepTimer = vertx.setPeriodic(Math.max(10, Math.min(100, timeoutMillis / 10)), id -> tick());
+    this.sweepTimer = timeout.every(vertx, this::tick);
     connect();
   }
 
@@ -455,27 +455,19 @@ final class RedisPipeline {
 
   /** Fails every command given more than the timeout ago; a late reply is then dropped. */
   private void failOverdue() {
-    long overdue = System.nanoTime() - timeoutMillis * 1_000_000;
-    String why = "Redis did not answer within " + timeoutMillis + " ms";
-    for (RedisCall call : inFlight) {
-      if (call.startedAt - overdue > 0) {
+    long limit = timeout.limit();
+    String why = timeout.why("");
+    for (RedisCall call : inFlight) { // in the order given: the first one in time ends the overdue ones
+      if (!CallTimeout.overdue(call, limit)) {
         break;
       }
       call.fail(why);
     }
-    while (!queued.isEmpty() && queued.peek().startedAt - overdue <= 0) {
+    while (!queued.isEmpty() && CallTimeout.overdue(queued.peek(), limit)) {
       queued.poll().fail(why);
     }
-    refused.forEach(call -> {
-      if (call.startedAt - overdue <= 0) {
-        call.fail(why);
-      }
-    });
-    waits.forEach(w -> w.calls.forEach(call -> {
-      if (call.startedAt - overdue <= 0) {
-        call.fail(why);
-      }
-    }));
+    timeout.failOverdue(refused, limit, "");
+    waits.forEach(w -> timeout.failOverdue(w.calls, limit, ""));
   }
 
   private void onLoop(Runnable action) {

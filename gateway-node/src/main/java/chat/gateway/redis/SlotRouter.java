@@ -30,7 +30,7 @@ final class SlotRouter implements RedisPipeline.Owner {
   private final Context context;
   private final ShardMap shards;
   private final BiFunction<String, RedisPipeline.Owner, RedisPipeline[]> factory;
-  private final long timeoutMillis;
+  private final CallTimeout timeout;
   private final Map<String, RedisPipeline[]> pipelines = new HashMap<>();
   /** Per slot: calls given to a pipeline and not back, and the primary they went to. */
   private final int[] out = new int[Slots.COUNT];
@@ -53,10 +53,10 @@ final class SlotRouter implements RedisPipeline.Owner {
     this.vertx = vertx;
     this.context = context;
     this.shards = shards;
-    this.timeoutMillis = timeoutMillis;
+    this.timeout = new CallTimeout(timeoutMillis);
     this.factory = factory;
     this.topology = shards.topology();
-    this.timer = vertx.setPeriodic(Math.max(10, Math.min(100, timeoutMillis / 10)), id -> failOverdue());
+    this.timer = timeout.every(vertx, this::failOverdue);
   }
 
   Context context() {
@@ -221,19 +221,10 @@ final class SlotRouter implements RedisPipeline.Owner {
     if (held.isEmpty()) {
       return;
     }
-    long overdue = System.nanoTime() - timeoutMillis * 1_000_000;
-    String why = "Redis did not answer within " + timeoutMillis + " ms (the shard of its key was moving)";
+    long limit = timeout.limit();
     for (Held h : held.values()) {
-      h.back.forEach(c -> {
-        if (c.startedAt - overdue <= 0) {
-          c.fail(why);
-        }
-      });
-      h.waiting.forEach(c -> {
-        if (c.startedAt - overdue <= 0) {
-          c.fail(why);
-        }
-      });
+      timeout.failOverdue(h.back, limit, " (the shard of its key was moving)");
+      timeout.failOverdue(h.waiting, limit, " (the shard of its key was moving)");
     }
   }
 

@@ -42,8 +42,8 @@ public final class EventCodec {
   public static Event decode(String payload) {
     if (payload.startsWith("M|")) {
       String[] f = payload.split("\\|", 9);
-      StoredMessage message = new StoredMessage(f[1], f[4], position(f[2], f[3]), Long.parseLong(f[7]),
-          MessageFrames.encode(f[1], f[4], position(f[2], f[3]), f[5], f[6], Long.parseLong(f[7]), f[8]));
+      StoredMessage message = new StoredMessage(f[1], f[4], Position.ofStreamId(f[2], f[3]), Long.parseLong(f[7]),
+          MessageFrames.encode(f[1], f[4], Position.ofStreamId(f[2], f[3]), f[5], f[6], Long.parseLong(f[7]), f[8]));
       return new Event.Message(message);
     }
     if (payload.startsWith("E|")) {
@@ -55,17 +55,5 @@ public final class EventCodec {
       return new Event.Control(f[1], Event.Control.Kind.valueOf(f[2]), f[3].isEmpty() ? null : f[3]);
     }
     return null;
-  }
-
-  /** A position from an epoch and a stream id {@code ms-seq}. */
-  public static Position position(String epoch, String streamId) {
-    int dash = streamId.indexOf('-');
-    return new Position(epoch, Long.parseLong(streamId, 0, dash, 10),
-        Long.parseLong(streamId, dash + 1, streamId.length(), 10));
-  }
-
-  /** The stream id of a position ({@code ms-seq}). */
-  public static String streamId(Position position) {
-    return position.major() + "-" + position.minor();
   }
 }

@@ -419,8 +419,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
         return;
       }
       LOG.log(Level.WARNING, "could not fill the gap yet: " + ar.cause().getMessage());
-      long delay = Math.min(Reconnect.CAP_MILLIS, 100L << Math.min(attempt++, 16));
-      vertx.setTimer(Math.max(1, delay), id -> {
+      vertx.setTimer(Reconnect.delay(100, attempt++), id -> {
         if (repairing && shards.values().stream().allMatch(ShardSubscriber::subscribed)) {
           repair();
         }
