@@ -3,6 +3,7 @@ package chat.gateway.redis;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.message.Position;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.testing.Await;
 import chat.gateway.testing.CuttableProxy;
@@ -87,7 +88,7 @@ class RedisPipelineTest {
     String previous = "0-0";
     for (Future<Response> answer : answers) {
       String id = Await.result(answer).toString();
-      assertTrue(compare(id, previous) > 0, id + " after " + previous);
+      assertTrue(Position.ofStreamId("", id).compareTo(Position.ofStreamId("", previous)) > 0, id + " after " + previous);
       previous = id;
     }
   }
@@ -144,12 +145,5 @@ class RedisPipelineTest {
     proxy.restore();
     Await.until("connected again", () -> on(pipeline::connected));
     Await.result(append(stream, 2));
-  }
-
-  private static int compare(String a, String b) {
-    String[] x = a.split("-");
-    String[] y = b.split("-");
-    int major = Long.compare(Long.parseLong(x[0]), Long.parseLong(y[0]));
-    return major != 0 ? major : Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1]));
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.message.Position;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.testing.Await;
 import chat.gateway.testing.RedisClusterFixture;
@@ -92,18 +93,11 @@ class SlotRouterTest {
     String previous = "0-0";
     for (Future<Response> answer : answers) {
       String id = Await.result(answer).toString();
-      assertTrue(compare(id, previous) > 0, id + " after " + previous);
+      assertTrue(Position.ofStreamId("", id).compareTo(Position.ofStreamId("", previous)) > 0, id + " after " + previous);
       previous = id;
     }
     assertNotEquals(from, cluster.primaryOf(slot), "the slot moved");
     assertEquals(n + 1L, ((Number) cluster.call("XLEN", stream)).longValue());
     cluster.migrate(slot, from, 100, 0);
-  }
-
-  private static int compare(String a, String b) {
-    String[] x = a.split("-");
-    String[] y = b.split("-");
-    int major = Long.compare(Long.parseLong(x[0]), Long.parseLong(y[0]));
-    return major != 0 ? major : Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1]));
   }
 }

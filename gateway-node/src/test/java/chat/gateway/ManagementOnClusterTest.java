@@ -1,9 +1,0 @@
-package chat.gateway;
-
-import chat.gateway.testing.OnRedisCluster;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-/** {@link ManagementTest} with its nodes on a Redis Cluster of 3 primaries and 3 replicas. */
-@ExtendWith(OnRedisCluster.class)
-class ManagementOnClusterTest extends ManagementTest {
-}

@@ -1,9 +1,0 @@
-package chat.gateway;
-
-import chat.gateway.testing.OnRedis;
-import org.junit.jupiter.api.extension.ExtendWith;
-
-/** {@link MessagingTest} against the Redis backends: the same behaviour in cluster mode. */
-@ExtendWith(OnRedis.class)
-class MessagingOnRedisTest extends MessagingTest {
-}

@@ -1,0 +1,165 @@
+package chat.gateway.suite.faults;
+
+import static chat.gateway.testing.Frames.join;
+import static chat.gateway.testing.Frames.send;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import chat.gateway.testing.Await;
+import chat.gateway.testing.CuttableProxy;
+import chat.gateway.testing.RedisFixture;
+import chat.gateway.testing.TestNode;
+import chat.gateway.testing.WsProbe;
+import chat.protocol.CloseCode;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One node of two loses Redis (its commands and its pub/sub) while the other goes on: the cut-off node
+ * keeps its sessions, answers them {@code unavailable} meanwhile, fills what they missed from history
+ * when Redis is back, and puts them back into the registry; past {@code REDIS_OUTAGE_GRACE} it sheds them.
+ */
+class RedisOutageTest {
+  private final List<AutoCloseable> opened = new ArrayList<>();
+  private CuttableProxy link;
+  private TestNode direct;
+  private TestNode cutOff;
+
+  @BeforeEach
+  void cluster() {
+    TestNode.useRedis(true);
+  }
+
+  private void start(String... settings) {
+    String prefix = TestNode.newPrefix();
+    link = CuttableProxy.to(RedisFixture.get().url());
+    opened.add(link);
+    List<String> common = new ArrayList<>(List.of("REDIS_KEY_PREFIX", prefix, "REDIS_TIMEOUT", "1s",
+        "CANARY_INTERVAL", "200ms", "NODE_TTL", "2s", "RATE_LIMIT_BURST", "1000"));
+    common.addAll(List.of(settings));
+    List<String> a = new ArrayList<>(common);
+    a.addAll(List.of("NODE_ID", "gw-a"));
+    direct = TestNode.start(a.toArray(String[]::new));
+    opened.add(direct);
+    List<String> b = new ArrayList<>(common);
+    b.addAll(List.of("NODE_ID", "gw-b", "REDIS_URL", link.url()));
+    cutOff = TestNode.start(b.toArray(String[]::new));
+    opened.add(cutOff);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = opened.size() - 1; i >= 0; i--) {
+      opened.get(i).close();
+    }
+    TestNode.useRedis(false);
+  }
+
+  private static int ready(TestNode node) {
+    return node.management(HttpMethod.GET, "/ready").status();
+  }
+
+  private static WsProbe member(TestNode node, String user) {
+    WsProbe ws = node.connected(user);
+    ws.send(join(1, "group/dev"));
+    ws.next("joined");
+    return ws;
+  }
+
+  /** Sends n messages from {@code sender}, seq from {@code firstSeq}; returns their ids in order. */
+  private static List<String> sendAll(WsProbe sender, int firstSeq, int n) {
+    List<String> ids = new ArrayList<>();
+    for (int seq = firstSeq; seq < firstSeq + n; seq++) {
+      sender.send(send(seq, "group/dev", "m" + seq));
+      ids.add(sender.next("ack").getString("id"));
+    }
+    return ids;
+  }
+
+  @Test
+  void aNodeCutOffFromRedisKeepsItsSessionsAndFillsTheGapOnceBack() {
+    start();
+    WsProbe alice = member(direct, "alice");
+    WsProbe bob = member(cutOff, "bob");
+    WsProbe carol = member(cutOff, "carol");
+    List<String> acked = new ArrayList<>(sendAll(alice, 1, 5));
+
+    link.cut();
+    Await.until("the cut-off node is unready", () -> ready(cutOff) == 503);
+    carol.send(send(1, "group/dev", "while cut off"));
+    JsonObject refused = carol.next("ack", "error");
+    assertEquals("unavailable", refused.getString("code"), "a session of the cut-off node is refused, not closed");
+    assertEquals(1, refused.getInteger("seq"));
+    acked.addAll(sendAll(alice, 6, 20)); // the other node goes on: the cut-off node misses these live
+    link.restore();
+    Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
+    acked.addAll(sendAll(alice, 26, 5));
+
+    List<String> received = new ArrayList<>();
+    while (received.size() < acked.size()) {
+      received.add(bob.next("message").getString("id"));
+    }
+    assertEquals(acked, received, "every acked message once, in order, across the outage");
+    assertTrue(bob.drainUntilPong().stream().noneMatch(f -> "message".equals(f.getString("type"))), "no repeats");
+    assertFalse(bob.isClosed());
+    assertFalse(carol.isClosed());
+    carol.send(send(2, "group/dev", "back"));
+    assertEquals("ack", carol.next("ack", "error").getString("type"));
+    assertTrue(cutOff.management(HttpMethod.GET, "/metrics").body()
+        .matches("(?s).*chat_pubsub_reconnects_total [1-9].*"), "the lost link is counted");
+  }
+
+  @Test
+  void afterAnOutageLongerThanNodeTtlTheSessionsAreBackInTheRegistryAndGetDirectMessages() {
+    start();
+    WsProbe alice = direct.connected("alice");
+    WsProbe bob = cutOff.connected("bob");
+    link.cut();
+    // The other node's sweep sees gw-b's liveness expire and takes its sessions out: bob goes offline.
+    Await.until("bob swept from the registry", () -> !direct.api(HttpMethod.GET, "/api/presence/user%2Fbob", null)
+        .json().getJsonArray("online").contains("bob"));
+    link.restore();
+    Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
+    Await.until("bob back in the registry", () -> direct.api(HttpMethod.GET, "/api/presence/user%2Fbob", null)
+        .json().getJsonArray("online").contains("bob"));
+    alice.send(send(1, "user/bob", "still there?"));
+    assertEquals("ack", alice.next("ack", "error").getString("type"));
+    assertEquals("still there?", bob.next("message").getString("body"));
+    assertFalse(bob.isClosed());
+  }
+
+  @Test
+  void aSessionThatClosesDuringTheOutageLeavesTheRegistryOnceTheLinkIsBack() {
+    start("NODE_TTL", "30s"); // no sweep takes it out meanwhile: the node itself must
+    WsProbe carol = cutOff.connected("carol");
+    Await.until("carol online", () -> online(direct, "carol"));
+    link.cut();
+    Await.until("the cut-off node is unready", () -> ready(cutOff) == 503);
+    carol.close();
+    Await.until("the node failed to take carol out of the registry", () -> cutOff.management(HttpMethod.GET,
+        "/metrics").body().matches("(?s).*chat_redis_command_seconds_count\\{command=\"unregister\",result=\"failed\"} [1-9].*"));
+    link.restore();
+    Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
+    Await.until("carol offline for the whole cluster", () -> !online(direct, "carol"));
+  }
+
+  private static boolean online(TestNode node, String user) {
+    return node.api(HttpMethod.GET, "/api/presence/user%2F" + user, null).json().getJsonArray("online").contains(user);
+  }
+
+  @Test
+  void pastTheGraceTheCutOffNodeShedsItsSessionsWith4100() {
+    start("REDIS_OUTAGE_GRACE", "1s", "DRAIN_WINDOW", "1s", "WS_CLOSING_TIMEOUT", "1s");
+    WsProbe bob = cutOff.connected("bob");
+    WsProbe alice = direct.connected("alice");
+    link.cut();
+    assertEquals(CloseCode.DRAINING.code(), bob.closeCode());
+    assertFalse(alice.isClosed(), "the node still linked keeps its sessions");
+  }
+}
