@@ -38,10 +38,8 @@ import java.util.Map;
  *   {@link Owner}, which sends it where its slot is now, behind nothing newer of that slot.
  * </ul>
  *
- * <b>Acked means replicated.</b> A durable command (a publish, a membership change) is answered only once a
- * {@code WAIT} written after it reports that enough replicas have it: one {@code WAIT} for all the durable
- * commands written in one turn of the event loop. A {@code WAIT} that finds too few fails the batch's durable commands (they did
- * run: their resends are deduplicated).
+ * <b>Acked means replicated</b> ({@link Replication}): a durable command is answered once a {@code WAIT}
+ * written after it says enough replicas have it.
  *
  * A failed command never holds back the commands after it. Every command fails at the latest
  * {@code timeoutMillis} after it was given (the reply, if it comes, is then dropped).
@@ -52,8 +50,6 @@ final class RedisPipeline {
   /** Below vertx-redis-client's per-connection limit of commands awaiting a reply (maxWaitingHandlers). */
   static final int MAX_IN_FLIGHT = 4096;
   private static final int MAX_ATTEMPTS = 3;
-  /** How often a primary is asked how many replicas it has (when {@code WAIT} follows them). */
-  private static final long REPLICAS_CHECK_MS = 5_000;
 
   /** Who sends calls elsewhere: the router of the pipeline's event loop. */
   interface Owner {
@@ -86,9 +82,7 @@ final class RedisPipeline {
   private final CallTimeout timeout;
   private final int maxQueued;
   private final Owner owner;
-  /** Replicas a durable write must reach: -1 for one when the primary has any. */
-  private final int waitReplicas;
-  private final long waitTimeoutMillis;
+  private final Replication replication;
   private final long sweepTimer;
   /** Written, reply not in yet, oldest first. */
   private final ArrayDeque<RedisCall> inFlight = new ArrayDeque<>();
@@ -101,25 +95,10 @@ final class RedisPipeline {
   private boolean closed;
   private int attempt;
   private long nextNumber;
-  /** Replicas the next WAIT asks for (0: none is written). */
-  private int waitFor;
-  private long replicasCheckedAt;
   /** While recovering from NOSCRIPT: per order key, the number of the newest command that ran meanwhile. */
   private Map<Object, Long> recoveringRan;
   private final Promise<Void> firstConnection = Promise.promise();
 
-  /** The durable commands of one written batch, answered when their WAIT is. */
-  private static final class WaitBatch {
-    final Map<RedisCall, Response> replies = new HashMap<>();
-    final List<RedisCall> calls = new ArrayList<>();
-  }
-
-  /**
-   * The durable commands written in this turn of the event loop (their WAIT goes after them, at the end of
-   * the turn), and the batches whose WAIT is not answered yet.
-   */
-  private WaitBatch batch;
-  private final ArrayDeque<WaitBatch> waits = new ArrayDeque<>();
 
   /**
    * A pipeline to {@code address} (reached through {@code client}) on the current event loop, {@code context}:
@@ -141,9 +120,7 @@ final class RedisPipeline {
     this.timeout = new CallTimeout(timeoutMillis);
     this.maxQueued = maxQueued;
     this.owner = owner;
-    this.waitReplicas = waitReplicas;
-    this.waitTimeoutMillis = waitTimeoutMillis;
-    this.waitFor = Math.max(0, waitReplicas);
+    this.replication = new Replication(context, metrics, waitReplicas, waitTimeoutMillis);
     this.sweepTimer = timeout.every(vertx, this::tick);
     connect();
   }
@@ -227,28 +204,13 @@ final class RedisPipeline {
       call.asking = false;
       on.send(Request.cmd(Command.ASKING));
     }
-    WaitBatch joined = null;
-    if (call.durable && waitFor > 0) {
-      if (batch == null) {
-        batch = new WaitBatch();
-        // one WAIT for every durable command written in this turn of the event loop, after them all
-        WaitBatch opened = batch;
-        context.runOnContext(v -> {
-          if (batch == opened && connection != null) {
-            writeWait();
-          }
-        });
-      }
-      batch.calls.add(call);
-      joined = batch;
-    }
-    WaitBatch waiting = joined;
+    Replication.Batch waiting = replication.join(call, () -> connection);
     on.send(call.request).onComplete(ar -> {
       inFlight.remove(call);
       if (ar.succeeded()) {
         ran(call);
         if (waiting != null) {
-          waiting.replies.put(call, ar.result());
+          waiting.ran(call, ar.result());
         } else {
           call.promise.tryComplete(ar.result());
         }
@@ -256,7 +218,7 @@ final class RedisPipeline {
         return;
       }
       if (waiting != null) {
-        waiting.calls.remove(call);
+        waiting.failed(call);
       }
       String error = ar.cause().getMessage() == null ? "" : ar.cause().getMessage();
       if (call.script && error.startsWith("NOSCRIPT")) {
@@ -276,27 +238,6 @@ final class RedisPipeline {
         // The connection may be closing: it fails what is in flight first and reports its end after, so
         // nothing more is written on it before that is known.
         context.runOnContext(v -> afterReply(on));
-      }
-    });
-  }
-
-  /** Writes the WAIT of the batch just written: its durable commands are answered with its reply. */
-  private void writeWait() {
-    WaitBatch ending = batch;
-    batch = null;
-    int replicas = waitFor;
-    waits.add(ending);
-    connection.send(Request.cmd(Command.WAIT).arg(replicas).arg(waitTimeoutMillis)).onComplete(ar -> {
-      waits.remove(ending);
-      boolean enough = ar.succeeded() && ar.result().toInteger() >= replicas;
-      metrics.redisPipelineEvent(enough ? "replicated" : "not_replicated");
-      for (RedisCall call : ending.calls) {
-        Response reply = ending.replies.get(call);
-        if (enough && reply != null) {
-          call.promise.tryComplete(reply);
-        } else {
-          call.fail("the write did not reach " + replicas + " replica(s) within " + waitTimeoutMillis + " ms");
-        }
       }
     });
   }
@@ -386,7 +327,7 @@ final class RedisPipeline {
       });
       connection = c;
       attempt = 0;
-      checkReplicas();
+      replication.connected(c);
       metrics.redisPipelineEvent("connected");
       pump();
     }));
@@ -401,23 +342,6 @@ final class RedisPipeline {
     return Future.all(loads).mapEmpty();
   }
 
-  /** {@code REDIS_WAIT_REPLICAS=auto}: WAIT for one replica while the primary has any, for none otherwise. */
-  private void checkReplicas() {
-    replicasCheckedAt = System.nanoTime();
-    if (waitReplicas >= 0 || connection == null) {
-      return;
-    }
-    connection.send(Request.cmd(Command.INFO).arg("replication")).onSuccess(info -> {
-      int replicas = 0;
-      for (String line : info.toString().split("\r?\n")) {
-        if (line.startsWith("connected_slaves:")) {
-          replicas = Integer.parseInt(line.substring("connected_slaves:".length()).trim());
-        }
-      }
-      waitFor = replicas > 0 ? 1 : 0;
-    });
-  }
-
   private void lost(RedisConnection c, String why) {
     if (connection != c) {
       return;
@@ -425,7 +349,7 @@ final class RedisPipeline {
     LOG.log(Level.WARNING, "Redis command connection to " + address + " lost (" + why + "); reconnecting");
     metrics.redisPipelineEvent("lost");
     connection = null;
-    batch = null; // its calls were in flight: they fail with the connection
+    replication.lost();
     // Refused commands never ran: they go first on the next connection. What was in flight fails (the
     // client closes it with the connection) since Redis may have run it.
     recoveringRan = null;
@@ -448,9 +372,7 @@ final class RedisPipeline {
 
   private void tick() {
     failOverdue();
-    if (waitReplicas < 0 && System.nanoTime() - replicasCheckedAt > REPLICAS_CHECK_MS * 1_000_000) {
-      checkReplicas();
-    }
+    replication.tick(connection);
   }
 
   /** Fails every command given more than the timeout ago; a late reply is then dropped. */
@@ -467,7 +389,7 @@ final class RedisPipeline {
       queued.poll().fail(why);
     }
     timeout.failOverdue(refused, limit, "");
-    waits.forEach(w -> timeout.failOverdue(w.calls, limit, ""));
+    replication.failOverdue(timeout, limit);
   }
 
   private void onLoop(Runnable action) {
