@@ -55,8 +55,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   private final LocalFanout fanout;
   private final String nodeId;
   private final GatewayMetrics metrics;
-  private final long canaryMillis;
-  private final long canaryTimeoutMillis;
+  private final Canaries canaries;
   private final Runnable onLost;
   private final Supplier<Future<Void>> onResubscribed;
   private final Function<List<String>, Future<Void>> repairGap;
@@ -74,7 +73,6 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   private volatile boolean repairing;
   private boolean repairRunning;
   private boolean closed;
-  private long canaryTimer;
   private int attempt;
   private Topology topology;
   private final Promise<Void> started = Promise.promise();
@@ -89,13 +87,12 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
     this.fanout = fanout;
     this.nodeId = nodeId;
     this.metrics = metrics;
-    this.canaryMillis = canaryInterval.toMillis();
-    this.canaryTimeoutMillis = Math.max(2_000, 3 * canaryMillis);
     this.onLost = onLost;
     this.onResubscribed = onResubscribed;
     this.repairGap = repairGap;
     this.onDrainRequest = onDrainRequest;
     this.publish = keys.cluster() ? Command.SPUBLISH : Command.PUBLISH;
+    this.canaries = new Canaries(vertx, commands, nodeId, metrics, publish, canaryInterval);
     fanout.bind(this);
     metrics.gauge("chat_pubsub_up", "1 while every shard's subscriber is subscribed and its canary comes back",
         () -> healthy() ? 1 : 0);
@@ -119,9 +116,9 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
       }
       wanted.keySet().forEach(this::place);
       shards.values().forEach(ShardSubscriber::start);
-      canaryTimer = vertx.setPeriodic(canaryMillis, id -> sendCanaries());
+      canaries.start(shards::values);
     });
-    return started.future().timeout(Math.max(10_000, 10 * canaryMillis), java.util.concurrent.TimeUnit.MILLISECONDS);
+    return started.future().timeout(canaries.startTimeoutMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -134,7 +131,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
       return false;
     }
     for (ShardSubscriber shard : List.copyOf(shards.values())) {
-      if (!shard.healthy(canaryTimeoutMillis)) {
+      if (!shard.healthy(canaries.timeoutMillis())) {
         return false;
       }
     }
@@ -147,7 +144,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
       return healthy();
     }
     for (ShardSubscriber shard : List.copyOf(shards.values())) {
-      if (shard.healthy(canaryTimeoutMillis)) {
+      if (shard.healthy(canaries.timeoutMillis())) {
         return true;
       }
     }
@@ -208,7 +205,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
       closed = true;
-      vertx.cancelTimer(canaryTimer);
+      canaries.stop();
       shards.values().forEach(ShardSubscriber::close);
       shards.clear();
       done.complete();
@@ -221,10 +218,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   private ShardSubscriber shard(String address) {
     return shards.computeIfAbsent(address, a -> {
       ShardSubscriber s = new ShardSubscriber(vertx, context, commands.client(a), a, keys.cluster(), Slots::of, this);
-      String tag = topology.tagServedBy(a, nodeId);
-      if (tag != null) {
-        s.canaryTopic(keys.canaryTopic(nodeId, tag));
-      }
+      canaries.assign(s, topology);
       return s;
     });
   }
@@ -268,8 +262,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
     }
     shards.values().removeIf(s -> {
       if (next.shards().containsKey(s.address())) {
-        String tag = next.tagServedBy(s.address(), nodeId);
-        s.canaryTopic(keys.canaryTopic(nodeId, tag));
+        canaries.assign(s, next);
         return false;
       }
       s.close();
@@ -320,9 +313,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   @Override
   public void received(ShardSubscriber shard, String topic, String payload) {
     if (payload.startsWith("K|")) {
-      metrics.pubsubReceived("canary");
-      long sentAt = Long.parseLong(payload.substring(payload.lastIndexOf('|') + 1));
-      metrics.canaryRoundTrip(System.nanoTime() - sentAt);
+      canaries.received(payload);
       if (!started.future().isComplete() && shards.values().stream().allMatch(ShardSubscriber::canaryBack)) {
         started.tryComplete();
       }
@@ -348,7 +339,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
 
   @Override
   public void subscribed(ShardSubscriber shard) {
-    sendCanary(shard);
+    canaries.send(shard);
     if (repairing && shards.values().stream().allMatch(ShardSubscriber::subscribed)) {
       repair();
       return;
@@ -425,17 +416,5 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
         }
       });
     }));
-  }
-
-  // ---- canaries ----------------------------------------------------------------------------------------
-
-  private void sendCanaries() {
-    shards.values().forEach(this::sendCanary);
-  }
-
-  private void sendCanary(ShardSubscriber shard) {
-    if (shard.canarySent()) {
-      commands.send(publish, shard.canaryTopic(), EventCodec.canary(nodeId, System.nanoTime()));
-    }
   }
 }
