@@ -8,6 +8,7 @@ import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisMemory;
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.config.RedisConfig;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.MemoryDedupeStore;
 import chat.gateway.history.MemoryHistoryStore;
@@ -63,7 +64,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
   public static Backends redis(GatewayConfig config, Clock clock, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
                                Supplier<NodeInfo> self, Runnable pubSubLost, Supplier<Future<Void>> linkBack,
                                Consumer<String> wentOffline, Runnable drain) {
-    GatewayConfig.RedisConfig r = config.redis();
+    RedisConfig r = config.redis();
     RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
     RedisBroker[] link = new RedisBroker[1];
     HistoryStore history = new RedisHistoryStore(commands, () -> link[0].available(), clock,

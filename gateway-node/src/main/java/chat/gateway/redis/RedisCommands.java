@@ -1,6 +1,7 @@
 package chat.gateway.redis;
 
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.config.RedisConfig;
 import chat.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -68,7 +69,7 @@ public final class RedisCommands {
   }
 
   /** Commands for the Redis (or Redis Cluster, or Sentinel's primary) of {@code config}. */
-  public static RedisCommands of(Vertx vertx, GatewayConfig.RedisConfig config, String nodeId, int eventLoops,
+  public static RedisCommands of(Vertx vertx, RedisConfig config, String nodeId, int eventLoops,
                                  GatewayMetrics metrics) {
     // Connections are held, never borrowed per command: per primary one per pipeline, one for the shared
     // pipeline, one for pub/sub, and room for a reconnect to overlap the connection it replaces.
@@ -76,13 +77,13 @@ public final class RedisCommands {
     String poolName = "chat-" + nodeId;
     ShardMap shards;
     RedisKeys keys;
-    if (config.topology() == GatewayConfig.RedisConfig.Topology.CLUSTER) {
+    if (config.topology() == RedisConfig.Topology.CLUSTER) {
       shards = new ClusterShards(vertx, config.endpoints(), poolName, connections);
       keys = RedisKeys.cluster(config.keyPrefix());
     } else {
       RedisOptions options = new RedisOptions().setMaxPoolSize(connections).setMaxPoolWaiting(connections)
           .setMaxWaitingHandlers(8192).setPoolName(poolName);
-      if (config.topology() == GatewayConfig.RedisConfig.Topology.SENTINEL) {
+      if (config.topology() == RedisConfig.Topology.SENTINEL) {
         options.setType(RedisClientType.SENTINEL).setMasterName(config.masterName()).setRole(RedisRole.MASTER);
         config.endpoints().forEach(options::addConnectionString);
       } else {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.config.RedisConfig;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -94,14 +95,14 @@ class ConfigTest {
 
   @Test
   void aRedisClusterOrSentinelIsNamedHostByHostAndOnlyOneStoreIsChosen() {
-    GatewayConfig.RedisConfig cluster = GatewayConfig.fromEnv(Map.of("REDIS_CLUSTER_NODES",
+    RedisConfig cluster = GatewayConfig.fromEnv(Map.of("REDIS_CLUSTER_NODES",
         "10.0.0.1:7000, 10.0.0.2:7001", "REDIS_PASSWORD", "p w")).redis();
-    assertEquals(GatewayConfig.RedisConfig.Topology.CLUSTER, cluster.topology());
+    assertEquals(RedisConfig.Topology.CLUSTER, cluster.topology());
     assertEquals(java.util.List.of("redis://:p+w@10.0.0.1:7000", "redis://:p+w@10.0.0.2:7001"), cluster.endpoints());
     assertEquals(-1, cluster.waitReplicas(), "WAIT for a replica when the primary has any, by default");
-    GatewayConfig.RedisConfig sentinel = GatewayConfig.fromEnv(Map.of("REDIS_SENTINELS", "s1:26379,s2:26379",
+    RedisConfig sentinel = GatewayConfig.fromEnv(Map.of("REDIS_SENTINELS", "s1:26379,s2:26379",
         "REDIS_WAIT_REPLICAS", "0")).redis();
-    assertEquals(GatewayConfig.RedisConfig.Topology.SENTINEL, sentinel.topology());
+    assertEquals(RedisConfig.Topology.SENTINEL, sentinel.topology());
     assertEquals("mymaster", sentinel.masterName());
     assertEquals(0, sentinel.waitReplicas());
     for (Map.Entry<String, String> bad : Map.of("REDIS_CLUSTER_NODES", "10.0.0.1", "REDIS_SENTINELS", "s1:x",
