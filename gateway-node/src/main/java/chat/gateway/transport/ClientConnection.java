@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * One client WebSocket: the protocol state machine (awaiting {@code connect}, connecting, open, closed) and
  * the wiring of its jobs, each a class of its own: {@link FrameIntake} (frames in, within the limits),
- * {@link SessionStart} (connect, resume, catching up after an outage), {@link Requests} (and its
+ * {@link SessionStart} (connect, resume, catching up after an outage), {@link Requests} (and the
  * {@link HistoryQueue}), {@link Subscriptions} (channels and catch-up) and {@link Outbound} (writes and the
  * close policy). Confined to its hub's event loop; replies from stores are brought back to it
  * ({@link #whenDone}).
@@ -39,7 +39,8 @@ final class ClientConnection implements FrameIntake.Handler {
   private final FrameIntake intake;
   private final Subscriptions subscriptions;
   private final SessionStart start;
-  private final Requests requests;
+  /** Made at the first {@code history} request: most sessions never ask. */
+  private HistoryQueue history;
   private State state = State.AWAITING_CONNECT;
   private boolean registered;
   private boolean memberBatches;
@@ -60,7 +61,6 @@ final class ClientConnection implements FrameIntake.Handler {
     this.intake = new FrameIntake(this, out, t);
     this.subscriptions = new Subscriptions(this, hub, out, t);
     this.start = new SessionStart(this, subscriptions, out, hub, t);
-    this.requests = new Requests(this, subscriptions, out, t);
   }
 
   void start() {
@@ -107,7 +107,7 @@ final class ClientConnection implements FrameIntake.Handler {
         throw new ProtocolException(ErrorCode.UNAVAILABLE,
             "this node's link to the cluster is down; the session stays open, retry shortly");
       }
-      requests.handle(frame);
+      Requests.handle(this, frame);
     } catch (ProtocolException e) {
       out.error(e.answering(frame.ref(), frame.seqOrNull()));
     } catch (RuntimeException e) {
@@ -159,6 +159,25 @@ final class ClientConnection implements FrameIntake.Handler {
 
   Set<String> groups() {
     return subscriptions.groups();
+  }
+
+  TransportContext context() {
+    return t;
+  }
+
+  Outbound out() {
+    return out;
+  }
+
+  Subscriptions subscriptions() {
+    return subscriptions;
+  }
+
+  HistoryQueue history() {
+    if (history == null) {
+      history = new HistoryQueue(this, out, t);
+    }
+    return history;
   }
 
   // ---- from the hub --------------------------------------------------------------------------------
