@@ -47,7 +47,12 @@ public sealed interface ClientFrame {
     }
   }
 
-  record Join(Long ref, Channel channel) implements ClientFrame {
+  /** {@code token}: a join token (v1.1), a grant to a closed group; null when none. */
+  record Join(Long ref, Channel channel, String token) implements ClientFrame {
+    public Join(Long ref, Channel channel) {
+      this(ref, channel, null);
+    }
+
     @Override
     public String type() {
       return "join";

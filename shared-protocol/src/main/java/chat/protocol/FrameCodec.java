@@ -45,7 +45,8 @@ public final class FrameCodec {
       String type = requiredString(json, "type");
       return switch (type) {
         case "connect" -> decodeConnect(json);
-        case "join" -> new ClientFrame.Join(ref, Channel.parse(requiredString(json, "channel")));
+        case "join" -> new ClientFrame.Join(ref, Channel.parse(requiredString(json, "channel")),
+            optionalString(json, "token"));
         case "leave" -> new ClientFrame.Leave(ref, Channel.parse(requiredString(json, "channel")));
         case "send" -> {
           seq = positiveLong(json, "seq");
@@ -80,6 +81,7 @@ public final class FrameCodec {
     } else if (frame instanceof ClientFrame.Join j) {
       json.put("type", "join").put("channel", j.channel().name());
       putIfNotNull(json, "ref", j.ref());
+      putIfNotNull(json, "token", j.token());
     } else if (frame instanceof ClientFrame.Leave l) {
       json.put("type", "leave").put("channel", l.channel().name());
       putIfNotNull(json, "ref", l.ref());

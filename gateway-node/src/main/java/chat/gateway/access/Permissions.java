@@ -4,6 +4,7 @@ import chat.gateway.auth.Identity;
 import chat.protocol.Channel;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
 import java.util.Set;
 
 /**
@@ -16,8 +17,44 @@ import java.util.Set;
  * ({@link Send#MEMBERSHIP_CHECKED_BY_STORE}), atomically with the append, since a leave made on another node
  * a moment ago may not have reached this session yet. The HTTP API is the application (its key), which
  * publishes as any user to any channel and reads any channel.
+ *
+ * <p><b>Open and closed groups.</b> Any signed-in user joins an open group ({@code OPEN_GROUPS}); a closed one
+ * takes a grant, tried cheapest first, the first that holds wins: the groups the session's sign-in grants
+ * (a token's {@code groups} claim), a join token in the join, a membership the application stored (it made
+ * the user a member). A grant that does not hold is no grant, never an error. A stored membership stays
+ * whatever the grant was: it is what lets the member in again.
  */
 public final class Permissions {
+  /** Whether the membership store holds {@code user} in {@code group} now. */
+  public interface StoredMemberships {
+    Future<Boolean> isMember(String user, String group);
+  }
+
+  /** Whether a join token (signed with the sign-in keys) grants {@code user} {@code channel}. */
+  public interface JoinTokens {
+    boolean grants(String token, String user, Channel channel);
+  }
+
+  private final GroupPatterns openGroups;
+  private final boolean presencePrivate;
+  private final JoinTokens joinTokens;
+  private final StoredMemberships stored;
+
+  /** Everything open and public, as v1 was (dev sign-in's defaults). */
+  public static Permissions open() {
+    return new Permissions(GroupPatterns.ALL, false, null, (user, group) -> Future.succeededFuture(false));
+  }
+
+  /**
+   * @param joinTokens verifies join tokens (with the sign-in keys); null: none are accepted
+   */
+  public Permissions(GroupPatterns openGroups, boolean presencePrivate, JoinTokens joinTokens,
+                     StoredMemberships stored) {
+    this.openGroups = openGroups;
+    this.presencePrivate = presencePrivate;
+    this.joinTokens = joinTokens;
+    this.stored = stored;
+  }
 
   /** A send that may go ahead, and whether the store checks the sender's membership as it appends. */
   public enum Send { MEMBERSHIP_CHECKED_BY_STORE, NO_MEMBERSHIP_NEEDED }
@@ -48,9 +85,20 @@ public final class Permissions {
     return Send.NO_MEMBERSHIP_NEEDED;
   }
 
-  /** A join: only group channels are joined (user and broadcast channels are every session's). The group's id. */
-  public String join(Identity who, Channel channel) {
-    return group(channel);
+  /**
+   * A join, with its join token (null: none): completes with the group's id once granted; fails
+   * {@code forbidden} for a closed group with no grant, {@code bad_request} (thrown) for a channel that is not a
+   * group (user and broadcast channels are every session's).
+   */
+  public Future<String> join(Identity who, Channel channel, String joinToken) {
+    String group = group(channel);
+    if (openGroups.matches(group) || who.groups().matches(group)
+        || (joinToken != null && joinTokens != null && joinTokens.grants(joinToken, who.user(), channel))) {
+      return Future.succeededFuture(group);
+    }
+    return stored.isMember(who.user(), group).compose(member -> member ? Future.succeededFuture(group)
+        : Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, channel.name() + " is closed: joining it"
+            + " takes a grant (the token's groups, a join token, or the application making you a member)")));
   }
 
   /** A leave: of a group channel. The group's id. */
@@ -63,10 +111,15 @@ public final class Permissions {
     entitled(who, channel, groups);
   }
 
-  /** Who is online: in the user's groups, of any user, of everyone (broadcast). */
+  /**
+   * Who is online: in the user's groups, and (unless {@code PRESENCE_PRIVATE}) of any user and of everyone
+   * (broadcast); their own always.
+   */
   public void presence(Identity who, Channel channel, Set<String> groups) {
-    if (!channel.isUser()) {
+    if (channel.isGroup()) {
       entitled(who, channel, groups);
+    } else if (presencePrivate && !(channel.isUser() && channel.id().equals(who.user()))) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "presence of " + channel.name() + " is private here");
     }
   }
 

@@ -31,6 +31,8 @@ public final class ApiRoutes {
   private static final int API_HISTORY_BYTES = 4 * 1024 * 1024;
   /** Longest ban {@code /api/disconnect} takes: 30 days. */
   private static final long MAX_BAN_SECONDS = 30L * 24 * 3600;
+  /** Members listed in one page of GET /api/groups/{gid}/members. */
+  private static final int MAX_MEMBERS_PAGE = 1000;
   private static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
 
   private final Chat chat;
@@ -54,6 +56,10 @@ public final class ApiRoutes {
     router.post("/api/disconnect").handler(ctx -> reply(ctx, disconnect(ctx)));
     router.get("/api/cluster").handler(ctx -> reply(ctx, cluster()));
     router.post("/api/cluster/:node/drain").handler(ctx -> reply(ctx, drain(ctx)));
+    router.put("/api/groups/:group/members/:user").handler(ctx -> reply(ctx, addMember(ctx)));
+    router.delete("/api/groups/:group/members/:user").handler(ctx -> reply(ctx, removeMember(ctx)));
+    router.get("/api/groups/:group/members").handler(ctx -> reply(ctx, members(ctx)));
+    router.get("/api/users/:user/groups").handler(ctx -> reply(ctx, groupsOf(ctx)));
     router.route("/api/*").handler(ctx -> error(ctx, new ProtocolException(ErrorCode.NOT_FOUND,
         "no such API call: " + ctx.request().method() + " " + ctx.request().path())));
     router.route("/api/*").failureHandler(this::failure);
@@ -111,18 +117,8 @@ public final class ApiRoutes {
   private Future<Object> history(RoutingContext ctx) {
     Channel channel = channelInPath(ctx, "/api/history/");
     String before = ctx.request().getParam("before");
-    int limit = FrameCodec.DEFAULT_HISTORY_LIMIT;
-    String rawLimit = ctx.request().getParam("limit");
-    if (rawLimit != null) {
-      try {
-        limit = (int) Math.min(FrameCodec.MAX_HISTORY_LIMIT, Long.parseLong(rawLimit));
-      } catch (NumberFormatException e) {
-        limit = 0;
-      }
-      if (limit < 1) {
-        throw new ProtocolException(ErrorCode.BAD_REQUEST, "limit must be a positive integer");
-      }
-    }
+    int limit = ctx.request().getParam("limit") == null ? FrameCodec.DEFAULT_HISTORY_LIMIT
+        : limit(ctx, FrameCodec.MAX_HISTORY_LIMIT);
     Position position = before == null || before.isEmpty() ? null : Position.parse(before);
     return chat.messages().history(channel, position, limit, API_HISTORY_BYTES).map(HistoryFrames::encodeApi);
   }
@@ -146,6 +142,39 @@ public final class ApiRoutes {
     return chat.admin().drainNode(node).map(v -> new JsonObject().put("node", node).put("draining", true));
   }
 
+  // ---- memberships: the application decides who is in which group ------------------------------------
+
+  private Future<Object> addMember(RoutingContext ctx) {
+    String group = Ids.require(ctx.pathParam("group"), "group");
+    String user = Ids.require(ctx.pathParam("user"), "user");
+    return chat.memberships().add(user, group)
+        .map(added -> new JsonObject().put("group", group).put("user", user).put("added", added));
+  }
+
+  private Future<Object> removeMember(RoutingContext ctx) {
+    String group = Ids.require(ctx.pathParam("group"), "group");
+    String user = Ids.require(ctx.pathParam("user"), "user");
+    return chat.memberships().remove(user, group)
+        .map(removed -> new JsonObject().put("group", group).put("user", user).put("removed", removed));
+  }
+
+  private Future<Object> members(RoutingContext ctx) {
+    String group = Ids.require(ctx.pathParam("group"), "group");
+    String after = ctx.request().getParam("after");
+    if (after != null) {
+      Ids.require(after, "after");
+    }
+    int limit = limit(ctx, MAX_MEMBERS_PAGE);
+    return chat.memberships().members(group, after, limit)
+        .map(page -> new JsonObject().put("members", new JsonArray(page.members())).put("more", page.more()));
+  }
+
+  private Future<Object> groupsOf(RoutingContext ctx) {
+    String user = Ids.require(ctx.pathParam("user"), "user");
+    return chat.memberships().groupsOf(user)
+        .map(groups -> new JsonObject().put("groups", new JsonArray(groups.stream().sorted().toList())));
+  }
+
   private Future<Object> cluster() {
     return chat.admin().cluster().map(nodes -> {
       JsonArray list = new JsonArray();
@@ -156,6 +185,24 @@ public final class ApiRoutes {
   }
 
   // ---- plumbing ----------------------------------------------------------------------------------
+
+  /** The {@code limit} parameter, a positive integer (larger ones are cut to {@code max}); {@code max} when absent. */
+  private static int limit(RoutingContext ctx, int max) {
+    String raw = ctx.request().getParam("limit");
+    if (raw == null) {
+      return max;
+    }
+    long limit;
+    try {
+      limit = Long.parseLong(raw);
+    } catch (NumberFormatException e) {
+      limit = 0;
+    }
+    if (limit < 1) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "limit must be a positive integer");
+    }
+    return (int) Math.min(max, limit);
+  }
 
   private static Channel channelInPath(RoutingContext ctx, String prefix) {
     String raw = ctx.request().path().substring(prefix.length());

@@ -96,8 +96,10 @@ public final class Gateway {
       return null;
     }));
     Admission admission = new Admission(config.admission(), clock);
-    Permissions permissions = new Permissions();
-    this.transport = new TransportContext(config, chat, permissions, fanout, Authenticator.of(config.auth(), clock),
+    Authenticator authenticator = Authenticator.of(config.auth(), clock);
+    Permissions permissions = new Permissions(config.access().openGroups(), config.access().presencePrivate(),
+        authenticator::grantsJoin, backends.membership()::member);
+    this.transport = new TransportContext(config, chat, permissions, fanout, authenticator,
         metrics, clock, () -> !ready(), () -> !broker.available(), admission);
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),
         admission);

@@ -1,6 +1,7 @@
 package chat.gateway.auth;
 
 import chat.gateway.config.GatewayConfig;
+import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import java.time.Clock;
 
@@ -8,6 +9,9 @@ import java.time.Clock;
 public interface Authenticator {
 
   Identity authenticate(ClientFrame.Connect connect);
+
+  /** Whether {@code token}, a join token, grants {@code user} the closed group {@code channel}. */
+  boolean grantsJoin(String token, String user, Channel channel);
 
   static Authenticator of(GatewayConfig.AuthConfig config, Clock clock) {
     return switch (config.mode()) {

@@ -1,5 +1,6 @@
 package chat.gateway.auth;
 
+import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.Ids;
@@ -25,5 +26,10 @@ final class DevAuthenticator implements Authenticator {
       return tokens.authenticate(connect);
     }
     throw new ProtocolException(ErrorCode.UNAUTHORIZED, "dev auth mode: connect needs a user");
+  }
+
+  @Override
+  public boolean grantsJoin(String token, String user, Channel channel) {
+    return tokens != null && tokens.grantsJoin(token, user, channel);
   }
 }

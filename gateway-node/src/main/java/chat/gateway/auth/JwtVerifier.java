@@ -1,7 +1,9 @@
 package chat.gateway.auth;
 
+import chat.gateway.access.GroupPatterns;
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
+import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.Ids;
@@ -58,7 +60,33 @@ final class JwtVerifier implements Authenticator {
     if (connect.token() == null) {
       throw unauthorized("connect needs a token");
     }
-    String[] parts = connect.token().split("\\.", -1);
+    return identity(verified(connect.token()));
+  }
+
+  /**
+   * A join token grants {@code user} {@code channel} when it is signed with these keys, names the user
+   * ({@code sub}) and the channel ({@code channel}), and has not expired ({@code exp} required); anything else
+   * is no grant (the join may still have another).
+   */
+  @Override
+  public boolean grantsJoin(String token, String user, Channel channel) {
+    try {
+      JsonObject claims = verified(token);
+      long now = clock.millis() / 1000;
+      Long exp = numericClaim(claims, "exp");
+      Long nbf = numericClaim(claims, "nbf");
+      return exp != null && now <= exp + leewaySeconds && (nbf == null || now + leewaySeconds >= nbf)
+          && user.equals(claims.getValue("sub")) && channel.name().equals(claims.getValue("channel"))
+          && (issuer == null || issuer.equals(claims.getValue("iss")))
+          && (audience == null || audiences(claims.getValue("aud")).contains(audience));
+    } catch (ProtocolException e) {
+      return false;
+    }
+  }
+
+  /** The claims of a token whose signature these keys verify; {@code unauthorized} otherwise. */
+  private JsonObject verified(String token) {
+    String[] parts = token.split("\\.", -1);
     if (parts.length != 3) {
       throw unauthorized("token is not a JWT");
     }
@@ -70,7 +98,7 @@ final class JwtVerifier implements Authenticator {
     if (!(alg instanceof String algorithm) || !verify(algorithm, signed, signature)) {
       throw unauthorized("token signature is not valid");
     }
-    return identity(claims);
+    return claims;
   }
 
   private boolean verify(String alg, byte[] signed, byte[] signature) {
@@ -123,7 +151,25 @@ final class JwtVerifier implements Authenticator {
     if (!(sub instanceof String user) || !Ids.valid(user)) {
       throw unauthorized("token sub must be a user id of 1 to 64 characters of [A-Za-z0-9_.-]");
     }
-    return new Identity(user, "admin".equals(claims.getValue("role")));
+    if (claims.containsKey("channel")) {
+      throw unauthorized("a join token (it has a channel claim) does not sign in");
+    }
+    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")));
+  }
+
+  /** The {@code groups} claim: absent, or an array of group ids and prefixes ending in {@code *}. */
+  private static GroupPatterns groups(Object claim) {
+    if (claim == null) {
+      return GroupPatterns.NONE;
+    }
+    if (claim instanceof io.vertx.core.json.JsonArray array && array.stream().allMatch(String.class::isInstance)) {
+      try {
+        return GroupPatterns.of(array.stream().map(String.class::cast).toList());
+      } catch (IllegalArgumentException e) {
+        throw unauthorized("token groups: " + e.getMessage());
+      }
+    }
+    throw unauthorized("token groups must be an array of group ids and prefixes ending in *");
   }
 
   /** {@code aud} is one string or an array of them (RFC 7519, 4.1.3). */

@@ -1,5 +1,6 @@
 package chat.gateway.config;
 
+import chat.gateway.access.GroupPatterns;
 import chat.protocol.Ids;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,6 +23,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param mgmtPort             management port; 0 picks a free one
  * @param eventLoops           event loops, one gateway verticle each
  * @param auth                 how {@code connect} is authenticated
+ * @param access               which groups are open, and whether presence is private
  * @param apiKey               bearer key of the HTTP API; null disables the API (every call 401)
  * @param allowedOrigins       allowed {@code Origin} headers; empty allows any
  * @param connectTimeout       how long a new WebSocket may wait before sending {@code connect}
@@ -57,6 +59,7 @@ public record GatewayConfig(
     String advertisedHost,
     int eventLoops,
     AuthConfig auth,
+    AccessConfig access,
     String apiKey,
     List<String> allowedOrigins,
     Duration connectTimeout,
@@ -90,6 +93,16 @@ public record GatewayConfig(
   public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway, Duration maxLifetime,
                            String audience, String issuer) {
     public enum Mode { DEV, JWT }
+  }
+
+  /**
+   * Who may join what, and see whom ({@code OPEN_GROUPS}, {@code PRESENCE_PRIVATE}; by default open and public
+   * under dev sign-in, closed and private under token sign-in).
+   *
+   * @param openGroups      the groups any signed-in user may join; the others need a grant
+   * @param presencePrivate {@code presence} of another user and of {@code broadcast} is {@code forbidden}
+   */
+  public record AccessConfig(GroupPatterns openGroups, boolean presencePrivate) {
   }
 
   /**
@@ -171,6 +184,7 @@ public record GatewayConfig(
         s.string("ADVERTISE_HOST", Loopback.advertised(host)),
         s.integer("EVENT_LOOPS", Runtime.getRuntime().availableProcessors(), 1, 256),
         auth,
+        access(s, auth),
         apiKey,
         origins(s.string("ALLOWED_ORIGINS", "")),
         s.duration("CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
@@ -256,6 +270,17 @@ public record GatewayConfig(
     };
   }
 
+  private static AccessConfig access(Settings s, AuthConfig auth) {
+    boolean dev = auth.mode() == AuthConfig.Mode.DEV;
+    String open = s.string("OPEN_GROUPS", dev ? "*" : "");
+    try {
+      return new AccessConfig(GroupPatterns.parse(open), s.bool("PRESENCE_PRIVATE", !dev));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("OPEN_GROUPS=" + open + ": " + e.getMessage()
+          + " (comma-separated group ids, prefixes such as public.*, or * for all)");
+    }
+  }
+
   private static List<String> origins(String raw) {
     return Arrays.stream(raw.split(",")).map(String::trim).filter(o -> !o.isEmpty()).toList();
   }
@@ -308,7 +333,7 @@ public record GatewayConfig(
   /** A copy with other ports (tests start nodes on free ports). */
   public GatewayConfig withPorts(int port, int mgmtPort) {
     return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, adminToken, advertisedHost, eventLoops, auth,
-        apiKey, allowedOrigins,
+        access, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
         historyMaxAge, dedupeTtl, drainWindow, closingTimeout, requestTimeout, memberBatchInterval, largeGroupMembers, admission,

@@ -24,6 +24,9 @@ public interface MembershipStore {
 
   Future<List<String>> groupsOf(String user);
 
+  /** Whether {@code user} is a member of {@code group} now. */
+  Future<Boolean> member(String user, String group);
+
   Future<List<String>> members(String group);
 
   /** The refusal of a join past the cap. */

@@ -37,6 +37,11 @@ public final class MemoryMembershipStore implements MembershipStore {
   }
 
   @Override
+  public synchronized Future<Boolean> member(String user, String group) {
+    return Future.succeededFuture(isMember(user, group));
+  }
+
+  @Override
   public Future<List<String>> groupsOf(String user) {
     return Future.succeededFuture(List.copyOf(groupsByUser.getOrDefault(user, Set.of())));
   }

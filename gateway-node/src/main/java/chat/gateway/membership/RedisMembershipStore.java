@@ -50,6 +50,11 @@ public final class RedisMembershipStore implements MembershipStore {
   }
 
   @Override
+  public Future<Boolean> member(String user, String group) {
+    return redis.send(Command.SISMEMBER, keys.groupsOf(user), group).map(r -> r.toInteger() == 1);
+  }
+
+  @Override
   public Future<List<String>> groupsOf(String user) {
     return redis.send(Command.SMEMBERS, keys.groupsOf(user)).map(RedisMembershipStore::strings);
   }

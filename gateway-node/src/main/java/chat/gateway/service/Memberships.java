@@ -50,17 +50,49 @@ public final class Memberships {
     broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.SUBSCRIBE, group));
   }
 
-  /** Removes the membership everywhere; fails with {@code not_found} when the user was not a member. */
+  /** A user's leave: the membership removed everywhere; fails with {@code not_found} when they were not a member. */
   public Future<Void> leave(String user, String group) {
-    return membership.leave(user, group).recover(Unavailable::of).compose(removed -> {
-      if (!removed) {
-        return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "not a member of group/" + group));
+    return remove(user, group).compose(removed -> removed ? Future.succeededFuture()
+        : Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "not a member of group/" + group)));
+  }
+
+  /**
+   * The application makes {@code user} a member (the API): stored (within the groups-per-user cap, else
+   * {@code forbidden}), told to the group and to the user's sessions on every node, which start receiving it.
+   * Completes with true when it is new.
+   */
+  public Future<Boolean> add(String user, String group) {
+    return membership.join(user, group, groupsPerUser).recover(Unavailable::of).onSuccess(added -> {
+      if (added) {
+        announceJoined(user, group);
       }
-      presence.changed(Channel.group(group).name());
-      broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.UNSUBSCRIBE, group));
-      broker.publish(Event.Member.of(Channel.group(group).name(), user, "left"));
-      return Future.succeededFuture();
     });
+  }
+
+  /**
+   * Removes the membership, and tells the group and the user's sessions on every node, which stop receiving
+   * it; completes with whether there was one.
+   */
+  public Future<Boolean> remove(String user, String group) {
+    return membership.leave(user, group).recover(Unavailable::of).onSuccess(removed -> {
+      if (removed) {
+        presence.changed(Channel.group(group).name());
+        broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.UNSUBSCRIBE, group));
+        broker.publish(Event.Member.of(Channel.group(group).name(), user, "left"));
+      }
+    });
+  }
+
+  /** A page of {@code group}'s members in order, after {@code after} (null: from the first), and whether more follow. */
+  public Future<MemberPage> members(String group, String after, int limit) {
+    return membership.members(group).recover(Unavailable::of).map(all -> {
+      List<String> sorted = all.stream().filter(u -> after == null || u.compareTo(after) > 0).sorted().toList();
+      return new MemberPage(sorted.subList(0, Math.min(limit, sorted.size())), sorted.size() > limit);
+    });
+  }
+
+  /** Members of a group, a page of them, and whether more follow. */
+  public record MemberPage(List<String> members, boolean more) {
   }
 
   /** Writes back memberships a session knew, after Redis lost its data (no events: nothing changed for users). */

@@ -7,6 +7,7 @@ import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
 import chat.protocol.ServerFrame;
+import io.vertx.core.Future;
 
 /**
  * An open session's requests: {@code send}, {@code join}, {@code leave} and {@code presence}, each checked
@@ -53,13 +54,14 @@ final class Requests {
 
   private static void join(ClientConnection c, ClientFrame.Join j) {
     TransportContext t = c.context();
-    String group = t.permissions().join(c.identity(), j.channel());
-    c.whenDone(t.chat().memberships().join(c.user(), group), ar -> {
+    String user = c.user();
+    Future<String> granted = t.permissions().join(c.identity(), j.channel(), j.token());
+    c.whenDone(granted.compose(group -> t.chat().memberships().join(user, group)), ar -> {
       if (ar.failed()) {
         c.out().fail(ar.cause(), j.ref(), null);
         return;
       }
-      c.subscriptions().subscribeAndAnnounce(j.ref(), group, ar.result());
+      c.subscriptions().subscribeAndAnnounce(j.ref(), granted.result(), ar.result());
     });
   }
 

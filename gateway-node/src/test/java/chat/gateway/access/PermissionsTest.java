@@ -5,15 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import chat.gateway.auth.Identity;
+import chat.gateway.testing.Await;
 import chat.protocol.Channel;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 class PermissionsTest {
-  private final Permissions permissions = new Permissions();
+  private final Permissions permissions = Permissions.open();
   private final Identity alice = new Identity("alice", false);
   private final Identity admin = new Identity("root", true);
   private final Set<String> aliceGroups = Set.of("team");
@@ -42,13 +45,46 @@ class PermissionsTest {
 
   @Test
   void onlyGroupsAreJoinedAndLeft() {
-    assertEquals("team", permissions.join(alice, Channel.group("team")));
-    assertEquals("new", permissions.join(alice, Channel.group("new")), "v1 groups are open");
+    assertEquals("team", Await.result(permissions.join(alice, Channel.group("team"), null)));
+    assertEquals("new", Await.result(permissions.join(alice, Channel.group("new"), null)), "v1 groups are open");
     assertEquals("team", permissions.leave(alice, Channel.group("team")));
     for (Channel automatic : new Channel[] {Channel.user("alice"), Channel.BROADCAST}) {
-      assertEquals(ErrorCode.BAD_REQUEST, refusal(() -> permissions.join(alice, automatic)));
+      assertEquals(ErrorCode.BAD_REQUEST, refusal(() -> permissions.join(alice, automatic, null)));
       assertEquals(ErrorCode.BAD_REQUEST, refusal(() -> permissions.leave(alice, automatic)));
     }
+  }
+
+  /** Closed but public.*; a join token "ok-for-alice" grants alice group/vip; bob is stored in group/board. */
+  private final Permissions closed = new Permissions(GroupPatterns.parse("public.*"), true,
+      (token, user, channel) -> token.equals("ok-for-" + user) && channel.name().equals("group/vip"),
+      (user, group) -> Future.succeededFuture(user.equals("bob") && group.equals("board")));
+
+  private ErrorCode joinRefusal(Identity who, String group, String token) {
+    Throwable failure = Await.failure(closed.join(who, Channel.group(group), token));
+    return ((ProtocolException) failure).code();
+  }
+
+  @Test
+  void aClosedGroupTakesAGrantTheFirstThatHoldsWins() {
+    assertEquals("public.lobby", Await.result(closed.join(alice, Channel.group("public.lobby"), null)), "open");
+    assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "vip", null));
+    Identity claimed = new Identity("alice", false, GroupPatterns.of(List.of("vip", "team.*")));
+    assertEquals("vip", Await.result(closed.join(claimed, Channel.group("vip"), null)), "the token's groups");
+    assertEquals("team.red", Await.result(closed.join(claimed, Channel.group("team.red"), null)), "a prefix");
+    assertEquals("vip", Await.result(closed.join(alice, Channel.group("vip"), "ok-for-alice")), "a join token");
+    assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "vip", "ok-for-bob"), "another user's token is no grant");
+    assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "board", "ok-for-alice"), "a token of another channel");
+    Identity bob = new Identity("bob", false);
+    assertEquals("board", Await.result(closed.join(bob, Channel.group("board"), null)), "the application's membership");
+    assertEquals(ErrorCode.FORBIDDEN, joinRefusal(bob, "vip", null));
+  }
+
+  @Test
+  void privatePresenceKeepsOtherUsersAndBroadcastToThemselves() {
+    assertDoesNotThrow(() -> closed.presence(alice, Channel.user("alice"), aliceGroups));
+    assertDoesNotThrow(() -> closed.presence(alice, Channel.group("team"), aliceGroups));
+    assertEquals(ErrorCode.FORBIDDEN, refusal(() -> closed.presence(alice, Channel.user("bob"), aliceGroups)));
+    assertEquals(ErrorCode.FORBIDDEN, refusal(() -> closed.presence(alice, Channel.BROADCAST, aliceGroups)));
   }
 
   @Test

@@ -36,7 +36,7 @@ final class TestSocket {
     GatewayConfig config = GatewayConfig.fromEnv(env);
     socket = new WebSocketChannel(channel, new Flusher(channel.eventLoop()), 1000, config.outboundQueueBytes());
     channel.pipeline().addLast(socket);
-    context = new TransportContext(config, null, new Permissions(), null, null,
+    context = new TransportContext(config, null, Permissions.open(), null, null,
         new GatewayMetrics(registry, () -> false), clock, () -> false, () -> false, null);
   }
 

@@ -169,17 +169,25 @@ public final class ChatClient {
     return promise.future();
   }
 
-  /** Joins a group; a temporary refusal is retried with {@link Backoff#retry} up to {@value #JOIN_ATTEMPTS} attempts. */
+  /**
+   * Joins a group; a temporary refusal is retried with {@link Backoff#retry} up to {@value #JOIN_ATTEMPTS}
+   * attempts. A closed group without a grant fails with {@link ProtocolErrorException} {@code forbidden}.
+   */
   public Future<ServerFrame.Joined> join(String channel) {
-    return join(Channel.parse(channel), 0);
+    return join(channel, null);
   }
 
-  private Future<ServerFrame.Joined> join(Channel channel, int attempt) {
-    return request(ref -> new ClientFrame.Join(ref, channel)).map(ServerFrame.Joined.class::cast).recover(e -> {
+  /** {@link #join(String)} with a join token (a grant to a closed group, from the application), or null. */
+  public Future<ServerFrame.Joined> join(String channel, String joinToken) {
+    return join(Channel.parse(channel), joinToken, 0);
+  }
+
+  private Future<ServerFrame.Joined> join(Channel channel, String joinToken, int attempt) {
+    return request(ref -> new ClientFrame.Join(ref, channel, joinToken)).map(ServerFrame.Joined.class::cast).recover(e -> {
       if (e instanceof ProtocolErrorException refused && refused.error().temporary() && attempt + 1 < JOIN_ATTEMPTS) {
         Promise<Void> waited = Promise.promise();
         vertx.setTimer(Backoff.retry(attempt), id -> waited.complete());
-        return waited.future().compose(v -> join(channel, attempt + 1));
+        return waited.future().compose(v -> join(channel, joinToken, attempt + 1));
       }
       return Future.failedFuture(e);
     });

@@ -133,6 +133,22 @@ class ConfigTest {
 
   private static final String KEY = "k".repeat(32);
 
+  @Test
+  void groupsAreOpenAndPresencePublicUnderDevSignInClosedAndPrivateUnderTokens() {
+    GatewayConfig dev = GatewayConfig.fromEnv(Map.of());
+    assertTrue(dev.access().openGroups().matches("anything"));
+    assertFalse(dev.access().presencePrivate());
+    GatewayConfig jwt = GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_SECRET", "x".repeat(32)));
+    assertFalse(jwt.access().openGroups().matches("anything"));
+    assertTrue(jwt.access().presencePrivate());
+    GatewayConfig some = GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt", "JWT_SECRET", "x".repeat(32),
+        "OPEN_GROUPS", "lobby, public.*", "PRESENCE_PRIVATE", "false"));
+    assertTrue(some.access().openGroups().matches("lobby") && some.access().openGroups().matches("public.x"));
+    assertFalse(some.access().openGroups().matches("lobby2") || some.access().presencePrivate());
+    String message = refused(Map.of("OPEN_GROUPS", "good,bad/one")).getMessage();
+    assertTrue(message.startsWith("OPEN_GROUPS=good,bad/one: 'bad/one' is neither a group id nor a prefix"), message);
+  }
+
   private static ConfigException refused(Map<String, String> env) {
     return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
   }
