@@ -97,6 +97,17 @@ public sealed interface ClientFrame {
 
   }
 
+  /**
+   * (1.1) A new token for the session before its token expires ({@code token}), or under hook sign-in the
+   * data the connect hook is asked again with ({@code data}); one of them.
+   */
+  record Refresh(Long ref, String token, Object data) implements ClientFrame {
+    @Override
+    public String type() {
+      return "refresh";
+    }
+  }
+
   record Ping() implements ClientFrame {
     @Override
     public String type() {

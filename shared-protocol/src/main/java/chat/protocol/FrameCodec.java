@@ -59,6 +59,13 @@ public final class FrameCodec {
         case "history" -> decodeHistory(json, ref);
         case "presence" -> new ClientFrame.Presence(ref, Channel.parse(requiredString(json, "channel")));
         case "ping" -> new ClientFrame.Ping();
+        case "refresh" -> {
+          String token = optionalString(json, "token");
+          if ((token == null) == (json.getValue("data") == null)) {
+            throw bad("refresh takes a token (or, under hook sign-in, data)");
+          }
+          yield new ClientFrame.Refresh(ref, token, json.getValue("data"));
+        }
         default -> throw bad("unknown frame type: " + abbreviate(type));
       };
     } catch (ProtocolException e) {
@@ -94,6 +101,11 @@ public final class FrameCodec {
     } else if (frame instanceof ClientFrame.Presence p) {
       json.put("type", "presence").put("channel", p.channel().name());
       putIfNotNull(json, "ref", p.ref());
+    } else if (frame instanceof ClientFrame.Refresh r) {
+      json.put("type", "refresh");
+      putIfNotNull(json, "ref", r.ref());
+      putIfNotNull(json, "token", r.token());
+      putIfNotNull(json, "data", r.data());
     } else {
       json.put("type", "ping");
     }
@@ -201,6 +213,12 @@ public final class FrameCodec {
       json.put("code", e.code().wire()).put("message", e.message()).put("temporary", e.temporary());
     } else if (frame instanceof ServerFrame.Recovery r) {
       json.put("type", "recovery").put("channel", r.channel()).put("recovered", r.recovered());
+    } else if (frame instanceof ServerFrame.Expiring e) {
+      json.put("type", "expiring").put("in", e.in());
+    } else if (frame instanceof ServerFrame.Refreshed r) {
+      json.put("type", "refreshed");
+      putIfNotNull(json, "ref", r.ref());
+      json.put("expires", r.expires());
     } else {
       json.put("type", "pong");
     }
@@ -250,6 +268,8 @@ public final class FrameCodec {
           json.getString("message"), json.getBoolean("temporary", false));
       case "pong" -> new ServerFrame.Pong();
       case "recovery" -> new ServerFrame.Recovery(json.getString("channel"), json.getBoolean("recovered", false));
+      case "expiring" -> new ServerFrame.Expiring(json.getLong("in", 0L));
+      case "refreshed" -> new ServerFrame.Refreshed(ref, json.getLong("expires", 0L));
       default -> throw bad("unknown frame type: " + abbreviate(type));
     };
   }

@@ -128,6 +128,22 @@ public sealed interface ServerFrame {
     }
   }
 
+  /** (1.1) The session's token ends in {@code in} seconds: send {@code refresh} before, or the session closes (4001). */
+  record Expiring(long in) implements ServerFrame {
+    @Override
+    public String type() {
+      return "expiring";
+    }
+  }
+
+  /** (1.1) A refresh took: the session now lasts until {@code expires} (ms since the epoch). */
+  record Refreshed(Long ref, long expires) implements ServerFrame {
+    @Override
+    public String type() {
+      return "refreshed";
+    }
+  }
+
   record Pong() implements ServerFrame {
     @Override
     public String type() {

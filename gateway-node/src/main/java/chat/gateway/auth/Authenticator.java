@@ -10,6 +10,9 @@ public interface Authenticator {
 
   Identity authenticate(ClientFrame.Connect connect);
 
+  /** The identity a refresh token signs in as, verified as a connect's token is; {@code unauthorized} otherwise. */
+  Identity refresh(String token);
+
   /** Whether {@code token}, a join token, grants {@code user} the closed group {@code channel}. */
   boolean grantsJoin(String token, String user, Channel channel);
 

@@ -29,6 +29,14 @@ final class DevAuthenticator implements Authenticator {
   }
 
   @Override
+  public Identity refresh(String token) {
+    if (tokens == null) {
+      throw new ProtocolException(ErrorCode.UNAUTHORIZED, "dev auth mode without keys: no token to refresh");
+    }
+    return tokens.refresh(token);
+  }
+
+  @Override
   public boolean grantsJoin(String token, String user, Channel channel) {
     return tokens != null && tokens.grantsJoin(token, user, channel);
   }

@@ -63,6 +63,11 @@ final class JwtVerifier implements Authenticator {
     return identity(verified(connect.token()));
   }
 
+  @Override
+  public Identity refresh(String token) {
+    return identity(verified(token));
+  }
+
   /**
    * A join token grants {@code user} {@code channel} when it is signed with these keys, names the user
    * ({@code sub}) and the channel ({@code channel}), and has not expired ({@code exp} required); anything else
@@ -154,7 +159,8 @@ final class JwtVerifier implements Authenticator {
     if (claims.containsKey("channel")) {
       throw unauthorized("a join token (it has a channel claim) does not sign in");
     }
-    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")));
+    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")), exp,
+        exp - from);
   }
 
   /** The {@code groups} claim: absent, or an array of group ids and prefixes ending in {@code *}. */

@@ -8,6 +8,7 @@ import chat.protocol.ClientFrame;
 import chat.protocol.CloseCode;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
+import chat.protocol.ServerFrame;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.vertx.core.AsyncResult;
@@ -41,6 +42,8 @@ final class ClientConnection implements FrameIntake.Handler {
   private final SessionStart start;
   /** Made at the first {@code history} request: most sessions never ask. */
   private HistoryQueue history;
+  /** For a session whose sign-in ends with its token; null otherwise. */
+  private TokenLifetime lifetime;
   private State state = State.AWAITING_CONNECT;
   private boolean registered;
   private boolean memberBatches;
@@ -103,7 +106,7 @@ final class ClientConnection implements FrameIntake.Handler {
         }
         return;
       }
-      if (!(frame instanceof ClientFrame.Ping) && t.linkDown().getAsBoolean()) {
+      if (!(frame instanceof ClientFrame.Ping || frame instanceof ClientFrame.Refresh) && t.linkDown().getAsBoolean()) {
         throw new ProtocolException(ErrorCode.UNAVAILABLE,
             "this node's link to the cluster is down; the session stays open, retry shortly");
       }
@@ -119,6 +122,23 @@ final class ClientConnection implements FrameIntake.Handler {
   void signedIn(Identity identity, SessionInfo session) {
     this.identity = identity;
     this.session = session;
+    if (identity.ends()) {
+      lifetime = new TokenLifetime(identity, t.config().auth().leeway().toMillis());
+    }
+  }
+
+  /**
+   * A refresh took: the new token's grants and role hold from the next request on, and its deadline from now.
+   * Returns the deadline (ms since the epoch).
+   */
+  long refreshed(Identity renewed) {
+    identity = renewed;
+    if (lifetime == null) {
+      lifetime = new TokenLifetime(renewed, t.config().auth().leeway().toMillis());
+    } else {
+      lifetime.renewed(renewed);
+    }
+    return lifetime.expiresMillis();
   }
 
   /** The registry holds this session now: it must be taken out when the connection ends. */
@@ -219,6 +239,9 @@ final class ClientConnection implements FrameIntake.Handler {
       out.close(CloseCode.UNAUTHORIZED, "no connect within " + t.config().connectTimeout().toSeconds() + " s");
       return false;
     }
+    if (lifetime != null && state == State.OPEN && !tokenLifetime()) {
+      return false;
+    }
     long heartbeat = t.config().heartbeat().toMillis();
     if (now - lastReadAt >= 2 * heartbeat) {
       out.close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
@@ -229,6 +252,20 @@ final class ClientConnection implements FrameIntake.Handler {
       return true;
     }
     return false;
+  }
+
+  /** Warns of the token's end, or ends the session; false when it ended. On the wall clock: a token's time is. */
+  private boolean tokenLifetime() {
+    long wall = t.clock().millis();
+    if (lifetime.over(wall)) {
+      out.close(CloseCode.UNAUTHORIZED, "token expired");
+      return false;
+    }
+    long in = lifetime.warningDue(wall);
+    if (in >= 0) {
+      out.send(new ServerFrame.Expiring(in));
+    }
+    return true;
   }
 
   /** A heartbeat: writes a duplicate of {@code ping} (a batch's ping frame, {@link WireFrames#ping}) if still open. */

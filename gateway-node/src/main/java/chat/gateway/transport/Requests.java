@@ -33,6 +33,8 @@ final class Requests {
       presence(c, p);
     } else if (frame instanceof ClientFrame.Ping) {
       c.out().send(new ServerFrame.Pong());
+    } else if (frame instanceof ClientFrame.Refresh r) {
+      refresh(c, r);
     } else {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "already connected");
     }
@@ -76,6 +78,21 @@ final class Requests {
       c.subscriptions().unsubscribe(group);
       c.out().send(new ServerFrame.Left(l.ref(), l.channel().name()));
     });
+  }
+
+  /**
+   * A new token for the session: verified as a connect's, for the same user; its grants, role and deadline
+   * replace the old ones. A refresh that does not take ({@code unauthorized}) leaves the session as it was.
+   */
+  private static void refresh(ClientConnection c, ClientFrame.Refresh r) {
+    if (r.token() == null) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh with data is for hook sign-in; send a token");
+    }
+    Identity renewed = c.context().authenticator().refresh(r.token());
+    if (!renewed.user().equals(c.user())) {
+      throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the refresh token is for another user");
+    }
+    c.out().send(new ServerFrame.Refreshed(r.ref(), c.refreshed(renewed)));
   }
 
   private static void presence(ClientConnection c, ClientFrame.Presence p) {

@@ -68,7 +68,7 @@ class PermissionsTest {
   void aClosedGroupTakesAGrantTheFirstThatHoldsWins() {
     assertEquals("public.lobby", Await.result(closed.join(alice, Channel.group("public.lobby"), null)), "open");
     assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "vip", null));
-    Identity claimed = new Identity("alice", false, GroupPatterns.of(List.of("vip", "team.*")));
+    Identity claimed = new Identity("alice", false, GroupPatterns.of(List.of("vip", "team.*")), 0, 0);
     assertEquals("vip", Await.result(closed.join(claimed, Channel.group("vip"), null)), "the token's groups");
     assertEquals("team.red", Await.result(closed.join(claimed, Channel.group("team.red"), null)), "a prefix");
     assertEquals("vip", Await.result(closed.join(alice, Channel.group("vip"), "ok-for-alice")), "a join token");
