@@ -5,6 +5,7 @@
 // (whose restart loses it: the page must say so), and against the local cluster through HAProxy.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { artifacts, publish, startCluster, startNode, startRedis } from './servers.mjs';
@@ -252,6 +253,37 @@ test('sign-in errors are shown, and the SDK is served on its own', async () => {
     assert.equal(sdk.status, 200);
     assert.match(sdk.headers.get('content-type'), /javascript/);
     assert.match(await sdk.text(), /export class ChatClient/);
+  } finally {
+    await context.close();
+    await node.kill();
+  }
+});
+
+/** An HS256 JWT, as an application's backend would sign it. */
+function hs256(secret, claims) {
+  const part = value => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+test('under token sign-in a closed group refuses a join, and the page says why; an open one takes it', async () => {
+  const secret = 'e2e-secret-that-is-long-enough-for-hs256!!';
+  const node = await startNode({ AUTH_MODE: 'jwt', JWT_SECRET: secret, OPEN_GROUPS: 'public.*' });
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(node.url);
+    await page.waitForSelector('#token-field:not([hidden])', WAIT);
+    await page.fill('#token', hs256(secret, { sub: 'alice', exp: Math.floor(Date.now() / 1000) + 3600 }));
+    await page.click('#signin-form button[type=submit]');
+    await page.waitForSelector('#status[data-state=connected]', WAIT);
+    const user = { page };
+    await page.fill('#join-name', 'vip');
+    await page.click('#join-form button');
+    await page.waitForSelector('#notice:not([hidden])', WAIT);
+    const notices = await page.$$eval('#notices li', items => items.map(li => li.textContent));
+    assert.ok(notices.some(n => /^Could not join vip: not allowed \(group\/vip is closed/.test(n)), notices.join('\n'));
+    await joinGroup(user, 'public.lobby');
   } finally {
     await context.close();
     await node.kill();

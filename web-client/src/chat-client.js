@@ -61,7 +61,9 @@ export class ChatError extends Error {
 /**
  * One user's connection to the gateway, kept alive across node failures.
  *
- * Options: url (ws:// or wss:// of /ws), token (JWT) or user (dev auth), device (default: a random id),
+ * Options: url (ws:// or wss:// of /ws), token (JWT) or user (dev auth), getToken (an async function giving a
+ * fresh token: asked before each connect and when the gateway says 'expiring', so a session outlives its
+ * tokens; a session closed with 4001 'token expired' then signs in again), device (default: a random id),
  * storage ({getItem, setItem, removeItem}, e.g. sessionStorage: keeps seq and positions across page
  * reloads), backoff ({initialMs, maxMs, drainJitterMs}), connectTimeoutMs, requestTimeoutMs, memberBatches
  * (default true: member events arrive batched per group and interval, and fire 'member' one by one), and for tests
@@ -72,15 +74,18 @@ export class ChatError extends Error {
  * once per id); 'member' (a member frame); 'unrecovered' {channel} (live delivery of a connected session
  * had a gap the server could not fill from history: the same notice as a false recovered[channel] in
  * 'connected'); 'error' (a ChatError not tied to a pending call); 'ack' (an ack frame, with the body
- * sent); 'frame' (every frame received, repeats included).
+ * sent); 'expiring' {in} (the token ends in that many seconds; with getToken the client refreshes by itself,
+ * else call refresh(token)); 'refreshed' (a refreshed frame); 'frame' (every frame received, repeats included).
+ * Joins of a closed group without a grant reject with ChatError 'forbidden'; join(channel, {token}) carries a
+ * join token. A close with 4503 (a backend the node needs is away) reconnects with backoff.
  */
 export class ChatClient {
   constructor(options) {
     if (!options?.url) {
       throw new TypeError('ChatClient: the url option is required (ws://host:port/ws)');
     }
-    if (!options.token && !options.user) {
-      throw new TypeError('ChatClient: give a token (JWT mode) or a user (dev mode)');
+    if (!options.token && !options.user && !options.getToken) {
+      throw new TypeError('ChatClient: give a token or getToken (JWT mode), or a user (dev mode)');
     }
     this.options = options;
     this.device = options.device ?? `web-${Math.random().toString(36).slice(2, 10)}`;
@@ -190,12 +195,29 @@ export class ChatClient {
     if (socket !== this.socket) {
       return;
     }
+    if (!this.options.getToken) {
+      this.signIn(socket, this.options.token);
+      return;
+    }
+    Promise.resolve().then(() => this.options.getToken()).then(token => this.signIn(socket, token), error => {
+      if (socket === this.socket) {
+        this.emit('error', new ChatError('unauthorized', `getToken failed: ${error?.message ?? error}`, true));
+        socket.close(4000, 'no token');
+        this.closed(socket, 1006, 'no token');
+      }
+    });
+  }
+
+  signIn(socket, token) {
+    if (socket !== this.socket) {
+      return;
+    }
     const frame = { type: 'connect', device: this.device };
     if (this.options.memberBatches !== false) {
       frame.features = ['member_batches'];   // one 'members' frame per group per interval, not one per event
     }
-    if (this.options.token) {
-      frame.token = this.options.token;
+    if (token) {
+      frame.token = token;
     } else {
       frame.user = this.options.user;
     }
@@ -213,7 +235,10 @@ export class ChatClient {
     this.clearTimer(this.connectTimer);
     this.failRequests(new ChatError('disconnected', `connection closed (${code})`, true));
     this.releaseAll();
-    const plan = reconnectPlan(code, reason, this.attempt, this.backoff, this.random);
+    // a session that outlived its token signs in again with a fresh one, when it can get one
+    const plan = code === 4001 && reason === 'token expired' && this.options.getToken
+      ? { reconnect: true, delayMs: backoffDelay(this.attempt, this.backoff, this.random) }
+      : reconnectPlan(code, reason, this.attempt, this.backoff, this.random);
     if (!plan.reconnect) {
       this.stop(new ChatError(closeCodeName(code), reason || `closed with ${code}`), code, reason);
       return;
@@ -248,10 +273,10 @@ export class ChatClient {
    * Joins a group; resolves with the joined frame. A temporary refusal (the cluster's store busy or down,
    * rate limited) is retried with backoff, up to JOIN_ATTEMPTS attempts while connected.
    */
-  async join(channel) {
+  async join(channel, { token } = {}) {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.request({ type: 'join', channel });
+        return await this.request(token ? { type: 'join', channel, token } : { type: 'join', channel });
       } catch (error) {
         if (!(error instanceof ChatError) || !error.temporary || error.code === 'disconnected'
             || attempt + 1 >= JOIN_ATTEMPTS || this.state !== 'connected') {
@@ -277,6 +302,24 @@ export class ChatClient {
 
   presence(channel) {
     return this.request({ type: 'presence', channel });
+  }
+
+  /** Gives the session a new token before its token ends; resolves with the refreshed frame ({expires}). */
+  refresh(token) {
+    return this.request({ type: 'refresh', token });
+  }
+
+  /** 'expiring': with getToken, a fresh token goes to the gateway at once; a failure is an 'error' event. */
+  async onExpiring(frame) {
+    this.emit('expiring', { in: frame.in });
+    if (!this.options.getToken) {
+      return;
+    }
+    try {
+      this.emit('refreshed', await this.refresh(await this.options.getToken()));
+    } catch (error) {
+      this.emit('error', error instanceof ChatError ? error : new ChatError('unauthorized', `refresh failed: ${error?.message ?? error}`));
+    }
   }
 
   /** Sends a request frame with a fresh ref; resolves with the reply that echoes it. */
@@ -320,6 +363,7 @@ export class ChatClient {
       case 'ack': return this.onAck(frame);
       case 'error': return this.onError(frame);
       case 'member': return this.emit('member', frame);
+      case 'expiring': return this.onExpiring(frame);
       case 'members':
         for (const { user, event } of frame.events ?? []) {
           this.emit('member', { type: 'member', channel: frame.channel, user, event });

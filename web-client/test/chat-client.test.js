@@ -417,3 +417,59 @@ test('calls in flight fail when the connection drops; replies match their ref', 
   await assert.rejects(client.join('group/x'), e => e.code === 'disconnected');
   assert.equal(p.type, 'presence');
 });
+
+// ---- 1.1: closed groups, token lifetime ------------------------------------------------------------
+
+test('4503 (a backend the node needs is away) reconnects with backoff', () => {
+  assert.deepEqual(reconnectPlan(4503, 'hook unavailable', 2, {}, () => 0.5), { reconnect: true, delayMs: 1000 });
+});
+
+test('a join token goes with the join, and a closed group without a grant rejects forbidden', async () => {
+  const { client, sockets } = newClient();
+  client.connect();
+  accept(sockets, 'gw-1');
+  const refused = client.join('group/vip');
+  const joinFrame = sockets[0].framesOf('join')[0];
+  assert.equal(joinFrame.token, undefined);
+  sockets[0].deliver({ type: 'error', ref: joinFrame.ref, code: 'forbidden', message: 'group/vip is closed', temporary: false });
+  await assert.rejects(refused, e => e instanceof ChatError && e.code === 'forbidden');
+  const granted = client.join('group/vip', { token: 'join-jwt' });
+  const withToken = sockets[0].framesOf('join')[1];
+  assert.equal(withToken.token, 'join-jwt');
+  sockets[0].deliver({ type: 'joined', ref: withToken.ref, channel: 'group/vip', position: 'e.1-0' });
+  assert.equal((await granted).channel, 'group/vip');
+});
+
+test('getToken signs in, refreshes on expiring, and signs in again after the token ended', async () => {
+  const tokens = ['t1', 't2', 't3'];
+  const { client, clock, sockets } = newClient({ user: undefined, getToken: async () => tokens.shift() });
+  const connecting = client.connect();
+  sockets[0].open();
+  await new Promise(resolve => setImmediate(resolve));
+  assert.equal(sockets[0].framesOf('connect')[0].token, 't1');
+  sockets[0].deliver({ type: 'connected', session: 's', user: 'alice', node: 'gw-1', heartbeat: 25, channels: [], recovered: {} });
+  await connecting;
+  const refreshedEvents = [];
+  client.on('refreshed', frame => refreshedEvents.push(frame));
+  sockets[0].deliver({ type: 'expiring', in: 30 });
+  await new Promise(resolve => setImmediate(resolve));
+  const refresh = sockets[0].framesOf('refresh')[0];
+  assert.equal(refresh.token, 't2');
+  sockets[0].deliver({ type: 'refreshed', ref: refresh.ref, expires: 1_800_000_000_000 });
+  await new Promise(resolve => setImmediate(resolve));
+  assert.equal(refreshedEvents[0].expires, 1_800_000_000_000);
+  sockets[0].drop(4001, 'token expired');
+  assert.equal(client.state, 'reconnecting', 'with getToken, an ended token is not the end');
+  clock.advance(clock.pending().at(-1));
+  sockets[1].open();
+  await new Promise(resolve => setImmediate(resolve));
+  assert.equal(sockets[1].framesOf('connect')[0].token, 't3');
+});
+
+test('without getToken an ended token stops the client, as any 4001', () => {
+  const { client, sockets } = newClient({ user: undefined, token: 'only' });
+  client.connect();
+  accept(sockets, 'gw-1');
+  sockets[0].drop(4001, 'token expired');
+  assert.equal(client.state, 'stopped');
+});

@@ -18,6 +18,8 @@ public enum CloseCode {
   TOO_SLOW(4008, true),
   RATE_LIMITED(4029, true),
   DRAINING(4100, true),
+  /** (1.1) A backend the node needs (a hook, a key set, a store) is unavailable: reconnect with backoff, resume. */
+  BACKEND_UNAVAILABLE(4503, true),
   INTERNAL(4500, true);
 
   private final short code;

@@ -270,7 +270,37 @@ public final class ChatClient {
     ws = socket;
     socket.textMessageHandler(text -> received(socket, text));
     socket.closeHandler(v -> closed(socket));
-    write(new ClientFrame.Connect(options.token(), options.user(), options.device(), positions));
+    if (options.tokenSource() == null) {
+      write(new ClientFrame.Connect(options.token(), options.user(), options.device(), positions));
+      return;
+    }
+    options.tokenSource().get().onComplete(token -> {
+      synchronized (this) {
+        if (ws != socket) {
+          return;
+        }
+        if (token.failed()) {
+          promise.tryFail(token.cause());
+          socket.close();
+          return;
+        }
+        write(new ClientFrame.Connect(token.result(), options.user(), options.device(), positions));
+      }
+    });
+  }
+
+  /** Gives the session a new token before its token ends (1.1); completes with the new deadline. */
+  public Future<ServerFrame.Refreshed> refresh(String token) {
+    return request(ref -> new ClientFrame.Refresh(ref, token, null)).map(ServerFrame.Refreshed.class::cast);
+  }
+
+  /** {@code expiring}: with a token source, the session is refreshed at once (a failure is only logged). */
+  private void expiring() {
+    if (options.tokenSource() != null) {
+      options.tokenSource().get().compose(this::refresh)
+          .onFailure(e -> System.getLogger(ChatClient.class.getName())
+              .log(System.Logger.Level.WARNING, "could not refresh the session's token", e));
+    }
   }
 
   private void received(WebSocket socket, String text) {
@@ -297,6 +327,9 @@ public final class ChatClient {
       }
     }
     onFrame.accept(frame);
+    if (frame instanceof ServerFrame.Expiring) {
+      expiring();
+    }
     if (onMessage != null) {
       onMessage.accept((ServerFrame.Message) frame);
     }
@@ -408,6 +441,9 @@ public final class ChatClient {
     }
     if (frame instanceof ServerFrame.Presence p) {
       return p.ref();
+    }
+    if (frame instanceof ServerFrame.Refreshed r) {
+      return r.ref();
     }
     return null;
   }

@@ -16,6 +16,7 @@ public final class ClientOptions {
   private String caFile;
   private String user;
   private String token;
+  private java.util.function.Supplier<io.vertx.core.Future<String>> tokenSource;
   private String device = "default";
   private int maxMessageBytes = 16 * 1024 * 1024;
   private final Map<String, String> headers = new LinkedHashMap<>();
@@ -97,6 +98,19 @@ public final class ClientOptions {
 
   public ClientOptions token(String token) {
     this.token = token;
+    return this;
+  }
+
+  /**
+   * A fresh token on demand (1.1): asked before each connect, and when the gateway says {@code expiring}, so a
+   * session outlives its tokens. Null: {@link #token} for every connect, and the session ends with it.
+   */
+  public java.util.function.Supplier<io.vertx.core.Future<String>> tokenSource() {
+    return tokenSource;
+  }
+
+  public ClientOptions tokenSource(java.util.function.Supplier<io.vertx.core.Future<String>> tokenSource) {
+    this.tokenSource = tokenSource;
     return this;
   }
 

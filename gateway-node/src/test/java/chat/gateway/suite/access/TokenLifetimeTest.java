@@ -8,6 +8,8 @@ import chat.gateway.testing.Await;
 import chat.gateway.testing.Jwts;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
+import chat.protocol.client.ChatClient;
+import chat.protocol.client.ClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
@@ -95,6 +97,27 @@ class TokenLifetimeTest {
     ws.send(new JsonObject().put("type", "ping"));
     ws.next("pong");
     assertFalse(ws.isClosed());
+  }
+
+  @Test
+  void theJavaClientsTokenSourceRefreshesOnExpiringAndTheSessionOutlivesItsFirstToken() {
+    long firstExp = now() + 4;
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.List<String> closes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    ChatClient alice = new ChatClient(node.clientVertx(), new ClientOptions().host("127.0.0.1").port(node.port())
+        .tokenSource(() -> io.vertx.core.Future.succeededFuture(
+            asked.getAndIncrement() == 0 ? token("alice", 4, null) : token("alice", 3600, null))));
+    alice.onClose((code, reason) -> closes.add(code + " " + reason));
+    try {
+      Await.result(alice.connect());
+      Await.until(Duration.ofSeconds(10), "refreshed on expiring", () -> asked.get() == 2);
+      Await.until(Duration.ofSeconds(10), "the first token's end passed",
+          () -> System.currentTimeMillis() > firstExp * 1000 + 1500);
+      Await.result(alice.presence("user/alice"));
+      assertEquals(java.util.List.of(), closes, "still open");
+    } finally {
+      Await.result(alice.shutdown());
+    }
   }
 
   @Test
