@@ -32,7 +32,7 @@ public final class Permissions {
 
   /** Whether a join token (signed with the sign-in keys) grants {@code user} {@code channel}. */
   public interface JoinTokens {
-    boolean grants(String token, String user, Channel channel);
+    Future<Boolean> grants(String token, String user, Channel channel);
   }
 
   private final GroupPatterns openGroups;
@@ -92,13 +92,15 @@ public final class Permissions {
    */
   public Future<String> join(Identity who, Channel channel, String joinToken) {
     String group = group(channel);
-    if (openGroups.matches(group) || who.groups().matches(group)
-        || (joinToken != null && joinTokens != null && joinTokens.grants(joinToken, who.user(), channel))) {
+    if (openGroups.matches(group) || who.groups().matches(group)) {
       return Future.succeededFuture(group);
     }
-    return stored.isMember(who.user(), group).compose(member -> member ? Future.succeededFuture(group)
-        : Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, channel.name() + " is closed: joining it"
-            + " takes a grant (the token's groups, a join token, or the application making you a member)")));
+    Future<Boolean> tokenGrants = joinToken == null || joinTokens == null ? Future.succeededFuture(false)
+        : joinTokens.grants(joinToken, who.user(), channel);
+    return tokenGrants.compose(granted -> granted ? Future.succeededFuture(true) : stored.isMember(who.user(), group))
+        .compose(member -> member ? Future.succeededFuture(group)
+            : Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, channel.name() + " is closed: joining"
+                + " it takes a grant (the token's groups, a join token, or the application making you a member)")));
   }
 
   /** A leave: of a group channel. The group's id. */

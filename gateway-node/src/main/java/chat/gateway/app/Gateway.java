@@ -96,7 +96,7 @@ public final class Gateway {
       return null;
     }));
     Admission admission = new Admission(config.admission(), clock);
-    Authenticator authenticator = Authenticator.of(config.auth(), clock);
+    Authenticator authenticator = Authenticator.of(config.auth(), clock, vertx);
     Permissions permissions = new Permissions(config.access().openGroups(), config.access().presencePrivate(),
         authenticator::grantsJoin, backends.membership()::member);
     this.transport = new TransportContext(config, chat, permissions, fanout, authenticator,

@@ -5,6 +5,7 @@ import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.Ids;
 import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
 
 /**
  * Dev auth mode: {@code connect} names the user and nobody checks; everyone may broadcast. A token is
@@ -18,26 +19,31 @@ final class DevAuthenticator implements Authenticator {
   }
 
   @Override
-  public Identity authenticate(ClientFrame.Connect connect) {
+  public Future<Identity> signIn(ClientFrame.Connect connect) {
     if (connect.user() != null) {
-      return new Identity(Ids.require(connect.user(), "user"), true);
+      try {
+        return Future.succeededFuture(new Identity(Ids.require(connect.user(), "user"), true));
+      } catch (ProtocolException e) {
+        return Future.failedFuture(e);
+      }
     }
     if (connect.token() != null && tokens != null) {
-      return tokens.authenticate(connect);
+      return tokens.signIn(connect);
     }
-    throw new ProtocolException(ErrorCode.UNAUTHORIZED, "dev auth mode: connect needs a user");
+    return Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "dev auth mode: connect needs a user"));
   }
 
   @Override
-  public Identity refresh(String token) {
+  public Future<Identity> refresh(String token) {
     if (tokens == null) {
-      throw new ProtocolException(ErrorCode.UNAUTHORIZED, "dev auth mode without keys: no token to refresh");
+      return Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED,
+          "dev auth mode without keys: no token to refresh"));
     }
     return tokens.refresh(token);
   }
 
   @Override
-  public boolean grantsJoin(String token, String user, Channel channel) {
-    return tokens != null && tokens.grantsJoin(token, user, channel);
+  public Future<Boolean> grantsJoin(String token, String user, Channel channel) {
+    return tokens == null ? Future.succeededFuture(false) : tokens.grantsJoin(token, user, channel);
   }
 }

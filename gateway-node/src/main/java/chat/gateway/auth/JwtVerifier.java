@@ -8,6 +8,7 @@ import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.Ids;
 import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
@@ -26,10 +27,12 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * JWT mode: compact JWS tokens signed with HS256 (shared secret), RS256 or ES256 (public key, PEM).
- * The header's {@code alg} must be one the configured keys serve: {@code none}, and an HS256 token
- * against a public key (the classic algorithm confusion), are rejected. {@code sub} is the user,
- * {@code "role":"admin"} may broadcast; {@code exp} and {@code nbf} are honoured with a small leeway.
+ * JWT mode: compact JWS tokens signed with HS256 (shared secret), RS256 or ES256 (a public key, PEM), or with
+ * an identity provider's keys ({@code JWT_JWKS_URL}, by {@code kid}: RS256, ES256, EdDSA; {@link KeySet}).
+ * The header's {@code alg} must be one the configured keys serve: {@code none}, and an HS256 token against a
+ * public key (the classic algorithm confusion), are rejected. {@code sub} is the user, {@code "role":"admin"}
+ * may broadcast, {@code groups} grants closed groups; {@code exp} and {@code nbf} are honoured with a small
+ * leeway. Join tokens (a {@code channel} claim) are checked by {@link #grantsJoin} and never sign in.
  */
 final class JwtVerifier implements Authenticator {
   private static final System.Logger LOG = System.getLogger(JwtVerifier.class.getName());
@@ -38,16 +41,21 @@ final class JwtVerifier implements Authenticator {
   private final byte[] hmacSecret;
   private final PublicKey publicKey;
   private final String publicAlg;
+  /** Algorithms an identity provider's key set may serve. */
+  private static final java.util.Set<String> PROVIDER_ALGORITHMS = java.util.Set.of("RS256", "ES256", "EdDSA");
+  private final KeySet keySet;
   private final Clock clock;
   private final long leewaySeconds;
   private final long maxLifetimeSeconds;
   private final String audience;
   private final String issuer;
 
-  JwtVerifier(GatewayConfig.AuthConfig config, Clock clock) {
+  /** @param keySet the provider's keys ({@code JWT_JWKS_URL}), or null */
+  JwtVerifier(GatewayConfig.AuthConfig config, Clock clock, KeySet keySet) {
     this.hmacSecret = config.hmacSecret() == null ? null : config.hmacSecret().getBytes(StandardCharsets.UTF_8);
     this.publicKey = config.publicKeyPem() == null ? null : parsePem(config.publicKeyPem());
     this.publicAlg = publicKey instanceof RSAPublicKey ? "RS256" : publicKey instanceof ECPublicKey ? "ES256" : null;
+    this.keySet = keySet;
     this.clock = clock;
     this.leewaySeconds = config.leeway().toSeconds();
     this.maxLifetimeSeconds = config.maxLifetime().toSeconds();
@@ -56,27 +64,26 @@ final class JwtVerifier implements Authenticator {
   }
 
   @Override
-  public Identity authenticate(ClientFrame.Connect connect) {
+  public Future<Identity> signIn(ClientFrame.Connect connect) {
     if (connect.token() == null) {
-      throw unauthorized("connect needs a token");
+      return Future.failedFuture(unauthorized("connect needs a token"));
     }
-    return identity(verified(connect.token()));
+    return verified(connect.token()).map(this::identity);
   }
 
   @Override
-  public Identity refresh(String token) {
-    return identity(verified(token));
+  public Future<Identity> refresh(String token) {
+    return verified(token).map(this::identity);
   }
 
   /**
    * A join token grants {@code user} {@code channel} when it is signed with these keys, names the user
    * ({@code sub}) and the channel ({@code channel}), and has not expired ({@code exp} required); anything else
-   * is no grant (the join may still have another).
+   * is no grant (the join may still have another). Keys that cannot be fetched now: {@code unavailable}.
    */
   @Override
-  public boolean grantsJoin(String token, String user, Channel channel) {
-    try {
-      JsonObject claims = verified(token);
+  public Future<Boolean> grantsJoin(String token, String user, Channel channel) {
+    return verified(token).map(claims -> {
       long now = clock.millis() / 1000;
       Long exp = numericClaim(claims, "exp");
       Long nbf = numericClaim(claims, "nbf");
@@ -84,42 +91,71 @@ final class JwtVerifier implements Authenticator {
           && user.equals(claims.getValue("sub")) && channel.name().equals(claims.getValue("channel"))
           && (issuer == null || issuer.equals(claims.getValue("iss")))
           && (audience == null || audiences(claims.getValue("aud")).contains(audience));
-    } catch (ProtocolException e) {
-      return false;
-    }
+    }).recover(e -> e instanceof ProtocolException p && p.code() == ErrorCode.UNAVAILABLE
+        ? Future.failedFuture(e) : Future.succeededFuture(false));
   }
 
-  /** The claims of a token whose signature these keys verify; {@code unauthorized} otherwise. */
-  private JsonObject verified(String token) {
-    String[] parts = token.split("\\.", -1);
-    if (parts.length != 3) {
-      throw unauthorized("token is not a JWT");
-    }
-    JsonObject header = json(parts[0]);
-    JsonObject claims = json(parts[1]);
-    byte[] signed = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
-    byte[] signature = decode(parts[2]);
-    Object alg = header.getValue("alg");
-    if (!(alg instanceof String algorithm) || !verify(algorithm, signed, signature)) {
-      throw unauthorized("token signature is not valid");
-    }
-    return claims;
-  }
-
-  private boolean verify(String alg, byte[] signed, byte[] signature) {
+  /**
+   * The claims of a token whose signature these keys verify; {@code unauthorized} otherwise, {@code unavailable}
+   * when its key is the provider's and cannot be fetched now.
+   */
+  private Future<JsonObject> verified(String token) {
     try {
-      if (alg.equals("HS256") && hmacSecret != null) {
+      String[] parts = token.split("\\.", -1);
+      if (parts.length != 3) {
+        throw unauthorized("token is not a JWT");
+      }
+      JsonObject header = json(parts[0]);
+      JsonObject claims = json(parts[1]);
+      byte[] signed = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
+      byte[] signature = decode(parts[2]);
+      if (!(header.getValue("alg") instanceof String alg)) {
+        throw unauthorized("token signature is not valid");
+      }
+      if ((alg.equals("HS256") && hmacSecret != null) || alg.equals(publicAlg)) {
+        if (!verify(alg, alg.equals("HS256") ? null : publicKey, signed, signature)) {
+          throw unauthorized("token signature is not valid");
+        }
+        return Future.succeededFuture(claims);
+      }
+      if (keySet == null || !PROVIDER_ALGORITHMS.contains(alg) || !(header.getValue("kid") instanceof String kid)) {
+        throw unauthorized("token signature is not valid");
+      }
+      return keySet.key(kid).map(key -> {
+        if (key == null) {
+          throw refused("token signature is not valid", "kid " + quoted(kid) + " is not in the key set at JWT_JWKS_URL");
+        }
+        if (!verify(alg, key, signed, signature)) {
+          throw unauthorized("token signature is not valid");
+        }
+        return claims;
+      });
+    } catch (ProtocolException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /** HS256 with the secret ({@code key} null), or RS256, ES256, EdDSA with a public key of the matching type. */
+  private boolean verify(String alg, PublicKey key, byte[] signed, byte[] signature) {
+    try {
+      if (alg.equals("HS256")) {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(hmacSecret, "HmacSHA256"));
         return MessageDigest.isEqual(mac.doFinal(signed), signature);
       }
-      if (alg.equals(publicAlg)) {
-        Signature verifier = Signature.getInstance(alg.equals("RS256") ? "SHA256withRSA" : "SHA256withECDSAinP1363Format");
-        verifier.initVerify(publicKey);
-        verifier.update(signed);
-        return verifier.verify(signature);
+      String jca = switch (alg) {
+        case "RS256" -> key instanceof RSAPublicKey ? "SHA256withRSA" : null;
+        case "ES256" -> key instanceof ECPublicKey ? "SHA256withECDSAinP1363Format" : null;
+        case "EdDSA" -> key instanceof java.security.interfaces.EdECPublicKey ? "Ed25519" : null;
+        default -> null;
+      };
+      if (jca == null) {
+        return false;
       }
-      return false;
+      Signature verifier = Signature.getInstance(jca);
+      verifier.initVerify(key);
+      verifier.update(signed);
+      return verifier.verify(signature);
     } catch (GeneralSecurityException e) {
       return false;
     }

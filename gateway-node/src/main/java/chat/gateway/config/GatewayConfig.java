@@ -89,9 +89,11 @@ public record GatewayConfig(
    * @param maxLifetime a token's {@code exp} may be at most this far after its {@code iat} (or after now)
    * @param audience    when set, a token's {@code aud} must name it
    * @param issuer      when set, a token's {@code iss} must be it
+   * @param jwksUrl     where the identity provider publishes its keys ({@code JWT_JWKS_URL}, a JWKS document);
+   *                    null: none
    */
   public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway, Duration maxLifetime,
-                           String audience, String issuer) {
+                           String audience, String issuer, String jwksUrl) {
     public enum Mode { DEV, JWT }
   }
 
@@ -249,11 +251,18 @@ public record GatewayConfig(
     Duration maxLifetime = s.duration("JWT_MAX_LIFETIME", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(365));
     String audience = s.string("JWT_AUDIENCE", null);
     String issuer = s.string("JWT_ISSUER", null);
+    String jwks = jwksUrl(s.string("JWT_JWKS_URL", null));
     return switch (mode) {
-      case "dev" -> new AuthConfig(AuthConfig.Mode.DEV, secret, pem, leeway, maxLifetime, audience, issuer);
+      case "dev" -> new AuthConfig(AuthConfig.Mode.DEV, secret, pem, leeway, maxLifetime, audience, issuer, jwks);
       case "jwt" -> {
-        if (secret == null && pem == null) {
-          throw new ConfigException("AUTH_MODE=jwt needs JWT_SECRET (HS256) or JWT_PUBLIC_KEY / JWT_PUBLIC_KEY_FILE (RS256, ES256)");
+        if (secret == null && pem == null && jwks == null) {
+          throw new ConfigException("AUTH_MODE=jwt needs JWT_SECRET (HS256), JWT_PUBLIC_KEY / JWT_PUBLIC_KEY_FILE"
+              + " (RS256, ES256) or JWT_JWKS_URL (an identity provider's keys)");
+        }
+        if (jwks != null && (issuer == null || audience == null) && !s.bool("JWT_SKIP_ISSUER_AUDIENCE", false)) {
+          throw new ConfigException("JWT_JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE: without them any token the"
+              + " provider signed for another application signs in here. Set both, or JWT_SKIP_ISSUER_AUDIENCE=true"
+              + " if these keys sign tokens for this application alone");
         }
         if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < 32) {
           throw new ConfigException("JWT_SECRET must be at least 32 bytes for HS256");
@@ -264,10 +273,26 @@ public record GatewayConfig(
               + " provider signed for another application signs in here. Set both, or JWT_SKIP_ISSUER_AUDIENCE=true"
               + " if this key signs tokens for this application alone");
         }
-        yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway, maxLifetime, audience, issuer);
+        yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway, maxLifetime, audience, issuer, jwks);
       }
       default -> throw new ConfigException("AUTH_MODE=" + mode + " is not known: use dev or jwt");
     };
+  }
+
+  /** {@code JWT_JWKS_URL}: an http(s) URL with a host, or none. */
+  private static String jwksUrl(String url) {
+    if (url == null) {
+      return null;
+    }
+    try {
+      java.net.URI uri = new java.net.URI(url);
+      if ((uri.getScheme() == null || !uri.getScheme().matches("https?")) || uri.getHost() == null) {
+        throw new java.net.URISyntaxException(url, "not http(s) with a host");
+      }
+      return url;
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException("JWT_JWKS_URL=" + url + " must be an http:// or https:// URL of a JWKS document");
+    }
   }
 
   private static AccessConfig access(Settings s, AuthConfig auth) {

@@ -88,11 +88,15 @@ final class Requests {
     if (r.token() == null) {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh with data is for hook sign-in; send a token");
     }
-    Identity renewed = c.context().authenticator().refresh(r.token());
-    if (!renewed.user().equals(c.user())) {
-      throw new ProtocolException(ErrorCode.UNAUTHORIZED, "the refresh token is for another user");
-    }
-    c.out().send(new ServerFrame.Refreshed(r.ref(), c.refreshed(renewed)));
+    c.whenDone(c.context().authenticator().refresh(r.token()), ar -> {
+      if (ar.failed()) {
+        c.out().fail(ar.cause(), r.ref(), null);
+      } else if (!ar.result().user().equals(c.user())) {
+        c.out().error(new ProtocolException(ErrorCode.UNAUTHORIZED, "the refresh token is for another user", r.ref(), null));
+      } else {
+        c.out().send(new ServerFrame.Refreshed(r.ref(), c.refreshed(ar.result())));
+      }
+    });
   }
 
   private static void presence(ClientConnection c, ClientFrame.Presence p) {

@@ -53,14 +53,24 @@ final class SessionStart {
   }
 
   void connect(ClientFrame.Connect connect) {
-    Identity identity;
-    try {
-      identity = t.authenticator().authenticate(connect);
-    } catch (ProtocolException e) {
+    connection.whenDone(t.authenticator().signIn(connect), ar -> {
+      if (connection.isClosed()) {
+        return;
+      }
+      if (ar.succeeded()) {
+        signedIn(connect, ar.result());
+        return;
+      }
+      ProtocolException e = ar.cause() instanceof ProtocolException p ? p
+          : new ProtocolException(ErrorCode.INTERNAL, "could not sign in");
       out.error(e);
-      out.close(CloseCode.UNAUTHORIZED, e.getMessage());
-      return;
-    }
+      // keys that cannot be fetched now are the provider's trouble, not the client's: it comes back later
+      out.close(e.code() == ErrorCode.UNAVAILABLE ? CloseCode.BACKEND_UNAVAILABLE : CloseCode.UNAUTHORIZED,
+          e.getMessage());
+    });
+  }
+
+  private void signedIn(ClientFrame.Connect connect, Identity identity) {
     if (t.refusing().getAsBoolean()) {
       out.error(new ProtocolException(ErrorCode.UNAVAILABLE,
           "this node is not taking clients now (draining, or its cluster link is down); connect to another"));

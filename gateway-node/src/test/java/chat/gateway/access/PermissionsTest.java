@@ -56,7 +56,7 @@ class PermissionsTest {
 
   /** Closed but public.*; a join token "ok-for-alice" grants alice group/vip; bob is stored in group/board. */
   private final Permissions closed = new Permissions(GroupPatterns.parse("public.*"), true,
-      (token, user, channel) -> token.equals("ok-for-" + user) && channel.name().equals("group/vip"),
+      (token, user, channel) -> Future.succeededFuture(token.equals("ok-for-" + user) && channel.name().equals("group/vip")),
       (user, group) -> Future.succeededFuture(user.equals("bob") && group.equals("board")));
 
   private ErrorCode joinRefusal(Identity who, String group, String token) {

@@ -149,6 +149,17 @@ class ConfigTest {
     assertTrue(message.startsWith("OPEN_GROUPS=good,bad/one: 'bad/one' is neither a group id nor a prefix"), message);
   }
 
+  @Test
+  void aKeySetUrlMustBeHttpAndComesWithIssuerAndAudience() {
+    String message = refused(Map.of("AUTH_MODE", "jwt", "JWT_JWKS_URL", "ftp://id.example/keys")).getMessage();
+    assertTrue(message.startsWith("JWT_JWKS_URL=ftp://id.example/keys must be an http:// or https:// URL"), message);
+    message = refused(Map.of("AUTH_MODE", "jwt", "JWT_JWKS_URL", "https://id.example/keys")).getMessage();
+    assertTrue(message.startsWith("JWT_JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE"), message);
+    assertEquals("https://id.example/keys", GatewayConfig.fromEnv(Map.of("AUTH_MODE", "jwt",
+        "JWT_JWKS_URL", "https://id.example/keys", "JWT_ISSUER", "https://id.example", "JWT_AUDIENCE", "chat"))
+        .auth().jwksUrl());
+  }
+
   private static ConfigException refused(Map<String, String> env) {
     return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
   }
