@@ -84,13 +84,8 @@ final class JwtVerifier implements Authenticator {
   @Override
   public Future<Boolean> grantsJoin(String token, String user, Channel channel) {
     return verified(token).map(claims -> {
-      long now = clock.millis() / 1000;
-      Long exp = numericClaim(claims, "exp");
-      Long nbf = numericClaim(claims, "nbf");
-      return exp != null && now <= exp + leewaySeconds && (nbf == null || now + leewaySeconds >= nbf)
-          && user.equals(claims.getValue("sub")) && channel.name().equals(claims.getValue("channel"))
-          && (issuer == null || issuer.equals(claims.getValue("iss")))
-          && (audience == null || audiences(claims.getValue("aud")).contains(audience));
+      current(claims);
+      return user.equals(claims.getValue("sub")) && channel.name().equals(claims.getValue("channel"));
     }).recover(e -> e instanceof ProtocolException p && p.code() == ErrorCode.UNAVAILABLE
         ? Future.failedFuture(e) : Future.succeededFuture(false));
   }
@@ -162,6 +157,31 @@ final class JwtVerifier implements Authenticator {
   }
 
   private Identity identity(JsonObject claims) {
+    long exp = current(claims);
+    long now = clock.millis() / 1000;
+    Long iat = numericClaim(claims, "iat");
+    long from = iat == null ? now : Math.min(iat, now);
+    if (exp - from > maxLifetimeSeconds + leewaySeconds) {
+      throw refused("token lives too long", "lives " + (exp - from) + " s, JWT_MAX_LIFETIME is "
+          + maxLifetimeSeconds + " s");
+    }
+    Object sub = claims.getValue("sub");
+    if (!(sub instanceof String user) || !Ids.valid(user)) {
+      throw unauthorized("token sub must be a user id of 1 to 64 characters of [A-Za-z0-9_.-]");
+    }
+    if (claims.containsKey("channel")) {
+      throw unauthorized("a join token (it has a channel claim) does not sign in");
+    }
+    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")), exp,
+        exp - from);
+  }
+
+  /**
+   * What every token of this node must be, a sign-in's or a join's: with {@code exp}, in its time ({@code exp},
+   * {@code nbf}, with the leeway), for this application ({@code JWT_ISSUER}, {@code JWT_AUDIENCE}). Its
+   * {@code exp}; {@code unauthorized} otherwise.
+   */
+  private long current(JsonObject claims) {
     long now = clock.millis() / 1000;
     Long exp = numericClaim(claims, "exp");
     if (exp == null) {
@@ -169,12 +189,6 @@ final class JwtVerifier implements Authenticator {
     }
     if (now > exp + leewaySeconds) {
       throw unauthorized("token expired");
-    }
-    Long iat = numericClaim(claims, "iat");
-    long from = iat == null ? now : Math.min(iat, now);
-    if (exp - from > maxLifetimeSeconds + leewaySeconds) {
-      throw refused("token lives too long", "lives " + (exp - from) + " s, JWT_MAX_LIFETIME is "
-          + maxLifetimeSeconds + " s");
     }
     if (issuer != null && !issuer.equals(claims.getValue("iss"))) {
       throw refused("token issuer is not accepted", "iss " + quoted(claims.getValue("iss")) + " is not JWT_ISSUER "
@@ -188,15 +202,7 @@ final class JwtVerifier implements Authenticator {
     if (nbf != null && now + leewaySeconds < nbf) {
       throw unauthorized("token not valid yet");
     }
-    Object sub = claims.getValue("sub");
-    if (!(sub instanceof String user) || !Ids.valid(user)) {
-      throw unauthorized("token sub must be a user id of 1 to 64 characters of [A-Za-z0-9_.-]");
-    }
-    if (claims.containsKey("channel")) {
-      throw unauthorized("a join token (it has a channel claim) does not sign in");
-    }
-    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")), exp,
-        exp - from);
+    return exp;
   }
 
   /** The {@code groups} claim: absent, or an array of group ids and prefixes ending in {@code *}. */

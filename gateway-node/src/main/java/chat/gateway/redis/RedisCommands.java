@@ -1,6 +1,5 @@
 package chat.gateway.redis;
 
-import chat.gateway.config.GatewayConfig;
 import chat.gateway.config.RedisConfig;
 import chat.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;

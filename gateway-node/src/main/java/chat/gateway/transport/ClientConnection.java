@@ -122,9 +122,7 @@ final class ClientConnection implements FrameIntake.Handler {
   void signedIn(Identity identity, SessionInfo session) {
     this.identity = identity;
     this.session = session;
-    if (identity.ends()) {
-      lifetime = new TokenLifetime(identity, t.config().auth().leeway().toMillis());
-    }
+    followToken(identity);
   }
 
   /**
@@ -133,12 +131,20 @@ final class ClientConnection implements FrameIntake.Handler {
    */
   long refreshed(Identity renewed) {
     identity = renewed;
-    if (lifetime == null) {
-      lifetime = new TokenLifetime(renewed, t.config().auth().leeway().toMillis());
-    } else {
-      lifetime.renewed(renewed);
-    }
+    followToken(renewed);
     return lifetime.expiresMillis();
+  }
+
+  /** A sign-in that ends with its token: the session ends with it too, unless refreshed. */
+  private void followToken(Identity signedIn) {
+    if (!signedIn.ends()) {
+      return;
+    }
+    if (lifetime == null) {
+      lifetime = new TokenLifetime(signedIn, t.config().auth().leeway().toMillis());
+    } else {
+      lifetime.renewed(signedIn);
+    }
   }
 
   /** The registry holds this session now: it must be taken out when the connection ends. */

@@ -9,7 +9,6 @@ import chat.gateway.message.StoredMessage;
 import chat.gateway.registry.SessionInfo;
 import chat.gateway.registry.SessionRegistry;
 import chat.gateway.service.Unavailable;
-import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.CloseCode;
 import chat.protocol.ErrorCode;
