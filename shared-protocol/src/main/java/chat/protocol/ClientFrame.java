@@ -26,8 +26,9 @@ public sealed interface ClientFrame {
    * {@code features} (extension) names optional behaviours the client asks for, such as
    * {@value #MEMBER_BATCHES}; names the server does not know are ignored.
    */
-  record Connect(String token, String user, String device, Map<String, String> resume, Set<String> features)
-      implements ClientFrame {
+  /** {@code data} (1.1): any JSON for the connect hook, at most {@link FrameCodec#MAX_HOOK_DATA_BYTES}; null: none. */
+  record Connect(String token, String user, String device, Map<String, String> resume, Set<String> features,
+                 Object data) implements ClientFrame {
     /** Member events come as one {@code members} frame per group per interval instead of one frame each. */
     public static final String MEMBER_BATCHES = "member_batches";
 
@@ -40,6 +41,10 @@ public sealed interface ClientFrame {
       device = device == null ? "default" : device;
       resume = resume == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(resume));
       features = features == null ? Set.of() : Set.copyOf(features);
+    }
+
+    public Connect(String token, String user, String device, Map<String, String> resume, Set<String> features) {
+      this(token, user, device, resume, features, null);
     }
 
     public Connect(String token, String user, String device, Map<String, String> resume) {

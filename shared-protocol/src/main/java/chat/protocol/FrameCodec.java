@@ -3,12 +3,14 @@ package chat.protocol;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.json.jackson.JacksonCodec;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -30,6 +32,8 @@ public final class FrameCodec {
   public static final int MAX_HISTORY_LIMIT = 500;
   /** Most feature names a connect may list. */
   public static final int MAX_FEATURES = 16;
+  /** Most bytes of {@code data} a connect or refresh carries for the connect hook (its JSON). */
+  public static final int MAX_HOOK_DATA_BYTES = 4096;
 
   private FrameCodec() {
   }
@@ -64,7 +68,7 @@ public final class FrameCodec {
           if ((token == null) == (json.getValue("data") == null)) {
             throw bad("refresh takes a token (or, under hook sign-in, data)");
           }
-          yield new ClientFrame.Refresh(ref, token, json.getValue("data"));
+          yield new ClientFrame.Refresh(ref, token, hookData(json, "refresh"));
         }
         default -> throw bad("unknown frame type: " + abbreviate(type));
       };
@@ -85,6 +89,7 @@ public final class FrameCodec {
       if (!c.features().isEmpty()) {
         json.put("features", new JsonArray(new ArrayList<>(new java.util.TreeSet<>(c.features()))));
       }
+      putIfNotNull(json, "data", c.data());
     } else if (frame instanceof ClientFrame.Join j) {
       json.put("type", "join").put("channel", j.channel().name());
       putIfNotNull(json, "ref", j.ref());
@@ -145,7 +150,17 @@ public final class FrameCodec {
       }
       list.forEach(f -> features.add((String) f));
     }
-    return new ClientFrame.Connect(token, user, device, resume, features);
+    return new ClientFrame.Connect(token, user, device, resume, features, hookData(json, "connect"));
+  }
+
+  /** A frame's {@code data} for the connect hook: any JSON up to {@link #MAX_HOOK_DATA_BYTES}; null when absent. */
+  private static Object hookData(JsonObject json, String frame) {
+    Object data = json.getValue("data");
+    if (data != null && Json.encode(data).getBytes(StandardCharsets.UTF_8).length > MAX_HOOK_DATA_BYTES) {
+      throw new ProtocolException(ErrorCode.TOO_LARGE, frame + ".data may hold at most " + MAX_HOOK_DATA_BYTES
+          + " bytes of JSON");
+    }
+    return data;
   }
 
   private static ClientFrame.History decodeHistory(JsonObject json, Long ref) {

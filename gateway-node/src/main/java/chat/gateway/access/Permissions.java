@@ -21,7 +21,7 @@ import java.util.Set;
  * <p><b>Open and closed groups.</b> Any signed-in user joins an open group ({@code OPEN_GROUPS}); a closed one
  * takes a grant, tried cheapest first, the first that holds wins: the groups the session's sign-in grants
  * (a token's {@code groups} claim), a join token in the join, a membership the application stored (it made
- * the user a member). A grant that does not hold is no grant, never an error. A stored membership stays
+ * the user a member), and last the application's join hook, asked at the moment of the join. A grant that does not hold is no grant, never an error. A stored membership stays
  * whatever the grant was: it is what lets the member in again.
  */
 public final class Permissions {
@@ -35,25 +35,37 @@ public final class Permissions {
     Future<Boolean> grants(String token, String user, Channel channel);
   }
 
-  private final GroupPatterns openGroups;
+  /**
+   * The application's join hook: completes when it lets {@code user} (in {@code session}) join the closed
+   * {@code group}; fails {@code forbidden} (with the application's message) when not, {@code unavailable} when it
+   * cannot be asked now.
+   */
+  public interface JoinHook {
+    Future<Void> allows(String user, String group, String session);
+  }
+
+  private final NamePatterns openGroups;
   private final boolean presencePrivate;
   private final JoinTokens joinTokens;
   private final StoredMemberships stored;
+  private final JoinHook joinHook;
 
   /** Everything open and public, as v1 was (dev sign-in's defaults). */
   public static Permissions open() {
-    return new Permissions(GroupPatterns.ALL, false, null, (user, group) -> Future.succeededFuture(false));
+    return new Permissions(NamePatterns.ALL, false, null, (user, group) -> Future.succeededFuture(false), null);
   }
 
   /**
    * @param joinTokens verifies join tokens (with the sign-in keys); null: none are accepted
+   * @param joinHook   the application's join hook; null: none
    */
-  public Permissions(GroupPatterns openGroups, boolean presencePrivate, JoinTokens joinTokens,
-                     StoredMemberships stored) {
+  public Permissions(NamePatterns openGroups, boolean presencePrivate, JoinTokens joinTokens,
+                     StoredMemberships stored, JoinHook joinHook) {
     this.openGroups = openGroups;
     this.presencePrivate = presencePrivate;
     this.joinTokens = joinTokens;
     this.stored = stored;
+    this.joinHook = joinHook;
   }
 
   /** A send that may go ahead, and whether the store checks the sender's membership as it appends. */
@@ -86,11 +98,12 @@ public final class Permissions {
   }
 
   /**
-   * A join, with its join token (null: none): completes with the group's id once granted; fails
-   * {@code forbidden} for a closed group with no grant, {@code bad_request} (thrown) for a channel that is not a
+   * A join by {@code session}, with its join token (null: none): completes with the group's id once granted; fails
+   * {@code forbidden} for a closed group with no grant (or the join hook's refusal), {@code unavailable} when the
+   * join hook is the only grant left and cannot answer, {@code bad_request} (thrown) for a channel that is not a
    * group (user and broadcast channels are every session's).
    */
-  public Future<String> join(Identity who, Channel channel, String joinToken) {
+  public Future<String> join(Identity who, String session, Channel channel, String joinToken) {
     String group = group(channel);
     if (openGroups.matches(group) || who.groups().matches(group)) {
       return Future.succeededFuture(group);
@@ -98,9 +111,16 @@ public final class Permissions {
     Future<Boolean> tokenGrants = joinToken == null || joinTokens == null ? Future.succeededFuture(false)
         : joinTokens.grants(joinToken, who.user(), channel);
     return tokenGrants.compose(granted -> granted ? Future.succeededFuture(true) : stored.isMember(who.user(), group))
-        .compose(member -> member ? Future.succeededFuture(group)
-            : Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, channel.name() + " is closed: joining"
-                + " it takes a grant (the token's groups, a join token, or the application making you a member)")));
+        .compose(member -> {
+          if (member) {
+            return Future.succeededFuture(group);
+          }
+          if (joinHook != null) {
+            return joinHook.allows(who.user(), group, session).map(group);
+          }
+          return Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, channel.name() + " is closed: joining"
+              + " it takes a grant (the token's groups, a join token, or the application making you a member)"));
+        });
   }
 
   /** A leave: of a group channel. The group's id. */

@@ -6,6 +6,7 @@ import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.hook.Hooks;
 import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
@@ -86,8 +87,9 @@ public final class Gateway {
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
             this::drain));
     this.broker = backends.broker();
+    Hooks hooks = Hooks.of(config.hooks(), vertx, metrics, config.nodeId(), config.maxMessageBytes());
     this.chat = Chat.of(backends.history(), backends.membership(), backends.sessions(), broker, metrics, clock, config,
-        fanout::watching);
+        fanout::watching, hooks);
     fanout.onMemberEvent(chat.presence()::changed);
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain, config.adminToken());
     vertx.setPeriodic(SWEEP_MILLIS, id -> vertx.executeBlocking(() -> {
@@ -96,9 +98,9 @@ public final class Gateway {
       return null;
     }));
     Admission admission = new Admission(config.admission(), clock);
-    Authenticator authenticator = Authenticator.of(config.auth(), clock, vertx);
+    Authenticator authenticator = Authenticator.of(config.auth(), clock, vertx, hooks);
     Permissions permissions = new Permissions(config.access().openGroups(), config.access().presencePrivate(),
-        authenticator::grantsJoin, backends.membership()::member);
+        authenticator::grantsJoin, backends.membership()::member, hooks.decidesJoins() ? hooks::join : null);
     this.transport = new TransportContext(config, chat, permissions, fanout, authenticator,
         metrics, clock, () -> !ready(), () -> !broker.available(), admission);
     this.hubs = new Hubs(fanout, clock, transport.tickMillis(), metrics, config.memberBatchInterval().toMillis(),

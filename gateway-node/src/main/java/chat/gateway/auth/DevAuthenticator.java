@@ -1,5 +1,6 @@
 package chat.gateway.auth;
 
+import chat.gateway.hook.ClientRequest;
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
@@ -19,7 +20,7 @@ final class DevAuthenticator implements Authenticator {
   }
 
   @Override
-  public Future<Identity> signIn(ClientFrame.Connect connect) {
+  public Future<Identity> signIn(ClientFrame.Connect connect, ClientRequest client) {
     if (connect.user() != null) {
       try {
         return Future.succeededFuture(new Identity(Ids.require(connect.user(), "user"), true));
@@ -28,18 +29,18 @@ final class DevAuthenticator implements Authenticator {
       }
     }
     if (connect.token() != null && tokens != null) {
-      return tokens.signIn(connect);
+      return tokens.signIn(connect, client);
     }
     return Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED, "dev auth mode: connect needs a user"));
   }
 
   @Override
-  public Future<Identity> refresh(String token) {
+  public Future<Identity> refresh(ClientFrame.Refresh refresh, ClientRequest client, String device) {
     if (tokens == null) {
       return Future.failedFuture(new ProtocolException(ErrorCode.UNAUTHORIZED,
           "dev auth mode without keys: no token to refresh"));
     }
-    return tokens.refresh(token);
+    return tokens.refresh(refresh, client, device);
   }
 
   @Override

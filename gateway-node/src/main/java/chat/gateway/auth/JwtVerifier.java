@@ -1,8 +1,9 @@
 package chat.gateway.auth;
 
-import chat.gateway.access.GroupPatterns;
+import chat.gateway.access.NamePatterns;
 import chat.gateway.config.ConfigException;
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.hook.ClientRequest;
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
@@ -64,7 +65,7 @@ final class JwtVerifier implements Authenticator {
   }
 
   @Override
-  public Future<Identity> signIn(ClientFrame.Connect connect) {
+  public Future<Identity> signIn(ClientFrame.Connect connect, ClientRequest client) {
     if (connect.token() == null) {
       return Future.failedFuture(unauthorized("connect needs a token"));
     }
@@ -72,8 +73,12 @@ final class JwtVerifier implements Authenticator {
   }
 
   @Override
-  public Future<Identity> refresh(String token) {
-    return verified(token).map(this::identity);
+  public Future<Identity> refresh(ClientFrame.Refresh refresh, ClientRequest client, String device) {
+    if (refresh.token() == null) {
+      return Future.failedFuture(new ProtocolException(ErrorCode.BAD_REQUEST,
+          "refresh with data is for hook sign-in; send a token"));
+    }
+    return verified(refresh.token()).map(this::identity);
   }
 
   /**
@@ -172,8 +177,8 @@ final class JwtVerifier implements Authenticator {
     if (claims.containsKey("channel")) {
       throw unauthorized("a join token (it has a channel claim) does not sign in");
     }
-    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")), exp,
-        exp - from);
+    return new Identity(user, "admin".equals(claims.getValue("role")), groups(claims.getValue("groups")),
+        exp * 1000, (exp - from) * 1000);
   }
 
   /**
@@ -206,13 +211,13 @@ final class JwtVerifier implements Authenticator {
   }
 
   /** The {@code groups} claim: absent, or an array of group ids and prefixes ending in {@code *}. */
-  private static GroupPatterns groups(Object claim) {
+  private static NamePatterns groups(Object claim) {
     if (claim == null) {
-      return GroupPatterns.NONE;
+      return NamePatterns.NONE;
     }
     if (claim instanceof io.vertx.core.json.JsonArray array && array.stream().allMatch(String.class::isInstance)) {
       try {
-        return GroupPatterns.of(array.stream().map(String.class::cast).toList());
+        return NamePatterns.of(array.stream().map(String.class::cast).toList());
       } catch (IllegalArgumentException e) {
         throw unauthorized("token groups: " + e.getMessage());
       }

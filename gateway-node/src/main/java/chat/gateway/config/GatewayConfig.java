@@ -1,6 +1,6 @@
 package chat.gateway.config;
 
-import chat.gateway.access.GroupPatterns;
+import chat.gateway.access.NamePatterns;
 import chat.protocol.Ids;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param eventLoops           event loops, one gateway verticle each
  * @param auth                 how {@code connect} is authenticated
  * @param access               which groups are open, and whether presence is private
+ * @param hooks                the application backend's hooks (none by default)
  * @param apiKey               bearer key of the HTTP API; null disables the API (every call 401)
  * @param allowedOrigins       allowed {@code Origin} headers; empty allows any
  * @param connectTimeout       how long a new WebSocket may wait before sending {@code connect}
@@ -60,6 +61,7 @@ public record GatewayConfig(
     int eventLoops,
     AuthConfig auth,
     AccessConfig access,
+    HookConfig hooks,
     String apiKey,
     List<String> allowedOrigins,
     Duration connectTimeout,
@@ -94,17 +96,18 @@ public record GatewayConfig(
    */
   public record AuthConfig(Mode mode, String hmacSecret, String publicKeyPem, Duration leeway, Duration maxLifetime,
                            String audience, String issuer, String jwksUrl) {
-    public enum Mode { DEV, JWT }
+    /** By name (anyone is anyone), by token, or by the application's connect hook. */
+    public enum Mode { DEV, JWT, HOOK }
   }
 
   /**
    * Who may join what, and see whom ({@code OPEN_GROUPS}, {@code PRESENCE_PRIVATE}; by default open and public
-   * under dev sign-in, closed and private under token sign-in).
+   * under dev sign-in, closed and private under token and hook sign-in).
    *
    * @param openGroups      the groups any signed-in user may join; the others need a grant
    * @param presencePrivate {@code presence} of another user and of {@code broadcast} is {@code forbidden}
    */
-  public record AccessConfig(GroupPatterns openGroups, boolean presencePrivate) {
+  public record AccessConfig(NamePatterns openGroups, boolean presencePrivate) {
   }
 
   /**
@@ -187,6 +190,7 @@ public record GatewayConfig(
         s.integer("EVENT_LOOPS", Runtime.getRuntime().availableProcessors(), 1, 256),
         auth,
         access(s, auth),
+        HookConfig.from(s, auth.mode() == AuthConfig.Mode.HOOK),
         apiKey,
         origins(s.string("ALLOWED_ORIGINS", "")),
         s.duration("CONNECT_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
@@ -275,7 +279,9 @@ public record GatewayConfig(
         }
         yield new AuthConfig(AuthConfig.Mode.JWT, secret, pem, leeway, maxLifetime, audience, issuer, jwks);
       }
-      default -> throw new ConfigException("AUTH_MODE=" + mode + " is not known: use dev or jwt");
+      // hook sign-in: the connect hook decides; keys, when set, still verify join tokens
+      case "hook" -> new AuthConfig(AuthConfig.Mode.HOOK, secret, pem, leeway, maxLifetime, audience, issuer, jwks);
+      default -> throw new ConfigException("AUTH_MODE=" + mode + " is not known: use dev, jwt or hook");
     };
   }
 
@@ -299,7 +305,7 @@ public record GatewayConfig(
     boolean dev = auth.mode() == AuthConfig.Mode.DEV;
     String open = s.string("OPEN_GROUPS", dev ? "*" : "");
     try {
-      return new AccessConfig(GroupPatterns.parse(open), s.bool("PRESENCE_PRIVATE", !dev));
+      return new AccessConfig(NamePatterns.parse(open), s.bool("PRESENCE_PRIVATE", !dev));
     } catch (IllegalArgumentException e) {
       throw new ConfigException("OPEN_GROUPS=" + open + ": " + e.getMessage()
           + " (comma-separated group ids, prefixes such as public.*, or * for all)");
@@ -358,7 +364,7 @@ public record GatewayConfig(
   /** A copy with other ports (tests start nodes on free ports). */
   public GatewayConfig withPorts(int port, int mgmtPort) {
     return new GatewayConfig(nodeId, host, port, mgmtHost, mgmtPort, adminToken, advertisedHost, eventLoops, auth,
-        access, apiKey, allowedOrigins,
+        access, hooks, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
         historyMaxAge, dedupeTtl, drainWindow, closingTimeout, requestTimeout, memberBatchInterval, largeGroupMembers, admission,

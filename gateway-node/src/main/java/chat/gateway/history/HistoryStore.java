@@ -18,6 +18,12 @@ public interface HistoryStore {
 
   Future<Appended> append(Draft draft);
 
+  /**
+   * What a publish with {@code key} stored in {@code channel} (the first of its channels), marked duplicate; null
+   * when nothing is stored under it (never stored, still being stored, or its record expired).
+   */
+  Future<Appended> stored(DedupeKey key, String channel);
+
   /** Up to {@code limit} messages before {@code before} (or the newest), oldest first, at most {@code maxBytes} of frames. */
   Future<Page> page(String channel, Position before, int limit, int maxBytes);
 

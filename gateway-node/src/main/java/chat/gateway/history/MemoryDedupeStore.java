@@ -40,6 +40,15 @@ public final class MemoryDedupeStore {
     return winner.result().future();
   }
 
+  /** The result stored under {@code key}, or null when none is (or it is still being stored). */
+  public Appended stored(DedupeKey key) {
+    Entry entry = entries.get(key.name());
+    if (entry == null || !entry.result().future().succeeded() || expired(entry, clock.millis())) {
+      return null;
+    }
+    return entry.result().future().result();
+  }
+
   public void complete(DedupeKey key, Appended appended) {
     Entry entry = entries.get(key.name());
     if (entry != null) {

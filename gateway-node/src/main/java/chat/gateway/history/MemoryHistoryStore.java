@@ -96,6 +96,12 @@ public final class MemoryHistoryStore implements HistoryStore {
     });
   }
 
+  @Override
+  public Future<Appended> stored(DedupeKey key, String channel) {
+    Appended earlier = dedupe.stored(key);
+    return Future.succeededFuture(earlier == null ? null : earlier.asDuplicate());
+  }
+
   private Appended appendNow(Draft draft) {
     List<String> channels = new ArrayList<>(draft.channels());
     Collections.sort(channels);

@@ -118,6 +118,17 @@ public final class RedisHistoryStore implements HistoryStore {
     return copy.compose(c -> first).compose(stored -> appended(draft, stored));
   }
 
+  @Override
+  public Future<Appended> stored(DedupeKey key, String channel) {
+    return redis.send(Command.GET, keys.dedupe(channel, key.name(), false)).map(record -> {
+      if (record == null) {
+        return null;
+      }
+      String[] f = record.toString().split("\\|", 6);
+      return new Appended(f[0], f[1], Position.ofStreamId(f[2], f[3]), true);
+    });
+  }
+
   /** The stored result as the ack reports it; a resend of another publish under an API key is refused. */
   private static Future<Appended> appended(Draft draft, Stored stored) {
     Appended appended = new Appended(stored.to(), stored.id(), stored.position(), false);

@@ -185,6 +185,37 @@ public final class GatewayMetrics {
         .description("Memory the stores may use (Redis maxmemory, else the machine's memory)").register(registry);
   }
 
+  /**
+   * One call of the application's {@code hook} (connect, join, publish): {@code failure} null when it answered
+   * as it must, else the failure's kind (timeout, connection, status, bad_answer, overloaded, open).
+   */
+  public void hookCall(String hook, String failure, long nanos) {
+    Timer.builder("chat_hook_duration").tag("hook", hook)
+        .description("Latency of hook calls, failed ones included").publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry).record(nanos, TimeUnit.NANOSECONDS);
+    Counter.builder("chat_hook_calls").tag("hook", hook).description("Hook calls, by hook")
+        .register(registry).increment();
+    if (failure != null) {
+      Counter.builder("chat_hook_failures").tag("hook", hook).tag("kind", failure)
+          .description("Hook calls that did not answer as they must (never a yes), by hook and kind")
+          .register(registry).increment();
+    }
+  }
+
+  /** Whether {@code hook}'s circuit breaker is open (calls refused at once). */
+  public void hookBreaker(String hook, BooleanSupplier open) {
+    Gauge.builder("chat_hook_breaker_open", () -> open.getAsBoolean() ? 1 : 0).tag("hook", hook)
+        .description("1 while the hook's circuit breaker is open after repeated failures").register(registry);
+    Counter.builder("chat_hook_calls").tag("hook", hook).description("Hook calls, by hook").register(registry);
+  }
+
+  /** Hook calls this node has open now. */
+  public void hookInFlight(java.util.function.IntSupplier inFlight) {
+    Gauge.builder("chat_hook_in_flight", inFlight::getAsInt).description("Hook calls open on this node")
+        .register(registry);
+  }
+
   /** One Redis command or script, {@code name} being the command or script name (a fixed set). */
   public void redisCommand(String name, long nanos, boolean succeeded) {
     Timer.builder("chat_redis_command").tag("command", name).tag("result", succeeded ? "ok" : "failed")

@@ -3,6 +3,7 @@ package chat.gateway.service;
 import chat.gateway.cluster.Broker;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.history.HistoryStore;
+import chat.gateway.hook.Hooks;
 import chat.gateway.membership.MembershipStore;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.SessionRegistry;
@@ -19,12 +20,12 @@ public record Chat(Messages messages, Memberships memberships, Presence presence
 
   /** {@code watched}: whether this node receives a channel's events (presence answers are kept only for those). */
   public static Chat of(HistoryStore history, MembershipStore membership, SessionRegistry registry, Broker broker,
-                        GatewayMetrics metrics, Clock clock, GatewayConfig config, Predicate<String> watched) {
+                        GatewayMetrics metrics, Clock clock, GatewayConfig config, Predicate<String> watched, Hooks hooks) {
     GatewayConfig.QuotaConfig q = config.quotas();
     UserQuotas quotas = new UserQuotas(q.newChannelsPerWindow(), q.bytesPerWindow(), q.window());
     Presence presence = new Presence(membership, registry, broker, clock, config.largeGroupMembers(), watched);
     Memberships memberships = new Memberships(membership, broker, presence, quotas, clock, q.groupsPerUser());
-    return new Chat(new Messages(history, metrics, clock, quotas, config.maxMessageBytes()), memberships, presence,
+    return new Chat(new Messages(history, hooks, metrics, clock, quotas, config.maxMessageBytes()), memberships, presence,
         new Sessions(registry, memberships, presence, q.sessionsPerUser()), new Admin(registry, broker, clock), quotas);
   }
 

@@ -6,6 +6,7 @@ import chat.gateway.history.DedupeKey;
 import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.Page;
+import chat.gateway.hook.Hooks;
 import chat.gateway.message.MessageFrames;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
@@ -27,14 +28,16 @@ import java.util.HexFormat;
  */
 public final class Messages {
   private final HistoryStore history;
+  private final Hooks hooks;
   private final GatewayMetrics metrics;
   private final Clock clock;
   private final UserQuotas quotas;
   private final IdGenerator ids = new IdGenerator();
   private final int maxMessageBytes;
 
-  Messages(HistoryStore history, GatewayMetrics metrics, Clock clock, UserQuotas quotas, int maxMessageBytes) {
+  Messages(HistoryStore history, Hooks hooks, GatewayMetrics metrics, Clock clock, UserQuotas quotas, int maxMessageBytes) {
     this.history = history;
+    this.hooks = hooks;
     this.metrics = metrics;
     this.clock = clock;
     this.quotas = quotas;
@@ -54,6 +57,36 @@ public final class Messages {
   /** A page of history; a {@code before} from lost history fails with {@code not_found}. */
   public Future<Page> history(Channel channel, Position before, int limit, int maxBytes) {
     return history.page(channel.name(), before, limit, maxBytes).recover(Unavailable::of);
+  }
+
+  /**
+   * What the application's publish hook made of a send: {@code stored} when the send was stored before (acked
+   * from its record, the hook not asked again), else the {@code body} to store (the hook's replacement, or the
+   * send's own).
+   */
+  public record Screened(Appended stored, Object body) {
+  }
+
+  /** Whether sends to {@code channel} go through the publish hook ({@link #screen}) before {@link #publish}. */
+  public boolean screened(Channel channel) {
+    return hooks.screens(channel);
+  }
+
+  /**
+   * The publish hook's say on a device's send, before it is stored: fails {@code forbidden} with the application's
+   * message when it refuses, {@code unavailable} when it cannot answer. A send whose (user, device, seq) is
+   * stored already is answered from its record, without asking: the hook said yes to it once.
+   */
+  public Future<Screened> screen(String from, Channel to, String device, long seq, Object body, DedupeKey key) {
+    return history.stored(key, Draft.channelsFor(to, from).get(0)).recover(Unavailable::of).compose(stored -> {
+      if (stored != null) {
+        return Future.succeededFuture(new Screened(stored, null));
+      }
+      return hooks.publish(from, to, device, seq, body, null).compose(verdict -> verdict.allow()
+          ? Future.succeededFuture(new Screened(null, verdict.replaced() ? verdict.body() : body))
+          : Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN,
+              verdict.message() == null ? "the application refused the message" : verdict.message())));
+    });
   }
 
   /**

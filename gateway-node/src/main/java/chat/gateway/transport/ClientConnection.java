@@ -2,6 +2,7 @@ package chat.gateway.transport;
 
 import chat.gateway.auth.Identity;
 import chat.gateway.cluster.Event;
+import chat.gateway.hook.ClientRequest;
 import chat.gateway.registry.SessionInfo;
 import chat.gateway.registry.SessionRegistry;
 import chat.protocol.ClientFrame;
@@ -44,6 +45,13 @@ final class ClientConnection implements FrameIntake.Handler {
   private HistoryQueue history;
   /** For a session whose sign-in ends with its token; null otherwise. */
   private TokenLifetime lifetime;
+  /** Made at the first send through the publish hook. */
+  private ScreenedSends screenedSends;
+  /**
+   * Under hook sign-in, what the upgrade request said, for the connect hook: kept after {@code connect} only
+   * while a refresh may ask it again (the sign-in ends); null otherwise.
+   */
+  private ClientRequest clientRequest;
   private State state = State.AWAITING_CONNECT;
   private boolean registered;
   private boolean memberBatches;
@@ -52,8 +60,10 @@ final class ClientConnection implements FrameIntake.Handler {
   private long lastReadAt;
   private long lastPingAt;
 
-  ClientConnection(WebSocketChannel socket, Hub hub, TransportContext t, Admission.Ticket admission) {
+  ClientConnection(WebSocketChannel socket, Hub hub, TransportContext t, Admission.Ticket admission,
+                   ClientRequest clientRequest) {
     this.socket = socket;
+    this.clientRequest = clientRequest;
     this.admission = admission;
     this.hub = hub;
     this.t = t;
@@ -122,6 +132,9 @@ final class ClientConnection implements FrameIntake.Handler {
   void signedIn(Identity identity, SessionInfo session) {
     this.identity = identity;
     this.session = session;
+    if (!identity.ends()) {
+      clientRequest = null; // no refresh will ask the connect hook again
+    }
     followToken(identity);
   }
 
@@ -173,6 +186,22 @@ final class ClientConnection implements FrameIntake.Handler {
 
   Identity identity() {
     return identity;
+  }
+
+  /** The upgrade request's facts for the connect hook (hook sign-in only; else null). */
+  ClientRequest clientRequest() {
+    return clientRequest;
+  }
+
+  String sessionId() {
+    return session.session();
+  }
+
+  ScreenedSends screenedSends() {
+    if (screenedSends == null) {
+      screenedSends = new ScreenedSends(this);
+    }
+    return screenedSends;
   }
 
   String user() {

@@ -1,5 +1,6 @@
 package chat.gateway.transport;
 
+import chat.gateway.hook.ClientRequest;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpConnection;
@@ -115,7 +116,8 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.response().setStatusCode(400).end("this endpoint takes WebSocket upgrades only");
       return;
     }
-    Admission.Decision decision = t.admission().admit(clientAddress.of(request));
+    String address = clientAddress.of(request);
+    Admission.Decision decision = t.admission().admit(address);
     if (decision instanceof Admission.Refused refused) {
       t.metrics().handshake("refused_" + refused.reason());
       unavailable(ctx, refused.retryAfterSeconds(), "too many new connections on this node right now");
@@ -123,10 +125,12 @@ public final class GatewayVerticle extends VerticleBase {
     }
     Admission.Ticket ticket = (Admission.Ticket) decision;
     Hub hub = hubs.current();
+    ClientRequest client = t.authenticator().asksHook() ? new ClientRequest(address, origin,
+        request.getHeader("Cookie"), request.getHeader("Authorization"), request.getHeader("User-Agent")) : null;
     boolean upgrading = upgrade.upgrade(request, hub.flusher(), t.config().closingTimeout().toMillis(),
         t.config().outboundQueueBytes(), socket -> {
           t.metrics().handshake("ok");
-          new ClientConnection(socket, hub, t, ticket).start();
+          new ClientConnection(socket, hub, t, ticket, client).start();
         });
     if (!upgrading) {
       ticket.closed();

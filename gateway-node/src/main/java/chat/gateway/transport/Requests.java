@@ -2,17 +2,20 @@ package chat.gateway.transport;
 
 import chat.gateway.access.Permissions;
 import chat.gateway.auth.Identity;
+import chat.gateway.history.Appended;
 import chat.gateway.history.DedupeKey;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
 import chat.protocol.ServerFrame;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 
 /**
- * An open session's requests: {@code send}, {@code join}, {@code leave} and {@code presence}, each checked
- * by {@link Permissions}, carried out by the chat service and answered with the request's {@code ref} or
- * {@code seq}; {@code history} goes to the session's {@link HistoryQueue}. Holds nothing of its own: the
+ * An open session's requests: {@code send}, {@code join}, {@code leave}, {@code presence} and {@code refresh},
+ * each checked by {@link Permissions}, carried out by the chat service and answered with the request's {@code ref}
+ * or {@code seq}; {@code history} goes to the session's {@link HistoryQueue}, a send through the publish hook to
+ * its {@link ScreenedSends}. Holds nothing of its own: the
  * state is the connection's, so a session pays no memory for it.
  */
 final class Requests {
@@ -45,19 +48,31 @@ final class Requests {
     Identity identity = c.identity();
     Permissions.Send send = t.permissions().send(identity, s.channel(), c.groups());
     DedupeKey key = DedupeKey.send(identity.user(), c.device(), s.seq());
-    c.whenDone(t.chat().messages().publish(identity.user(), s.channel(), s.body(), key, send), ar -> {
-      if (ar.succeeded()) {
-        c.out().send(new ServerFrame.Ack(s.seq(), ar.result().channel(), ar.result().id(), ar.result().position().wire()));
-      } else {
-        c.out().fail(ar.cause(), null, s.seq());
-      }
-    });
+    if (t.chat().messages().screened(s.channel())) {
+      c.screenedSends().send(s, key, send);
+      return;
+    }
+    c.whenDone(t.chat().messages().publish(identity.user(), s.channel(), s.body(), key, send),
+        ar -> answer(c, s.seq(), ar));
+  }
+
+  /** A send's answer: its ack once stored, or its error. */
+  static void answer(ClientConnection c, long seq, AsyncResult<Appended> stored) {
+    if (stored.succeeded()) {
+      ack(c, seq, stored.result());
+    } else {
+      c.out().fail(stored.cause(), null, seq);
+    }
+  }
+
+  static void ack(ClientConnection c, long seq, Appended appended) {
+    c.out().send(new ServerFrame.Ack(seq, appended.channel(), appended.id(), appended.position().wire()));
   }
 
   private static void join(ClientConnection c, ClientFrame.Join j) {
     TransportContext t = c.context();
     String user = c.user();
-    Future<String> granted = t.permissions().join(c.identity(), j.channel(), j.token());
+    Future<String> granted = t.permissions().join(c.identity(), c.sessionId(), j.channel(), j.token());
     c.whenDone(granted.compose(group -> t.chat().memberships().join(user, group)), ar -> {
       if (ar.failed()) {
         c.out().fail(ar.cause(), j.ref(), null);
@@ -85,14 +100,11 @@ final class Requests {
    * replace the old ones. A refresh that does not take ({@code unauthorized}) leaves the session as it was.
    */
   private static void refresh(ClientConnection c, ClientFrame.Refresh r) {
-    if (r.token() == null) {
-      throw new ProtocolException(ErrorCode.BAD_REQUEST, "refresh with data is for hook sign-in; send a token");
-    }
-    c.whenDone(c.context().authenticator().refresh(r.token()), ar -> {
+    c.whenDone(c.context().authenticator().refresh(r, c.clientRequest(), c.device()), ar -> {
       if (ar.failed()) {
         c.out().fail(ar.cause(), r.ref(), null);
       } else if (!ar.result().user().equals(c.user())) {
-        c.out().error(new ProtocolException(ErrorCode.UNAUTHORIZED, "the refresh token is for another user", r.ref(), null));
+        c.out().error(new ProtocolException(ErrorCode.UNAUTHORIZED, "the refresh signs in another user", r.ref(), null));
       } else {
         c.out().send(new ServerFrame.Refreshed(r.ref(), c.refreshed(ar.result())));
       }

@@ -52,7 +52,7 @@ final class SessionStart {
   }
 
   void connect(ClientFrame.Connect connect) {
-    connection.whenDone(t.authenticator().signIn(connect), ar -> {
+    connection.whenDone(t.authenticator().signIn(connect, connection.clientRequest()), ar -> {
       if (connection.isClosed()) {
         return;
       }

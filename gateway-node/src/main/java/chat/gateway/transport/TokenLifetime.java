@@ -3,14 +3,14 @@ package chat.gateway.transport;
 import chat.gateway.auth.Identity;
 
 /**
- * A session signed in with a token ends when the token does (1.1, "Token lifetime"): {@code expiring} goes out
+ * A session signed in with a token (or by a connect hook that said {@code expires}) ends when the token does (1.1, "Token lifetime"): {@code expiring} goes out
  * S seconds before {@code exp}, S = min(60, half the token's lifetime) (at once when the session is inside that
  * window already, and again after each refresh), and without a refresh the session is closed (4001
  * {@code token expired}) at {@code exp} plus the leeway. Checked on the hub's ticks; made only for sessions
  * whose sign-in ends.
  */
 final class TokenLifetime {
-  private static final long MAX_WARNING_SECONDS = 60;
+  private static final long MAX_WARNING_MILLIS = 60_000;
 
   private final long leewayMillis;
   private long expiresMillis;
@@ -24,8 +24,8 @@ final class TokenLifetime {
 
   /** A refresh: the new token's deadline, and a new warning before it. */
   void renewed(Identity identity) {
-    expiresMillis = identity.expires() * 1000;
-    warnAtMillis = expiresMillis - Math.min(MAX_WARNING_SECONDS, identity.lifetime() / 2) * 1000;
+    expiresMillis = identity.expiresAt();
+    warnAtMillis = expiresMillis - Math.min(MAX_WARNING_MILLIS, identity.lifetimeMillis() / 2);
     warned = false;
   }
 

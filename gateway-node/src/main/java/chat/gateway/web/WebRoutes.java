@@ -18,7 +18,7 @@ public final class WebRoutes {
 
   public WebRoutes(GatewayConfig config) {
     this.clientConfig = new JsonObject()
-        .put("auth", config.auth().mode() == GatewayConfig.AuthConfig.Mode.JWT ? "jwt" : "dev")
+        .put("auth", config.auth().mode().name().toLowerCase(java.util.Locale.ROOT))
         .put("maxMessageBytes", config.maxMessageBytes())
         .encode();
   }

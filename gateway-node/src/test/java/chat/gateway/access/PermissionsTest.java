@@ -45,38 +45,65 @@ class PermissionsTest {
 
   @Test
   void onlyGroupsAreJoinedAndLeft() {
-    assertEquals("team", Await.result(permissions.join(alice, Channel.group("team"), null)));
-    assertEquals("new", Await.result(permissions.join(alice, Channel.group("new"), null)), "v1 groups are open");
+    assertEquals("team", Await.result(permissions.join(alice, "s1", Channel.group("team"), null)));
+    assertEquals("new", Await.result(permissions.join(alice, "s1", Channel.group("new"), null)), "v1 groups are open");
     assertEquals("team", permissions.leave(alice, Channel.group("team")));
     for (Channel automatic : new Channel[] {Channel.user("alice"), Channel.BROADCAST}) {
-      assertEquals(ErrorCode.BAD_REQUEST, refusal(() -> permissions.join(alice, automatic, null)));
+      assertEquals(ErrorCode.BAD_REQUEST, refusal(() -> permissions.join(alice, "s1", automatic, null)));
       assertEquals(ErrorCode.BAD_REQUEST, refusal(() -> permissions.leave(alice, automatic)));
     }
   }
 
   /** Closed but public.*; a join token "ok-for-alice" grants alice group/vip; bob is stored in group/board. */
-  private final Permissions closed = new Permissions(GroupPatterns.parse("public.*"), true,
+  private final Permissions closed = new Permissions(NamePatterns.parse("public.*"), true,
       (token, user, channel) -> Future.succeededFuture(token.equals("ok-for-" + user) && channel.name().equals("group/vip")),
-      (user, group) -> Future.succeededFuture(user.equals("bob") && group.equals("board")));
+      (user, group) -> Future.succeededFuture(user.equals("bob") && group.equals("board")), null);
 
   private ErrorCode joinRefusal(Identity who, String group, String token) {
-    Throwable failure = Await.failure(closed.join(who, Channel.group(group), token));
+    Throwable failure = Await.failure(closed.join(who, "s1", Channel.group(group), token));
     return ((ProtocolException) failure).code();
   }
 
   @Test
   void aClosedGroupTakesAGrantTheFirstThatHoldsWins() {
-    assertEquals("public.lobby", Await.result(closed.join(alice, Channel.group("public.lobby"), null)), "open");
+    assertEquals("public.lobby", Await.result(closed.join(alice, "s1", Channel.group("public.lobby"), null)), "open");
     assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "vip", null));
-    Identity claimed = new Identity("alice", false, GroupPatterns.of(List.of("vip", "team.*")), 0, 0);
-    assertEquals("vip", Await.result(closed.join(claimed, Channel.group("vip"), null)), "the token's groups");
-    assertEquals("team.red", Await.result(closed.join(claimed, Channel.group("team.red"), null)), "a prefix");
-    assertEquals("vip", Await.result(closed.join(alice, Channel.group("vip"), "ok-for-alice")), "a join token");
+    Identity claimed = new Identity("alice", false, NamePatterns.of(List.of("vip", "team.*")), 0, 0);
+    assertEquals("vip", Await.result(closed.join(claimed, "s1", Channel.group("vip"), null)), "the token's groups");
+    assertEquals("team.red", Await.result(closed.join(claimed, "s1", Channel.group("team.red"), null)), "a prefix");
+    assertEquals("vip", Await.result(closed.join(alice, "s1", Channel.group("vip"), "ok-for-alice")), "a join token");
     assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "vip", "ok-for-bob"), "another user's token is no grant");
     assertEquals(ErrorCode.FORBIDDEN, joinRefusal(alice, "board", "ok-for-alice"), "a token of another channel");
     Identity bob = new Identity("bob", false);
-    assertEquals("board", Await.result(closed.join(bob, Channel.group("board"), null)), "the application's membership");
+    assertEquals("board", Await.result(closed.join(bob, "s1", Channel.group("board"), null)), "the application's membership");
     assertEquals(ErrorCode.FORBIDDEN, joinRefusal(bob, "vip", null));
+  }
+
+  @Test
+  void theJoinHookIsAskedLastAndOnlyWhenNoOtherGrantHolds() {
+    List<String> asked = new java.util.ArrayList<>();
+    Permissions hooked = new Permissions(NamePatterns.parse("public.*"), true,
+        (token, user, channel) -> Future.succeededFuture(token.equals("ok-for-" + user)),
+        (user, group) -> Future.succeededFuture(group.equals("board")),
+        (user, group, session) -> {
+          asked.add(user + "/" + group + "/" + session);
+          return switch (group) {
+            case "paid" -> Future.succeededFuture();
+            case "down" -> Future.failedFuture(new ProtocolException(ErrorCode.UNAVAILABLE, "hook down"));
+            default -> Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, "not paid"));
+          };
+        });
+    assertEquals("public.x", Await.result(hooked.join(alice, "s1", Channel.group("public.x"), null)));
+    assertEquals("vip", Await.result(hooked.join(alice, "s1", Channel.group("vip"), "ok-for-alice")));
+    assertEquals("board", Await.result(hooked.join(alice, "s1", Channel.group("board"), null)));
+    assertEquals(List.of(), asked, "a grant that holds is never a reason to ask the hook");
+    assertEquals("paid", Await.result(hooked.join(alice, "s1", Channel.group("paid"), null)));
+    assertEquals(List.of("alice/paid/s1"), asked);
+    Throwable refused = Await.failure(hooked.join(alice, "s1", Channel.group("free"), null));
+    assertEquals(ErrorCode.FORBIDDEN, ((ProtocolException) refused).code());
+    assertEquals("not paid", refused.getMessage(), "the application's own words");
+    Throwable down = Await.failure(hooked.join(alice, "s1", Channel.group("down"), null));
+    assertEquals(ErrorCode.UNAVAILABLE, ((ProtocolException) down).code(), "a hook that fails never says yes");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package chat.gateway.testing;
 
 import chat.gateway.history.Appended;
+import chat.gateway.history.DedupeKey;
 import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.Page;
@@ -19,6 +20,11 @@ public class ForwardingHistory implements HistoryStore {
   @Override
   public Future<Appended> append(Draft draft) {
     return real.append(draft);
+  }
+
+  @Override
+  public Future<Appended> stored(DedupeKey key, String channel) {
+    return real.stored(key, channel);
   }
 
   @Override

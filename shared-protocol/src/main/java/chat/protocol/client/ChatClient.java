@@ -271,7 +271,7 @@ public final class ChatClient {
     socket.textMessageHandler(text -> received(socket, text));
     socket.closeHandler(v -> closed(socket));
     if (options.tokenSource() == null) {
-      write(new ClientFrame.Connect(options.token(), options.user(), options.device(), positions));
+      write(connectFrame(options.token()));
       return;
     }
     options.tokenSource().get().onComplete(token -> {
@@ -284,9 +284,13 @@ public final class ChatClient {
           socket.close();
           return;
         }
-        write(new ClientFrame.Connect(token.result(), options.user(), options.device(), positions));
+        write(connectFrame(token.result()));
       }
     });
+  }
+
+  private ClientFrame.Connect connectFrame(String token) {
+    return new ClientFrame.Connect(token, options.user(), options.device(), positions, java.util.Set.of(), options.data());
   }
 
   /** Gives the session a new token before its token ends (1.1); completes with the new deadline. */
@@ -294,13 +298,29 @@ public final class ChatClient {
     return request(ref -> new ClientFrame.Refresh(ref, token, null)).map(ServerFrame.Refreshed.class::cast);
   }
 
-  /** {@code expiring}: with a token source, the session is refreshed at once (a failure is only logged). */
+  /**
+   * Under hook sign-in (1.1): asks the application's connect hook again, with {@code data}; completes with the
+   * new deadline.
+   */
+  public Future<ServerFrame.Refreshed> refreshWith(Object data) {
+    return request(ref -> new ClientFrame.Refresh(ref, null, data)).map(ServerFrame.Refreshed.class::cast);
+  }
+
+  /**
+   * {@code expiring}: with a token source, the session is refreshed at once with a new token; under hook sign-in
+   * (options with {@code data}), with the same data. A failure is only logged.
+   */
   private void expiring() {
+    Future<ServerFrame.Refreshed> refreshed;
     if (options.tokenSource() != null) {
-      options.tokenSource().get().compose(this::refresh)
-          .onFailure(e -> System.getLogger(ChatClient.class.getName())
-              .log(System.Logger.Level.WARNING, "could not refresh the session's token", e));
+      refreshed = options.tokenSource().get().compose(this::refresh);
+    } else if (options.data() != null) {
+      refreshed = refreshWith(options.data());
+    } else {
+      return;
     }
+    refreshed.onFailure(e -> System.getLogger(ChatClient.class.getName())
+        .log(System.Logger.Level.WARNING, "could not refresh the session", e));
   }
 
   private void received(WebSocket socket, String text) {

@@ -17,6 +17,7 @@ public final class ClientOptions {
   private String user;
   private String token;
   private java.util.function.Supplier<io.vertx.core.Future<String>> tokenSource;
+  private Object data;
   private String device = "default";
   private int maxMessageBytes = 16 * 1024 * 1024;
   private final Map<String, String> headers = new LinkedHashMap<>();
@@ -111,6 +112,19 @@ public final class ClientOptions {
 
   public ClientOptions tokenSource(java.util.function.Supplier<io.vertx.core.Future<String>> tokenSource) {
     this.tokenSource = tokenSource;
+    return this;
+  }
+
+  /**
+   * Hook sign-in (1.1): what {@code connect} carries to the application's connect hook as {@code data} (any JSON
+   * value, at most 4 KiB), and what a refresh carries when the gateway says {@code expiring}; null: none.
+   */
+  public Object data() {
+    return data;
+  }
+
+  public ClientOptions data(Object data) {
+    this.data = data;
     return this;
   }
 
