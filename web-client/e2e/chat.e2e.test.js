@@ -7,22 +7,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { artifacts, publish, startCluster, startNode, startRedis } from './servers.mjs';
+import { artifacts, launchBrowser, publish, startCluster, startNode, startRedis } from './servers.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const WAIT = { timeout: 30_000 };
 let browser;
 
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    // Past the three the tests need, flags that keep Chromium from calling home on a closed network.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  }).catch(e => {
-    throw new Error(`cannot start ${CHROMIUM} (apt-get install chromium): ${e.message}`);
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {

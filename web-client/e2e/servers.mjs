@@ -7,6 +7,7 @@ import { mkdirSync, openSync, readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 
 export const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const artifacts = resolve(repo, 'web-client/target/e2e');
@@ -15,6 +16,20 @@ const java = process.env.JAVA ?? 'java';
 export const API_KEY = 'e2e-api-key-0123456789abcdef01234567';
 
 mkdirSync(artifacts, { recursive: true });
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+
+/** Headless Chromium (Debian's), driven by playwright-core. */
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    // Past the three the tests need, flags that keep Chromium from calling home on a closed network.
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  }).catch(e => {
+    throw new Error(`cannot start ${CHROMIUM} (apt-get install chromium): ${e.message}`);
+  });
+}
 
 /** Polls {@code check} until it returns a truthy value, or fails naming {@code what} after the timeout. */
 export async function waitFor(what, check, timeoutMs = 30_000) {
@@ -167,6 +182,32 @@ export async function startCluster(nodes) {
     },
     async stop() {
       await run(['down']);
+    },
+  };
+}
+
+/**
+ * The example backend of examples/hook-backend on {@code port} (its hooks at /hooks/...), with the gateway at
+ * {@code gatewayUrl}: a cookie sign-in, a join hook, a moderating publish hook.
+ */
+export async function startExampleBackend(port, gatewayUrl, hookSecret) {
+  const log = openSync(resolve(artifacts, `example-backend-${port}.log`), 'a');
+  const child = spawn(process.execPath, [resolve(repo, 'examples/hook-backend/server.mjs')], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', GATEWAY_URL: gatewayUrl, API_KEY,
+      HOOK_SECRET: hookSecret },
+  });
+  await waitFor(`the example backend on ${port}`, () => {
+    if (child.exitCode !== null) {
+      throw new Error(`it exited with ${child.exitCode}; log: ${artifacts}/example-backend-${port}.log`);
+    }
+    return accepts(port);
+  }, 10_000);
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    async stop() {
+      child.kill('SIGKILL');
+      await exited(child);
     },
   };
 }

@@ -31,12 +31,15 @@ async function init() {
     // Served without the gateway (e.g. from a file): dev sign-in is the default.
   }
   const jwt = ui.config.auth === 'jwt';
-  $('name-field').hidden = jwt;
-  $('name').required = !jwt;
+  // hook sign-in: the application's connect hook knows the user from the page's cookie; nothing to type
+  const hook = ui.config.auth === 'hook';
+  $('name-field').hidden = jwt || hook;
+  $('name').required = !jwt && !hook;
   $('token-field').hidden = !jwt;
+  $('hook-field').hidden = !hook;
   $('signin-form').addEventListener('submit', event => {
     event.preventDefault();
-    signIn(jwt ? { token: $('token').value.trim() } : { user: $('name').value.trim() });
+    signIn(hook ? { hook: true } : jwt ? { token: $('token').value.trim() } : { user: $('name').value.trim() });
   });
   $('signout').addEventListener('click', signOut);
   $('notice-close').addEventListener('click', () => {
@@ -53,6 +56,8 @@ async function init() {
   const saved = session.getItem('chat:credentials');
   if (saved) {
     signIn(JSON.parse(saved));
+  } else if (hook) {
+    signIn({ hook: true });
   }
 }
 
@@ -60,7 +65,7 @@ async function init() {
 
 function signIn(credentials) {
   $('signin-error').textContent = '';
-  if (!credentials.user && !credentials.token) {
+  if (!credentials.user && !credentials.token && !credentials.hook) {
     $('signin-error').textContent = ui.config.auth === 'jwt' ? 'Paste a token to sign in.' : 'Enter a name to sign in.';
     return;
   }
@@ -72,6 +77,7 @@ function signIn(credentials) {
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const chat = new ChatClient({ url: `${scheme}://${location.host}/ws`, ...credentials, device, storage: session });
   ui.chat = chat;
+  // under hook sign-in the role is the application's to say: the page offers broadcast, the node decides
   ui.mayBroadcast = ui.config.auth !== 'jwt' || tokenRole(credentials.token) === 'admin';
   chat.on('state', showState);
   chat.on('connected', connected);
@@ -465,7 +471,7 @@ function bodyText(body) {
 
 function describe(error) {
   const reasons = {
-    unauthorized: 'not signed in (the name or token was refused)',
+    unauthorized: ui.config.auth === 'hook' ? 'not signed in' : 'not signed in (the name or token was refused)',
     forbidden: 'not allowed',
     rate_limited: 'too many messages, slow down',
     unavailable: 'the server is busy, retrying',

@@ -63,7 +63,10 @@ export class ChatError extends Error {
  *
  * Options: url (ws:// or wss:// of /ws), token (JWT) or user (dev auth), getToken (an async function giving a
  * fresh token: asked before each connect and when the gateway says 'expiring', so a session outlives its
- * tokens; a session closed with 4001 'token expired' then signs in again), device (default: a random id),
+ * tokens; a session closed with 4001 'token expired' then signs in again), hook (true under hook sign-in: the
+ * application's connect hook signs the session in, from the page's cookie and data), data (any JSON, at most
+ * 4 KiB: sent in connect for the connect hook, and in the refresh when the gateway says 'expiring' under hook
+ * sign-in), device (default: a random id),
  * storage ({getItem, setItem, removeItem}, e.g. sessionStorage: keeps seq and positions across page
  * reloads), backoff ({initialMs, maxMs, drainJitterMs}), connectTimeoutMs, requestTimeoutMs, memberBatches
  * (default true: member events arrive batched per group and interval, and fire 'member' one by one), and for tests
@@ -84,8 +87,8 @@ export class ChatClient {
     if (!options?.url) {
       throw new TypeError('ChatClient: the url option is required (ws://host:port/ws)');
     }
-    if (!options.token && !options.user && !options.getToken) {
-      throw new TypeError('ChatClient: give a token or getToken (JWT mode), or a user (dev mode)');
+    if (!options.token && !options.user && !options.getToken && !options.hook) {
+      throw new TypeError('ChatClient: give a token or getToken (JWT mode), a user (dev mode), or hook: true (hook mode)');
     }
     this.options = options;
     this.device = options.device ?? `web-${Math.random().toString(36).slice(2, 10)}`;
@@ -218,8 +221,11 @@ export class ChatClient {
     }
     if (token) {
       frame.token = token;
-    } else {
+    } else if (this.options.user) {
       frame.user = this.options.user;
+    }
+    if (this.options.data !== undefined) {
+      frame.data = this.options.data;
     }
     if (Object.keys(this.positions).length > 0) {
       frame.resume = { ...this.positions };
@@ -236,7 +242,7 @@ export class ChatClient {
     this.failRequests(new ChatError('disconnected', `connection closed (${code})`, true));
     this.releaseAll();
     // a session that outlived its token signs in again with a fresh one, when it can get one
-    const plan = code === 4001 && reason === 'token expired' && this.options.getToken
+    const plan = code === 4001 && reason === 'token expired' && (this.options.getToken || this.options.hook)
       ? { reconnect: true, delayMs: backoffDelay(this.attempt, this.backoff, this.random) }
       : reconnectPlan(code, reason, this.attempt, this.backoff, this.random);
     if (!plan.reconnect) {
@@ -309,14 +315,23 @@ export class ChatClient {
     return this.request({ type: 'refresh', token });
   }
 
-  /** 'expiring': with getToken, a fresh token goes to the gateway at once; a failure is an 'error' event. */
+  /** Under hook sign-in: asks the application's connect hook again, with data; resolves with the refreshed frame. */
+  refreshWith(data) {
+    return this.request({ type: 'refresh', data: data ?? {} });
+  }
+
+  /**
+   * 'expiring': with getToken, a fresh token goes to the gateway at once; under hook sign-in, the connect hook is
+   * asked again (with the data option); a failure is an 'error' event.
+   */
   async onExpiring(frame) {
     this.emit('expiring', { in: frame.in });
-    if (!this.options.getToken) {
+    if (!this.options.getToken && !this.options.hook) {
       return;
     }
     try {
-      this.emit('refreshed', await this.refresh(await this.options.getToken()));
+      this.emit('refreshed', this.options.getToken ? await this.refresh(await this.options.getToken())
+        : await this.refreshWith(this.options.data));
     } catch (error) {
       this.emit('error', error instanceof ChatError ? error : new ChatError('unauthorized', `refresh failed: ${error?.message ?? error}`));
     }

@@ -473,3 +473,28 @@ test('without getToken an ended token stops the client, as any 4001', () => {
   sockets[0].drop(4001, 'token expired');
   assert.equal(client.state, 'stopped');
 });
+
+test('under hook sign-in connect carries data and no name, and expiring asks the connect hook again', async () => {
+  const { client, clock, sockets } = newClient({ user: undefined, hook: true, data: { ticket: 't-1' } });
+  const connecting = client.connect();
+  sockets[0].open();
+  const connect = sockets[0].framesOf('connect')[0];
+  assert.deepEqual(connect.data, { ticket: 't-1' });
+  assert.equal(connect.user, undefined);
+  assert.equal(connect.token, undefined);
+  sockets[0].deliver({ type: 'connected', session: 's', user: 'alice', node: 'gw-1', heartbeat: 25, channels: [], recovered: {} });
+  await connecting;
+  sockets[0].deliver({ type: 'expiring', in: 30 });
+  await new Promise(resolve => setImmediate(resolve));
+  const refresh = sockets[0].framesOf('refresh')[0];
+  assert.deepEqual(refresh.data, { ticket: 't-1' });
+  assert.equal(refresh.token, undefined);
+  sockets[0].drop(4001, 'token expired');
+  assert.equal(client.state, 'reconnecting', 'the hook is asked again on the next connect');
+  clock.advance(clock.pending().at(-1));
+  assert.equal(sockets.length, 2);
+});
+
+test('a client needs a way to sign in', () => {
+  assert.throws(() => new ChatClient({ url: 'ws://gateway.test/ws' }), /hook: true/);
+});

@@ -156,6 +156,25 @@ class FrameCodecTest {
   }
 
   @Test
+  void connectAndRefreshCarryDataForTheConnectHookUpTo4KiB() {
+    ClientFrame.Connect connect = (ClientFrame.Connect) FrameCodec.decodeClient(
+        "{\"type\":\"connect\",\"data\":{\"ticket\":\"t-1\",\"n\":[1,2]}}");
+    assertEquals(new io.vertx.core.json.JsonObject().put("ticket", "t-1").put("n", new io.vertx.core.json.JsonArray().add(1).add(2)),
+        connect.data());
+    assertEquals(connect, FrameCodec.decodeClient(FrameCodec.encode(connect)));
+    String big = "\"" + "z".repeat(4095) + "\"";
+    ProtocolException tooLarge = assertThrows(ProtocolException.class,
+        () -> FrameCodec.decodeClient("{\"type\":\"connect\",\"data\":" + big + "}"));
+    assertEquals(ErrorCode.TOO_LARGE, tooLarge.code());
+    assertThrows(ProtocolException.class,
+        () -> FrameCodec.decodeClient("{\"type\":\"refresh\",\"ref\":1,\"data\":" + big + "}"));
+    String fits = "\"" + "z".repeat(4094) + "\"";
+    assertEquals(4096, fits.length());
+    assertEquals("z".repeat(4094), ((ClientFrame.Connect) FrameCodec.decodeClient(
+        "{\"type\":\"connect\",\"data\":" + fits + "}")).data());
+  }
+
+  @Test
   void aMembersBatchRoundTrips() {
     ServerFrame.Members batch = new ServerFrame.Members("group/dev", List.of(
         new ServerFrame.MemberEvent("bob", "joined"), new ServerFrame.MemberEvent("carol", "offline")));

@@ -160,6 +160,45 @@ class ConfigTest {
         .auth().jwksUrl());
   }
 
+  @Test
+  void hooksAreCheckedAtStartEachErrorNamingItsSetting() {
+    String secret = "s".repeat(32);
+    Map<String, String> hook = Map.of("AUTH_MODE", "hook", "CONNECT_HOOK_URL", "http://app:3000/hooks/connect",
+        "HOOK_SECRET", secret);
+    GatewayConfig signIn = GatewayConfig.fromEnv(hook);
+    assertEquals("http://app:3000/hooks/connect", signIn.hooks().connect().toString());
+    assertFalse(signIn.access().openGroups().matches("anything"), "closed by default, as under token sign-in");
+    assertTrue(signIn.access().presencePrivate());
+    assertEquals(java.time.Duration.ofSeconds(2), signIn.hooks().timeout());
+    for (String[] bad : new String[][] {
+        {"CONNECT_HOOK_URL", "ftp://app/connect", "CONNECT_HOOK_URL=ftp://app/connect must be an http:// or https:// URL"},
+        {"CONNECT_HOOK_URL", "http//missing-colon", "CONNECT_HOOK_URL=http//missing-colon must be"},
+        {"JOIN_HOOK_URL", "https://", "JOIN_HOOK_URL=https:// must be"},
+        {"PUBLISH_HOOK_URL", "http://app/publish", "PUBLISH_HOOK_URL is set but PUBLISH_HOOK_CHANNELS names no channel"},
+        {"PUBLISH_HOOK_CHANNELS", "group/*", "PUBLISH_HOOK_CHANNELS is set without PUBLISH_HOOK_URL"},
+        {"HOOK_SECRET", "short", "HOOK_SECRET must be at least 32 bytes"},
+        {"HOOK_TIMEOUT", "0ms", "HOOK_TIMEOUT"}}) {
+      Map<String, String> env = new java.util.HashMap<>(hook);
+      env.put(bad[0], bad[1]);
+      String message = refused(env).getMessage();
+      assertTrue(message.startsWith(bad[2]), message);
+    }
+    Map<String, String> channels = new java.util.HashMap<>(hook);
+    channels.putAll(Map.of("PUBLISH_HOOK_URL", "http://app/publish", "PUBLISH_HOOK_CHANNELS", "group/*, bad channel"));
+    assertTrue(refused(channels).getMessage().startsWith("PUBLISH_HOOK_CHANNELS=group/*, bad channel: 'bad channel'"
+        + " is neither a channel name nor a prefix"));
+    channels.put("PUBLISH_HOOK_CHANNELS", "group/*,user/*,broadcast");
+    GatewayConfig publish = GatewayConfig.fromEnv(channels);
+    assertTrue(publish.hooks().publishChannels().matches("group/x") && publish.hooks().publishChannels().matches("broadcast"));
+    assertTrue(refused(Map.of("AUTH_MODE", "hook")).getMessage().startsWith("AUTH_MODE=hook needs CONNECT_HOOK_URL"));
+    assertTrue(refused(Map.of("AUTH_MODE", "hook", "CONNECT_HOOK_URL", "http://app/c")).getMessage()
+        .startsWith("hooks need HOOK_SECRET"));
+    assertTrue(refused(Map.of("CONNECT_HOOK_URL", "http://app/c", "HOOK_SECRET", secret)).getMessage()
+        .startsWith("CONNECT_HOOK_URL is used only with AUTH_MODE=hook"));
+    assertEquals("http://app/join", GatewayConfig.fromEnv(Map.of("JOIN_HOOK_URL", "http://app/join",
+        "HOOK_SECRET", secret)).hooks().join().toString(), "a join hook serves token and dev sign-in too");
+  }
+
   private static ConfigException refused(Map<String, String> env) {
     return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
   }
