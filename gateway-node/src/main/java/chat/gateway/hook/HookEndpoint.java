@@ -30,6 +30,10 @@ final class HookEndpoint {
 
   private final String name;
   private final URI url;
+  private final String host;
+  private final int port;
+  private final boolean ssl;
+  private final String path;
   private final Vertx vertx;
   private final HttpClient http;
   private final HookSigner signer;
@@ -49,6 +53,12 @@ final class HookEndpoint {
                String nodeId) {
     this.name = name;
     this.url = url;
+    // read once: an absolute URI in each request's options would be parsed again per call
+    this.ssl = url.getScheme().equalsIgnoreCase("https");
+    this.host = url.getHost();
+    this.port = url.getPort() > 0 ? url.getPort() : ssl ? 443 : 80;
+    this.path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/"
+        : url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
     this.vertx = vertx;
     this.http = http;
     this.signer = signer;
@@ -92,7 +102,8 @@ final class HookEndpoint {
     });
     Buffer body = request.toBuffer();
     long now = System.currentTimeMillis();
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url.toString())
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(host).setPort(port).setSsl(ssl)
+        .setURI(path)
         .putHeader("Content-Type", "application/json")
         .putHeader("X-Chat-Timestamp", Long.toString(now))
         .putHeader("X-Chat-Signature", signer.sign(now, body.getBytes()))
