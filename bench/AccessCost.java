@@ -72,12 +72,6 @@ public class AccessCost {
     vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  static long cpuMicros(long pid) throws Exception {
-    String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceAll(".*\\) ", "").split(" ");
-    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-    return ticks * 1_000_000 / 100; // CLK_TCK is 100 on Linux
-  }
-
   static String token(String user, JsonArray groups) {
     JsonObject claims = new JsonObject().put("sub", user).put("exp", System.currentTimeMillis() / 1000 + 3600);
     if (groups != null) {
@@ -88,27 +82,8 @@ public class AccessCost {
 
   /** A session of {@code user}: opened, connected; frames after that go to {@code frames}. */
   static Future<WebSocket> session(int port, String user, java.util.function.Consumer<JsonObject> frames) {
-    Promise<WebSocket> ready = Promise.promise();
-    ws.connect(port, host, "/ws").onComplete(ar -> {
-      if (ar.failed()) {
-        ready.fail(ar.cause());
-        return;
-      }
-      WebSocket socket = ar.result();
-      socket.textMessageHandler(text -> {
-        JsonObject frame = new JsonObject(text);
-        if (frame.getString("type").equals("connected")) {
-          ready.tryComplete(socket);
-        } else if (frame.getString("type").equals("error") && !ready.future().isComplete()) {
-          ready.tryFail(frame.encode());
-        } else {
-          frames.accept(frame);
-        }
-      });
-      socket.writeTextMessage(new JsonObject().put("type", "connect").put("token", token(user, null))
-          .put("device", "d").encode());
-    });
-    return ready.future();
+    return Bench.session(ws, host, port, new JsonObject().put("type", "connect").put("token", token(user, null))
+        .put("device", "d"), frames, () -> { });
   }
 
   static Future<Integer> api(int port, HttpMethod method, String path) {
@@ -130,18 +105,9 @@ public class AccessCost {
       }
       Future.all(puts).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
-    long cpu0 = cpuMicros(pid);
+    long cpu0 = Bench.cpuMicros(pid);
     long t0 = System.nanoTime();
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    int[] next = {0};
-    int[] finished = {0};
-    int[] failed = {0};
-    Runnable[] one = new Runnable[1];
-    one[0] = () -> {
-      int i = next[0]++;
-      if (i >= n) {
-        return;
-      }
+    int failed = Bench.inTurn(vertx, n, 64, i -> {
       String user = run + "u" + i;
       String group = (mode.equals("open") ? "public.g" : "vip.g") + (i % 50);
       JsonObject join = new JsonObject().put("type", "join").put("ref", 1).put("channel", "group/" + group);
@@ -149,46 +115,25 @@ public class AccessCost {
         join.put("token", TokenMinter.hs256(secret, new JsonObject().put("sub", user).put("channel", "group/" + group)
             .put("exp", System.currentTimeMillis() / 1000 + 600)));
       }
-      String token = mode.equals("claim") ? token(user, new JsonArray().add("vip.*")) : token(user, null);
-      ws.connect(port, host, "/ws").onComplete(ar -> {
-        if (ar.failed()) {
-          failed[0]++;
-          finish(n, finished, done, one);
-          return;
+      JsonObject connect = new JsonObject().put("type", "connect").put("device", "d")
+          .put("token", mode.equals("claim") ? token(user, new JsonArray().add("vip.*")) : token(user, null));
+      Promise<Void> joined = Promise.promise();
+      Bench.session(ws, host, port, connect, frame -> {
+        String type = frame.getString("type");
+        if (type.equals("joined")) {
+          joined.tryComplete();
+        } else if (type.equals("error")) {
+          joined.tryFail(frame.encode());
         }
-        WebSocket socket = ar.result();
-        socket.textMessageHandler(text -> {
-          String type = new JsonObject(text).getString("type");
-          if (type.equals("connected")) {
-            socket.writeTextMessage(join.encode());
-          } else if (type.equals("joined") || type.equals("error")) {
-            if (type.equals("error")) {
-              failed[0]++;
-            }
-            socket.close();
-            finish(n, finished, done, one);
-          }
-        });
-        socket.writeTextMessage(new JsonObject().put("type", "connect").put("token", token).put("device", "d").encode());
-      });
-    };
-    vertx.runOnContext(v -> {
-      for (int k = 0; k < 64; k++) {
-        one[0].run();
-      }
-    });
-    done.get(300, TimeUnit.SECONDS);
-    long cpu = cpuMicros(pid) - cpu0;
+      }, () -> joined.tryFail("closed")).onSuccess(socket -> {
+        socket.writeTextMessage(join.encode());
+        joined.future().onComplete(ar -> socket.close());
+      }).onFailure(joined::tryFail);
+      return joined.future();
+    }).get(300, TimeUnit.SECONDS);
+    long cpu = Bench.cpuMicros(pid) - cpu0;
     System.out.printf("join %s: %d in %.1f s, %d failed; node CPU %d us per connect and join%n", mode, n,
-        (System.nanoTime() - t0) / 1e9, failed[0], cpu / n);
-  }
-
-  static void finish(int n, int[] finished, CompletableFuture<Void> done, Runnable[] one) {
-    if (++finished[0] == n) {
-      done.complete(null);
-    } else {
-      one[0].run();
-    }
+        (System.nanoTime() - t0) / 1e9, failed, cpu / n);
   }
 
   // ---- refresh against send ------------------------------------------------------------------------------
@@ -223,7 +168,7 @@ public class AccessCost {
         }
       }
     }).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    long cpu0 = cpuMicros(pid);
+    long cpu0 = Bench.cpuMicros(pid);
     long t0 = System.nanoTime();
     vertx.runOnContext(v -> {
       for (int k = 0; k < 32; k++) {
@@ -231,7 +176,7 @@ public class AccessCost {
       }
     });
     done.get(300, TimeUnit.SECONDS);
-    long cpu = cpuMicros(pid) - cpu0;
+    long cpu = Bench.cpuMicros(pid) - cpu0;
     System.out.printf("%s: %d in %.1f s, %d errors; node CPU %d us per %s%n", what, n, (System.nanoTime() - t0) / 1e9,
         errors[0], cpu / n, what);
   }
@@ -299,14 +244,10 @@ public class AccessCost {
     long[] api = answered.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("changes at %d/s for %d s (after %d s of warm-up): %d of %d reached the session on the other node; p50 %.1f ms,"
             + " p99 %.1f ms, max %.1f ms (the API's own answer: p50 %.1f ms, p99 %.1f ms)%n", rate, seconds, warmup,
-        sorted.length, counted, pct(sorted, 0.50), pct(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
-        pct(api, 0.50), pct(api, 0.99));
+        sorted.length, counted, Bench.pct(sorted, 0.50), Bench.pct(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
+        Bench.pct(api, 0.50), Bench.pct(api, 0.99));
     StringBuilder worst = new StringBuilder("  the API's slowest answer by second of the run (ms):");
     worstBySecond.forEach((second, took) -> worst.append(' ').append(second).append(':').append(took / 1_000_000));
     System.out.println(worst);
-  }
-
-  static double pct(long[] sorted, double p) {
-    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))] / 1e6;
   }
 }

@@ -114,36 +114,16 @@ public class HookCost {
         .put("exp", System.currentTimeMillis() / 1000 + 3600));
   }
 
-  /** A connected session; its frames after connected go to {@code frames}, its close to {@code closed}. */
+  /** A connected session, by token or through the connect hook; its frames after connected go to {@code frames}. */
   static Future<WebSocket> session(String user, boolean hook, java.util.function.Consumer<JsonObject> frames,
                                    Runnable closed) {
-    Promise<WebSocket> ready = Promise.promise();
-    ws.connect(port, host, "/ws").onComplete(ar -> {
-      if (ar.failed()) {
-        ready.fail(ar.cause());
-        return;
-      }
-      WebSocket socket = ar.result();
-      socket.closeHandler(v -> closed.run());
-      socket.textMessageHandler(text -> {
-        JsonObject frame = new JsonObject(text);
-        if (frame.getString("type").equals("connected")) {
-          ready.tryComplete(socket);
-        } else if (frame.getString("type").equals("error") && !ready.future().isComplete()) {
-          ready.tryFail(frame.encode());
-        } else {
-          frames.accept(frame);
-        }
-      });
-      JsonObject connect = new JsonObject().put("type", "connect").put("device", "d");
-      if (hook) {
-        connect.put("data", new JsonObject().put("user", user));
-      } else {
-        connect.put("token", token(user));
-      }
-      socket.writeTextMessage(connect.encode());
-    });
-    return ready.future();
+    JsonObject connect = new JsonObject().put("type", "connect").put("device", "d");
+    if (hook) {
+      connect.put("data", new JsonObject().put("user", user));
+    } else {
+      connect.put("token", token(user));
+    }
+    return Bench.session(ws, host, port, connect, frames, closed);
   }
 
   static <T> T await(Future<T> future, int seconds) throws Exception {
@@ -212,54 +192,22 @@ public class HookCost {
     long[] sorted = latencies.stream().mapToLong(Long::longValue).sorted().toArray();
     System.out.printf("%s %s at %d/s for %d s: %d answered, %d errors, %d unanswered; p50 %.2f ms, p99 %.2f ms,"
             + " max %.1f ms%n", what, mode, rate, seconds, sorted.length, errors.get(), pending.size(),
-        pct(sorted, 0.50), pct(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
+        Bench.pct(sorted, 0.50), Bench.pct(sorted, 0.99), sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6);
   }
 
   // ---- connect CPU ----------------------------------------------------------------------------------------
-
-  static long cpuMicros(long pid) throws Exception {
-    String[] f = Files.readString(Path.of("/proc/" + pid + "/stat")).replaceAll(".*\\) ", "").split(" ");
-    return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 1_000_000 / 100; // CLK_TCK is 100 on Linux
-  }
 
   static void connect(long pid, String sec, String mode, int n) throws Exception {
     secret = sec;
     String run = Long.toString(System.nanoTime() % 1_000_000, 36);
     boolean hook = mode.equals("hook");
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    int[] next = {0};
-    int[] finished = {0};
-    int[] failed = {0};
-    Runnable[] one = new Runnable[1];
-    one[0] = () -> {
-      int i = next[0]++;
-      if (i >= n) {
-        return;
-      }
-      session(run + "c" + i, hook, frame -> { }, () -> { }).onComplete(ar -> {
-        if (ar.failed()) {
-          failed[0]++;
-        } else {
-          ar.result().close();
-        }
-        if (++finished[0] == n) {
-          done.complete(null);
-        } else {
-          one[0].run();
-        }
-      });
-    };
-    long cpu0 = cpuMicros(pid);
+    long cpu0 = Bench.cpuMicros(pid);
     long t0 = System.nanoTime();
-    vertx.runOnContext(v -> {
-      for (int k = 0; k < 64; k++) {
-        one[0].run();
-      }
-    });
-    done.get(300, TimeUnit.SECONDS);
-    long cpu = cpuMicros(pid) - cpu0;
+    int failed = Bench.inTurn(vertx, n, 64, i -> session(run + "c" + i, hook, frame -> { }, () -> { })
+        .onSuccess(WebSocket::close)).get(300, TimeUnit.SECONDS);
+    long cpu = Bench.cpuMicros(pid) - cpu0;
     System.out.printf("connect %s: %d in %.1f s, %d failed; node CPU %d us per connection%n", mode, n,
-        (System.nanoTime() - t0) / 1e9, failed[0], cpu / n);
+        (System.nanoTime() - t0) / 1e9, failed, cpu / n);
   }
 
   // ---- the backend down under load ------------------------------------------------------------------------
@@ -388,9 +336,5 @@ public class HookCost {
         (backAt - killedAt) / 1e9, down, slowestDown / 1e6, after);
     System.out.printf("  after the backend was back: first normal answer to a request sent %.2f s later; last"
         + " unavailable to one sent %.2f s later%n", firstOkAfter / 1e9, lastFailureAfter < 0 ? 0 : lastFailureAfter / 1e9);
-  }
-
-  static double pct(long[] sorted, double p) {
-    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (p * sorted.length))] / 1e6;
   }
 }
