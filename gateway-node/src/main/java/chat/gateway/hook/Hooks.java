@@ -69,9 +69,9 @@ public final class Hooks {
     metrics.hookInFlight(inFlight::get);
     int maxAnswer = maxMessageBytes + 4096;
     java.util.function.BiFunction<String, URI, HookEndpoint> endpoint = (name, url) -> url == null ? null
-        : new HookEndpoint(name, url, vertx, http, signer, config.timeout().toMillis(), inFlight, config.maxInFlight(),
-            new Breaker(config.breakerFailures(), config.breakerOpen().toMillis(), System::currentTimeMillis), metrics,
-            maxAnswer, nodeId);
+        : new HookEndpoint(name, url, new SignedPost(vertx, http, signer, url, config.timeout().toMillis(), maxAnswer,
+            nodeId + "-" + name + "-"), inFlight, config.maxInFlight(),
+            new Breaker(config.breakerFailures(), config.breakerOpen().toMillis(), System::currentTimeMillis), metrics);
     return new Hooks(http, endpoint.apply("connect", config.connect()), endpoint.apply("join", config.join()),
         endpoint.apply("publish", config.publish()), config.publishChannels());
   }
