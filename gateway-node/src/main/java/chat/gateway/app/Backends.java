@@ -22,6 +22,7 @@ import chat.gateway.registry.NodeInfo;
 import chat.gateway.registry.RedisSessionRegistry;
 import chat.gateway.registry.SessionRegistry;
 import chat.gateway.cluster.GapRepair;
+import chat.gateway.webhook.EventSink;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -30,20 +31,21 @@ import java.util.function.Supplier;
 
 /**
  * The storage and messaging seams of a node, chosen together: all in memory (embedded) or all on Redis
- * (cluster). {@code sweep} is the periodic housekeeping the backends need (expiry), run off the event loops.
+ * (cluster). Embedded, the stores record the webhook events in {@code events} as they change. {@code sweep} is the periodic housekeeping the backends need (expiry), run off the event loops.
  */
 public record Backends(Broker broker, HistoryStore history, MembershipStore membership, SessionRegistry sessions,
                        Runnable sweep, Supplier<Future<Void>> start, Supplier<Future<Void>> stop) {
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
   public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, GatewayMetrics metrics,
-                                Supplier<NodeInfo> self, Runnable drain) {
+                                Supplier<NodeInfo> self, Runnable drain, EventSink events) {
     MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
-    MemoryMembershipStore membership = new MemoryMembershipStore();
+    MemoryMembershipStore membership = new MemoryMembershipStore(events, clock);
+    MemorySessionRegistry sessions = new MemorySessionRegistry(self, clock, events);
     MemoryHistoryStore history = new MemoryHistoryStore(fanout, dedupe, membership::isMember, clock,
-        config.historyMaxMessages(), config.historyMaxAge(), config.quotas().embeddedStoreBytes());
-    MemorySessionRegistry sessions = new MemorySessionRegistry(self, clock);
+        config.historyMaxMessages(), config.historyMaxAge(), config.quotas().embeddedStoreBytes(), events,
+        sessions::isOnline);
     metrics.storeMemory("embedded", () -> history.storedBytes() + dedupe.estimatedBytes(),
         () -> config.quotas().embeddedStoreBytes());
     return new Backends(broker, history, membership, sessions, () -> {

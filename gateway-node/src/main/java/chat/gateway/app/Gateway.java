@@ -7,6 +7,7 @@ import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.hook.Hooks;
+import chat.gateway.webhook.Webhooks;
 import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
@@ -59,6 +60,7 @@ public final class Gateway {
   private final ManagementServer management;
   private final TransportContext transport;
   private final Backends backends;
+  private final Webhooks webhooks;
   private final ApiRoutes api;
   private final WebRoutes web;
   private final long startedAt;
@@ -86,7 +88,9 @@ public final class Gateway {
     LocalFanout fanout = new LocalFanout();
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.advertisedHost() + ":" + port, metrics.connections(),
         startedAt);
-    this.backends = decorate.apply(config.embedded() ? Backends.memory(config, clock, fanout, metrics, self, this::drain)
+    this.webhooks = Webhooks.embedded(config.webhooks(), config.hooks().timeout(), vertx, metrics, clock, config.nodeId());
+    this.backends = decorate.apply(config.embedded()
+        ? Backends.memory(config, clock, fanout, metrics, self, this::drain, webhooks.sink())
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
             this::drain));
     this.broker = backends.broker();
@@ -138,7 +142,7 @@ public final class Gateway {
     // A fixed port is known now, so the registry's first heartbeat announces the right address; port 0
     // (tests) is known once the first server listens, and the next heartbeat carries it.
     port = config.port();
-    return backends.start().get().compose(v -> deployServers());
+    return backends.start().get().compose(v -> deployServers()).onSuccess(v -> webhooks.start());
   }
 
   private Future<Void> deployServers() {
@@ -236,6 +240,7 @@ public final class Gateway {
    * calling thread, which may be one of the node's own event loops (a failed start cleans up from one).
    */
   public Future<Void> close() {
+    webhooks.stop();
     Future<Void> stopped;
     try {
       stopped = backends.stop().get().timeout(10, TimeUnit.SECONDS);

@@ -1,6 +1,11 @@
 package chat.gateway.history;
 
 import chat.gateway.cluster.Event;
+import chat.gateway.config.WebhookConfig.Type;
+import chat.gateway.webhook.EventSink;
+import chat.gateway.webhook.WebhookEvent;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
 import chat.gateway.cluster.LocalFanout;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
@@ -20,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * {@link HistoryStore} of an embedded node. Positions take one node-wide counter (so a channel that was
@@ -39,6 +45,10 @@ public final class MemoryHistoryStore implements HistoryStore {
   private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
   private final LocalFanout fanout;
   private final MemoryDedupeStore dedupe;
+  /** The webhook's {@code message} events, recorded as each message is stored in its {@code to} channel. */
+  private final EventSink events;
+  /** Whether a user has a session open (a direct message to one who has none is {@code offline}). */
+  private final Predicate<String> online;
   /** (user, group): whether the user is a member now, for {@link Draft#membersOnly} drafts. */
   private final BiPredicate<String, String> isMember;
   private final Clock clock;
@@ -58,7 +68,10 @@ public final class MemoryHistoryStore implements HistoryStore {
   }
 
   public MemoryHistoryStore(LocalFanout fanout, MemoryDedupeStore dedupe, BiPredicate<String, String> isMember, Clock clock,
-                            int maxMessages, Duration maxAge, long budgetBytes) {
+                            int maxMessages, Duration maxAge, long budgetBytes, EventSink events,
+                            Predicate<String> online) {
+    this.events = events;
+    this.online = online;
     this.budgetBytes = budgetBytes;
     this.fanout = fanout;
     this.isMember = isMember;
@@ -126,6 +139,10 @@ public final class MemoryHistoryStore implements HistoryStore {
         trim(log, log.lastAppendAt);
         fanout.dispatch(new Event.Message(stored));
         positions[i] = position;
+        if (channels.get(i).equals(draft.to().name()) && events.wants(Type.MESSAGE)) {
+          events.record(WebhookEvent.message(draft.ts(), stored.channel(), new JsonObject(Buffer.buffer(stored.frame())),
+              draft.to().isUser() && !online.test(draft.to().id())));
+        }
       }
       return;
     }

@@ -1,5 +1,8 @@
 package chat.gateway.membership;
 
+import chat.gateway.config.WebhookConfig.Type;
+import chat.gateway.webhook.EventSink;
+import chat.gateway.webhook.WebhookEvent;
 import io.vertx.core.Future;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -8,10 +11,20 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** {@link MembershipStore} of an embedded node: two indexes, user to groups and group to users. */
+/**
+ * {@link MembershipStore} of an embedded node: two indexes, user to groups and group to users. Records the
+ * {@code member} webhook event of each change.
+ */
 public final class MemoryMembershipStore implements MembershipStore {
   private final Map<String, Set<String>> groupsByUser = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> usersByGroup = new ConcurrentHashMap<>();
+  private final EventSink events;
+  private final java.time.Clock clock;
+
+  public MemoryMembershipStore(EventSink events, java.time.Clock clock) {
+    this.events = events;
+    this.clock = clock;
+  }
 
   @Override
   public synchronized Future<Boolean> join(String user, String group, int maxGroups) {
@@ -21,6 +34,9 @@ public final class MemoryMembershipStore implements MembershipStore {
     }
     boolean added = groups.add(group);
     usersByGroup.computeIfAbsent(group, g -> ConcurrentHashMap.newKeySet()).add(user);
+    if (added) {
+      changed(user, group, true);
+    }
     return Future.succeededFuture(added);
   }
 
@@ -28,7 +44,16 @@ public final class MemoryMembershipStore implements MembershipStore {
   public synchronized Future<Boolean> leave(String user, String group) {
     boolean removed = remove(groupsByUser, user, group);
     remove(usersByGroup, group, user);
+    if (removed) {
+      changed(user, group, false);
+    }
     return Future.succeededFuture(removed);
+  }
+
+  private void changed(String user, String group, boolean joined) {
+    if (events.wants(Type.MEMBER)) {
+      events.record(WebhookEvent.member(clock.millis(), "group/" + group, user, joined));
+    }
   }
 
   /** Whether {@code user} is a member of {@code group} now. */

@@ -203,6 +203,33 @@ public final class GatewayMetrics {
     }
   }
 
+  /** Webhook events that left the queue ({@code delivered} counts through {@link #webhookDelivered}): retried, dropped. */
+  public void webhookEvents(String result, int count) {
+    Counter.builder("chat_webhook_events").tag("result", result)
+        .description("Webhook events delivered, tried again (per try) and dropped (too old, or past the backlog)")
+        .register(registry).increment(count);
+  }
+
+  /** One event delivered, {@code millis} after it happened. */
+  public void webhookDelivered(long millis) {
+    webhookEvents("delivered", 1);
+    Timer.builder("chat_webhook_delivery_latency").description("From an event to its delivery to WEBHOOK_URL")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(24))
+        .register(registry).record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  /** Webhook events waiting on this node's shard, and those dropped there because too many were waiting. */
+  public void webhookWaiting(LongSupplier waiting, LongSupplier droppedForBacklog) {
+    Gauge.builder("chat_webhook_waiting", waiting::getAsLong).description("Webhook events waiting for delivery")
+        .register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("chat_webhook_backlog_dropped", droppedForBacklog,
+            d -> d.getAsLong())
+        .description("Webhook events dropped because WEBHOOK_MAX_BACKLOG were waiting").register(registry);
+    for (String result : new String[] {"delivered", "retried", "dropped"}) {
+      webhookEvents(result, 0);
+    }
+  }
+
   /** Whether {@code hook}'s circuit breaker is open (calls refused at once). */
   public void hookBreaker(String hook, BooleanSupplier open) {
     Gauge.builder("chat_hook_breaker_open", () -> open.getAsBoolean() ? 1 : 0).tag("hook", hook)

@@ -1,5 +1,8 @@
 package chat.gateway.registry;
 
+import chat.gateway.config.WebhookConfig.Type;
+import chat.gateway.webhook.EventSink;
+import chat.gateway.webhook.WebhookEvent;
 import io.vertx.core.Future;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -11,21 +14,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
-/** {@link SessionRegistry} of an embedded node: this node is the whole cluster. */
+/**
+ * {@link SessionRegistry} of an embedded node: this node is the whole cluster. Records the {@code session} and
+ * {@code presence} webhook events as the sessions change, in each user's order.
+ */
 public final class MemorySessionRegistry implements SessionRegistry {
   private final Map<String, Map<String, SessionInfo>> sessionsByUser = new ConcurrentHashMap<>();
   private final AtomicLong sessions = new AtomicLong();
   private final Map<String, Exclusion> excluded = new ConcurrentHashMap<>();
   private final Supplier<NodeInfo> self;
   private final Clock clock;
+  private final EventSink events;
 
   private record Exclusion(long notBefore, long keptUntil) {
   }
 
   /** {@code self} describes this node; its connection count is replaced by the registry's own. */
-  public MemorySessionRegistry(Supplier<NodeInfo> self, Clock clock) {
+  public MemorySessionRegistry(Supplier<NodeInfo> self, Clock clock, EventSink events) {
     this.self = self;
     this.clock = clock;
+    this.events = events;
   }
 
   @Override
@@ -46,10 +54,27 @@ public final class MemorySessionRegistry implements SessionRegistry {
         map.put(session.session(), session);
         sessions.incrementAndGet();
         count.set(map.size());
+        changed(session, true, map.size() == 1, 0);
       }
       return map.isEmpty() ? null : map;
     });
     return Future.succeededFuture(count.get());
+  }
+
+  /** The session's event, then the user's presence when it was the first or last (inside the user's lock: in order). */
+  private void changed(SessionInfo session, boolean opened, boolean presence, int code) {
+    long now = clock.millis();
+    if (events.wants(Type.SESSION)) {
+      events.record(WebhookEvent.session(now, session.user(), session.session(), session.node(), opened, code));
+    }
+    if (presence && events.wants(Type.PRESENCE)) {
+      events.record(WebhookEvent.presence(now, session.user(), opened));
+    }
+  }
+
+  /** Whether {@code user} has a session open now. */
+  public boolean isOnline(String user) {
+    return sessionsByUser.containsKey(user);
   }
 
   @Override
@@ -67,11 +92,12 @@ public final class MemorySessionRegistry implements SessionRegistry {
   }
 
   @Override
-  public Future<Integer> unregister(SessionInfo session) {
+  public Future<Integer> unregister(SessionInfo session, int code) {
     AtomicInteger count = new AtomicInteger();
     sessionsByUser.computeIfPresent(session.user(), (u, map) -> {
       if (map.remove(session.session()) != null) {
         sessions.decrementAndGet();
+        changed(session, false, map.isEmpty(), code);
       }
       count.set(map.size());
       return map.isEmpty() ? null : map;

@@ -109,7 +109,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
   }
 
   @Override
-  public Future<Integer> unregister(SessionInfo s) {
+  public Future<Integer> unregister(SessionInfo s, int code) {
     return remove(s.user(), s.session(), "").compose(count -> redis.send(Command.HDEL, keys.nodeSessions(s.node()),
         s.user() + "|" + s.session()).map(v -> count < 0 ? 1 : count));
   }

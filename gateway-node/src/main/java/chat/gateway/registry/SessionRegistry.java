@@ -30,7 +30,8 @@ public interface SessionRegistry {
    */
   Future<Void> exclude(String user, long notBefore, long keepMillis);
 
-  Future<Integer> unregister(SessionInfo session);
+  /** {@code code}: the close code the session ended with (its {@code session} webhook event tells it). */
+  Future<Integer> unregister(SessionInfo session, int code);
 
   /** Those of {@code users} who have at least one live session, in the order given. */
   Future<List<String>> online(Collection<String> users);

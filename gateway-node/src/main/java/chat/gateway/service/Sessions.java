@@ -58,9 +58,12 @@ public final class Sessions {
     });
   }
 
-  /** Unregisters a session; the user's last session makes them {@code offline} in each of their groups. */
-  public Future<Void> closed(SessionInfo session, Collection<String> groups) {
-    return registry.unregister(session).recover(Unavailable::of).map(count -> {
+  /**
+   * Unregisters a session that ended with close code {@code code}; the user's last session makes them
+   * {@code offline} in each of their groups.
+   */
+  public Future<Void> closed(SessionInfo session, Collection<String> groups, int code) {
+    return registry.unregister(session, code).recover(Unavailable::of).map(count -> {
       if (count == 0) {
         presence.announce(session.user(), groups, "offline");
       }

@@ -350,8 +350,9 @@ final class ClientConnection implements FrameIntake.Handler {
     registered = false;
     List<String> left = List.copyOf(subscriptions.groups());
     SessionInfo closed = session;
-    t.chat().sessions().closed(closed, left)
-        .onFailure(e -> hub.unregisterLater(() -> t.chat().sessions().closed(closed, left)));
+    int code = socket.closeCode();
+    t.chat().sessions().closed(closed, left, code)
+        .onFailure(e -> hub.unregisterLater(() -> t.chat().sessions().closed(closed, left, code)));
   }
 
   // ---- the event loop ------------------------------------------------------------------------------

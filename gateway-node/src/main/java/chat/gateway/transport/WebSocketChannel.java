@@ -51,6 +51,10 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
   private Owner owner;
   /** Frames that came before the owner (null: none); see the class comment. */
   private ArrayDeque<WebSocketFrame> early;
+  private static final short NO_STATUS = 1005;
+  private static final short ABNORMAL = 1006;
+  /** The close frame's code, sent or received first; 0 while none was. */
+  private short closeCode;
   private boolean closeSent;
   private boolean dirty;
   private ScheduledFuture<?> closingTimer;
@@ -143,8 +147,17 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
     }
     closeSent = true;
     int code = close.statusCode();
+    closeCode = (short) (code < 0 ? NO_STATUS : code);
     channel.writeAndFlush(code < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(code, null))
         .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  /**
+   * The code the connection was closed with: the server's, or the client's (1005 when its close frame had none);
+   * 1006 when the TCP connection ended without a close frame either way.
+   */
+  int closeCode() {
+    return closeCode == 0 ? ABNORMAL : closeCode;
   }
 
   // ---- outbound -------------------------------------------------------------------------------------
@@ -190,6 +203,7 @@ final class WebSocketChannel extends ChannelInboundHandlerAdapter {
       return;
     }
     closeSent = true;
+    closeCode = (short) code;
     if (!channel.isActive()) {
       return;
     }

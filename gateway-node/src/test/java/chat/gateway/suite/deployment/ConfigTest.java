@@ -199,6 +199,32 @@ class ConfigTest {
         "HOOK_SECRET", secret)).hooks().join().toString(), "a join hook serves token and dev sign-in too");
   }
 
+  @Test
+  void webhooksNeedAnHttpUrlASecretAndKnownEventTypes() {
+    String secret = "w".repeat(32);
+    GatewayConfig on = GatewayConfig.fromEnv(Map.of("WEBHOOK_URL", "https://app.example/events", "WEBHOOK_SECRET", secret,
+        "WEBHOOK_EVENTS", "message, presence", "WEBHOOK_BATCH", "20"));
+    assertTrue(on.webhooks().posts(chat.gateway.config.WebhookConfig.Type.MESSAGE));
+    assertFalse(on.webhooks().posts(chat.gateway.config.WebhookConfig.Type.MEMBER));
+    assertEquals(20, on.webhooks().batch());
+    assertEquals(java.time.Duration.ofHours(24), on.webhooks().maxAge());
+    assertEquals(1_000_000, on.webhooks().maxBacklog());
+    assertFalse(GatewayConfig.fromEnv(Map.of()).webhooks().on());
+    for (String[] bad : new String[][] {
+        {"WEBHOOK_URL", "mailto:ops@app.example", "WEBHOOK_URL=mailto:ops@app.example must be an http:// or https:// URL"},
+        {"WEBHOOK_SECRET", "short", "WEBHOOK_URL needs WEBHOOK_SECRET"},
+        {"WEBHOOK_EVENTS", "message,typing", "WEBHOOK_EVENTS=message,typing: 'typing' is not an event type"},
+        {"WEBHOOK_BATCH", "0", "WEBHOOK_BATCH"},
+        {"WEBHOOK_MAX_BACKLOG", "-1", "WEBHOOK_MAX_BACKLOG"}}) {
+      Map<String, String> env = new java.util.HashMap<>(Map.of("WEBHOOK_URL", "https://app.example/events",
+          "WEBHOOK_SECRET", secret));
+      env.put(bad[0], bad[1]);
+      String message = refused(env).getMessage();
+      assertTrue(message.startsWith(bad[2]), message);
+    }
+    assertTrue(refused(Map.of("WEBHOOK_SECRET", secret)).getMessage().startsWith("WEBHOOK_SECRET is set without WEBHOOK_URL"));
+  }
+
   private static ConfigException refused(Map<String, String> env) {
     return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
   }
