@@ -9,12 +9,16 @@
 -- an API publish ('' for a send)  ARGV[11] history max age (ms): stream and meta expire that long after the
 -- channel's last write  ARGV[12] sender who must be in KEYS[2] ('' for no check)  ARGV[13] channel name
 -- ARGV[14] 'PUBLISH' or 'SPUBLISH' (a cluster's sharded pub/sub)
+-- Webhooks: ARGV[15] most events waiting ('' records no message event: webhooks off, or a DM's sender's copy)
+-- KEYS[6] webhook event stream  KEYS[7] webhook stats hash  KEYS[8] sessions hash of a DM's recipient (offline
+-- when empty; any key of the slot otherwise)
 -- Returns {'new'|'dup', 'to|id|epoch|streamId|fingerprint|ts'} (the fingerprint the record was stored with,
 -- for the caller to compare), or {'forbidden'} when the sender is not a member of the group (any more): the
 -- membership set is the authority, not a session's copy of it.
 -- Keeps the newest ARGV[2] entries and none older than ARGV[3], exactly, and records in the meta hash the
 -- newest id trimmed: a resume from before it cannot be complete (Redis 7.0 does not track this for trims).
 --! include trim-aged
+--! include webhook-record
 local stream, meta = KEYS[3], KEYS[4]
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
@@ -46,6 +50,11 @@ redis.call('PEXPIRE', stream, ARGV[11])
 redis.call('PEXPIRE', meta, ARGV[11])
 redis.call(ARGV[14], KEYS[5], 'M|' .. ARGV[13] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[5] .. '|' .. ARGV[6]
   .. '|' .. ARGV[7] .. '|' .. ARGV[8] .. '|' .. ARGV[9])
+if ARGV[15] ~= '' then
+  local offline = string.sub(ARGV[7], 1, 5) == 'user/' and redis.call('HLEN', KEYS[8]) == 0
+  webhook_record(KEYS[6], KEYS[7], ARGV[15], 't', 'message', 'ts', ARGV[8], 'ch', ARGV[13], 'ep', epoch, 'sid', sid,
+    'id', ARGV[5], 'f', ARGV[6], 'to', ARGV[7], 'b', ARGV[9], 'off', offline and '1' or '')
+end
 local record = ARGV[7] .. '|' .. ARGV[5] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[10] .. '|' .. ARGV[8]
 if ttl > 0 then
   redis.call('SET', KEYS[1], record, 'EX', ttl)

@@ -23,6 +23,10 @@ import chat.gateway.registry.RedisSessionRegistry;
 import chat.gateway.registry.SessionRegistry;
 import chat.gateway.cluster.GapRepair;
 import chat.gateway.webhook.EventSink;
+import chat.gateway.webhook.MemoryWebhookQueue;
+import chat.gateway.webhook.Recording;
+import chat.gateway.webhook.RedisWebhookShard;
+import chat.gateway.webhook.WebhookShard;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -34,11 +38,13 @@ import java.util.function.Supplier;
  * (cluster). Embedded, the stores record the webhook events in {@code events} as they change. {@code sweep} is the periodic housekeeping the backends need (expiry), run off the event loops.
  */
 public record Backends(Broker broker, HistoryStore history, MembershipStore membership, SessionRegistry sessions,
-                       Runnable sweep, Supplier<Future<Void>> start, Supplier<Future<Void>> stop) {
+                       WebhookShard webhookEvents, Runnable sweep, Supplier<Future<Void>> start,
+                       Supplier<Future<Void>> stop) {
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
   public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, GatewayMetrics metrics,
-                                Supplier<NodeInfo> self, Runnable drain, EventSink events) {
+                                Supplier<NodeInfo> self, Runnable drain, MemoryWebhookQueue webhooks) {
+    EventSink events = webhooks == null ? EventSink.NONE : webhooks;
     MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
     MemoryMembershipStore membership = new MemoryMembershipStore(events, clock);
@@ -48,7 +54,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
         sessions::isOnline);
     metrics.storeMemory("embedded", () -> history.storedBytes() + dedupe.estimatedBytes(),
         () -> config.quotas().embeddedStoreBytes());
-    return new Backends(broker, history, membership, sessions, () -> {
+    return new Backends(broker, history, membership, sessions, webhooks, () -> {
       history.sweep();
       dedupe.sweep();
       sessions.sweep();
@@ -68,9 +74,10 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                                Consumer<String> wentOffline, Runnable drain) {
     RedisConfig r = config.redis();
     RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
+    Recording webhooks = new Recording(config.webhooks(), commands.keys());
     RedisBroker[] link = new RedisBroker[1];
     HistoryStore history = new RedisHistoryStore(commands, () -> link[0].available(), clock,
-        config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl());
+        config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl(), webhooks);
     GapRepair repair = new GapRepair(fanout, history, metrics);
     fanout.onFirstListener(repair::track);
     // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping. A topic
@@ -79,10 +86,11 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
         pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), repair::repair, drain);
     link[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
-        metrics, wentOffline);
+        metrics, wentOffline, webhooks);
     RedisMemory memory = new RedisMemory(vertx, commands);
     metrics.storeMemory("redis", memory::used, memory::limit);
-    return new Backends(broker, history, new RedisMembershipStore(commands), sessions, () -> { },
+    return new Backends(broker, history, new RedisMembershipStore(commands, webhooks, clock), sessions,
+        config.webhooks().on() ? new RedisWebhookShard(commands, config.nodeId()) : null, () -> { },
         () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start()).compose(v -> memory.start())
             .recover(e -> Future.failedFuture(new ConfigException(r.describe() + " cannot be used: " + e.getMessage()))),
         () -> sessions.stop().otherwise((Void) null).onComplete(v -> memory.stop()).compose(v -> broker.close())
@@ -90,6 +98,6 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
   }
 
   public Backends withHistory(HistoryStore other) {
-    return new Backends(broker, other, membership, sessions, sweep, start, stop);
+    return new Backends(broker, other, membership, sessions, webhookEvents, sweep, start, stop);
   }
 }

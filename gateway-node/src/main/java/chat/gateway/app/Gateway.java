@@ -88,12 +88,14 @@ public final class Gateway {
     LocalFanout fanout = new LocalFanout();
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.advertisedHost() + ":" + port, metrics.connections(),
         startedAt);
-    this.webhooks = Webhooks.embedded(config.webhooks(), config.hooks().timeout(), vertx, metrics, clock, config.nodeId());
     this.backends = decorate.apply(config.embedded()
-        ? Backends.memory(config, clock, fanout, metrics, self, this::drain, webhooks.sink())
+        ? Backends.memory(config, clock, fanout, metrics, self, this::drain,
+            Webhooks.memoryQueue(config.webhooks(), config.nodeId()))
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
             this::drain));
     this.broker = backends.broker();
+    this.webhooks = Webhooks.deliver(config.webhooks(), backends.webhookEvents(), config.hooks().timeout(), vertx,
+        metrics, clock, config.nodeId());
     Hooks hooks = Hooks.of(config.hooks(), vertx, metrics, config.nodeId(), config.maxMessageBytes());
     this.chat = Chat.of(backends.history(), backends.membership(), backends.sessions(), broker, metrics, clock, config,
         fanout::watching, hooks);

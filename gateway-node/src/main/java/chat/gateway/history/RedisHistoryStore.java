@@ -1,6 +1,8 @@
 package chat.gateway.history;
 
+import chat.gateway.config.WebhookConfig;
 import chat.gateway.redis.RedisCommands;
+import chat.gateway.webhook.Recording;
 import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
 import chat.gateway.message.MessageFrames;
@@ -51,12 +53,15 @@ public final class RedisHistoryStore implements HistoryStore {
   private final long maxAgeMillis;
   private final long dedupeTtlSeconds;
   private final String publishCommand;
+  /** The webhook's {@code message} event is recorded by the publish script, with the message (its first copy). */
+  private final Recording webhooks;
   /** Per publisher, its last direct message whose sender's copy is not written yet (see {@link #append}). */
   private final Map<Object, Future<Void>> copies = new ConcurrentHashMap<>();
 
   public RedisHistoryStore(RedisCommands redis, BooleanSupplier linkUp, Clock clock, int maxMessages, Duration maxAge,
-                           Duration dedupeTtl) {
+                           Duration dedupeTtl, Recording webhooks) {
     this.redis = redis;
+    this.webhooks = webhooks;
     this.clock = clock;
     this.keys = redis.keys();
     this.linkUp = linkUp;
@@ -145,13 +150,17 @@ public final class RedisHistoryStore implements HistoryStore {
 
   private Future<Stored> store(Draft draft, String channel, boolean copy, String id, long ts, Object orderKey) {
     boolean check = draft.membersOnly() && draft.to().isGroup() && !copy;
+    boolean event = !copy && !webhooks.max(WebhookConfig.Type.MESSAGE).isEmpty();
+    List<String> webhookKeys = webhooks.keysFor(channel);
     List<String> keyList = List.of(draft.key() == null ? keys.unused(channel) : keys.dedupe(channel, draft.key().name(), copy),
         check ? keys.members(draft.to().id()) : keys.unused(channel), keys.stream(channel), keys.meta(channel),
-        keys.topic(channel));
+        keys.topic(channel), webhookKeys.get(0), webhookKeys.get(1),
+        event && draft.to().isUser() ? keys.sessions(draft.to().id()) : keys.unused(channel));
     List<String> args = List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
         Integer.toString(maxMessages), Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
         draft.to().name(), Long.toString(ts), draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
-        Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand);
+        Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
+        event ? webhooks.max(WebhookConfig.Type.MESSAGE) : "");
     return redis.script(RedisScript.PUBLISH, orderKey, keyList, args).compose(reply -> {
       if (reply.size() == 1) {
         return Future.failedFuture(draft.notMember());

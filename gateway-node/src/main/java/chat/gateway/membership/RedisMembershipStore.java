@@ -3,6 +3,7 @@ package chat.gateway.membership;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
+import chat.gateway.webhook.Recording;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
@@ -20,9 +21,22 @@ public final class RedisMembershipStore implements MembershipStore {
   private final RedisCommands redis;
   private final RedisKeys keys;
 
-  public RedisMembershipStore(RedisCommands redis) {
+  private final Recording webhooks;
+  private final java.time.Clock clock;
+
+  public RedisMembershipStore(RedisCommands redis, Recording webhooks, java.time.Clock clock) {
     this.redis = redis;
     this.keys = redis.keys();
+    this.webhooks = webhooks;
+    this.clock = clock;
+  }
+
+  /** The group's side of a change, with its {@code member} webhook event (member.lua); whether the set changed. */
+  private Future<Boolean> groupSide(String op, String user, String group) {
+    List<String> webhookKeys = webhooks.keysFor("group/" + group);
+    return redis.script(RedisScript.MEMBER, List.of(keys.members(group), webhookKeys.get(0), webhookKeys.get(1)),
+        List.of(op, user, "group/" + group, Long.toString(clock.millis()),
+            webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER))).map(r -> r.toInteger() == 1);
   }
 
   /**
@@ -35,7 +49,7 @@ public final class RedisMembershipStore implements MembershipStore {
       if (changed < 0) {
         return Future.failedFuture(MembershipStore.full(maxGroups));
       }
-      return redis.send(Command.SADD, keys.members(group), user).map(added -> changed == 1 || added.toInteger() == 1);
+      return groupSide("join", user, group).map(added -> changed == 1 || added);
     });
   }
 
@@ -45,8 +59,8 @@ public final class RedisMembershipStore implements MembershipStore {
    */
   @Override
   public Future<Boolean> leave(String user, String group) {
-    return userSide("leave", user, group, 0).compose(changed -> redis.send(Command.SREM, keys.members(group), user)
-        .map(removed -> changed == 1 || removed.toInteger() == 1));
+    return userSide("leave", user, group, 0).compose(changed -> groupSide("leave", user, group)
+        .map(removed -> changed == 1 || removed));
   }
 
   @Override

@@ -34,6 +34,7 @@ public final class GatewayMetrics {
   private final Counter duplicates;
   private final Timer deliveryLatency;
   private final Timer eventLoopDelay;
+  private LongSupplier webhookDropped;
 
   public GatewayMetrics(MeterRegistry registry, BooleanSupplier draining) {
     this.registry = registry;
@@ -222,6 +223,8 @@ public final class GatewayMetrics {
   public void webhookWaiting(LongSupplier waiting, LongSupplier droppedForBacklog) {
     Gauge.builder("chat_webhook_waiting", waiting::getAsLong).description("Webhook events waiting for delivery")
         .register(registry);
+    // a function counter holds its object weakly: this registry keeps it
+    webhookDropped = droppedForBacklog;
     io.micrometer.core.instrument.FunctionCounter.builder("chat_webhook_backlog_dropped", droppedForBacklog,
             d -> d.getAsLong())
         .description("Webhook events dropped because WEBHOOK_MAX_BACKLOG were waiting").register(registry);

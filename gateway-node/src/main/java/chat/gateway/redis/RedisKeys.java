@@ -169,6 +169,23 @@ public final class RedisKeys {
     return prefix + "sweeper";
   }
 
+  // ---- webhooks (one shard: a standalone Redis, or a primary under Sentinel) -------------------------
+
+  /** The webhook events waiting for delivery, oldest first. */
+  public String webhookEvents() {
+    return prefix + "webhook:events";
+  }
+
+  /** Counts of the webhook shard: {@code dropped} (past the backlog). */
+  public String webhookStats() {
+    return prefix + "webhook:stats";
+  }
+
+  /** The lease of the node that delivers the webhook events (its token). */
+  public String webhookLease() {
+    return prefix + "webhook:lease";
+  }
+
   /** A key in the slot of {@code channel} that is never written: stands in for a key a script may not need. */
   public String unused(String channel) {
     return prefix + "unused:" + tag(channel, channel);

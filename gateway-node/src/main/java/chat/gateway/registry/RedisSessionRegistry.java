@@ -1,6 +1,7 @@
 package chat.gateway.registry;
 
 import chat.gateway.redis.RedisCommands;
+import chat.gateway.webhook.Recording;
 import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
 import chat.gateway.metrics.GatewayMetrics;
@@ -33,6 +34,10 @@ public final class RedisSessionRegistry implements SessionRegistry {
   /** Sessions of a dead node removed at once: a node of 20,000 sessions is swept in pipelined batches. */
   private static final int SWEEP_BATCH = 1_000;
 
+  /** A session swept with its dead node ended as its TCP connection did, without a close frame. */
+  private static final int ABNORMAL_CLOSURE = 1006;
+  /** The webhook's session and presence events, recorded by register.lua and unregister.lua. */
+  private final Recording webhooks;
   private final Vertx vertx;
   private final RedisCommands redis;
   private final RedisKeys keys;
@@ -55,7 +60,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /** {@code wentOffline} is told of each user whose last session a sweep removed. */
   public RedisSessionRegistry(Vertx vertx, RedisCommands redis, String nodeId, Supplier<NodeInfo> self,
-                              Duration nodeTtl, GatewayMetrics metrics, Consumer<String> wentOffline) {
+                              Duration nodeTtl, GatewayMetrics metrics, Consumer<String> wentOffline, Recording webhooks) {
+    this.webhooks = webhooks;
     this.vertx = vertx;
     this.redis = redis;
     this.keys = redis.keys();
@@ -90,9 +96,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
   public Future<Integer> register(SessionInfo s, int maxSessions) {
     String inc = Long.toString(incarnation);
     return redis.send(Command.HSET, keys.nodeSessions(s.node()), s.user() + "|" + s.session(), inc)
-        .compose(v -> redis.script(RedisScript.REGISTER, List.of(keys.sessions(s.user()), keys.exclusion(s.user())),
+        .compose(v -> redis.script(RedisScript.REGISTER, withWebhookKeys(s.user(), keys.sessions(s.user()),
+                keys.exclusion(s.user())),
             List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc,
-                Integer.toString(maxSessions), Long.toString(s.connectedAt()))))
+                Integer.toString(maxSessions), Long.toString(s.connectedAt()), webhooks.maxForSessions(),
+                webhooks.sessionTypes(), s.user(), s.node(), Long.toString(System.currentTimeMillis()))))
         .compose(reply -> {
           int count = reply.toInteger();
           if (count < 0) {
@@ -110,7 +118,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   @Override
   public Future<Integer> unregister(SessionInfo s, int code) {
-    return remove(s.user(), s.session(), "").compose(count -> redis.send(Command.HDEL, keys.nodeSessions(s.node()),
+    return remove(s.user(), s.session(), "", s.node(), code).compose(count -> redis.send(Command.HDEL, keys.nodeSessions(s.node()),
         s.user() + "|" + s.session()).map(v -> count < 0 ? 1 : count));
   }
 
@@ -121,8 +129,10 @@ public final class RedisSessionRegistry implements SessionRegistry {
    * after the removal, and a user found with sessions goes back in. Completes with the count, -1 if the
    * session was not there.
    */
-  private Future<Integer> remove(String user, String session, String inc) {
-    return redis.script(RedisScript.UNREGISTER, List.of(keys.sessions(user)), List.of(session, inc)).compose(reply -> {
+  private Future<Integer> remove(String user, String session, String inc, String node, int code) {
+    return redis.script(RedisScript.UNREGISTER, withWebhookKeys(user, keys.sessions(user)), List.of(session, inc,
+        webhooks.maxForSessions(), webhooks.sessionTypes(), user, node, Long.toString(System.currentTimeMillis()),
+        Integer.toString(code))).compose(reply -> {
       int count = reply.toInteger();
       if (count != 0) {
         return Future.succeededFuture(count);
@@ -132,6 +142,13 @@ public final class RedisSessionRegistry implements SessionRegistry {
           .compose(left -> left.toInteger() == 0 ? Future.succeededFuture(0)
               : redis.send(Command.SADD, keys.online(user), user).map(left.toInteger()));
     });
+  }
+
+  /** {@code first} keys, then the webhook's (register.lua, unregister.lua: in the user's slot). */
+  private List<String> withWebhookKeys(String user, String... first) {
+    List<String> all = new java.util.ArrayList<>(List.of(first));
+    all.addAll(webhooks.keysFor("user/" + user));
+    return all;
   }
 
   /** One SMISMEMBER per online set the users fall into (one on a standalone Redis). */
@@ -293,7 +310,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
             String[] userSession = taken.get(i).toString().split("\\|", 2);
             sessions.add(new String[] {userSession[0], userSession[1], taken.get(i + 1).toString()});
           }
-          return removeAll(sessions, 0)
+          return removeAll(node, sessions, 0)
               .compose(v -> redis.send(Command.DEL, keys.sweptSessions(node)))
               .compose(v -> node.equals(nodeId) ? Future.succeededFuture() : redis.send(Command.SREM, keys.nodes(), node))
               .map(v -> {
@@ -306,20 +323,23 @@ public final class RedisSessionRegistry implements SessionRegistry {
         });
   }
 
-  /** Removes {@code sessions} ({user, session, incarnation}) from {@code from} on, a batch at a time. */
-  private Future<Void> removeAll(List<String[]> sessions, int from) {
+  /**
+   * Removes {@code sessions} ({user, session, incarnation}) of {@code node}, gone, from {@code from} on, a batch at a
+   * time; each closed with 1006, as its connection was.
+   */
+  private Future<Void> removeAll(String node, List<String[]> sessions, int from) {
     if (from >= sessions.size()) {
       return Future.succeededFuture();
     }
     List<Future<Void>> batch = new ArrayList<>();
     for (String[] s : sessions.subList(from, Math.min(sessions.size(), from + SWEEP_BATCH))) {
-      batch.add(remove(s[0], s[1], s[2]).map(count -> {
+      batch.add(remove(s[0], s[1], s[2], node, ABNORMAL_CLOSURE).map(count -> {
         if (count == 0) {
           wentOffline.accept(s[0]);
         }
         return null;
       }));
     }
-    return Future.all(batch).compose(v -> removeAll(sessions, from + SWEEP_BATCH));
+    return Future.all(batch).compose(v -> removeAll(node, sessions, from + SWEEP_BATCH));
   }
 }

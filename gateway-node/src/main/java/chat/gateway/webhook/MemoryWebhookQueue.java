@@ -2,6 +2,7 @@ package chat.gateway.webhook;
 
 import chat.gateway.config.WebhookConfig;
 import chat.gateway.config.WebhookConfig.Type;
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,22 +61,35 @@ public final class MemoryWebhookQueue implements EventSink, WebhookShard {
   }
 
   @Override
-  public synchronized List<Waiting> oldest(int max) {
+  public Future<Boolean> own() {
+    return Future.succeededFuture(true);
+  }
+
+  @Override
+  public synchronized Future<List<Waiting>> oldest(int max) {
     List<Waiting> batch = new ArrayList<>(Math.min(max, waiting.size()));
     for (Entry e : waiting) {
       if (batch.size() == max) {
         break;
       }
-      batch.add(new Waiting(idPrefix + e.seq(), e.seq(), e.event()));
+      String id = idPrefix + e.seq();
+      batch.add(new Waiting(id, e.event().ts(), e.event().toJson(id)));
     }
-    return batch;
+    return Future.succeededFuture(batch);
   }
 
   @Override
-  public synchronized void delivered(long upToSeq) {
-    while (!waiting.isEmpty() && waiting.peekFirst().seq() <= upToSeq) {
+  public synchronized Future<Void> delivered(Waiting last) {
+    long upTo = Long.parseLong(last.id().substring(idPrefix.length()));
+    while (!waiting.isEmpty() && waiting.peekFirst().seq() <= upTo) {
       waiting.pollFirst();
     }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public long pollMillis() {
+    return 0;
   }
 
   @Override

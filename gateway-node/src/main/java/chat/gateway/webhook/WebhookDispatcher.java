@@ -5,6 +5,7 @@ import chat.gateway.hook.HookFailure;
 import chat.gateway.hook.SignedPost;
 import chat.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * flight, as {@code {"events":[...]}} signed like a hook request. A 2xx delivers the batch; anything else (another
  * status, no answer within {@code HOOK_TIMEOUT}, no connection) is tried again with the same events and ids after
  * 0.5 s, doubling to 60 s, with jitter. Events older than {@code WEBHOOK_MAX_AGE} when their turn comes are dropped
- * and counted. Runs on one Vert.x context.
+ * and counted. Runs on one Vert.x context; on Redis only while this node holds the shard's lease, checked before each
+ * post.
  */
 public final class WebhookDispatcher {
   private static final System.Logger LOG = System.getLogger(WebhookDispatcher.class.getName());
@@ -34,9 +36,11 @@ public final class WebhookDispatcher {
   private final long maxAgeMillis;
   private final AtomicBoolean woken = new AtomicBoolean();
   private boolean posting;
+  /** A wake-up came during a turn. */
+  private boolean again;
   private boolean stopped;
   private int failures;
-  private long retryTimer = -1;
+  private long timer = -1;
 
   public WebhookDispatcher(WebhookShard shard, SignedPost post, Context context, Clock clock, GatewayMetrics metrics,
                            WebhookConfig config) {
@@ -58,8 +62,8 @@ public final class WebhookDispatcher {
   public void stop() {
     context.runOnContext(v -> {
       stopped = true;
-      if (retryTimer >= 0) {
-        context.owner().cancelTimer(retryTimer);
+      if (timer >= 0) {
+        context.owner().cancelTimer(timer);
       }
     });
   }
@@ -75,51 +79,103 @@ public final class WebhookDispatcher {
   }
 
   private void next() {
-    if (stopped || posting || retryTimer >= 0) {
+    if (posting) {
+      again = true; // woken during a turn: look again when it ends
       return;
     }
-    List<WebhookShard.Waiting> events = shard.oldest(batch);
+    if (stopped || timer >= 0) {
+      return;
+    }
+    again = false;
+    posting = true; // one turn at a time: the shard's answers come back to this context
+    shard.own().compose(mine -> mine ? shard.oldest(batch) : Future.succeededFuture((List<WebhookShard.Waiting>) null))
+        .onComplete(ar -> context.runOnContext(v -> {
+          posting = false;
+          if (ar.succeeded() && ar.result() == null) {
+            after(shard.standbyMillis()); // another node delivers: try for the lease again later
+          } else if (ar.failed() || ar.result().isEmpty()) {
+            idle(); // the store cannot answer, or nothing waits
+          } else {
+            deliver(ar.result());
+          }
+        }));
+  }
+
+  private void deliver(List<WebhookShard.Waiting> events) {
     long now = clock.millis();
     int expired = 0;
-    while (expired < events.size() && now - events.get(expired).event().ts() > maxAgeMillis) {
+    while (expired < events.size() && now - events.get(expired).ts() > maxAgeMillis) {
       expired++;
     }
     if (expired > 0) {
-      shard.delivered(events.get(expired - 1).seq());
-      metrics.webhookEvents("dropped", expired);
-      LOG.log(Level.WARNING, "webhook: dropped " + expired + " events older than WEBHOOK_MAX_AGE");
-      next();
-      return;
-    }
-    if (events.isEmpty()) {
+      int dropped = expired;
+      posting = true;
+      shard.delivered(events.get(expired - 1)).onComplete(ar -> context.runOnContext(v -> {
+        posting = false;
+        if (ar.succeeded()) {
+          metrics.webhookEvents("dropped", dropped);
+          LOG.log(Level.WARNING, "webhook: dropped " + dropped + " events older than WEBHOOK_MAX_AGE");
+        }
+        next();
+      }));
       return;
     }
     JsonArray list = new JsonArray();
-    events.forEach(e -> list.add(e.event().toJson(e.id())));
+    events.forEach(e -> list.add(e.event()));
     posting = true;
-    post.post(new JsonObject().put("events", list).toBuffer()).onComplete(ar -> context.runOnContext(v -> {
-      posting = false;
-      if (ar.succeeded() && ar.result().status() / 100 == 2) {
-        failures = 0;
-        shard.delivered(events.get(events.size() - 1).seq());
-        long at = clock.millis();
-        events.forEach(e -> metrics.webhookDelivered(at - e.event().ts()));
-        next();
-        return;
-      }
-      String why = ar.succeeded() ? "HTTP " + ar.result().status()
-          : ar.cause() instanceof HookFailure f ? f.kind().label() + ", " + f.getMessage() : ar.cause().toString();
-      metrics.webhookEvents("retried", events.size());
-      long delay = retryDelay(++failures);
-      if (failures == 1 || failures % 10 == 0) {
-        LOG.log(Level.WARNING, "webhook: a batch of " + events.size() + " events was not taken (" + why + "), try "
-            + failures + "; again in " + delay + " ms");
-      }
-      retryTimer = context.owner().setTimer(delay, id -> {
-        retryTimer = -1;
-        next();
-      });
-    }));
+    // the lease is checked right before the post: a node that lost the shard (paused past its lease) posts no more
+    shard.fence().compose(mine -> mine ? post.post(new JsonObject().put("events", list).toBuffer()).map(answer -> answer)
+            : Future.<SignedPost.Answer>failedFuture(new LostShard()))
+        .onComplete(ar -> context.runOnContext(v -> {
+          posting = false;
+          if (ar.failed() && ar.cause() instanceof LostShard) {
+            idle();
+            return;
+          }
+          if (ar.succeeded() && ar.result().status() / 100 == 2) {
+            failures = 0;
+            posting = true;
+            shard.delivered(events.get(events.size() - 1)).onComplete(done -> context.runOnContext(w -> {
+              posting = false;
+              long at = clock.millis();
+              events.forEach(e -> metrics.webhookDelivered(at - e.ts()));
+              next();
+            }));
+            return;
+          }
+          String why = ar.succeeded() ? "HTTP " + ar.result().status()
+              : ar.cause() instanceof HookFailure f ? f.kind().label() + ", " + f.getMessage() : ar.cause().toString();
+          metrics.webhookEvents("retried", events.size());
+          long delay = retryDelay(++failures);
+          if (failures == 1 || failures % 10 == 0) {
+            LOG.log(Level.WARNING, "webhook: a batch of " + events.size() + " events was not taken (" + why + "), try "
+                + failures + "; again in " + delay + " ms");
+          }
+          after(delay);
+        }));
+  }
+
+  /** Nothing to do now: woken by the next event recorded (embedded), or a look again shortly (Redis). */
+  private void idle() {
+    if (again) {
+      next();
+    } else if (shard.pollMillis() > 0) {
+      after(shard.pollMillis());
+    }
+  }
+
+  private void after(long millis) {
+    timer = context.owner().setTimer(millis, id -> {
+      timer = -1;
+      next();
+    });
+  }
+
+  /** This node does not own the shard (any more). */
+  private static final class LostShard extends RuntimeException {
+    LostShard() {
+      super("another node delivers this shard's events", null, false, false);
+    }
   }
 
   /** 0.5 s doubling to 60 s, each between half and all of it (jitter: receivers coming back are not hit at once). */

@@ -11,19 +11,18 @@ import java.time.Clock;
 import java.time.Duration;
 
 /**
- * A node's webhooks: where its stores record events ({@link #sink}) and who delivers them. Embedded, the events
- * wait in this process's memory ({@link MemoryWebhookQueue}) and one {@link WebhookDispatcher} delivers them.
+ * Who delivers a node's webhook events: a {@link WebhookDispatcher} over the events of its shard. Embedded, the
+ * events wait in this process's memory ({@link MemoryWebhookQueue}, made first: the stores record into it); on
+ * Redis, in the shard's stream, delivered by whichever node holds its lease.
  */
 public final class Webhooks {
-  private static final Webhooks NONE = new Webhooks(EventSink.NONE, null);
+  private static final Webhooks NONE = new Webhooks(null);
   /** Answers are not read: a receiver's body is only drained, up to this much. */
   private static final int MAX_ANSWER_BYTES = 64 * 1024;
 
-  private final EventSink sink;
   private final WebhookDispatcher dispatcher;
 
-  private Webhooks(EventSink sink, WebhookDispatcher dispatcher) {
-    this.sink = sink;
+  private Webhooks(WebhookDispatcher dispatcher) {
     this.dispatcher = dispatcher;
   }
 
@@ -31,21 +30,21 @@ public final class Webhooks {
     return NONE;
   }
 
-  /** An embedded node's webhooks: events in memory, posted within {@code timeout} each ({@code HOOK_TIMEOUT}). */
-  public static Webhooks embedded(WebhookConfig config, Duration timeout, Vertx vertx, GatewayMetrics metrics,
-                                  Clock clock, String nodeId) {
-    if (!config.on()) {
+  /** An embedded node's event queue, or null when webhooks are off. */
+  public static MemoryWebhookQueue memoryQueue(WebhookConfig config, String nodeId) {
+    return config.on() ? new MemoryWebhookQueue(config, nodeId) : null;
+  }
+
+  /** Delivers {@code shard}'s events (none: webhooks off), each post within {@code timeout} ({@code HOOK_TIMEOUT}). */
+  public static Webhooks deliver(WebhookConfig config, WebhookShard shard, Duration timeout, Vertx vertx,
+                                 GatewayMetrics metrics, Clock clock, String nodeId) {
+    if (!config.on() || shard == null) {
       return NONE;
     }
-    MemoryWebhookQueue queue = new MemoryWebhookQueue(config, nodeId);
     SignedPost post = new SignedPost(vertx, vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true)
             .setConnectTimeout((int) Math.max(1, timeout.toMillis())), new PoolOptions().setHttp1MaxSize(1)),
         new HookSigner(config.secret()), config.url(), timeout.toMillis(), MAX_ANSWER_BYTES, nodeId + "-webhook-");
-    return new Webhooks(queue, new WebhookDispatcher(queue, post, vertx.getOrCreateContext(), clock, metrics, config));
-  }
-
-  public EventSink sink() {
-    return sink;
+    return new Webhooks(new WebhookDispatcher(shard, post, vertx.getOrCreateContext(), clock, metrics, config));
   }
 
   public void start() {

@@ -81,6 +81,30 @@ public final class NodeProcess implements AutoCloseable {
     return managementPort;
   }
 
+  /** SIGSTOP: the process stops where it is (a frozen host, a long GC pause) until {@link #resume}. */
+  public void pause() {
+    signal("-STOP");
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  public void resume() {
+    signal("-CONT");
+  }
+
+  private void signal(String which) {
+    try {
+      Process kill = new ProcessBuilder("kill", which, Long.toString(process.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill " + which + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
+  }
+
   /** SIGKILL: no drain, no goodbye, sessions left in the registry. */
   public void kill() {
     process.destroyForcibly();
