@@ -47,7 +47,8 @@ public final class HookBackend implements AutoCloseable {
   }
 
   /** One request the backend received: its path, JSON body, and whether its signature and headers hold. */
-  public record Received(String path, JsonObject body, boolean signed, String requestId, long timestamp) {
+  public record Received(String path, JsonObject body, boolean signed, String requestId, long timestamp,
+                         long receivedAt) {
   }
 
   public static final String SECRET = "hook-test-secret-of-at-least-32-bytes-long";
@@ -110,7 +111,7 @@ public final class HookBackend implements AutoCloseable {
       boolean signed = timestamp != null && ("v1=" + hmac(timestamp, body)).equals(request.getHeader("X-Chat-Signature"))
           && "application/json".equals(request.getHeader("Content-Type"));
       received.add(new Received(request.path(), json, signed, request.getHeader("X-Chat-Request-Id"),
-          timestamp == null ? 0 : Long.parseLong(timestamp)));
+          timestamp == null ? 0 : Long.parseLong(timestamp), System.nanoTime()));
       Function<JsonObject, Answer> answering = answers.get(request.path());
       Answer answer = answering == null ? Answer.status(404) : answering.apply(json);
       if (answer.delayMillis() < 0) {
