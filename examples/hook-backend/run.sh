@@ -18,4 +18,5 @@ trap 'kill $backend 2>/dev/null' EXIT
 hooks="http://127.0.0.1:${BACKEND_PORT:-3000}/hooks"
 AUTH_MODE=hook PORT="${CHAT_PORT:-8080}" CONNECT_HOOK_URL="$hooks/connect" JOIN_HOOK_URL="$hooks/join" \
   PUBLISH_HOOK_URL="$hooks/publish" PUBLISH_HOOK_CHANNELS='group/*,user/*' OPEN_GROUPS='public.*' \
+  WEBHOOK_URL="http://127.0.0.1:${BACKEND_PORT:-3000}/events" WEBHOOK_SECRET="$HOOK_SECRET" \
   java -jar "$jar"

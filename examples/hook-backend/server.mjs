@@ -2,8 +2,10 @@
 //  - a cookie sign-in: /login sets a session cookie, and the connect hook turns that cookie into a chat user;
 //  - a join hook with a member list: group paid.club is for its members only;
 //  - a publish hook that moderates: a message with "buy now" is refused, "darn" is rewritten;
-//  - the membership API: a user who signs in is made a member of group team, so the gateway lets them in.
-// Every hook request's signature is checked (HOOK_SECRET) before it is believed.
+//  - the membership API: a user who signs in is made a member of group team, so the gateway lets them in;
+//  - webhooks: /events takes the gateway's batches, drops repeats by id, and "sends a push notification" (a log
+//    line) for each direct message to someone who was offline.
+// Every hook request's and batch's signature is checked (HOOK_SECRET, WEBHOOK_SECRET) before it is believed.
 //
 // Settings (environment): PORT (3000), GATEWAY_URL (http://localhost:8080/, where the chat page is and where the
 // membership API is called), API_KEY and HOOK_SECRET (the gateway's, at least 32 bytes each).
@@ -15,6 +17,7 @@ const HOST = process.env.HOST ?? '127.0.0.1';
 const GATEWAY_URL = process.env.GATEWAY_URL ?? 'http://localhost:8080/';
 const API_KEY = process.env.API_KEY;
 const HOOK_SECRET = process.env.HOOK_SECRET;
+const WEBHOOK_SECRET = process.env.WEBHOOK_SECRET ?? HOOK_SECRET;
 if (!API_KEY || !HOOK_SECRET) {
   console.error('set API_KEY and HOOK_SECRET (the gateway\'s), e.g. with examples/hook-backend/run.sh');
   process.exit(2);
@@ -27,11 +30,11 @@ const CLUB = new Set(['alice', 'carol']);
 const SESSION_HOURS = 8;
 const sessions = new Map(); // session id -> user
 
-/** The hook request's signature holds and was made in the last five minutes. */
-function signed(req, body) {
+/** The request's signature (with {@code secret}) holds and was made in the last five minutes. */
+function signed(req, body, secret = HOOK_SECRET) {
   const timestamp = req.headers['x-chat-timestamp'] ?? '';
   const given = Buffer.from(req.headers['x-chat-signature'] ?? '');
-  const expected = Buffer.from(`v1=${createHmac('sha256', HOOK_SECRET).update(`${timestamp}.`).update(body).digest('hex')}`);
+  const expected = Buffer.from(`v1=${createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex')}`);
   return given.length === expected.length && timingSafeEqual(given, expected)
     && Math.abs(Date.now() - Number(timestamp)) < 5 * 60_000;
 }
@@ -75,6 +78,27 @@ const hooks = {
     return { allow: true };
   },
 };
+
+// Webhook events come at least once: a repeat has the id of the first. The ids seen lately, oldest first.
+const seen = new Set();
+const SEEN_MAX = 100_000;
+
+/** One batch of events: each handled once. */
+function events(batch) {
+  for (const event of batch.events) {
+    if (seen.has(event.id)) {
+      continue; // a repeat of a batch we took before (our answer was lost, or came too late)
+    }
+    seen.add(event.id);
+    if (seen.size > SEEN_MAX) {
+      seen.delete(seen.values().next().value);
+    }
+    if (event.type === 'message' && event.offline) {
+      const to = event.channel.slice('user/'.length);
+      console.log(`push notification to ${to}: ${event.message.from} wrote ${JSON.stringify(event.message.body)}`);
+    }
+  }
+}
 
 /** The membership API: the application makes the user a member of a closed group. */
 async function addMember(group, user) {
@@ -135,6 +159,14 @@ const server = createServer(async (req, res) => {
         'Set-Cookie': `sid=${sid}; HttpOnly; SameSite=Lax; Path=/; Max-Age=${SESSION_HOURS * 3600}`,
         Location: GATEWAY_URL,
       });
+    }
+    if (req.method === 'POST' && path === '/events') {
+      const body = await read(req);
+      if (!signed(req, body, WEBHOOK_SECRET)) {
+        return reply(res, 401, 'application/json', '{"error":"bad signature"}');
+      }
+      events(JSON.parse(body.toString()));
+      return reply(res, 204, 'text/plain', '');
     }
     const hook = req.method === 'POST' && path.startsWith('/hooks/') && hooks[path.slice('/hooks/'.length)];
     if (hook) {

@@ -1,11 +1,13 @@
 // The example backend (examples/hook-backend) against a real node under hook sign-in, in headless Chromium:
 // the application's own sign-in sets a cookie, the browser's WebSocket upgrade carries it to the node, and the
 // connect hook turns it into the chat user; the join hook keeps a paid group to its members; the publish hook
-// refuses one message and rewrites another; the membership API made the user a member of a closed group.
+// refuses one message and rewrites another; the membership API made the user a member of a closed group; the
+// webhook tells it of a direct message to someone offline.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { artifacts, freePort, launchBrowser, startExampleBackend, startNode } from './servers.mjs';
+import { readFileSync } from 'node:fs';
+import { artifacts, freePort, launchBrowser, startExampleBackend, startNode, waitFor } from './servers.mjs';
 
 const WAIT = { timeout: 30_000 };
 const HOOK_SECRET = 'e2e-hook-secret-of-at-least-32-bytes!!';
@@ -41,12 +43,13 @@ async function waitForNotice(page, pattern) {
     .some(li => new RegExp(source).test(li.textContent)), pattern.source, WAIT);
 }
 
-test('the example backend signs the browser in by its cookie, decides joins and moderates messages', async () => {
+test('the example backend signs the browser in by its cookie, decides joins, moderates messages and hears of a DM to someone offline', async () => {
   const backendPort = await freePort();
   const hooks = `http://127.0.0.1:${backendPort}/hooks`;
   const node = await startNode({ AUTH_MODE: 'hook', CONNECT_HOOK_URL: `${hooks}/connect`,
     JOIN_HOOK_URL: `${hooks}/join`, PUBLISH_HOOK_URL: `${hooks}/publish`, PUBLISH_HOOK_CHANNELS: 'group/*,user/*',
-    HOOK_SECRET, OPEN_GROUPS: 'public.*' });
+    HOOK_SECRET, OPEN_GROUPS: 'public.*', WEBHOOK_URL: `http://127.0.0.1:${backendPort}/events`,
+    WEBHOOK_SECRET: HOOK_SECRET });
   const backend = await startExampleBackend(backendPort, node.url, HOOK_SECRET);
   const opened = [];
   try {
@@ -82,6 +85,13 @@ test('the example backend signs the browser in by its cookie, decides joins and 
     await alice.page.fill('#text', 'BUY NOW: cheap tickets');
     await alice.page.press('#text', 'Enter');
     await waitForNotice(alice.page, /^Not sent: not allowed \(no advertising, please\)$/);
+    // A direct message to carol, who is not signed in: the webhook tells the backend, which "pushes" it.
+    await alice.page.fill('#dm-name', 'carol');
+    await alice.page.click('#dm-form button');
+    await alice.page.fill('#text', 'lunch at noon?');
+    await alice.page.press('#text', 'Enter');
+    await waitFor('the push notification for carol', () => readFileSync(backend.log, 'utf8')
+      .includes('push notification to carol: alice wrote "lunch at noon?"'));
     await alice.page.screenshot({ path: resolve(artifacts, 'hook-example-alice.png') });
     assert.ok((await notices(alice.page)).every(n => !/could not be recovered/.test(n)));
     assert.deepEqual(alice.problems, []);

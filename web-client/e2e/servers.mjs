@@ -205,6 +205,7 @@ export async function startExampleBackend(port, gatewayUrl, hookSecret) {
   }, 10_000);
   return {
     url: `http://127.0.0.1:${port}/`,
+    log: resolve(artifacts, `example-backend-${port}.log`),
     async stop() {
       child.kill('SIGKILL');
       await exited(child);

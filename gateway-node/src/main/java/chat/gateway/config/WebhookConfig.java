@@ -45,10 +45,7 @@ public record WebhookConfig(URI url, String secret, Set<Type> events, int batch,
     String raw = s.string("WEBHOOK_URL", null);
     String secret = s.secret("WEBHOOK_SECRET");
     if (raw == null) {
-      if (secret != null) {
-        throw new ConfigException("WEBHOOK_SECRET is set without WEBHOOK_URL: set the URL, or drop the secret");
-      }
-      return NONE;
+      return NONE; // a secret alone is kept for later (compose always makes one)
     }
     URI url;
     try {

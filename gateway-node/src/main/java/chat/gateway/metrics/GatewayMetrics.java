@@ -214,9 +214,13 @@ public final class GatewayMetrics {
   /** One event delivered, {@code millis} after it happened. */
   public void webhookDelivered(long millis) {
     webhookEvents("delivered", 1);
-    Timer.builder("chat_webhook_delivery_latency").description("From an event to its delivery to WEBHOOK_URL")
+    webhookLatency().record(millis, TimeUnit.MILLISECONDS);
+  }
+
+  private Timer webhookLatency() {
+    return Timer.builder("chat_webhook_delivery_latency").description("From an event to its delivery to WEBHOOK_URL")
         .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofHours(24))
-        .register(registry).record(millis, TimeUnit.MILLISECONDS);
+        .register(registry);
   }
 
   /** Webhook events waiting on this node's shard, and those dropped there because too many were waiting. */
@@ -231,6 +235,7 @@ public final class GatewayMetrics {
     for (String result : new String[] {"delivered", "retried", "dropped"}) {
       webhookEvents(result, 0);
     }
+    webhookLatency(); // every series from the start
   }
 
   /** Whether {@code hook}'s circuit breaker is open (calls refused at once). */

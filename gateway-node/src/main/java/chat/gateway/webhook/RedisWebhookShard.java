@@ -62,6 +62,9 @@ public final class RedisWebhookShard implements WebhookShard {
         List.of(token, Long.toString(LEASE_MILLIS))).map(r -> {
           boolean mine = r.toInteger() == 1;
           heldSince = mine ? asked : 0;
+          if (!mine) {
+            waiting = 0; // the holder's gauge counts the shard's events; a node that does not deliver shows none
+          }
           return mine;
         });
   }

@@ -222,7 +222,9 @@ class ConfigTest {
       String message = refused(env).getMessage();
       assertTrue(message.startsWith(bad[2]), message);
     }
-    assertTrue(refused(Map.of("WEBHOOK_SECRET", secret)).getMessage().startsWith("WEBHOOK_SECRET is set without WEBHOOK_URL"));
+    assertFalse(GatewayConfig.fromEnv(Map.of("WEBHOOK_SECRET", secret)).webhooks().on(), "a secret alone posts nothing");
+    assertTrue(refused(Map.of("WEBHOOK_URL", "http://app/events", "WEBHOOK_SECRET", secret, "REDIS_CLUSTER_NODES",
+        "127.0.0.1:7000")).getMessage().startsWith("WEBHOOK_URL is not served on a Redis Cluster"));
   }
 
   private static ConfigException refused(Map<String, String> env) {

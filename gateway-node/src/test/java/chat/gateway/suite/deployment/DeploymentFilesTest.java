@@ -223,7 +223,9 @@ class DeploymentFilesTest {
 
   @Test
   void aLiveNodesMetricsPassPromtoolAndFeedEveryPanel() throws IOException {
-    try (TestNode node = TestNode.start("CANARY_INTERVAL", "200ms")) {
+    // with a webhook (its receiver away: the events wait), so that the webhook panels' series exist too
+    try (TestNode node = TestNode.start("CANARY_INTERVAL", "200ms", "WEBHOOK_URL", "http://127.0.0.1:9/events",
+        "WEBHOOK_SECRET", "dashboard-test-webhook-secret-32-bytes!!")) {
       WsProbe alice = node.connected("alice");
       alice.send("{\"type\":\"send\",\"seq\":1,\"channel\":\"user/alice\",\"body\":1}");
       alice.next("message");
