@@ -139,7 +139,11 @@ public final class WebhookDispatcher {
               posting = false;
               long at = clock.millis();
               events.forEach(e -> metrics.webhookDelivered(at - e.ts()));
-              next();
+              if (events.size() < batch && shard.pollMillis() > 0) {
+                after(shard.pollMillis()); // a short batch took all there was: let the next gather a while
+              } else {
+                next();
+              }
             }));
             return;
           }
