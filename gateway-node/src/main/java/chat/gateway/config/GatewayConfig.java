@@ -175,8 +175,8 @@ public record GatewayConfig(
     String mgmtHost = s.string("MGMT_HOST", "127.0.0.1");
     AuthConfig auth = auth(s);
     devSignInStaysLocal(s, auth, host);
-    String apiKey = atLeast32Bytes("API_KEY", s.secret("API_KEY"));
-    String adminToken = atLeast32Bytes("ADMIN_TOKEN", s.secret("ADMIN_TOKEN"));
+    String apiKey = s.keyOfAtLeast32Bytes("API_KEY");
+    String adminToken = s.keyOfAtLeast32Bytes("ADMIN_TOKEN");
     if (adminToken == null && !Loopback.is(mgmtHost)) {
       throw new ConfigException("MGMT_HOST=" + mgmtHost + " opens the management port beyond this machine: set"
           + " ADMIN_TOKEN (or ADMIN_TOKEN_FILE), at least 32 bytes, which POST /admin/* then requires");
@@ -224,15 +224,6 @@ public record GatewayConfig(
         admission(s),
         quotas(s),
         redis);
-  }
-
-  /** A key that guards something: none, or at least 32 bytes (a guessable key guards nothing). */
-  private static String atLeast32Bytes(String name, String value) {
-    if (value != null && value.getBytes(StandardCharsets.UTF_8).length < 32) {
-      throw new ConfigException(name + " must be at least 32 bytes (e.g. openssl rand -hex 32); it is "
-          + value.getBytes(StandardCharsets.UTF_8).length);
-    }
-    return value;
   }
 
   /**

@@ -2,8 +2,6 @@ package chat.gateway.config;
 
 import chat.gateway.access.NamePatterns;
 import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -34,9 +32,9 @@ public record HookConfig(String secret, Duration timeout, URI connect, URI join,
   }
 
   static HookConfig from(Settings s, boolean hookSignIn) {
-    URI connect = url(s, "CONNECT_HOOK_URL");
-    URI join = url(s, "JOIN_HOOK_URL");
-    URI publish = url(s, "PUBLISH_HOOK_URL");
+    URI connect = s.httpUrl("CONNECT_HOOK_URL");
+    URI join = s.httpUrl("JOIN_HOOK_URL");
+    URI publish = s.httpUrl("PUBLISH_HOOK_URL");
     String channels = s.string("PUBLISH_HOOK_CHANNELS", "");
     NamePatterns publishChannels;
     try {
@@ -58,15 +56,11 @@ public record HookConfig(String secret, Duration timeout, URI connect, URI join,
     if (publish == null && !publishChannels.isEmpty()) {
       throw new ConfigException("PUBLISH_HOOK_CHANNELS is set without PUBLISH_HOOK_URL: set the URL, or drop it");
     }
-    String secret = s.secret("HOOK_SECRET");
+    String secret = s.keyOfAtLeast32Bytes("HOOK_SECRET");
     boolean any = connect != null || join != null || publish != null;
     if (any && secret == null) {
       throw new ConfigException("hooks need HOOK_SECRET (or HOOK_SECRET_FILE), at least 32 bytes, to sign their"
           + " requests (e.g. openssl rand -hex 32)");
-    }
-    if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < 32) {
-      throw new ConfigException("HOOK_SECRET must be at least 32 bytes (e.g. openssl rand -hex 32); it is "
-          + secret.getBytes(StandardCharsets.UTF_8).length);
     }
     return new HookConfig(secret,
         s.duration("HOOK_TIMEOUT", NONE.timeout, Duration.ofMillis(10), Duration.ofMinutes(1)),
@@ -75,22 +69,5 @@ public record HookConfig(String secret, Duration timeout, URI connect, URI join,
         s.integer("HOOK_CONNECTIONS", NONE.connections, 1, 10_000),
         s.integer("HOOK_BREAKER_FAILURES", NONE.breakerFailures, 1, 1_000_000),
         s.duration("HOOK_BREAKER_OPEN", NONE.breakerOpen, Duration.ofMillis(100), Duration.ofMinutes(10)));
-  }
-
-  /** A hook's URL: http or https, with a host; null when not set. */
-  private static URI url(Settings s, String name) {
-    String raw = s.string(name, null);
-    if (raw == null || raw.isBlank()) {
-      return null;
-    }
-    try {
-      URI uri = new URI(raw.trim());
-      if (uri.getScheme() == null || !uri.getScheme().matches("(?i)https?") || uri.getHost() == null) {
-        throw new URISyntaxException(raw, "not http(s) with a host");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw new ConfigException(name + "=" + raw + " must be an http:// or https:// URL with a host");
-    }
   }
 }

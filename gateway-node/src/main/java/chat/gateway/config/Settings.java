@@ -45,6 +45,33 @@ final class Settings {
     }
   }
 
+  /** {@code name}: an http:// or https:// URL with a host; null when not set. */
+  java.net.URI httpUrl(String name) {
+    String raw = string(name, null);
+    if (raw == null) {
+      return null;
+    }
+    try {
+      java.net.URI uri = new java.net.URI(raw);
+      if (uri.getScheme() == null || !uri.getScheme().matches("(?i)https?") || uri.getHost() == null) {
+        throw new java.net.URISyntaxException(raw, "not http(s) with a host");
+      }
+      return uri;
+    } catch (java.net.URISyntaxException e) {
+      throw new ConfigException(name + "=" + raw + " must be an http:// or https:// URL with a host");
+    }
+  }
+
+  /** The secret {@code name}: none, or at least 32 bytes (a guessable key guards nothing). */
+  String keyOfAtLeast32Bytes(String name) {
+    String value = secret(name);
+    if (value != null && value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length < 32) {
+      throw new ConfigException(name + " must be at least 32 bytes (e.g. openssl rand -hex 32); it is "
+          + value.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+    }
+    return value;
+  }
+
   int integer(String name, int fallback, int min, int max) {
     return (int) number(name, fallback, min, max);
   }

@@ -1,7 +1,6 @@
 package chat.gateway.config;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -42,19 +41,10 @@ public record WebhookConfig(URI url, String secret, Set<Type> events, int batch,
   }
 
   static WebhookConfig from(Settings s) {
-    String raw = s.string("WEBHOOK_URL", null);
+    URI url = s.httpUrl("WEBHOOK_URL");
     String secret = s.secret("WEBHOOK_SECRET");
-    if (raw == null) {
+    if (url == null) {
       return NONE; // a secret alone is kept for later (compose always makes one)
-    }
-    URI url;
-    try {
-      url = new URI(raw);
-      if (url.getScheme() == null || !url.getScheme().matches("(?i)https?") || url.getHost() == null) {
-        throw new URISyntaxException(raw, "not http(s) with a host");
-      }
-    } catch (URISyntaxException e) {
-      throw new ConfigException("WEBHOOK_URL=" + raw + " must be an http:// or https:// URL with a host");
     }
     if (secret == null || secret.getBytes(StandardCharsets.UTF_8).length < 32) {
       throw new ConfigException("WEBHOOK_URL needs WEBHOOK_SECRET (or WEBHOOK_SECRET_FILE), at least 32 bytes, to sign"
