@@ -1,4 +1,5 @@
 import chat.gateway.auth.TokenMinter;
+import chat.gateway.hook.HookSigner;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -10,20 +11,16 @@ import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Issue 28's costs, driven against running nodes. Run with the gateway jar on the classpath:
@@ -79,10 +76,10 @@ public class HookCost {
 
   static void backend(int port, String secret) {
     Vertx backend = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
-    SecretKeySpec key = new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256");
+    HookSigner signer = new HookSigner(secret);
     backend.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(port)).requestHandler(req ->
         req.body().onSuccess(body -> {
-          if (!signed(key, req.getHeader("X-Chat-Timestamp"), body, req.getHeader("X-Chat-Signature"))) {
+          if (!signed(signer, req.getHeader("X-Chat-Timestamp"), body, req.getHeader("X-Chat-Signature"))) {
             req.response().setStatusCode(401).end();
             return;
           }
@@ -96,13 +93,11 @@ public class HookCost {
     System.out.println("backend on " + port);
   }
 
-  static boolean signed(SecretKeySpec key, String timestamp, Buffer body, String signature) {
+  /** The request's signature, checked as the application must (the gateway's own signer makes the reference). */
+  static boolean signed(HookSigner signer, String timestamp, Buffer body, String signature) {
     try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(key);
-      mac.update((timestamp + ".").getBytes(StandardCharsets.US_ASCII));
-      return ("v1=" + HexFormat.of().formatHex(mac.doFinal(body.getBytes()))).equals(signature);
-    } catch (Exception e) {
+      return signer.sign(Long.parseLong(timestamp), body.getBytes()).equals(signature);
+    } catch (NumberFormatException e) {
       return false;
     }
   }

@@ -34,26 +34,18 @@ public final class Hooks {
   public record Verdict(boolean allow, boolean replaced, Object body, String message) {
   }
 
-  private static final Hooks NONE = new Hooks(null, null, null, null, NamePatterns.NONE);
+  private static final Hooks NONE = new Hooks(null, null, null, NamePatterns.NONE);
 
-  private final HttpClient http;
   private final HookEndpoint connect;
   private final HookEndpoint join;
   private final HookEndpoint publish;
   private final NamePatterns publishChannels;
 
-  private Hooks(HttpClient http, HookEndpoint connect, HookEndpoint join, HookEndpoint publish,
-                NamePatterns publishChannels) {
-    this.http = http;
+  private Hooks(HookEndpoint connect, HookEndpoint join, HookEndpoint publish, NamePatterns publishChannels) {
     this.connect = connect;
     this.join = join;
     this.publish = publish;
     this.publishChannels = publishChannels;
-  }
-
-  /** No hooks: nothing is asked. */
-  public static Hooks none() {
-    return NONE;
   }
 
   /** The hooks {@code config} names; an answer may hold a message's worth ({@code maxMessageBytes}) and 4 KiB more. */
@@ -72,7 +64,7 @@ public final class Hooks {
         : new HookEndpoint(name, url, new SignedPost(vertx, http, signer, url, config.timeout().toMillis(), maxAnswer,
             nodeId + "-" + name + "-"), inFlight, config.maxInFlight(),
             new Breaker(config.breakerFailures(), config.breakerOpen().toMillis(), System::currentTimeMillis), metrics);
-    return new Hooks(http, endpoint.apply("connect", config.connect()), endpoint.apply("join", config.join()),
+    return new Hooks(endpoint.apply("connect", config.connect()), endpoint.apply("join", config.join()),
         endpoint.apply("publish", config.publish()), config.publishChannels());
   }
 
@@ -136,10 +128,6 @@ public final class Hooks {
       request.put("replaces", replaces);
     }
     return ask(publish, request, this::verdict);
-  }
-
-  public Future<Void> close() {
-    return http == null ? Future.succeededFuture() : http.close();
   }
 
   private Verdict verdict(JsonObject answer) {

@@ -4,8 +4,10 @@ import chat.gateway.config.WebhookConfig;
 import chat.gateway.hook.HookFailure;
 import chat.gateway.hook.SignedPost;
 import chat.gateway.metrics.GatewayMetrics;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.lang.System.Logger.Level;
@@ -87,18 +89,16 @@ public final class WebhookDispatcher {
       return;
     }
     again = false;
-    posting = true; // one turn at a time: the shard's answers come back to this context
-    shard.own().compose(mine -> mine ? shard.oldest(batch) : Future.succeededFuture((List<WebhookShard.Waiting>) null))
-        .onComplete(ar -> context.runOnContext(v -> {
-          posting = false;
-          if (ar.succeeded() && ar.result() == null) {
-            after(shard.standbyMillis()); // another node delivers: try for the lease again later
-          } else if (ar.failed() || ar.result().isEmpty()) {
-            idle(); // the store cannot answer, or nothing waits
-          } else {
-            deliver(ar.result());
-          }
-        }));
+    step(shard.own().compose(mine -> mine ? shard.oldest(batch)
+        : Future.succeededFuture((List<WebhookShard.Waiting>) null)), ar -> {
+      if (ar.succeeded() && ar.result() == null) {
+        after(shard.standbyMillis()); // another node delivers: try for the lease again later
+      } else if (ar.failed() || ar.result().isEmpty()) {
+        idle(); // the store cannot answer, or nothing waits
+      } else {
+        deliver(ar.result());
+      }
+    });
   }
 
   private void deliver(List<WebhookShard.Waiting> events) {
@@ -109,54 +109,64 @@ public final class WebhookDispatcher {
     }
     if (expired > 0) {
       int dropped = expired;
-      posting = true;
-      shard.delivered(events.get(expired - 1)).onComplete(ar -> context.runOnContext(v -> {
-        posting = false;
+      step(shard.delivered(events.get(expired - 1)), ar -> {
         if (ar.succeeded()) {
           metrics.webhookEvents("dropped", dropped);
           LOG.log(Level.WARNING, "webhook: dropped " + dropped + " events older than WEBHOOK_MAX_AGE");
         }
         next();
-      }));
+      });
       return;
     }
     JsonArray list = new JsonArray();
     events.forEach(e -> list.add(e.event()));
-    posting = true;
     // the lease is checked right before the post: a node that lost the shard (paused past its lease) posts no more
-    shard.fence().compose(mine -> mine ? post.post(new JsonObject().put("events", list).toBuffer()).map(answer -> answer)
-            : Future.<SignedPost.Answer>failedFuture(new LostShard()))
-        .onComplete(ar -> context.runOnContext(v -> {
-          posting = false;
+    step(shard.fence().compose(mine -> mine ? post.post(new JsonObject().put("events", list).toBuffer())
+        : Future.<SignedPost.Answer>failedFuture(new LostShard())), ar -> {
           if (ar.failed() && ar.cause() instanceof LostShard) {
             idle();
-            return;
-          }
-          if (ar.succeeded() && ar.result().status() / 100 == 2) {
+          } else if (ar.succeeded() && ar.result().status() / 100 == 2) {
             failures = 0;
-            posting = true;
-            shard.delivered(events.get(events.size() - 1)).onComplete(done -> context.runOnContext(w -> {
-              posting = false;
-              long at = clock.millis();
-              events.forEach(e -> metrics.webhookDelivered(at - e.ts()));
-              if (events.size() < batch && shard.pollMillis() > 0) {
-                after(shard.pollMillis()); // a short batch took all there was: let the next gather a while
-              } else {
-                next();
-              }
-            }));
-            return;
+            step(shard.delivered(events.get(events.size() - 1)), done -> delivered(events));
+          } else {
+            notTaken(events, ar);
           }
-          String why = ar.succeeded() ? "HTTP " + ar.result().status()
-              : ar.cause() instanceof HookFailure f ? f.kind().label() + ", " + f.getMessage() : ar.cause().toString();
-          metrics.webhookEvents("retried", events.size());
-          long delay = retryDelay(++failures);
-          if (failures == 1 || failures % 10 == 0) {
-            LOG.log(Level.WARNING, "webhook: a batch of " + events.size() + " events was not taken (" + why + "), try "
-                + failures + "; again in " + delay + " ms");
-          }
-          after(delay);
-        }));
+        });
+  }
+
+  private void delivered(List<WebhookShard.Waiting> events) {
+    long at = clock.millis();
+    events.forEach(e -> metrics.webhookDelivered(at - e.ts()));
+    if (events.size() < batch && shard.pollMillis() > 0) {
+      after(shard.pollMillis()); // a short batch took all there was: let the next gather a while
+    } else {
+      next();
+    }
+  }
+
+  /** The batch was not taken: the same events again after a while. */
+  private void notTaken(List<WebhookShard.Waiting> events, AsyncResult<SignedPost.Answer> ar) {
+    String why = ar.succeeded() ? "HTTP " + ar.result().status()
+        : ar.cause() instanceof HookFailure f ? f.kind().label() + ", " + f.getMessage() : ar.cause().toString();
+    metrics.webhookEvents("retried", events.size());
+    long delay = retryDelay(++failures);
+    if (failures == 1 || failures % 10 == 0) {
+      LOG.log(Level.WARNING, "webhook: a batch of " + events.size() + " events was not taken (" + why + "), try "
+          + failures + "; again in " + delay + " ms");
+    }
+    after(delay);
+  }
+
+  /**
+   * One step of a turn on the shard or the receiver: nothing else starts until {@code then} has run, on this
+   * context, with its answer (a wake-up meanwhile is kept for the turn's end).
+   */
+  private <T> void step(Future<T> future, Handler<AsyncResult<T>> then) {
+    posting = true;
+    future.onComplete(ar -> context.runOnContext(v -> {
+      posting = false;
+      then.handle(ar);
+    }));
   }
 
   /** Nothing to do now: woken by the next event recorded (embedded), or a look again shortly (Redis). */

@@ -26,10 +26,6 @@ public final class Webhooks {
     this.dispatcher = dispatcher;
   }
 
-  public static Webhooks none() {
-    return NONE;
-  }
-
   /** An embedded node's event queue, or null when webhooks are off. */
   public static MemoryWebhookQueue memoryQueue(WebhookConfig config, String nodeId) {
     return config.on() ? new MemoryWebhookQueue(config, nodeId) : null;
