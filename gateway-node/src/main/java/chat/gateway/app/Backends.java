@@ -25,8 +25,8 @@ import chat.gateway.cluster.GapRepair;
 import chat.gateway.webhook.EventSink;
 import chat.gateway.webhook.MemoryWebhookQueue;
 import chat.gateway.webhook.Recording;
-import chat.gateway.webhook.RedisWebhookShard;
-import chat.gateway.webhook.WebhookShard;
+import chat.gateway.webhook.RedisWebhookShards;
+import chat.gateway.webhook.WebhookShards;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -38,7 +38,7 @@ import java.util.function.Supplier;
  * (cluster). Embedded, the stores record the webhook events in {@code events} as they change. {@code sweep} is the periodic housekeeping the backends need (expiry), run off the event loops.
  */
 public record Backends(Broker broker, HistoryStore history, MembershipStore membership, SessionRegistry sessions,
-                       WebhookShard webhookEvents, Runnable sweep, Supplier<Future<Void>> start,
+                       WebhookShards webhookEvents, Runnable sweep, Supplier<Future<Void>> start,
                        Supplier<Future<Void>> stop) {
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
@@ -54,7 +54,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
         sessions::isOnline);
     metrics.storeMemory("embedded", () -> history.storedBytes() + dedupe.estimatedBytes(),
         () -> config.quotas().embeddedStoreBytes());
-    return new Backends(broker, history, membership, sessions, webhooks, () -> {
+    return new Backends(broker, history, membership, sessions, webhooks == null ? null : () -> java.util.Map.of(0, webhooks), () -> {
       history.sweep();
       dedupe.sweep();
       sessions.sweep();
@@ -74,7 +74,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
                                Consumer<String> wentOffline, Runnable drain) {
     RedisConfig r = config.redis();
     RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
-    Recording webhooks = new Recording(config.webhooks(), commands.keys());
+    Recording webhooks = new Recording(config.webhooks(), commands);
     RedisBroker[] link = new RedisBroker[1];
     HistoryStore history = new RedisHistoryStore(commands, () -> link[0].available(), clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl(), webhooks);
@@ -90,7 +90,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     RedisMemory memory = new RedisMemory(vertx, commands);
     metrics.storeMemory("redis", memory::used, memory::limit);
     return new Backends(broker, history, new RedisMembershipStore(commands, webhooks, clock), sessions,
-        config.webhooks().on() ? new RedisWebhookShard(commands, config.nodeId()) : null, () -> { },
+        config.webhooks().on() ? new RedisWebhookShards(commands, config.nodeId(), config.webhooks().maxBacklog()) : null, () -> { },
         () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start()).compose(v -> memory.start())
             .recover(e -> Future.failedFuture(new ConfigException(r.describe() + " cannot be used: " + e.getMessage()))),
         () -> sessions.stop().otherwise((Void) null).onComplete(v -> memory.stop()).compose(v -> broker.close())

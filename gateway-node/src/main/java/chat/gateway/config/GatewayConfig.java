@@ -183,11 +183,6 @@ public record GatewayConfig(
     }
     RedisConfig redis = RedisConfig.from(s);
     WebhookConfig webhooks = WebhookConfig.from(s);
-    if (webhooks.on() && redis != null && redis.topology() == RedisConfig.Topology.CLUSTER) {
-      throw new ConfigException("WEBHOOK_URL is not served on a Redis Cluster (REDIS_CLUSTER_NODES) in this version:"
-          + " its events would live on each channel's shard, and that delivery is not built yet. Use one Redis (or"
-          + " Sentinel), or drop WEBHOOK_URL");
-    }
     return new GatewayConfig(
         nodeId,
         host,

@@ -150,7 +150,8 @@ public final class RedisHistoryStore implements HistoryStore {
 
   private Future<Stored> store(Draft draft, String channel, boolean copy, String id, long ts, Object orderKey) {
     boolean check = draft.membersOnly() && draft.to().isGroup() && !copy;
-    boolean event = !copy && !webhooks.max(WebhookConfig.Type.MESSAGE).isEmpty();
+    String eventMax = copy ? "" : webhooks.max(WebhookConfig.Type.MESSAGE); // "": no message event recorded
+    boolean event = !eventMax.isEmpty();
     List<String> webhookKeys = webhooks.keysFor(channel);
     List<String> keyList = List.of(draft.key() == null ? keys.unused(channel) : keys.dedupe(channel, draft.key().name(), copy),
         check ? keys.members(draft.to().id()) : keys.unused(channel), keys.stream(channel), keys.meta(channel),
@@ -160,8 +161,9 @@ public final class RedisHistoryStore implements HistoryStore {
         Integer.toString(maxMessages), Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
         draft.to().name(), Long.toString(ts), draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
         Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
-        event ? webhooks.max(WebhookConfig.Type.MESSAGE) : "");
-    return redis.script(RedisScript.PUBLISH, orderKey, keyList, args).compose(reply -> {
+        eventMax);
+    return webhooks.told(channel, eventMax, redis.script(RedisScript.PUBLISH, orderKey, keyList, args))
+        .compose(reply -> {
       if (reply.size() == 1) {
         return Future.failedFuture(draft.notMember());
       }

@@ -33,10 +33,12 @@ public final class RedisMembershipStore implements MembershipStore {
 
   /** The group's side of a change, with its {@code member} webhook event (member.lua); whether the set changed. */
   private Future<Boolean> groupSide(String op, String user, String group) {
-    List<String> webhookKeys = webhooks.keysFor("group/" + group);
-    return redis.script(RedisScript.MEMBER, List.of(keys.members(group), webhookKeys.get(0), webhookKeys.get(1)),
-        List.of(op, user, "group/" + group, Long.toString(clock.millis()),
-            webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER))).map(r -> r.toInteger() == 1);
+    String channel = "group/" + group;
+    List<String> webhookKeys = webhooks.keysFor(channel);
+    String max = webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER);
+    return webhooks.told(channel, max, redis.script(RedisScript.MEMBER,
+        List.of(keys.members(group), webhookKeys.get(0), webhookKeys.get(1)),
+        List.of(op, user, channel, Long.toString(clock.millis()), max))).map(r -> r.toInteger() == 1);
   }
 
   /**

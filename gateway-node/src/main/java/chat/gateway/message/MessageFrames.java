@@ -12,10 +12,15 @@ public final class MessageFrames {
 
   public static byte[] encode(String channel, String id, Position position, String from, String to, long ts,
                               String bodyJson) {
-    String json = "{\"type\":\"message\",\"channel\":\"" + channel + "\",\"id\":\"" + id
+    return json(channel, id, position, from, to, ts, bodyJson).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** The frame as text. */
+  public static String json(String channel, String id, Position position, String from, String to, long ts,
+                            String bodyJson) {
+    return "{\"type\":\"message\",\"channel\":\"" + channel + "\",\"id\":\"" + id
         + "\",\"position\":\"" + position.wire() + "\",\"from\":\"" + from + "\",\"to\":\"" + to
         + "\",\"ts\":" + ts + ",\"body\":" + bodyJson + "}";
-    return json.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Bytes a stored message frame adds around its body, at most (ids of 64 characters, long positions). */

@@ -211,10 +211,13 @@ public final class GatewayMetrics {
         .register(registry).increment(count);
   }
 
-  /** One event delivered, {@code millis} after it happened. */
-  public void webhookDelivered(long millis) {
-    webhookEvents("delivered", 1);
-    webhookLatency().record(millis, TimeUnit.MILLISECONDS);
+  /** Events delivered, each {@code millis[i]} after it happened. */
+  public void webhookDelivered(long[] millis) {
+    webhookEvents("delivered", millis.length);
+    Timer latency = webhookLatency();
+    for (long m : millis) {
+      latency.record(m, TimeUnit.MILLISECONDS);
+    }
   }
 
   private Timer webhookLatency() {

@@ -169,21 +169,37 @@ public final class RedisKeys {
     return prefix + "sweeper";
   }
 
-  // ---- webhooks (one shard: a standalone Redis, or a primary under Sentinel) -------------------------
+  // ---- webhooks: a standalone Redis (or a primary under Sentinel) is one shard with one event stream; on a
+  // cluster, each slot's events wait in a stream of that slot (recorded with what they report, in its slot), and
+  // each shard (a primary, named by the first slot it serves) has a lease and a set of its slots with events.
 
-  /** The webhook events waiting for delivery, oldest first. */
-  public String webhookEvents() {
-    return prefix + "webhook:events";
+  /** The slot of what {@code owner} (a hash tag: {@code group/dev}, {@code user/alice}) records: 0 on one Redis. */
+  public int slotOf(String owner) {
+    return cluster ? Slots.of("{" + owner + "}") : 0;
   }
 
-  /** Counts of the webhook shard: {@code dropped} (past the backlog). */
-  public String webhookStats() {
-    return prefix + "webhook:stats";
+  /** The webhook events of {@code slot} waiting for delivery, oldest first. */
+  public String webhookEvents(int slot) {
+    return prefix + "webhook:events" + slotTag(slot);
   }
 
-  /** The lease of the node that delivers the webhook events (its token). */
-  public String webhookLease() {
-    return prefix + "webhook:lease";
+  /** Counts of {@code slot}'s events: {@code dropped} (past the backlog, not yet counted by a deliverer). */
+  public String webhookStats(int slot) {
+    return prefix + "webhook:stats" + slotTag(slot);
+  }
+
+  /** The lease of the node that delivers the events of the shard whose first slot is {@code shard} (its token). */
+  public String webhookLease(int shard) {
+    return prefix + "webhook:lease" + slotTag(shard);
+  }
+
+  /** On a cluster, the slots of shard {@code shard} whose event streams may hold events. */
+  public String webhookSlots(int shard) {
+    return prefix + "webhook:slots" + slotTag(shard);
+  }
+
+  private String slotTag(int slot) {
+    return cluster ? ":{" + Slots.tag(slot) + "}" : "";
   }
 
   /** A key in the slot of {@code channel} that is never written: stands in for a key a script may not need. */

@@ -23,6 +23,31 @@ public final class Slots {
   private Slots() {
   }
 
+  /** For each slot, the smallest number whose decimal digits hash to it (filled on first use of {@link #tag}). */
+  private static volatile int[] tags;
+
+  /**
+   * A hash tag of {@code slot}: the smallest number whose decimal digits hash there. Names one slot's key
+   * ({@code "webhook:events:{" + tag(s) + "}"}) for what is kept per slot rather than per channel.
+   */
+  public static String tag(int slot) {
+    int[] table = tags;
+    if (table == null) {
+      table = new int[COUNT];
+      java.util.Arrays.fill(table, -1);
+      int left = COUNT;
+      for (int n = 0; left > 0; n++) { // about 170,000 numbers cover every slot
+        int s = of(Integer.toString(n));
+        if (table[s] < 0) {
+          table[s] = n;
+          left--;
+        }
+      }
+      tags = table;
+    }
+    return Integer.toString(table[slot]);
+  }
+
   public static int of(String key) {
     byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
     int from = 0;

@@ -96,11 +96,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
   public Future<Integer> register(SessionInfo s, int maxSessions) {
     String inc = Long.toString(incarnation);
     return redis.send(Command.HSET, keys.nodeSessions(s.node()), s.user() + "|" + s.session(), inc)
-        .compose(v -> redis.script(RedisScript.REGISTER, withWebhookKeys(s.user(), keys.sessions(s.user()),
-                keys.exclusion(s.user())),
+        .compose(v -> webhooks.told("user/" + s.user(), webhooks.maxForSessions(), redis.script(RedisScript.REGISTER,
+            withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user())),
             List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc,
                 Integer.toString(maxSessions), Long.toString(s.connectedAt()), webhooks.maxForSessions(),
-                webhooks.sessionTypes(), s.user(), s.node(), Long.toString(System.currentTimeMillis()))))
+                webhooks.sessionTypes(), s.user(), s.node(), Long.toString(System.currentTimeMillis())))))
         .compose(reply -> {
           int count = reply.toInteger();
           if (count < 0) {
@@ -130,9 +130,10 @@ public final class RedisSessionRegistry implements SessionRegistry {
    * session was not there.
    */
   private Future<Integer> remove(String user, String session, String inc, String node, int code) {
-    return redis.script(RedisScript.UNREGISTER, withWebhookKeys(user, keys.sessions(user)), List.of(session, inc,
-        webhooks.maxForSessions(), webhooks.sessionTypes(), user, node, Long.toString(System.currentTimeMillis()),
-        Integer.toString(code))).compose(reply -> {
+    return webhooks.told("user/" + user, webhooks.maxForSessions(), redis.script(RedisScript.UNREGISTER,
+        withWebhookKeys(user, keys.sessions(user)), List.of(session, inc, webhooks.maxForSessions(),
+            webhooks.sessionTypes(), user, node, Long.toString(System.currentTimeMillis()), Integer.toString(code))))
+        .compose(reply -> {
       int count = reply.toInteger();
       if (count != 0) {
         return Future.succeededFuture(count);

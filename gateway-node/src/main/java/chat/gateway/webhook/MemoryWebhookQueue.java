@@ -61,30 +61,25 @@ public final class MemoryWebhookQueue implements EventSink, WebhookShard {
   }
 
   @Override
-  public Future<Boolean> own() {
-    return Future.succeededFuture(true);
-  }
-
-  @Override
-  public synchronized Future<List<Waiting>> oldest(int max) {
+  public synchronized Future<List<Waiting>> take(int max) {
     List<Waiting> batch = new ArrayList<>(Math.min(max, waiting.size()));
     for (Entry e : waiting) {
       if (batch.size() == max) {
         break;
       }
       String id = idPrefix + e.seq();
-      batch.add(new Waiting(id, e.event().ts(), e.event().toJson(id)));
+      batch.add(new Waiting(0, id, e.event().ts(), e.event().toJson(id).toBuffer()));
     }
     return Future.succeededFuture(batch);
   }
 
   @Override
-  public synchronized Future<Void> delivered(Waiting last) {
-    long upTo = Long.parseLong(last.id().substring(idPrefix.length()));
+  public synchronized void delivered(List<Waiting> events) {
+    String last = events.get(events.size() - 1).id();
+    long upTo = Long.parseLong(last.substring(idPrefix.length()));
     while (!waiting.isEmpty() && waiting.peekFirst().seq() <= upTo) {
       waiting.pollFirst();
     }
-    return Future.succeededFuture();
   }
 
   @Override

@@ -7,106 +7,292 @@ import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The webhook events of one Redis (a standalone one, or the primary under Sentinel): a stream the scripts append
- * to with what each event reports (publish.lua, member.lua, register.lua, unregister.lua). Whichever node holds
- * the shard's lease delivers them; a node that dies or pauses past the lease loses it, and another takes the
- * undelivered events over from the oldest, with the same ids (the stream ids). The lease is checked (and renewed)
- * before each post and each removal, so a node that lost it posts nothing more and removes nothing.
+ * The webhook events of one shard on Redis, recorded by the scripts with what they report (publish.lua, member.lua,
+ * register.lua, unregister.lua) into the stream of the slot they run in: on one Redis (or under Sentinel) a single
+ * stream; on a Redis Cluster one per slot, and the shard is a primary's slots, named by its first.
+ *
+ * <p><b>Who delivers.</b> Whichever node holds the shard's lease. Each round trip that reads events also takes or
+ * renews it, right before the events are posted: a node that died or paused past the lease loses it, another takes
+ * the undelivered events over from the oldest, with the same ids (the stream ids), and the paused one, waking, finds
+ * the lease gone before it posts again. Delivered events are trimmed off their stream; until the trim lands the
+ * holder reads past them, a new holder posts them again (a repeat under the same id).
+ *
+ * <p><b>Which slots (cluster).</b> One command cannot read many slots' streams, and reading every slot of a shard
+ * every few milliseconds would cost Redis more than the events do. So the holder reads only the slots it knows to
+ * hold events: those told after each recording ({@link Recording#told}, a set per shard), those found by sweeping a
+ * tenth of the shard's slots a second (events whose node died before telling), and every slot when it takes the lease
+ * or the shard's slots change. A slot read empty leaves the set, and is checked once more after it left (an event
+ * recorded meanwhile puts it back).
+ *
+ * <p><b>Bounds.</b> A script keeps its stream within {@code WEBHOOK_MAX_BACKLOG} (dropping the oldest, counted in the
+ * slot's stats); on a cluster the holder also keeps the shard as a whole within it, once a second, dropping each
+ * slot's oldest in proportion. The holder counts the drops it finds into this node's metrics.
  */
 public final class RedisWebhookShard implements WebhookShard {
   /** How long a lease lasts unless renewed; a dead or paused deliverer's events wait at most about this long. */
   static final long LEASE_MILLIS = 5_000;
-  /** How often an idle deliverer looks for new events (and a non-owner for a free lease). */
+  /**
+   * A lease renewed by a round trip sent at t is this node's until at least t + {@link #LEASE_MILLIS}: what it read
+   * is posted only before t + this (a node paused between the read and the post reads again).
+   */
+  private static final long POST_WITHIN_MILLIS = LEASE_MILLIS - 1_000;
+  /** How often an idle deliverer looks for new events. */
   private static final long POLL_MILLIS = 10;
+  /** How often a node that does not deliver tries for the lease. */
+  private static final long STANDBY_MILLIS = 1_000;
+  /** How often the holder reads the backlog, counts drops and (cluster) sweeps a part of the slots. */
+  private static final long HOUSEKEEPING_MILLIS = 1_000;
+  private static final int SWEEP_PARTS = 10;
 
   private final RedisCommands redis;
   private final RedisKeys keys;
+  private final int shard;
   private final String token;
+  private final long maxBacklog;
+  private volatile int[] slots;
+  /** Slots known to hold events: the one stream's on one Redis, always. */
+  private final Set<Integer> withEvents = ConcurrentHashMap.newKeySet();
+  /** The last event delivered from each slot: reads start after it, whether or not its trim has landed yet. */
+  private final Map<Integer, String> deliveredUpTo = new ConcurrentHashMap<>();
+  private final AtomicLong dropped = new AtomicLong();
+  private volatile boolean held;
+  private volatile boolean sweepAll;
   private volatile long waiting;
-  private volatile long dropped;
+  /** When the last round trip that found the lease held was sent (System.nanoTime). */
+  private volatile long heldFrom;
+  private long housekeptAt;
+  private int sweepPart;
 
-  public RedisWebhookShard(RedisCommands redis, String nodeId) {
+  /**
+   * @param shard  the shard's first slot (0 on one Redis)
+   * @param slots  its slots (on one Redis: {0})
+   * @param holder this process's name for the lease (a node that comes back under the same id is a new holder)
+   */
+  RedisWebhookShard(RedisCommands redis, int shard, int[] slots, String holder, long maxBacklog) {
     this.redis = redis;
     this.keys = redis.keys();
-    // one per process: a node that comes back under the same id is a new holder
-    this.token = nodeId + ":" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
-  }
-
-  /** Renewed at most this often while idle; a post always checks the lease first ({@link #fence}). */
-  private static final long RENEW_MILLIS = 1_000;
-  private volatile long heldSince;
-
-  @Override
-  public Future<Boolean> own() {
-    long now = System.nanoTime();
-    if (heldSince != 0 && now - heldSince < RENEW_MILLIS * 1_000_000) {
-      return Future.succeededFuture(true);
+    this.shard = shard;
+    this.slots = slots;
+    this.token = holder;
+    this.maxBacklog = maxBacklog;
+    if (!keys.cluster()) {
+      withEvents.add(0);
     }
-    return fence();
+  }
+
+  /** The shard's slots changed (a slot migrated): the next holder's round sweeps them all. */
+  void slots(int[] now) {
+    slots = now;
+    withEvents.retainAll(java.util.Arrays.stream(now).boxed().toList());
+    sweepAll = true;
   }
 
   @Override
-  public Future<Boolean> fence() {
-    long asked = System.nanoTime();
-    return redis.script(RedisScript.WEBHOOK_OWN, List.of(keys.webhookLease()),
-        List.of(token, Long.toString(LEASE_MILLIS))).map(r -> {
-          boolean mine = r.toInteger() == 1;
-          heldSince = mine ? asked : 0;
-          if (!mine) {
-            waiting = 0; // the holder's gauge counts the shard's events; a node that does not deliver shows none
+  public Future<List<Waiting>> take(int max) {
+    long sent = System.nanoTime();
+    Future<Response> lease = redis.script(RedisScript.WEBHOOK_OWN, List.of(keys.webhookLease(shard)),
+        List.of(token, Long.toString(LEASE_MILLIS)));
+    Future<Response> told = keys.cluster() ? redis.send(Command.SMEMBERS, keys.webhookSlots(shard)) : null;
+    Map<Integer, Future<Response>> reads = read(List.copyOf(withEvents), max);
+    List<Future<?>> all = new ArrayList<>(reads.values());
+    all.add(lease);
+    if (told != null) {
+      all.add(told);
+    }
+    return Future.join(all).transform(ar -> {
+      if (lease.failed()) {
+        return Future.failedFuture(lease.cause());
+      }
+
+      if (lease.result().toInteger() != 1) {
+        lost();
+        return Future.succeededFuture(null);
+      }
+      if (!held) {
+        held = true;
+        sweepAll = keys.cluster();
+      }
+      heldFrom = sent;
+      housekeeping();
+      if (told == null || told.failed()) {
+        return Future.succeededFuture(oldest(reads, max));
+      }
+      List<Integer> added = new ArrayList<>();
+      for (Response slot : told.result()) {
+        if (withEvents.add(slot.toInteger())) {
+          added.add(slot.toInteger());
+        }
+      }
+      if (added.isEmpty()) {
+        return Future.succeededFuture(oldest(reads, max));
+      }
+      Map<Integer, Future<Response>> more = read(added, max); // told of since: read them too, at once
+      return Future.join(new ArrayList<>(more.values())).transform(done -> {
+        reads.putAll(more);
+        return Future.succeededFuture(oldest(reads, max));
+      });
+    });
+  }
+
+  private Map<Integer, Future<Response>> read(List<Integer> from, int max) {
+    Map<Integer, Future<Response>> reads = new LinkedHashMap<>();
+    for (int slot : from) {
+      String after = deliveredUpTo.get(slot);
+      reads.put(slot, redis.send(Command.XRANGE, keys.webhookEvents(slot), after == null ? "-" : "(" + after, "+",
+          "COUNT", Integer.toString(max)));
+    }
+    return reads;
+  }
+
+  /** The oldest {@code max} events read, by their stream ids (one Redis's clock per shard); empty slots leave. */
+  private List<Waiting> oldest(Map<Integer, Future<Response>> reads, int max) {
+    List<Waiting> events = new ArrayList<>();
+    reads.forEach((slot, read) -> {
+      if (read.failed()) {
+        return;
+      }
+      if (read.result().size() == 0) {
+        if (keys.cluster()) {
+          emptied(slot);
+        }
+        return;
+      }
+      for (Response entry : read.result()) {
+        events.add(waiting(slot, entry));
+      }
+    });
+    if (reads.size() > 1) {
+      events.sort(Comparator.comparingLong((Waiting w) -> millisOf(streamId(w.id())))
+          .thenComparingLong(w -> seqOf(streamId(w.id()))));
+    }
+    return events.size() > max ? new ArrayList<>(events.subList(0, max)) : events;
+  }
+
+  /**
+   * A slot read empty leaves the set, then is read once more: an event recorded after the read but before the
+   * removal was told to a set that still held the slot, so this is where it is found (and the slot put back).
+   */
+  private void emptied(int slot) {
+    withEvents.remove(slot);
+    countDrops(slot);
+    redis.send(Command.SREM, keys.webhookSlots(shard), Integer.toString(slot))
+        .compose(v -> redis.send(Command.XLEN, keys.webhookEvents(slot)))
+        .onSuccess(left -> {
+          if (left.toLong() > 0) {
+            withEvents.add(slot);
+            redis.send(Command.SADD, keys.webhookSlots(shard), Integer.toString(slot));
           }
-          return mine;
         });
   }
 
   @Override
-  public long standbyMillis() {
-    return RENEW_MILLIS;
+  public boolean holds() {
+    return held && System.nanoTime() - heldFrom < POST_WITHIN_MILLIS * 1_000_000;
   }
 
-  private volatile long countedAt;
-
   @Override
-  public Future<List<Waiting>> oldest(int max) {
-    Future<Response> entries = redis.send(Command.XRANGE, keys.webhookEvents(), "-", "+", "COUNT", Integer.toString(max));
-    long now = System.nanoTime();
-    if (now - countedAt > RENEW_MILLIS * 1_000_000) { // the gauges, once a second
-      countedAt = now;
-      redis.send(Command.XLEN, keys.webhookEvents()).onSuccess(r -> waiting = r.toLong());
-      redis.send(Command.HGET, keys.webhookStats(), "dropped").onSuccess(r -> dropped = r == null ? 0 : r.toLong());
-    }
-    return entries.map(found -> {
-      List<Waiting> events = new ArrayList<>();
-      for (Response entry : found) {
-        String id = entry.get(0).toString();
-        Map<String, String> fields = new HashMap<>();
-        Response list = entry.get(1);
-        for (int i = 0; i + 1 < list.size(); i += 2) {
-          fields.put(list.get(i).toString(), list.get(i + 1).toString());
-        }
-        long ts = Long.parseLong(fields.getOrDefault("ts", "0"));
-        events.add(new Waiting(id, ts, render(id, ts, fields)));
-      }
-      return events;
+  public void delivered(List<Waiting> events) {
+    Map<Integer, String> last = new HashMap<>();
+    events.forEach(e -> last.put(e.slot(), streamId(e.id())));
+    last.forEach((slot, id) -> {
+      deliveredUpTo.put(slot, id);
+      redis.send(Command.XTRIM, keys.webhookEvents(slot), "MINID", millisOf(id) + "-" + (seqOf(id) + 1));
     });
   }
 
+  /** Another node holds the lease: it reads from the oldest; so will this one if it takes the lease again. */
+  private void lost() {
+    held = false;
+    waiting = 0; // the holder's gauge counts the shard's events; a node that does not deliver shows none
+    deliveredUpTo.clear();
+    if (keys.cluster()) {
+      withEvents.clear();
+    }
+  }
+
+  /**
+   * Once a second while holding the lease: the backlog (the waiting gauge), the drops the scripts counted, on a
+   * cluster the shard's bound and a sweep of a tenth of its slots (all of them after taking the lease or a change).
+   */
+  private void housekeeping() {
+    long now = System.nanoTime();
+    if (now - housekeptAt < HOUSEKEEPING_MILLIS * 1_000_000 && !sweepAll) {
+      return;
+    }
+    housekeptAt = now;
+    List<Integer> known = List.copyOf(withEvents);
+    Map<Integer, Future<Response>> lengths = new LinkedHashMap<>();
+    for (int slot : known) {
+      lengths.put(slot, redis.send(Command.XLEN, keys.webhookEvents(slot)));
+      countDrops(slot);
+    }
+    Future.join(new ArrayList<>(lengths.values())).onComplete(ar -> {
+      Map<Integer, Long> backlog = new LinkedHashMap<>();
+      lengths.forEach((slot, len) -> backlog.put(slot, len.succeeded() ? len.result().toLong() : 0));
+      long total = backlog.values().stream().mapToLong(Long::longValue).sum();
+      waiting = held ? total : 0;
+      if (total > maxBacklog && keys.cluster()) {
+        backlog.forEach((slot, len) -> redis.send(Command.XTRIM, keys.webhookEvents(slot), "MAXLEN",
+            Long.toString(len * maxBacklog / total)).onSuccess(removed -> dropped.addAndGet(removed.toLong())));
+      }
+    });
+    if (keys.cluster()) {
+      sweep();
+    }
+  }
+
+  /** The drops a script counted in {@code slot} (only while its stream was full, so while the slot held events). */
+  private void countDrops(int slot) {
+    String stats = keys.webhookStats(slot);
+    redis.send(Command.HGET, stats, "dropped").onSuccess(n -> {
+      long count = n == null ? 0 : n.toLong();
+      if (count > 0) { // a script may count more meanwhile: take away only what was counted here
+        dropped.addAndGet(count);
+        redis.send(Command.HINCRBY, stats, "dropped", Long.toString(-count));
+      }
+    });
+  }
+
+  private void sweep() {
+    int[] all = slots;
+    int from = 0;
+    int to = all.length;
+    if (sweepAll) {
+      sweepAll = false;
+    } else {
+      from = (int) ((long) all.length * sweepPart / SWEEP_PARTS);
+      to = (int) ((long) all.length * (sweepPart + 1) / SWEEP_PARTS);
+      sweepPart = (sweepPart + 1) % SWEEP_PARTS;
+    }
+    for (int i = from; i < to; i++) {
+      int slot = all[i];
+      if (withEvents.contains(slot)) {
+        continue;
+      }
+      redis.send(Command.XLEN, keys.webhookEvents(slot)).onSuccess(len -> {
+        if (len.toLong() > 0 && withEvents.add(slot)) {
+          redis.send(Command.SADD, keys.webhookSlots(shard), Integer.toString(slot));
+        }
+      });
+    }
+  }
+
   @Override
-  public Future<Void> delivered(Waiting last) {
-    String[] id = last.id().split("-", 2);
-    String next = id[0] + "-" + (Long.parseLong(id[1]) + 1);
-    return redis.script(RedisScript.WEBHOOK_DELIVERED, List.of(keys.webhookLease(), keys.webhookEvents()),
-        List.of(token, next)).mapEmpty();
+  public long standbyMillis() {
+    return STANDBY_MILLIS;
   }
 
   @Override
@@ -116,7 +302,7 @@ public final class RedisWebhookShard implements WebhookShard {
 
   @Override
   public long droppedForBacklog() {
-    return dropped;
+    return dropped.get();
   }
 
   @Override
@@ -129,28 +315,67 @@ public final class RedisWebhookShard implements WebhookShard {
     return POLL_MILLIS;
   }
 
-  /** The event as posted, from the fields a script recorded. */
-  static JsonObject render(String id, long ts, Map<String, String> f) {
-    JsonObject event = new JsonObject().put("id", id).put("type", f.get("t")).put("ts", ts);
-    switch (f.get("t")) {
+  /**
+   * An event's id is its stream id; on a cluster, where each slot has a stream and two may give the same id, with
+   * {@code @<slot>} after it.
+   */
+  private static String streamId(String eventId) {
+    int at = eventId.indexOf('@');
+    return at < 0 ? eventId : eventId.substring(0, at);
+  }
+
+  private static long millisOf(String streamId) {
+    return Long.parseLong(streamId, 0, streamId.indexOf('-'), 10);
+  }
+
+  private static long seqOf(String streamId) {
+    return Long.parseLong(streamId, streamId.indexOf('-') + 1, streamId.length(), 10);
+  }
+
+  /** An XRANGE entry as the event posted: {@code {"id","type","ts",...}} from the fields a script recorded. */
+  private Waiting waiting(int slot, Response entry) {
+    String streamId = entry.get(0).toString();
+    String id = keys.cluster() ? streamId + "@" + slot : streamId;
+    Map<String, String> f = new HashMap<>();
+    Response list = entry.get(1);
+    for (int i = 0; i + 1 < list.size(); i += 2) {
+      f.put(list.get(i).toString(), list.get(i + 1).toString());
+    }
+    long ts = Long.parseLong(f.getOrDefault("ts", "0"));
+    return new Waiting(slot, id, ts, Buffer.buffer(render(id, ts, f)));
+  }
+
+  /**
+   * The event's JSON. Every field is an id, a channel or user name, a node id, a position or a number (none needs
+   * escaping), and a message's body is JSON already: this is concatenation, as for a message frame.
+   */
+  static String render(String id, long ts, Map<String, String> f) {
+    String type = f.get("t");
+    StringBuilder json = new StringBuilder(256).append("{\"id\":\"").append(id).append("\",\"type\":\"").append(type)
+        .append("\",\"ts\":").append(ts);
+    switch (type) {
       case "message" -> {
-        byte[] frame = MessageFrames.encode(f.get("ch"), f.get("id"), Position.ofStreamId(f.get("ep"), f.get("sid")),
-            f.get("f"), f.get("to"), ts, f.get("b"));
-        event.put("channel", f.get("ch")).put("message", new JsonObject(Buffer.buffer(frame)));
+        json.append(",\"channel\":\"").append(f.get("ch")).append("\",\"message\":").append(MessageFrames.json(
+            f.get("ch"), f.get("id"), Position.ofStreamId(f.get("ep"), f.get("sid")), f.get("f"), f.get("to"), ts,
+            f.get("b")));
         if ("1".equals(f.get("off"))) {
-          event.put("offline", true);
+          json.append(",\"offline\":true");
         }
       }
-      case "member" -> event.put("channel", f.get("ch")).put("user", f.get("u")).put("event", f.get("e"));
-      case "presence" -> event.put("user", f.get("u")).put("event", f.get("e"));
+      case "member" -> field(field(field(json, "channel", f.get("ch")), "user", f.get("u")), "event", f.get("e"));
+      case "presence" -> field(field(json, "user", f.get("u")), "event", f.get("e"));
       case "session" -> {
-        event.put("user", f.get("u")).put("session", f.get("s")).put("node", f.get("n")).put("event", f.get("e"));
+        field(field(field(field(json, "user", f.get("u")), "session", f.get("s")), "node", f.get("n")), "event", f.get("e"));
         if (f.containsKey("c")) {
-          event.put("code", Integer.parseInt(f.get("c")));
+          json.append(",\"code\":").append(Integer.parseInt(f.get("c")));
         }
       }
       default -> { }
     }
-    return event;
+    return json.append('}').toString();
+  }
+
+  private static StringBuilder field(StringBuilder json, String name, String value) {
+    return json.append(",\"").append(name).append("\":\"").append(value).append('"');
   }
 }

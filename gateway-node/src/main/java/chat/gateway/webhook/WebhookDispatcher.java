@@ -8,8 +8,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.util.List;
@@ -53,7 +52,6 @@ public final class WebhookDispatcher {
     this.metrics = metrics;
     this.batch = config.batch();
     this.maxAgeMillis = config.maxAge().toMillis();
-    metrics.webhookWaiting(shard::waiting, shard::droppedForBacklog);
   }
 
   public void start() {
@@ -89,8 +87,7 @@ public final class WebhookDispatcher {
       return;
     }
     again = false;
-    step(shard.own().compose(mine -> mine ? shard.oldest(batch)
-        : Future.succeededFuture((List<WebhookShard.Waiting>) null)), ar -> {
+    step(shard.take(batch), ar -> {
       if (ar.succeeded() && ar.result() == null) {
         after(shard.standbyMillis()); // another node delivers: try for the lease again later
       } else if (ar.failed() || ar.result().isEmpty()) {
@@ -101,6 +98,7 @@ public final class WebhookDispatcher {
     });
   }
 
+  /** {@code events} were taken (on Redis: by this node, holding the lease, in the same round trip): post them. */
   private void deliver(List<WebhookShard.Waiting> events) {
     long now = clock.millis();
     int expired = 0;
@@ -108,35 +106,50 @@ public final class WebhookDispatcher {
       expired++;
     }
     if (expired > 0) {
-      int dropped = expired;
-      step(shard.delivered(events.get(expired - 1)), ar -> {
-        if (ar.succeeded()) {
-          metrics.webhookEvents("dropped", dropped);
-          LOG.log(Level.WARNING, "webhook: dropped " + dropped + " events older than WEBHOOK_MAX_AGE");
-        }
-        next();
-      });
+      shard.delivered(events.subList(0, expired));
+      metrics.webhookEvents("dropped", expired);
+      LOG.log(Level.WARNING, "webhook: dropped " + expired + " events older than WEBHOOK_MAX_AGE");
+      next();
       return;
     }
-    JsonArray list = new JsonArray();
-    events.forEach(e -> list.add(e.event()));
-    // the lease is checked right before the post: a node that lost the shard (paused past its lease) posts no more
-    step(shard.fence().compose(mine -> mine ? post.post(new JsonObject().put("events", list).toBuffer())
-        : Future.<SignedPost.Answer>failedFuture(new LostShard())), ar -> {
-          if (ar.failed() && ar.cause() instanceof LostShard) {
-            idle();
-          } else if (ar.succeeded() && ar.result().status() / 100 == 2) {
-            failures = 0;
-            step(shard.delivered(events.get(events.size() - 1)), done -> delivered(events));
-          } else {
-            notTaken(events, ar);
-          }
-        });
+    if (!shard.holds()) {
+      next(); // this node paused since it read them: read them again, if the lease is still its own
+      return;
+    }
+    step(post.post(body(events)), ar -> {
+      if (ar.succeeded() && ar.result().status() / 100 == 2) {
+        failures = 0;
+        shard.delivered(events);
+        delivered(events);
+      } else {
+        notTaken(events, ar);
+      }
+    });
+  }
+
+  /** {@code {"events":[...]}}, of the events as rendered when taken. */
+  static Buffer body(List<WebhookShard.Waiting> events) {
+    int size = 13 + events.size();
+    for (WebhookShard.Waiting e : events) {
+      size += e.event().length();
+    }
+    Buffer body = Buffer.buffer(size).appendString("{\"events\":[");
+    for (int i = 0; i < events.size(); i++) {
+      if (i > 0) {
+        body.appendByte((byte) ',');
+      }
+      body.appendBuffer(events.get(i).event());
+    }
+    return body.appendString("]}");
   }
 
   private void delivered(List<WebhookShard.Waiting> events) {
     long at = clock.millis();
-    events.forEach(e -> metrics.webhookDelivered(at - e.ts()));
+    long[] latency = new long[events.size()];
+    for (int i = 0; i < latency.length; i++) {
+      latency[i] = at - events.get(i).ts();
+    }
+    metrics.webhookDelivered(latency);
     if (events.size() < batch && shard.pollMillis() > 0) {
       after(shard.pollMillis()); // a short batch took all there was: let the next gather a while
     } else {
@@ -183,13 +196,6 @@ public final class WebhookDispatcher {
       timer = -1;
       next();
     });
-  }
-
-  /** This node does not own the shard (any more). */
-  private static final class LostShard extends RuntimeException {
-    LostShard() {
-      super("another node delivers this shard's events", null, false, false);
-    }
   }
 
   /** 0.5 s doubling to 60 s, each between half and all of it (jitter: receivers coming back are not hit at once). */

@@ -1,7 +1,7 @@
 package chat.gateway.webhook;
 
 import io.vertx.core.Future;
-import io.vertx.core.json.JsonObject;
+import io.vertx.core.buffer.Buffer;
 import java.util.List;
 
 /**
@@ -10,36 +10,41 @@ import java.util.List;
  * shard keeps each channel's events (and each user's presence and session events) in the order they happened.
  */
 public interface WebhookShard {
-  /** An event waiting: its id (the same on every try), when it happened, and the event as posted. */
-  record Waiting(String id, long ts, JsonObject event) {
+  /**
+   * An event waiting: where it waits ({@code slot}: its slot's stream on a Redis Cluster, else 0), its id (the same
+   * on every try), when it happened, and the event as posted (a JSON object).
+   */
+  record Waiting(int slot, String id, long ts, Buffer event) {
   }
 
   /**
-   * Whether this node delivers the shard's events now (and keeps it a while): always embedded; on Redis, while it
-   * holds the shard's lease, checked (and renewed) before each post so that a node that lost it posts no more.
+   * The oldest events waiting, at most {@code max}, or null when another node delivers this shard's events now.
+   * On Redis the lease is checked (taken when free, renewed when held) in the same round trip that reads them,
+   * right before they are posted, so that a node that lost it (paused past it) posts no more.
    */
-  Future<Boolean> own();
+  Future<List<Waiting>> take(int max);
 
-  /** {@link #own}, asked of the store now (never from a recent answer): right before a post. */
-  default Future<Boolean> fence() {
-    return own();
+  /**
+   * Whether this node may post what it took: on Redis, whether the lease it had when the events were read is still
+   * certainly its own (a node paused after reading them finds it may not, and takes them again). Asked right before
+   * the post.
+   */
+  default boolean holds() {
+    return true;
   }
+
+  /** {@code events}, the oldest taken, are delivered (or dropped): they go. */
+  void delivered(List<Waiting> events);
 
   /** How long a node that does not own the shard waits before it tries again. */
   default long standbyMillis() {
     return 0;
   }
 
-  /** The oldest events waiting, at most {@code max}. */
-  Future<List<Waiting>> oldest(int max);
-
-  /** The events up to and including {@code last} are delivered (or dropped): they go. */
-  Future<Void> delivered(Waiting last);
-
-  /** Events waiting, as last seen. */
+  /** Events waiting, as last seen (0 where another node delivers them). */
   long waiting();
 
-  /** Events dropped because more than {@code WEBHOOK_MAX_BACKLOG} were waiting. */
+  /** Events this node saw dropped because more than {@code WEBHOOK_MAX_BACKLOG} were waiting. */
   long droppedForBacklog();
 
   /** {@code signal} runs when an event is recorded here (embedded: the dispatcher wakes up; on Redis: never). */
@@ -47,4 +52,8 @@ public interface WebhookShard {
 
   /** How long an idle dispatcher waits before it looks again (0: it is woken by {@link #onRecord}). */
   long pollMillis();
+
+  /** This node stops delivering the shard's events (it leaves, or the shard is gone from the topology). */
+  default void close() {
+  }
 }

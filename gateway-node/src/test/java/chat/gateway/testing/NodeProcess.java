@@ -21,11 +21,20 @@ public final class NodeProcess implements AutoCloseable {
   private final Process process;
   private final int port;
   private final int managementPort;
+  private final List<String> output;
 
-  private NodeProcess(Process process, int port, int managementPort) {
+  private NodeProcess(Process process, int port, int managementPort, List<String> output) {
     this.process = process;
     this.port = port;
     this.managementPort = managementPort;
+    this.output = output;
+  }
+
+  /** What the process has written so far (standard output and error), for a failing test's message. */
+  public String output() {
+    synchronized (output) {
+      return String.join("\n", output);
+    }
   }
 
   /** Starts a node with {@code env} (PORT and MGMT_PORT default to 0) and waits until it listens. */
@@ -66,7 +75,7 @@ public final class NodeProcess implements AutoCloseable {
     reader.start();
     try {
       int[] p = ports.get(60, TimeUnit.SECONDS);
-      return new NodeProcess(process, p[0], p[1]);
+      return new NodeProcess(process, p[0], p[1], output);
     } catch (Exception e) {
       process.destroyForcibly();
       throw new IllegalStateException("gateway did not start: " + output, e);

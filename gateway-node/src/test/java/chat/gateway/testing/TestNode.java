@@ -48,6 +48,25 @@ public final class TestNode implements AutoCloseable {
     store = on ? Store.REDIS_CLUSTER : Store.EMBEDDED;
   }
 
+  /** What a node needs to reach the store nodes started now use (nothing embedded); no key prefix. */
+  public static Map<String, String> storeSettings() {
+    Map<String, String> env = new HashMap<>();
+    switch (store) {
+      case REDIS -> env.putAll(RedisFixture.get().nodeSettings());
+      case REDIS_SENTINEL -> {
+        env.putAll(RedisUsers.nodeSettings());
+        env.put("REDIS_SENTINELS", RedisSentinelFixture.get().sentinels());
+        env.put("REDIS_SENTINEL_MASTER", RedisSentinelFixture.MASTER);
+      }
+      case REDIS_CLUSTER -> {
+        env.putAll(RedisUsers.nodeSettings());
+        env.put("REDIS_CLUSTER_NODES", RedisClusterFixture.get().seeds());
+      }
+      default -> { }
+    }
+    return env;
+  }
+
   /** A fresh key prefix: nodes given the same one form one cluster. */
   public static String newPrefix() {
     return RedisUsers.KEY_PREFIX + "t" + PREFIXES.incrementAndGet() + ":";
@@ -80,17 +99,8 @@ public final class TestNode implements AutoCloseable {
     env.put("MGMT_PORT", "0");
     env.put("EVENT_LOOPS", "2");
     env.put("API_KEY", API_KEY);
-    if (store == Store.REDIS) {
-      env.putAll(RedisFixture.get().nodeSettings());
-      env.put("REDIS_KEY_PREFIX", newPrefix());
-    } else if (store == Store.REDIS_SENTINEL) {
-      env.putAll(RedisUsers.nodeSettings());
-      env.put("REDIS_SENTINELS", RedisSentinelFixture.get().sentinels());
-      env.put("REDIS_SENTINEL_MASTER", RedisSentinelFixture.MASTER);
-      env.put("REDIS_KEY_PREFIX", newPrefix());
-    } else if (store == Store.REDIS_CLUSTER) {
-      env.putAll(RedisUsers.nodeSettings());
-      env.put("REDIS_CLUSTER_NODES", RedisClusterFixture.get().seeds());
+    env.putAll(storeSettings());
+    if (store != Store.EMBEDDED) {
       env.put("REDIS_KEY_PREFIX", newPrefix());
     }
     for (int i = 0; i < settings.length; i += 2) {

@@ -27,8 +27,10 @@ import org.junit.jupiter.api.Test;
  * events with what they report.
  */
 class WebhookTest {
-  private HookBackend receiver;
+  protected HookBackend receiver;
   private TestNode node;
+  /** The key prefix of the node of this test (a new one unless set before it starts). */
+  protected String prefix;
 
   /** The store the node runs on: none here (embedded). */
   protected void useStore(boolean on) {
@@ -50,9 +52,12 @@ class WebhookTest {
     useStore(false);
   }
 
-  private void startNode(String... more) {
+  protected void startNode(String... more) {
+    if (prefix == null) {
+      prefix = TestNode.newPrefix();
+    }
     List<String> settings = new ArrayList<>(List.of("WEBHOOK_URL", receiver.url("/events"),
-        "WEBHOOK_SECRET", HookBackend.SECRET, "HOOK_TIMEOUT", "500ms", "REDIS_KEY_PREFIX", TestNode.newPrefix()));
+        "WEBHOOK_SECRET", HookBackend.SECRET, "HOOK_TIMEOUT", "500ms", "REDIS_KEY_PREFIX", prefix));
     settings.addAll(List.of(more));
     node = TestNode.start(settings.toArray(String[]::new));
   }
@@ -68,7 +73,7 @@ class WebhookTest {
   }
 
   /** The events delivered (posts answered 2xx), each once, in order. */
-  private List<JsonObject> delivered(String type) {
+  protected List<JsonObject> delivered(String type) {
     List<JsonObject> events = new ArrayList<>();
     List<String> seen = new ArrayList<>();
     for (JsonObject e : posted()) {

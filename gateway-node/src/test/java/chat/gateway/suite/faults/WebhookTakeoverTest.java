@@ -7,9 +7,7 @@ import chat.gateway.testing.Await;
 import chat.gateway.testing.HookBackend;
 import chat.gateway.testing.HookBackend.Answer;
 import chat.gateway.testing.NodeProcess;
-import chat.gateway.testing.RedisFixture;
 import chat.gateway.testing.TestNode;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The node delivering the webhook events is killed (SIGKILL) or paused (SIGSTOP past its lease) with events in
  * flight: another node takes the shard over, every stored message's event is delivered, in order per channel,
- * repeats only with the same event id; a paused node that wakes up posts nothing more.
+ * repeats only with the same event id; a paused node that wakes up posts nothing more. On one Redis here, on a Redis
+ * Cluster (a lease per shard) in {@link WebhookTakeoverOnClusterTest}.
  */
 class WebhookTakeoverTest {
   private static final int MESSAGES = 120;
@@ -34,14 +33,19 @@ class WebhookTakeoverTest {
   private TestNode second;
   private String prefix;
 
+  /** The store the nodes run on: one Redis here. */
+  protected void useStore(boolean on) {
+    TestNode.useRedis(on);
+  }
+
   @BeforeEach
   void start() {
-    TestNode.useRedis(true);
+    useStore(true);
     receiver = new HookBackend();
     // slow enough that a batch is in flight when the node goes
     receiver.on("/events", request -> Answer.json(new JsonObject()).after(100));
     prefix = TestNode.newPrefix();
-    Map<String, String> env = new HashMap<>(RedisFixture.get().nodeSettings());
+    Map<String, String> env = new HashMap<>(TestNode.storeSettings());
     env.putAll(webhookSettings());
     env.putAll(Map.of("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-a", "EVENT_LOOPS", "1", "API_KEY", TestNode.API_KEY,
         "NODE_TTL", "3s"));
@@ -55,7 +59,7 @@ class WebhookTakeoverTest {
     }
     first.close();
     receiver.close();
-    TestNode.useRedis(false);
+    useStore(false);
   }
 
   private Map<String, String> webhookSettings() {
@@ -63,12 +67,25 @@ class WebhookTakeoverTest {
         "WEBHOOK_EVENTS", "message", "WEBHOOK_BATCH", "5");
   }
 
+  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
   /** Publishes through the API of the node on {@code port}; the message's id. */
-  private static String publish(TestNode via, int port, String channel, String body) {
-    TestNode.HttpResult result = via.request(port, HttpMethod.POST, "/api/publish",
-        new JsonObject().put("channel", channel).put("body", body), "Bearer " + TestNode.API_KEY);
-    assertEquals(200, result.status(), result.body());
-    return result.json().getString("id");
+  private static String publish(int port, String channel, String body) {
+    try {
+      java.net.http.HttpResponse<String> answer = HTTP.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + port + "/api/publish"))
+          .header("Authorization", "Bearer " + TestNode.API_KEY).timeout(Duration.ofSeconds(10))
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+              new JsonObject().put("channel", channel).put("body", body).encode())).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, answer.statusCode(), answer.body());
+      return new JsonObject(answer.body()).getString("id");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError("interrupted");
+    }
   }
 
   /** Delivered message events: event id to message id, each event once, in the order first posted. */
@@ -86,15 +103,15 @@ class WebhookTakeoverTest {
     return events;
   }
 
-  /** Starts the second node, makes sure the first delivers, publishes, and does {@code fault} midway. */
+  /** Makes sure the first node delivers (every shard's lease), starts the second, publishes, and does {@code fault} midway. */
   private Map<String, List<String>> publishWhile(Runnable fault) {
+    String probe = publish(first.port(), "group/probe", "who delivers?");
+    Await.until("the first node delivering", () -> receiver.received("/events").stream()
+        .anyMatch(r -> r.requestId().startsWith("gw-a-webhook-")));
     Map<String, String> settings = new HashMap<>(webhookSettings());
     settings.putAll(Map.of("REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-b"));
     second = TestNode.start(settings.entrySet().stream().flatMap(e -> java.util.stream.Stream.of(e.getKey(), e.getValue()))
         .toArray(String[]::new));
-    String probe = publish(second, first.port(), "group/probe", "who delivers?");
-    Await.until("the first node delivering", () -> receiver.received("/events").stream()
-        .anyMatch(r -> r.requestId().startsWith("gw-a-webhook-")));
     Map<String, List<String>> sent = new LinkedHashMap<>();
     sent.put("group/probe", new ArrayList<>(List.of(probe)));
     for (int i = 0; i < MESSAGES; i++) {
@@ -102,7 +119,7 @@ class WebhookTakeoverTest {
         fault.run();
       }
       String channel = "group/c" + (i % CHANNELS);
-      sent.computeIfAbsent(channel, c -> new ArrayList<>()).add(publish(second, second.port(), channel, "m" + i));
+      sent.computeIfAbsent(channel, c -> new ArrayList<>()).add(publish(second.port(), channel, "m" + i));
     }
     return sent;
   }
@@ -134,7 +151,7 @@ class WebhookTakeoverTest {
     long resumedAt = System.nanoTime();
     first.resume();
     // one more event: the second node delivers it; the first, awake again and past its lease, posts nothing
-    sent.get("group/c0").add(publish(second, second.port(), "group/c0", "after"));
+    sent.get("group/c0").add(publish(second.port(), "group/c0", "after"));
     assertAllDeliveredInOrder(sent);
     List<String> late = receiver.received("/events").stream()
         .filter(r -> r.requestId().startsWith("gw-a-webhook-") && r.receivedAt() > resumedAt)
