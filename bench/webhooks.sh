@@ -7,8 +7,11 @@
 #      FAULT_SECONDS, and at 15 s: kill -9 of the node delivering the events (the first started); SIGSTOP of it for
 #      30 s, then SIGCONT; the receiver stopped (SIGSTOP) for 60 s. Every acked message's event must arrive, none out
 #      of order in a channel, repeats only under the same id (the receiver counts them).
+#   3. cluster: one node on a Redis Cluster (3 primaries, 3 replicas; scripts/cluster.sh), ROUNDS rounds of webhooks
+#      off then on: Redis's CPU (all six processes) idle for RUN_SECONDS (what the deliverers' polling costs) and per
+#      message under the same load as 1, the node's CPU per message, and the events' latency
 #   bench/webhooks.sh
-# Environment: PARTS ("cost faults"), ROUNDS (3), RATE (1000), NGROUPS (100), CLIENTS (200), RUN_SECONDS (20),
+# Environment: PARTS ("cost faults cluster"), ROUNDS (3), RATE (1000), NGROUPS (100), CLIENTS (200), RUN_SECONDS (20),
 # FAULT_SECONDS (90), PORT (7900), JAVA (Temurin 25), NODE_OPTS, OUT (bench/results/webhooks).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,11 +43,12 @@ redis_up() { # port: a fresh redis-server
   pids+=("$redis")
   for _ in $(seq 1 50); do redis-cli -p "$1" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
 }
-node_up() { # port redis-port node-id [NAME=value ...]: sets $last
-  local port=$1 rport=$2 id=$3
+node_up() { # port redis-port|store node-id [NAME=value ...]: sets $last ("store": the cluster's settings, $store)
+  local port=$1 rport=$2 id=$3 where
   shift 3
-  # shellcheck disable=SC2086 # NODE_OPTS are words on purpose
-  env REDIS_URL=redis://127.0.0.1:$rport REDIS_KEY_PREFIX=wh: NODE_ID="$id" PORT="$port" MGMT_PORT=$((port + 1)) \
+  if [ "$rport" = store ]; then where=$store; else where="REDIS_URL=redis://127.0.0.1:$rport"; fi
+  # shellcheck disable=SC2086 # NODE_OPTS and the store's settings are words on purpose
+  env $where REDIS_KEY_PREFIX=wh: NODE_ID="$id" PORT="$port" MGMT_PORT=$((port + 1)) \
     ADMISSION_RATE=100000 ADMISSION_BURST=100000 ADMISSION_PENDING_PER_SOURCE=1000 NODE_TTL=3s "$@" \
     "$JAVA" $NODE_OPTS -jar "$JAR" > "$OUT/node-$id-$port.log" 2>&1 &
   last=$!
@@ -69,7 +73,7 @@ load() { # url seconds [more options]: the load tester (SCENARIO: fanout, or sto
 SCENARIO=fanout
 webhook=(WEBHOOK_URL=http://127.0.0.1:$RECEIVER/events WEBHOOK_SECRET=$SECRET)
 
-PARTS=${PARTS:-"cost faults"}
+PARTS=${PARTS:-"cost faults cluster"}
 part() { [[ " $PARTS " == *" $1 "* ]]; }
 echo "== $(date -u +%FT%TZ) $(git rev-parse --short HEAD) ($PARTS)" | tee -a "$OUT/results.txt"
 
@@ -133,4 +137,51 @@ if part faults; then
     cleanup
     pids=()
   done
+fi
+
+if part cluster; then
+  cdir=$OUT/redis-cluster
+  rm -rf "$cdir"
+  REDIS_KEY_PREFIX=wh: CLUSTER_DIR=$cdir CLUSTER_REDIS_PORT=$((PORT + 40)) scripts/cluster.sh up --redis-cluster --redis-only \
+    > "$OUT/cluster-up.log" 2>&1
+  stopcluster() { CLUSTER_DIR=$cdir scripts/cluster.sh down > /dev/null 2>&1 || true; }
+  trap 'stopcluster; cleanup' EXIT
+  for _ in $(seq 1 100); do # every replica attached (a node started meanwhile sees the topology change)
+    [ "$(CLUSTER_DIR=$cdir scripts/cluster.sh redis-cli cluster nodes 2>/dev/null | grep -c slave)" -ge 3 ] && break
+    sleep 0.2
+  done
+  store=$(cat "$cdir/store")
+  mapfile -t rpids < <(awk '$1 ~ /^redis-/ {print $2}' "$cdir/pids")
+  redis_ticks() { local t=0 p; for p in "${rpids[@]}"; do t=$((t + $(ticks "$p"))); done; echo "$t"; }
+  echo "-- cluster: one node on a Redis Cluster (3 primaries, 3 replicas), $RATE messages/s into $NGROUPS groups for $SECONDS_EACH s" \
+    | tee -a "$OUT/results.txt"
+  for round in $(seq 1 "$ROUNDS"); do
+    for mode in off on; do
+      if [ "$mode" = on ]; then
+        receiver_up "$OUT/account-cluster.txt"
+        node_up "$PORT" store gw-1 "${webhook[@]}"
+      else
+        node_up "$PORT" store gw-1
+      fi
+      npid=$last
+      load "ws://127.0.0.1:$PORT/ws" "$SECONDS_EACH" > /dev/null # warm-up (the JIT), not counted
+      sleep 3 # the warm-up's clients gone
+      r0=$(redis_ticks); sleep "$SECONDS_EACH"; r1=$(redis_ticks)
+      idle=$(( (r1 - r0) * 1000 / hz / SECONDS_EACH ))
+      [ "$mode" = on ] && curl -s -X POST "http://127.0.0.1:$RECEIVER/reset-latency"
+      r0=$(redis_ticks); n0=$(ticks "$npid")
+      summary=$(load "ws://127.0.0.1:$PORT/ws" "$SECONDS_EACH")
+      r1=$(redis_ticks); n1=$(ticks "$npid")
+      sent=$(echo "$summary" | sed -n 's/^sent \([0-9]*\).*/\1/p')
+      line="round $round webhooks $mode: Redis idle $idle ms CPU/s; $(echo "$summary" | head -1 | cut -c1-80); Redis CPU $(( (r1 - r0) * 1000000 / hz / sent )) us/message, node CPU $(( (n1 - n0) * 1000000 / hz / sent )) us/message (the run's connects included)"
+      if [ "$mode" = on ]; then
+        sleep 2
+        line="$line; receiver: $(cat "$OUT/account-cluster.txt")"
+        kill "$receiver"
+      fi
+      echo "$line" | tee -a "$OUT/results.txt"
+      kill "$npid"; wait "$npid" 2>/dev/null || true
+    done
+  done
+  stopcluster
 fi

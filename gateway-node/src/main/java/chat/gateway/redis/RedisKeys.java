@@ -171,7 +171,7 @@ public final class RedisKeys {
 
   // ---- webhooks: a standalone Redis (or a primary under Sentinel) is one shard with one event stream; on a
   // cluster, each slot's events wait in a stream of that slot (recorded with what they report, in its slot), and
-  // each shard (a primary, named by the first slot it serves) has a lease and a set of its slots with events.
+  // each shard (a primary, named by the first slot it serves) has a lease and a hash counting events told per slot.
 
   /** The slot of what {@code owner} (a hash tag: {@code group/dev}, {@code user/alice}) records: 0 on one Redis. */
   public int slotOf(String owner) {
@@ -193,7 +193,7 @@ public final class RedisKeys {
     return prefix + "webhook:lease" + slotTag(shard);
   }
 
-  /** On a cluster, the slots of shard {@code shard} whose event streams may hold events. */
+  /** On a cluster, the slots of shard {@code shard} whose streams may hold events, each with a count of those told. */
   public String webhookSlots(int shard) {
     return prefix + "webhook:slots" + slotTag(shard);
   }

@@ -15,9 +15,9 @@ import java.util.List;
  * records nothing). Where webhooks are off the keys are stand-ins in the script's own slot, never written.
  *
  * <p>On a Redis Cluster a shard's deliverer reads only the slots it is told hold events: once a script that may
- * have recorded one has run, {@link #told} adds its slot to the shard's set (after, never before: a deliverer that
- * found the slot empty and took it out of the set meanwhile would miss the event). A node that dies between the two
- * leaves the event to the deliverer's sweep of every slot ({@link RedisWebhookShard}).
+ * have recorded one has run, {@link #told} counts it in the shard's hash of slots (after, never before: a deliverer
+ * that read the slot empty and took it out of the hash meanwhile would miss the event). A node that dies between the
+ * two leaves the event to the deliverer's sweep of every slot ({@link RedisWebhookShard}).
  */
 public final class Recording {
   private final WebhookConfig config;
@@ -69,7 +69,7 @@ public final class Recording {
         int slot = keys.slotOf(owner);
         int shard = shards().shardOf(slot);
         if (shard >= 0) {
-          redis.send(Command.SADD, keys.webhookSlots(shard), Integer.toString(slot));
+          redis.send(Command.HINCRBY, keys.webhookSlots(shard), Integer.toString(slot), "1");
         }
       }
     });

@@ -24,18 +24,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * register.lua, unregister.lua) into the stream of the slot they run in: on one Redis (or under Sentinel) a single
  * stream; on a Redis Cluster one per slot, and the shard is a primary's slots, named by its first.
  *
- * <p><b>Who delivers.</b> Whichever node holds the shard's lease. Each round trip that reads events also takes or
- * renews it, right before the events are posted: a node that died or paused past the lease loses it, another takes
- * the undelivered events over from the oldest, with the same ids (the stream ids), and the paused one, waking, finds
- * the lease gone before it posts again. Delivered events are trimmed off their stream; until the trim lands the
- * holder reads past them, a new holder posts them again (a repeat under the same id).
+ * <p><b>Who delivers.</b> Whichever node holds the shard's lease, taken by a round trip that also reads events and
+ * renewed with the first round trip after each second. A node posts what it read only within 4 s of the round trip
+ * that last confirmed the lease (5 s): a node that died or paused past it has its events taken over by another, from
+ * the oldest, with the same ids, and, waking, reads again and finds the lease gone before it posts. Delivered events
+ * are read past at once and trimmed off their stream once a second; a new holder posts the untrimmed ones again (a
+ * repeat under the same id).
  *
  * <p><b>Which slots (cluster).</b> One command cannot read many slots' streams, and reading every slot of a shard
- * every few milliseconds would cost Redis more than the events do. So the holder reads only the slots it knows to
- * hold events: those told after each recording ({@link Recording#told}, a set per shard), those found by sweeping a
- * tenth of the shard's slots a second (events whose node died before telling), and every slot when it takes the lease
- * or the shard's slots change. A slot read empty leaves the set, and is checked once more after it left (an event
- * recorded meanwhile puts it back).
+ * every few milliseconds would cost Redis more than the events do. So the holder reads the shard's hash of slots each
+ * round (every recording is counted there, {@link Recording#told}) and then only the slots whose count changed or that
+ * still had events. A slot read empty whose count stays the same for 2 s leaves the hash, and is read once more after
+ * (an event told just before the removal is found there). Events whose node died before telling are found by a sweep
+ * of a twentieth of the shard's slots a second, and of all of them when the lease is taken or the slots change.
  *
  * <p><b>Bounds.</b> A script keeps its stream within {@code WEBHOOK_MAX_BACKLOG} (dropping the oldest, counted in the
  * slot's stats); on a cluster the holder also keeps the shard as a whole within it, once a second, dropping each
@@ -44,6 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RedisWebhookShard implements WebhookShard {
   /** How long a lease lasts unless renewed; a dead or paused deliverer's events wait at most about this long. */
   static final long LEASE_MILLIS = 5_000;
+  /** The holder renews its lease with the first round trip after this long. */
+  private static final long RENEW_MILLIS = 1_000;
   /**
    * A lease renewed by a round trip sent at t is this node's until at least t + {@link #LEASE_MILLIS}: what it read
    * is posted only before t + this (a node paused between the read and the post reads again).
@@ -53,9 +56,12 @@ public final class RedisWebhookShard implements WebhookShard {
   private static final long POLL_MILLIS = 10;
   /** How often a node that does not deliver tries for the lease. */
   private static final long STANDBY_MILLIS = 1_000;
-  /** How often the holder reads the backlog, counts drops and (cluster) sweeps a part of the slots. */
+  /** How often the holder trims what it delivered, reads the backlog, counts drops and sweeps a part of the slots. */
   private static final long HOUSEKEEPING_MILLIS = 1_000;
-  private static final int SWEEP_PARTS = 10;
+  /** A cluster's slots are swept in this many parts, one a second. */
+  private static final int SWEEP_PARTS = 20;
+  /** A slot told of but read empty this long leaves the shard's hash of slots. */
+  private static final long QUIET_MILLIS = 2_000;
 
   private final RedisCommands redis;
   private final RedisKeys keys;
@@ -63,10 +69,16 @@ public final class RedisWebhookShard implements WebhookShard {
   private final String token;
   private final long maxBacklog;
   private volatile int[] slots;
-  /** Slots known to hold events: the one stream's on one Redis, always. */
-  private final Set<Integer> withEvents = ConcurrentHashMap.newKeySet();
+  /** The counts of the shard's hash of slots as last read (cluster): a count that changed means new events. */
+  private final Map<Integer, Long> told = new ConcurrentHashMap<>();
+  /** Slots whose last read found events: read again each round (the one stream, always, on one Redis). */
+  private final Set<Integer> pending = ConcurrentHashMap.newKeySet();
+  /** When each slot told of was first read empty since its count last changed (System.nanoTime). */
+  private final Map<Integer, Long> emptySince = new ConcurrentHashMap<>();
   /** The last event delivered from each slot: reads start after it, whether or not its trim has landed yet. */
   private final Map<Integer, String> deliveredUpTo = new ConcurrentHashMap<>();
+  /** Trims not sent yet: the first id each slot keeps. Sent once a second, and when the node stops delivering. */
+  private final Map<Integer, String> trims = new ConcurrentHashMap<>();
   private final AtomicLong dropped = new AtomicLong();
   private volatile boolean held;
   private volatile boolean sweepAll;
@@ -89,75 +101,145 @@ public final class RedisWebhookShard implements WebhookShard {
     this.token = holder;
     this.maxBacklog = maxBacklog;
     if (!keys.cluster()) {
-      withEvents.add(0);
+      pending.add(0);
     }
   }
 
   /** The shard's slots changed (a slot migrated): the next holder's round sweeps them all. */
   void slots(int[] now) {
     slots = now;
-    withEvents.retainAll(java.util.Arrays.stream(now).boxed().toList());
+    List<Integer> kept = java.util.Arrays.stream(now).boxed().toList();
+    pending.retainAll(kept);
+    told.keySet().retainAll(kept);
     sweepAll = true;
   }
 
+  /**
+   * One round: the lease (when this node does not hold it, or its renewal is due) and the events, in one round trip
+   * on one Redis; on a cluster the shard's hash of slots first, then the slots whose count changed or that had
+   * events left.
+   */
   @Override
   public Future<List<Waiting>> take(int max) {
     long sent = System.nanoTime();
-    Future<Response> lease = redis.script(RedisScript.WEBHOOK_OWN, List.of(keys.webhookLease(shard)),
-        List.of(token, Long.toString(LEASE_MILLIS)));
-    Future<Response> told = keys.cluster() ? redis.send(Command.SMEMBERS, keys.webhookSlots(shard)) : null;
-    Map<Integer, Future<Response>> reads = read(List.copyOf(withEvents), max);
+    Future<Response> lease = !held || sent - heldFrom > RENEW_MILLIS * 1_000_000
+        ? redis.script(RedisScript.WEBHOOK_OWN, List.of(keys.webhookLease(shard)), List.of(token, Long.toString(LEASE_MILLIS)))
+        : null;
+    Future<Response> counts = keys.cluster() ? redis.send(Command.HGETALL, keys.webhookSlots(shard)) : null;
+    Map<Integer, Future<Response>> reads = keys.cluster() ? new LinkedHashMap<>() : read(List.of(0), max);
     List<Future<?>> all = new ArrayList<>(reads.values());
-    all.add(lease);
-    if (told != null) {
-      all.add(told);
+    if (lease != null) {
+      all.add(lease);
+    }
+    if (counts != null) {
+      all.add(counts);
     }
     return Future.join(all).transform(ar -> {
-      if (lease.failed()) {
-        return Future.failedFuture(lease.cause());
-      }
-
-      if (lease.result().toInteger() != 1) {
-        lost();
-        return Future.succeededFuture(null);
-      }
-      if (!held) {
-        held = true;
-        sweepAll = keys.cluster();
-      }
-      heldFrom = sent;
-      housekeeping();
-      if (told == null || told.failed()) {
-        return Future.succeededFuture(oldest(reads, max));
-      }
-      List<Integer> added = new ArrayList<>();
-      for (Response slot : told.result()) {
-        if (withEvents.add(slot.toInteger())) {
-          added.add(slot.toInteger());
+      if (lease != null) {
+        if (lease.failed()) {
+          return Future.failedFuture(lease.cause());
         }
+        if (lease.result().toInteger() != 1) {
+          lost();
+          return Future.succeededFuture(null);
+        }
+        if (!held) {
+          held = true;
+          sweepAll = keys.cluster();
+        }
+        heldFrom = sent;
       }
-      if (added.isEmpty()) {
+      housekeeping();
+      if (counts == null) {
         return Future.succeededFuture(oldest(reads, max));
       }
-      Map<Integer, Future<Response>> more = read(added, max); // told of since: read them too, at once
-      return Future.join(new ArrayList<>(more.values())).transform(done -> {
-        reads.putAll(more);
-        return Future.succeededFuture(oldest(reads, max));
-      });
+      if (counts.failed()) {
+        return Future.failedFuture(counts.cause());
+      }
+      Map<Integer, Future<Response>> more = read(changed(counts.result()), max);
+      return Future.join(new ArrayList<>(more.values())).transform(done -> Future.succeededFuture(oldest(more, max)));
     });
+  }
+
+  /** The slots to read now: those whose count changed since last read, and those with events left. */
+  private List<Integer> changed(Response hash) {
+    List<Integer> toRead = new ArrayList<>(pending);
+    Set<Integer> inHash = new java.util.HashSet<>();
+    for (Map.Entry<Integer, Long> e : counts(hash).entrySet()) {
+      int slot = e.getKey();
+      long count = e.getValue();
+      inHash.add(slot);
+      Long before = told.put(slot, count);
+      if (before == null || before != count) {
+        emptySince.remove(slot);
+        if (!pending.contains(slot)) {
+          toRead.add(slot);
+        }
+      } else if (!pending.contains(slot)) {
+        quiet(slot);
+      }
+    }
+    told.keySet().retainAll(inHash);
+    return toRead;
+  }
+
+  /** HGETALL's answer: a map (RESP3), or fields and values in turn (RESP2). */
+  private static Map<Integer, Long> counts(Response hash) {
+    Map<Integer, Long> counts = new HashMap<>();
+    Set<String> fields;
+    try {
+      fields = hash.getKeys();
+    } catch (UnsupportedOperationException notAMap) {
+      fields = Set.of();
+    }
+    if (!fields.isEmpty()) {
+      fields.forEach(f -> counts.put(Integer.parseInt(f), hash.get(f).toLong()));
+    } else {
+      for (int i = 0; i + 1 < hash.size(); i += 2) {
+        counts.put(Integer.parseInt(hash.get(i).toString()), hash.get(i + 1).toLong());
+      }
+    }
+    return counts;
+  }
+
+  /**
+   * A slot told of, read empty, whose count has not changed for {@link #QUIET_MILLIS}, leaves the hash, then is read
+   * once more: an event recorded before the removal but told after the last read is found there (and the slot told
+   * of again); one told after the removal puts the slot back itself.
+   */
+  private void quiet(int slot) {
+    long now = System.nanoTime();
+    long since = emptySince.computeIfAbsent(slot, s -> now);
+    if (now - since < QUIET_MILLIS * 1_000_000) {
+      return;
+    }
+    emptySince.remove(slot);
+    told.remove(slot);
+    countDrops(slot);
+    redis.send(Command.HDEL, keys.webhookSlots(shard), Integer.toString(slot))
+        .compose(v -> undelivered(slot, 1))
+        .onSuccess(left -> {
+          if (left.size() > 0) {
+            redis.send(Command.HINCRBY, keys.webhookSlots(shard), Integer.toString(slot), "1");
+          }
+        });
+  }
+
+  private Future<Response> undelivered(int slot, int max) {
+    String after = deliveredUpTo.get(slot);
+    return redis.send(Command.XRANGE, keys.webhookEvents(slot), after == null ? "-" : "(" + after, "+", "COUNT",
+        Integer.toString(max));
   }
 
   private Map<Integer, Future<Response>> read(List<Integer> from, int max) {
     Map<Integer, Future<Response>> reads = new LinkedHashMap<>();
     for (int slot : from) {
-      String after = deliveredUpTo.get(slot);
-      reads.put(slot, redis.send(Command.XRANGE, keys.webhookEvents(slot), after == null ? "-" : "(" + after, "+",
-          "COUNT", Integer.toString(max)));
+      reads.put(slot, undelivered(slot, max));
     }
     return reads;
   }
 
-  /** The oldest {@code max} events read, by their stream ids (one Redis's clock per shard); empty slots leave. */
+  /** The oldest {@code max} events read, by their stream ids (one Redis's clock per shard). */
   private List<Waiting> oldest(Map<Integer, Future<Response>> reads, int max) {
     List<Waiting> events = new ArrayList<>();
     reads.forEach((slot, read) -> {
@@ -166,10 +248,11 @@ public final class RedisWebhookShard implements WebhookShard {
       }
       if (read.result().size() == 0) {
         if (keys.cluster()) {
-          emptied(slot);
+          pending.remove(slot);
         }
         return;
       }
+      pending.add(slot);
       for (Response entry : read.result()) {
         events.add(waiting(slot, entry));
       }
@@ -181,51 +264,51 @@ public final class RedisWebhookShard implements WebhookShard {
     return events.size() > max ? new ArrayList<>(events.subList(0, max)) : events;
   }
 
-  /**
-   * A slot read empty leaves the set, then is read once more: an event recorded after the read but before the
-   * removal was told to a set that still held the slot, so this is where it is found (and the slot put back).
-   */
-  private void emptied(int slot) {
-    withEvents.remove(slot);
-    countDrops(slot);
-    redis.send(Command.SREM, keys.webhookSlots(shard), Integer.toString(slot))
-        .compose(v -> redis.send(Command.XLEN, keys.webhookEvents(slot)))
-        .onSuccess(left -> {
-          if (left.toLong() > 0) {
-            withEvents.add(slot);
-            redis.send(Command.SADD, keys.webhookSlots(shard), Integer.toString(slot));
-          }
-        });
-  }
-
   @Override
   public boolean holds() {
     return held && System.nanoTime() - heldFrom < POST_WITHIN_MILLIS * 1_000_000;
   }
 
+  /** Reads go on after them at once; their trim goes with the next housekeeping. */
   @Override
   public void delivered(List<Waiting> events) {
-    Map<Integer, String> last = new HashMap<>();
-    events.forEach(e -> last.put(e.slot(), streamId(e.id())));
-    last.forEach((slot, id) -> {
-      deliveredUpTo.put(slot, id);
-      redis.send(Command.XTRIM, keys.webhookEvents(slot), "MINID", millisOf(id) + "-" + (seqOf(id) + 1));
-    });
+    for (Waiting e : events) {
+      String id = streamId(e.id());
+      deliveredUpTo.put(e.slot(), id);
+      trims.put(e.slot(), millisOf(id) + "-" + (seqOf(id) + 1));
+    }
+  }
+
+  private void trim() {
+    for (Integer slot : List.copyOf(trims.keySet())) {
+      String firstKept = trims.remove(slot);
+      if (firstKept != null) {
+        redis.send(Command.XTRIM, keys.webhookEvents(slot), "MINID", firstKept);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    trim();
   }
 
   /** Another node holds the lease: it reads from the oldest; so will this one if it takes the lease again. */
   private void lost() {
     held = false;
     waiting = 0; // the holder's gauge counts the shard's events; a node that does not deliver shows none
+    trim();
     deliveredUpTo.clear();
     if (keys.cluster()) {
-      withEvents.clear();
+      pending.clear();
+      told.clear();
+      emptySince.clear();
     }
   }
 
   /**
-   * Once a second while holding the lease: the backlog (the waiting gauge), the drops the scripts counted, on a
-   * cluster the shard's bound and a sweep of a tenth of its slots (all of them after taking the lease or a change).
+   * Once a second while holding the lease: the trims, the backlog (the waiting gauge), the drops the scripts counted,
+   * on a cluster the shard's bound and a sweep of a part of its slots (all of them after taking the lease or a change).
    */
   private void housekeeping() {
     long now = System.nanoTime();
@@ -233,7 +316,8 @@ public final class RedisWebhookShard implements WebhookShard {
       return;
     }
     housekeptAt = now;
-    List<Integer> known = List.copyOf(withEvents);
+    trim();
+    List<Integer> known = List.copyOf(pending);
     Map<Integer, Future<Response>> lengths = new LinkedHashMap<>();
     for (int slot : known) {
       lengths.put(slot, redis.send(Command.XLEN, keys.webhookEvents(slot)));
@@ -266,6 +350,7 @@ public final class RedisWebhookShard implements WebhookShard {
     });
   }
 
+  /** Slots not told of that hold undelivered events (their node died before telling): told of here. */
   private void sweep() {
     int[] all = slots;
     int from = 0;
@@ -279,14 +364,15 @@ public final class RedisWebhookShard implements WebhookShard {
     }
     for (int i = from; i < to; i++) {
       int slot = all[i];
-      if (withEvents.contains(slot)) {
+      if (told.containsKey(slot) || pending.contains(slot)) {
         continue;
       }
-      redis.send(Command.XLEN, keys.webhookEvents(slot)).onSuccess(len -> {
-        if (len.toLong() > 0 && withEvents.add(slot)) {
-          redis.send(Command.SADD, keys.webhookSlots(shard), Integer.toString(slot));
-        }
-      });
+      redis.send(Command.XLEN, keys.webhookEvents(slot)).compose(len -> len.toLong() == 0 ? Future.succeededFuture(0)
+          : undelivered(slot, 1).map(Response::size)).onSuccess(left -> {
+            if (left > 0) {
+              redis.send(Command.HINCRBY, keys.webhookSlots(shard), Integer.toString(slot), "1");
+            }
+          });
     }
   }
 

@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * Which webhook shard the events of each slot belong to, for one {@link Topology}: on a Redis Cluster each
- * primary is a shard, named by the first slot it serves (where its lease and its set of slots with events are
+ * primary is a shard, named by the first slot it serves (where its lease and its hash of slots with events are
  * kept); on one Redis (or under Sentinel) there is one shard, 0, with one stream, slot 0's.
  *
  * @param shardOf the shard of each slot (-1 for a slot no primary serves)

@@ -10,6 +10,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -334,6 +335,16 @@ final class ShardSubscriber {
   }
 
   private void received(Response push) {
+    if (push != null && push.type() == ResponseType.ERROR) {
+      // an error where a push was due (a node of a cluster just formed, not serving yet: CLUSTERDOWN, LOADING):
+      // it answers no subscription, so start over on a new connection
+      LOG.log(Level.WARNING, "pub/sub connection to " + address + " answered " + push + "; connecting again");
+      RedisConnection c = connection;
+      if (c != null) {
+        c.close();
+      }
+      return;
+    }
     if (push == null || push.size() < 2) {
       return;
     }

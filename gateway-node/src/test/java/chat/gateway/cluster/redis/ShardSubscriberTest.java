@@ -92,6 +92,18 @@ class ShardSubscriberTest {
     assertTrue(wanted.succeeded(), "nobody here wants the topic now: nothing to wait for, and nothing failed");
   }
 
+  @Test
+  void anErrorWhereAPushWasDueDropsTheConnectionToStartOver() {
+    Future<Void> wanted = on(() -> shard.add("t"));
+    on(() -> {
+      redis.handler.handle(new Text(ResponseType.ERROR, "NOPERM this user has no permissions to access one of the channels",
+          null));
+      return null;
+    });
+    assertEquals(1, redis.closed, "no subscription is answered on that connection: it is closed, and made again");
+    assertFalse(wanted.isComplete());
+  }
+
   private void answer(String kind, String topic) {
     on(() -> {
       redis.deliver(kind, topic);
@@ -132,6 +144,7 @@ class ShardSubscriberTest {
   private static final class ScriptedConnection implements Redis, RedisConnection {
     final List<String> sent = new ArrayList<>();
     volatile Handler<Response> handler;
+    volatile int closed;
 
     void deliver(String... push) {
       handler.handle(new Text(ResponseType.PUSH, null, push));
@@ -157,6 +170,7 @@ class ShardSubscriberTest {
 
     @Override
     public Future<Void> close() {
+      closed++;
       return Future.succeededFuture();
     }
 
