@@ -38,7 +38,9 @@ haproxy -v | sed -n 1p
 promtool --version 2>&1 | sed -n 1p
 echo "node $(node --version), npm $(npm --version)"
 /usr/bin/chromium --version
-# The browser tests' npm packages (playwright-core) are installed by the build itself (npm ci in web-client).
+# The browser tests' npm packages (playwright-core) are installed by the build itself (npm ci in web-client); the
+# Helm chart's schemas (Kubernetes, prometheus-operator, KEDA, Gateway API) here.
+(cd deploy/helm/validate && npm ci --no-audit --no-fund --loglevel=error)
 ./mvnw -B verify
 if [ "${COMPOSE_E2E:-yes}" != no ]; then
   scripts/compose-e2e.sh
