@@ -55,6 +55,7 @@ public final class ApiRoutes {
     router.get("/api/history/*").handler(ctx -> reply(ctx, history(ctx)));
     router.post("/api/disconnect").handler(ctx -> reply(ctx, disconnect(ctx)));
     router.get("/api/cluster").handler(ctx -> reply(ctx, cluster()));
+    router.post("/api/cluster/rebalance").handler(ctx -> reply(ctx, rebalance()));
     router.post("/api/cluster/:node/drain").handler(ctx -> reply(ctx, drain(ctx)));
     router.put("/api/groups/:group/members/:user").handler(ctx -> reply(ctx, addMember(ctx)));
     router.delete("/api/groups/:group/members/:user").handler(ctx -> reply(ctx, removeMember(ctx)));
@@ -135,6 +136,11 @@ public final class ApiRoutes {
       JsonObject answer = new JsonObject().put("user", user);
       return until > 0 ? answer.put("bannedUntil", until) : answer;
     });
+  }
+
+  private Future<Object> rebalance() {
+    return chat.admin().rebalance().map(r -> new JsonObject().put("average", r.average())
+        .put("shed", new JsonObject(new java.util.LinkedHashMap<>(r.shed()))));
   }
 
   private Future<Object> drain(RoutingContext ctx) {

@@ -2,6 +2,7 @@ package chat.gateway.app;
 
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.cluster.NodeControl;
 import chat.gateway.cluster.memory.MemoryBroker;
 import chat.gateway.cluster.redis.RedisBroker;
 import chat.gateway.redis.RedisCommands;
@@ -43,9 +44,9 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
 
   /** Everything in this process: one node is the whole cluster, and nothing survives a restart. */
   public static Backends memory(GatewayConfig config, Clock clock, LocalFanout fanout, GatewayMetrics metrics,
-                                Supplier<NodeInfo> self, Runnable drain, MemoryWebhookQueue webhooks) {
+                                Supplier<NodeInfo> self, NodeControl control, MemoryWebhookQueue webhooks) {
     EventSink events = webhooks == null ? EventSink.NONE : webhooks;
-    MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), drain);
+    MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), control);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
     MemoryMembershipStore membership = new MemoryMembershipStore(events, clock);
     MemorySessionRegistry sessions = new MemorySessionRegistry(self, clock, events);
@@ -71,7 +72,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
    */
   public static Backends redis(GatewayConfig config, Clock clock, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
                                Supplier<NodeInfo> self, Runnable pubSubLost, Supplier<Future<Void>> linkBack,
-                               Consumer<String> wentOffline, Runnable drain) {
+                               Consumer<String> wentOffline, NodeControl control) {
     RedisConfig r = config.redis();
     RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
     Recording webhooks = new Recording(config.webhooks(), commands);
@@ -83,7 +84,7 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping. A topic
     // that moved to another shard: fill its channel's gap.
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
-        pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), repair::repair, drain);
+        pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), repair::repair, control);
     link[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
         metrics, wentOffline, webhooks);

@@ -5,19 +5,21 @@ import chat.gateway.api.ApiRoutes;
 import chat.gateway.auth.Authenticator;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.cluster.NodeControl;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.hook.Hooks;
-import chat.gateway.webhook.Webhooks;
 import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
 import chat.gateway.service.Chat;
+import chat.gateway.service.Rebalance;
 import chat.gateway.transport.Admission;
 import chat.gateway.transport.GatewayVerticle;
 import chat.gateway.transport.Hub;
 import chat.gateway.transport.Hubs;
 import chat.gateway.transport.TransportContext;
 import chat.gateway.web.WebRoutes;
+import chat.gateway.webhook.Webhooks;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -89,10 +91,10 @@ public final class Gateway {
     Supplier<NodeInfo> self = () -> new NodeInfo(config.nodeId(), config.advertisedHost() + ":" + port, metrics.connections(),
         startedAt);
     this.backends = decorate.apply(config.embedded()
-        ? Backends.memory(config, clock, fanout, metrics, self, this::drain,
+        ? Backends.memory(config, clock, fanout, metrics, self, NodeControl.of(this::drain, this::shed),
             Webhooks.memoryQueue(config.webhooks(), config.nodeId()))
         : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
-            this::drain));
+            NodeControl.of(this::drain, this::shed)));
     this.broker = backends.broker();
     this.webhooks = Webhooks.deliver(config.webhooks(), backends.webhookEvents(), config.hooks().timeout(), vertx,
         metrics, clock, config.nodeId());
@@ -144,7 +146,12 @@ public final class Gateway {
     // A fixed port is known now, so the registry's first heartbeat announces the right address; port 0
     // (tests) is known once the first server listens, and the next heartbeat carries it.
     port = config.port();
-    return backends.start().get().compose(v -> deployServers()).onSuccess(v -> webhooks.start());
+    return backends.start().get().compose(v -> deployServers()).onSuccess(v -> {
+      webhooks.start();
+      if (config.rebalanceAuto()) {
+        rebalanceWhenNodesJoin();
+      }
+    });
   }
 
   private Future<Void> deployServers() {
@@ -226,6 +233,46 @@ public final class Gateway {
       Future.all(hubs.all().stream().map(h -> h.drain(window)).toList()).<Void>mapEmpty().onComplete(drained);
     }
     return drained.future();
+  }
+
+  /**
+   * Closes {@code count} connections (the oldest of each event loop, in proportion) with 4100 over the drain window,
+   * still taking clients: a rebalance. Nothing while draining.
+   */
+  public void shed(int count) {
+    if (draining.get() || count <= 0) {
+      return;
+    }
+    long window = config.drainWindow().toMillis();
+    int total = hubs.all().stream().mapToInt(Hub::connections).sum();
+    int left = count;
+    for (Hub hub : hubs.all()) {
+      int share = total == 0 ? 0 : (int) Math.min(left, Math.round((double) count * hub.connections() / total));
+      left -= share;
+      hub.shed(share, window);
+    }
+  }
+
+  /**
+   * REBALANCE=auto: every few seconds, when more nodes are live than at the last look (one joined), a node above the
+   * average sheds its excess, then waits two drain windows before it would again.
+   */
+  private void rebalanceWhenNodesJoin() {
+    long every = 5_000;
+    long[] state = {0, 0}; // nodes seen last time, no shedding before (ms)
+    vertx.setPeriodic(1, every, id -> chat.admin().cluster().onSuccess(nodes -> {
+      long now = clock.millis();
+      if (state[0] > 0 && nodes.size() > state[0] && now >= state[1]) {
+        Integer excess = Rebalance.plan(nodes).get(config.nodeId());
+        if (excess != null) {
+          LOG.log(Level.INFO, "rebalance: " + nodes.size() + " nodes now, average " + Rebalance.average(nodes)
+              + " connections: shedding " + excess);
+          shed(excess);
+          state[1] = now + 2 * config.drainWindow().toMillis() + every;
+        }
+      }
+      state[0] = nodes.size();
+    }));
   }
 
   /** Completes when a drain, whoever started it, has closed every connection. */

@@ -25,6 +25,9 @@ public interface Broker {
   /** Asks node {@code nodeId} to drain (as {@code POST /admin/drain} on it would), through its own channel. */
   Future<Void> requestDrain(String nodeId);
 
+  /** Asks a node to close {@code connections} of its connections over its drain window (a rebalance). */
+  Future<Void> requestShed(String nodeId, int connections);
+
   /** Whether events flow (the node's readiness depends on it). */
   boolean healthy();
 

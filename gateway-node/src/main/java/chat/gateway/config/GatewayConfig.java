@@ -42,6 +42,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param historyMaxAge        age after which messages leave the history
  * @param dedupeTtl            how long a (user, device, seq) is remembered for repeated sends
  * @param drainWindow          time over which a draining node spreads the closing of its connections
+ * @param rebalanceAuto        REBALANCE=auto: when a node joins, nodes above the average shed their excess
  * @param closingTimeout       how long a closed WebSocket waits for the peer's close frame before dropping TCP
  * @param requestTimeout       a connection's first request head, and an API call with its body, within this
  * @param memberBatchInterval  how often sessions that asked for member batches get a group's member events
@@ -80,6 +81,7 @@ public record GatewayConfig(
     Duration historyMaxAge,
     Duration dedupeTtl,
     Duration drainWindow,
+    boolean rebalanceAuto,
     Duration closingTimeout,
     Duration requestTimeout,
     Duration memberBatchInterval,
@@ -212,6 +214,7 @@ public record GatewayConfig(
         s.duration("HISTORY_MAX_AGE", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(365)),
         s.duration("DEDUPE_TTL", Duration.ofHours(24), Duration.ofSeconds(1), Duration.ofDays(30)),
         s.duration("DRAIN_WINDOW", Duration.ofSeconds(10), Duration.ZERO, Duration.ofHours(1)),
+        rebalance(s),
         s.duration("WS_CLOSING_TIMEOUT", Duration.ofSeconds(10), Duration.ofSeconds(1), Duration.ofMinutes(5)),
         s.duration("REQUEST_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
         s.duration("MEMBER_BATCH_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
@@ -363,7 +366,17 @@ public record GatewayConfig(
         access, hooks, webhooks, apiKey, allowedOrigins,
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
-        historyMaxAge, dedupeTtl, drainWindow, closingTimeout, requestTimeout, memberBatchInterval, largeGroupMembers, admission,
-        quotas, redis);
+        historyMaxAge, dedupeTtl, drainWindow, rebalanceAuto, closingTimeout, requestTimeout, memberBatchInterval,
+        largeGroupMembers, admission, quotas, redis);
+  }
+
+  /** REBALANCE: {@code off} (default; POST /api/cluster/rebalance asks for one) or {@code auto}. */
+  private static boolean rebalance(Settings s) {
+    String mode = s.string("REBALANCE", "off");
+    return switch (mode) {
+      case "off" -> false;
+      case "auto" -> true;
+      default -> throw new ConfigException("REBALANCE=" + mode + " is not off or auto");
+    };
   }
 }

@@ -50,6 +50,20 @@ public final class Admin {
         : Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "no live node " + nodeId)));
   }
 
+  /** What a rebalance asked: the average connections per node, and who sheds how many. */
+  public record Rebalanced(long average, java.util.Map<String, Integer> shed) {
+  }
+
+  /** Asks each node above the cluster's average to shed its excess over its drain window ({@link Rebalance}). */
+  public Future<Rebalanced> rebalance() {
+    return cluster().compose(nodes -> {
+      java.util.Map<String, Integer> shed = Rebalance.plan(nodes);
+      List<Future<Void>> asked = shed.entrySet().stream()
+          .map(e -> broker.requestShed(e.getKey(), e.getValue())).toList();
+      return Future.all(asked).recover(Unavailable::of).map(v -> new Rebalanced(Rebalance.average(nodes), shed));
+    });
+  }
+
   public Future<List<NodeInfo>> cluster() {
     return registry.nodes().recover(Unavailable::of);
   }

@@ -270,12 +270,30 @@ public final class Hub implements ChannelListener {
    * {@code goOn} is false: a node shedding its sessions during a Redis outage stops when Redis is back.
    */
   public Future<Void> drain(long windowMillis, String reason, BooleanSupplier goOn) {
+    return closeOverWindow(-1, windowMillis, reason, goOn);
+  }
+
+  /**
+   * Closes {@code count} of this loop's connections (the oldest) with 4100 over {@code windowMillis}, the rest staying
+   * open, for a rebalance: their clients reconnect, and the load balancer sends some to other nodes.
+   */
+  public Future<Void> shed(int count, long windowMillis) {
+    return closeOverWindow(count, windowMillis, "rebalancing the cluster; reconnect with resume", () -> true);
+  }
+
+  /** Closes {@code count} connections (-1: all), in equal batches every {@value #DRAIN_TICK_MS} ms over the window. */
+  private Future<Void> closeOverWindow(int count, long windowMillis, String reason, BooleanSupplier goOn) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
+      int[] left = {count < 0 ? Integer.MAX_VALUE : Math.min(count, all.size())};
       long ticks = Math.max(1, windowMillis / DRAIN_TICK_MS);
-      int perTick = (int) Math.max(1, (all.size() + ticks - 1) / ticks);
-      closeBatch(perTick, reason);
-      if (all.isEmpty()) {
+      int total = count < 0 ? all.size() : left[0];
+      int perTick = (int) Math.max(1, (total + ticks - 1) / ticks);
+      BooleanSupplier batch = () -> {
+        left[0] -= closeBatch(Math.min(perTick, left[0]), reason);
+        return left[0] <= 0 || all.stream().allMatch(ClientConnection::closing);
+      };
+      if (batch.getAsBoolean() && (count >= 0 || all.isEmpty())) {
         done.tryComplete();
         return;
       }
@@ -285,8 +303,7 @@ public final class Hub implements ChannelListener {
           done.tryComplete();
           return;
         }
-        closeBatch(perTick, reason);
-        if (all.isEmpty()) {
+        if (batch.getAsBoolean() && (count >= 0 || all.isEmpty())) {
           context.owner().cancelTimer(id);
           done.tryComplete();
         }
@@ -295,14 +312,21 @@ public final class Hub implements ChannelListener {
     return done.future();
   }
 
+  /** Connections on this loop (read off the loop: as of a moment ago). */
+  public int connections() {
+    return all.size();
+  }
+
   /** Closes every connection of this loop now. */
   public void closeAll(CloseCode code, String reason) {
     List.copyOf(all).forEach(c -> c.close(code, reason));
   }
 
-  private void closeBatch(int count, String reason) {
-    all.stream().filter(c -> !c.closing()).limit(count).toList()
-        .forEach(c -> c.close(CloseCode.DRAINING, reason));
+  /** Closes up to {@code count} connections not closing yet; how many. */
+  private int closeBatch(int count, String reason) {
+    List<ClientConnection> closing = all.stream().filter(c -> !c.closing()).limit(count).toList();
+    closing.forEach(c -> c.close(CloseCode.DRAINING, reason));
+    return closing.size();
   }
 
   /**

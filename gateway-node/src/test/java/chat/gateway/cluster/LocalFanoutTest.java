@@ -74,6 +74,11 @@ class LocalFanoutTest {
       }
 
       @Override
+      public Future<Void> requestShed(String nodeId, int connections) {
+        return Future.succeededFuture();
+      }
+
+      @Override
       public boolean healthy() {
         return true;
       }

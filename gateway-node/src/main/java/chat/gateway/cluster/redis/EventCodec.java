@@ -15,6 +15,7 @@ import chat.gateway.message.StoredMessage;
  * C|channel|kind|group                         a control event for one user's sessions
  * K|node|nonce                                 the canary
  * D|node                                        a request to drain that node
+ * S|node|count                                  a request to that node to shed count connections (a rebalance)
  * </pre>
  */
 public final class EventCodec {
@@ -36,6 +37,15 @@ public final class EventCodec {
 
   public static String drain(String node) {
     return "D|" + node;
+  }
+
+  public static String shed(String node, int connections) {
+    return "S|" + node + "|" + connections;
+  }
+
+  /** The count of a shed request ({@link #shed}). */
+  public static int shedCount(String payload) {
+    return Integer.parseInt(payload.substring(payload.lastIndexOf('|') + 1));
   }
 
   /** The event in {@code payload}, or null for a canary, a drain request or anything unknown. */

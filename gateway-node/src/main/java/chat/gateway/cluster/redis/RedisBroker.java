@@ -3,6 +3,7 @@ package chat.gateway.cluster.redis;
 import chat.gateway.cluster.Broker;
 import chat.gateway.cluster.Event;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.cluster.NodeControl;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
@@ -59,7 +60,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   private final Runnable onLost;
   private final Supplier<Future<Void>> onResubscribed;
   private final Function<List<String>, Future<Void>> repairGap;
-  private final Runnable onDrainRequest;
+  private final NodeControl control;
   private final Command publish;
   /** Subscribers by shard address. */
   private final Map<String, ShardSubscriber> shards = new LinkedHashMap<>();
@@ -79,7 +80,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
 
   public RedisBroker(Vertx vertx, RedisCommands commands, LocalFanout fanout, String nodeId, GatewayMetrics metrics,
                      Duration canaryInterval, Runnable onLost, Supplier<Future<Void>> onResubscribed,
-                     Function<List<String>, Future<Void>> repairGap, Runnable onDrainRequest) {
+                     Function<List<String>, Future<Void>> repairGap, NodeControl control) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.commands = commands;
@@ -90,7 +91,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
     this.onLost = onLost;
     this.onResubscribed = onResubscribed;
     this.repairGap = repairGap;
-    this.onDrainRequest = onDrainRequest;
+    this.control = control;
     this.publish = keys.cluster() ? Command.SPUBLISH : Command.PUBLISH;
     this.canaries = new Canaries(vertx, commands, nodeId, metrics, publish, canaryInterval);
     fanout.bind(this);
@@ -159,6 +160,11 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
   @Override
   public Future<Void> requestDrain(String node) {
     return commands.send(publish, keys.nodeTopic(node), EventCodec.drain(node)).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> requestShed(String node, int connections) {
+    return commands.send(publish, keys.nodeTopic(node), EventCodec.shed(node, connections)).mapEmpty();
   }
 
   @Override
@@ -322,7 +328,14 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
     if (payload.startsWith("D|")) {
       metrics.pubsubReceived("control");
       LOG.log(Level.INFO, "drain requested through the cluster");
-      onDrainRequest.run();
+      control.drain();
+      return;
+    }
+    if (payload.startsWith("S|")) {
+      metrics.pubsubReceived("control");
+      int connections = EventCodec.shedCount(payload);
+      LOG.log(Level.INFO, "rebalance: asked through the cluster to shed " + connections + " connections");
+      control.shed(connections);
       return;
     }
     try {

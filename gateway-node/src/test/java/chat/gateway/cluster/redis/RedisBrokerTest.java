@@ -40,7 +40,7 @@ class RedisBrokerTest {
     commands = RedisCommands.of(vertx, config.redis(), "gw-test", 1, metrics);
     Await.result(commands.start());
     broker = new RedisBroker(vertx, commands, fanout, "gw-test", metrics, Duration.ofMillis(200), () -> { },
-        Future::succeededFuture, channels -> Future.succeededFuture(), () -> { });
+        Future::succeededFuture, channels -> Future.succeededFuture(), chat.gateway.cluster.NodeControl.of(() -> { }, n -> { }));
     Await.result(broker.start());
   }
 

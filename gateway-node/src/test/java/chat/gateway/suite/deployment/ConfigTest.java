@@ -227,6 +227,13 @@ class ConfigTest {
         "REDIS_CLUSTER_NODES", "127.0.0.1:7000")).webhooks().on(), "webhooks are served on a Redis Cluster too");
   }
 
+  @Test
+  void rebalanceIsOffOrAuto() {
+    assertFalse(GatewayConfig.fromEnv(Map.of()).rebalanceAuto(), "off by default");
+    assertTrue(GatewayConfig.fromEnv(Map.of("REBALANCE", "auto")).rebalanceAuto());
+    assertTrue(refused(Map.of("REBALANCE", "sometimes")).getMessage().startsWith("REBALANCE=sometimes"));
+  }
+
   private static ConfigException refused(Map<String, String> env) {
     return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
   }

@@ -158,6 +158,7 @@ class HelmChartTest {
       Map<String, Object> gateway = at(deployment, "spec.template.spec.containers.0");
       Map<String, String> env = env(gateway);
       assertEquals("<metadata.name>", env.get("NODE_ID"));
+      assertEquals("auto", env.get("REBALANCE"), "pods above the average shed their excess when one joins");
       assertEquals("<status.podIP>", env.get("ADVERTISE_HOST"));
       for (String secret : List.of("API_KEY", "ADMIN_TOKEN", "REDIS_PASSWORD", "JWT_SECRET", "HOOK_SECRET",
           "WEBHOOK_SECRET")) {
