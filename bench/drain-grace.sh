@@ -29,7 +29,7 @@ for round in $(seq 1 "$ROUNDS"); do
   pids+=("$redis")
   for _ in $(seq 1 50); do redis-cli -p $((PORT + 2)) ping > /dev/null 2>&1 && break; sleep 0.1; done
   env REDIS_URL=redis://127.0.0.1:$((PORT + 2)) NODE_ID=gw-drain PORT=$PORT MGMT_PORT=$((PORT + 1)) DRAIN_WINDOW=10s \
-    MAX_CONNECTIONS=$((N + 500)) ADMISSION_RATE=5000 ADMISSION_BURST=5000 ADMISSION_PENDING_PER_SOURCE=1000 \
+    MAX_CONNECTIONS=$((N + 500)) ADMISSION_RATE=5000 ADMISSION_BURST=5000 ADMISSION_PENDING_MAX=10000 ADMISSION_PENDING_PER_SOURCE=5000 \
     "$JAVA" -Xmx493m -XX:+UseCompactObjectHeaders -XX:+ExitOnOutOfMemoryError -jar "$JAR" > "$OUT/node.log" 2>&1 &
   node=$!
   pids+=("$node")
