@@ -175,7 +175,7 @@ class HelmChartTest {
       // MAX_CONNECTIONS is the connections the memory was sized for: base + measured cost per connection
       int connections = Integer.parseInt(env.get("MAX_CONNECTIONS"));
       int request = Integer.parseInt(((String) at(gateway, "resources.requests.memory")).replace("Mi", ""));
-      assertEquals(320 + connections * 25 / 1024, request, values.toString());
+      assertEquals(160 + connections * 25 / 1024, request, values.toString());
       assertTrue(env.get("JAVA_OPTS").contains("-XX:MaxRAMPercentage=70"));
       // the management port is never on the public Service
       Map<String, Object> publicService = find(objects, "Service", "chat-chat-gateway");
