@@ -183,6 +183,14 @@ class HelmChartTest {
           .map(p -> p.get("name")).toList(), values.toString());
       assertEquals("management", at(find(objects, "Service", "chat-chat-gateway-management"), "spec.ports.0.name"));
       assertEquals(Boolean.TRUE, at(gateway, "securityContext.readOnlyRootFilesystem"));
+      assertEquals(List.of("ALL"), at(gateway, "securityContext.capabilities.drop"));
+      assertEquals("RuntimeDefault", at(deployment, "spec.template.spec.securityContext.seccompProfile.type"));
+      List<Map<String, Object>> spread = at(deployment, "spec.template.spec.topologySpreadConstraints");
+      assertEquals(List.of("kubernetes.io/hostname", "topology.kubernetes.io/zone"),
+          spread.stream().map(c -> c.get("topologyKey")).toList(), "spread over hosts and zones");
+      if (!values.toString().contains("embedded")) {
+        assertEquals(1, (Integer) at(find(objects, "PodDisruptionBudget", "chat-chat-gateway"), "spec.maxUnavailable"));
+      }
       assertEquals(Boolean.TRUE, at(deployment, "spec.template.spec.securityContext.runAsNonRoot"));
     }
   }
