@@ -35,6 +35,7 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import java.lang.System.Logger.Level;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -244,10 +245,14 @@ public final class Gateway {
       return;
     }
     long window = config.drainWindow().toMillis();
-    int total = hubs.all().stream().mapToInt(Hub::connections).sum();
-    int left = count;
-    for (Hub hub : hubs.all()) {
-      int share = total == 0 ? 0 : (int) Math.min(left, Math.round((double) count * hub.connections() / total));
+    List<Hub> loops = List.copyOf(hubs.all());
+    int total = loops.stream().mapToInt(Hub::connections).sum();
+    int left = Math.min(count, total);
+    for (int i = 0; i < loops.size(); i++) {
+      Hub hub = loops.get(i);
+      // in proportion, the last loop taking what rounding left over, so that the shares add up to the count
+      int share = i == loops.size() - 1 ? left
+          : (int) Math.min(left, (long) count * hub.connections() / Math.max(1, total));
       left -= share;
       hub.shed(share, window);
     }

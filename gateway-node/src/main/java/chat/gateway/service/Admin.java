@@ -11,6 +11,7 @@ import io.vertx.core.Future;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /** What the application and operators do to the cluster: disconnect (and ban) a user, drain a node, list the nodes. */
 public final class Admin {
@@ -51,13 +52,13 @@ public final class Admin {
   }
 
   /** What a rebalance asked: the average connections per node, and who sheds how many. */
-  public record Rebalanced(long average, java.util.Map<String, Integer> shed) {
+  public record Rebalanced(long average, Map<String, Integer> shed) {
   }
 
   /** Asks each node above the cluster's average to shed its excess over its drain window ({@link Rebalance}). */
   public Future<Rebalanced> rebalance() {
     return cluster().compose(nodes -> {
-      java.util.Map<String, Integer> shed = Rebalance.plan(nodes);
+      Map<String, Integer> shed = Rebalance.plan(nodes);
       List<Future<Void>> asked = shed.entrySet().stream()
           .map(e -> broker.requestShed(e.getKey(), e.getValue())).toList();
       return Future.all(asked).recover(Unavailable::of).map(v -> new Rebalanced(Rebalance.average(nodes), shed));

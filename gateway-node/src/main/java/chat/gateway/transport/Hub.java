@@ -285,15 +285,15 @@ public final class Hub implements ChannelListener {
   private Future<Void> closeOverWindow(int count, long windowMillis, String reason, BooleanSupplier goOn) {
     Promise<Void> done = Promise.promise();
     context.runOnContext(v -> {
-      int[] left = {count < 0 ? Integer.MAX_VALUE : Math.min(count, all.size())};
+      int[] left = {count < 0 ? all.size() : Math.min(count, all.size())};
       long ticks = Math.max(1, windowMillis / DRAIN_TICK_MS);
-      int total = count < 0 ? all.size() : left[0];
-      int perTick = (int) Math.max(1, (total + ticks - 1) / ticks);
-      BooleanSupplier batch = () -> {
-        left[0] -= closeBatch(Math.min(perTick, left[0]), reason);
-        return left[0] <= 0 || all.stream().allMatch(ClientConnection::closing);
-      };
-      if (batch.getAsBoolean() && (count >= 0 || all.isEmpty())) {
+      int perTick = (int) Math.max(1, (left[0] + ticks - 1) / ticks);
+      // a drain ends when every connection is gone, a shed once its count is closing (or nothing is left to close)
+      BooleanSupplier finished = count < 0 ? all::isEmpty
+          : () -> left[0] <= 0 || all.stream().allMatch(ClientConnection::closing);
+      Runnable closeSome = () -> left[0] -= closeBatch(count < 0 ? perTick : Math.min(perTick, left[0]), reason);
+      closeSome.run();
+      if (finished.getAsBoolean()) {
         done.tryComplete();
         return;
       }
@@ -303,7 +303,8 @@ public final class Hub implements ChannelListener {
           done.tryComplete();
           return;
         }
-        if (batch.getAsBoolean() && (count >= 0 || all.isEmpty())) {
+        closeSome.run();
+        if (finished.getAsBoolean()) {
           context.owner().cancelTimer(id);
           done.tryComplete();
         }

@@ -159,6 +159,18 @@ public final class TestNode implements AutoCloseable {
   /** An HTTP request; {@code headers} are name, value pairs. */
   public HttpResult request(int port, HttpMethod method, String path, JsonObject body, String authorization,
                             String... headers) {
+    return send(http, port, method, path, body, authorization, headers);
+  }
+
+  private static final HttpClient SHARED = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** {@link #request}, to a node this JVM did not start (a {@link NodeProcess}). */
+  public static HttpResult call(int port, HttpMethod method, String path, JsonObject body, String authorization) {
+    return send(SHARED, port, method, path, body, authorization);
+  }
+
+  private static HttpResult send(HttpClient http, int port, HttpMethod method, String path, JsonObject body,
+                                 String authorization, String... headers) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofMillis(Await.TIMEOUT_MS))
         .method(method.name(), body == null ? HttpRequest.BodyPublishers.noBody()

@@ -8,6 +8,7 @@ import chat.gateway.testing.HookBackend;
 import chat.gateway.testing.HookBackend.Answer;
 import chat.gateway.testing.NodeProcess;
 import chat.gateway.testing.TestNode;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,25 +68,12 @@ class WebhookTakeoverTest {
         "WEBHOOK_EVENTS", "message", "WEBHOOK_BATCH", "5");
   }
 
-  private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
-
   /** Publishes through the API of the node on {@code port}; the message's id. */
   private static String publish(int port, String channel, String body) {
-    try {
-      java.net.http.HttpResponse<String> answer = HTTP.send(java.net.http.HttpRequest.newBuilder(
-              java.net.URI.create("http://127.0.0.1:" + port + "/api/publish"))
-          .header("Authorization", "Bearer " + TestNode.API_KEY).timeout(Duration.ofSeconds(10))
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-              new JsonObject().put("channel", channel).put("body", body).encode())).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, answer.statusCode(), answer.body());
-      return new JsonObject(answer.body()).getString("id");
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError("interrupted");
-    }
+    TestNode.HttpResult result = TestNode.call(port, HttpMethod.POST, "/api/publish",
+        new JsonObject().put("channel", channel).put("body", body), "Bearer " + TestNode.API_KEY);
+    assertEquals(200, result.status(), result.body());
+    return result.json().getString("id");
   }
 
   /** Delivered message events: event id to message id, each event once, in the order first posted. */
