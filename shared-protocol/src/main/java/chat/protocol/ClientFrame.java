@@ -113,6 +113,17 @@ public sealed interface ClientFrame {
     }
   }
 
+  /**
+   * (1.1) The user is typing in {@code channel} (a group, or {@code user/{other}} for a direct conversation): told
+   * to the others there, never stored, acknowledged or replayed.
+   */
+  record Typing(Channel channel) implements ClientFrame {
+    @Override
+    public String type() {
+      return "typing";
+    }
+  }
+
   record Ping() implements ClientFrame {
     @Override
     public String type() {

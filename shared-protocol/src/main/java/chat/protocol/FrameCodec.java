@@ -63,6 +63,7 @@ public final class FrameCodec {
         case "history" -> decodeHistory(json, ref);
         case "presence" -> new ClientFrame.Presence(ref, Channel.parse(requiredString(json, "channel")));
         case "ping" -> new ClientFrame.Ping();
+        case "typing" -> new ClientFrame.Typing(Channel.parse(requiredString(json, "channel")));
         case "refresh" -> {
           String token = optionalString(json, "token");
           if ((token == null) == (json.getValue("data") == null)) {
@@ -106,6 +107,8 @@ public final class FrameCodec {
     } else if (frame instanceof ClientFrame.Presence p) {
       json.put("type", "presence").put("channel", p.channel().name());
       putIfNotNull(json, "ref", p.ref());
+    } else if (frame instanceof ClientFrame.Typing t) {
+      json.put("type", "typing").put("channel", t.channel().name());
     } else if (frame instanceof ClientFrame.Refresh r) {
       json.put("type", "refresh");
       putIfNotNull(json, "ref", r.ref());
@@ -217,6 +220,8 @@ public final class FrameCodec {
       }
     } else if (frame instanceof ServerFrame.Member m) {
       json.put("type", "member").put("channel", m.channel()).put("user", m.user()).put("event", m.event());
+    } else if (frame instanceof ServerFrame.Typing t) {
+      json.put("type", "typing").put("channel", t.channel()).put("user", t.user());
     } else if (frame instanceof ServerFrame.Members m) {
       JsonArray events = new JsonArray();
       m.events().forEach(e -> events.add(new JsonObject().put("user", e.user()).put("event", e.event())));
@@ -271,6 +276,7 @@ public final class FrameCodec {
         yield new ServerFrame.Presence(ref, json.getString("channel"), online, json.getLong("members", 0L),
             json.getBoolean("large", false));
       }
+      case "typing" -> new ServerFrame.Typing(json.getString("channel"), json.getString("user"));
       case "member" -> new ServerFrame.Member(json.getString("channel"), json.getString("user"),
           json.getString("event"));
       case "members" -> {

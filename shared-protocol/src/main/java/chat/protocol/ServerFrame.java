@@ -104,6 +104,17 @@ public sealed interface ServerFrame {
   record MemberEvent(String user, String event) {
   }
 
+  /**
+   * (1.1) {@code user} is typing in {@code channel}: a group, or in a direct conversation {@code user/{typer}}, the
+   * conversation as the recipient names it.
+   */
+  record Typing(String channel, String user) implements ServerFrame {
+    @Override
+    public String type() {
+      return "typing";
+    }
+  }
+
   record Error(Long ref, Long seq, ErrorCode code, String message, boolean temporary) implements ServerFrame {
     @Override
     public String type() {

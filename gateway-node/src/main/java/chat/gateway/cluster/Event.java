@@ -34,6 +34,19 @@ public sealed interface Event {
   }
 
   /**
+   * (1.1) {@code user} is typing: a {@code typing} frame for the sessions of {@code channel} (a group's members, or
+   * the recipient's {@code user/{id}} channel for a direct conversation, where the frame names the conversation
+   * {@code user/{typer}}), except the typer's own. Not stored.
+   */
+  record Typing(String channel, String user, String named, byte[] frame) implements Signal {
+    /** {@code user} typing in {@code named} as the recipients name it, sent on {@code channel}. */
+    public static Typing of(String channel, String user, String named) {
+      String json = FrameCodec.encode(new ServerFrame.Typing(named, user));
+      return new Typing(channel, user, named, json.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
    * An instruction to every session of one user, sent on that user's channel: subscribe to or
    * unsubscribe from a group the user joined or left elsewhere, or close (4003, {@code /api/disconnect}).
    */

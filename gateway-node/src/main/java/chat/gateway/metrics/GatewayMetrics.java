@@ -211,6 +211,13 @@ public final class GatewayMetrics {
         .register(registry).increment(count);
   }
 
+  /** (1.1) A typing frame forwarded to the channel, or dropped (more than one per 2 s per session and channel). */
+  public void typing(boolean forwarded) {
+    Counter.builder("chat_typing_frames").tag("result", forwarded ? "forwarded" : "dropped")
+        .description("Typing frames from clients, forwarded or dropped by the per-channel pace").register(registry)
+        .increment();
+  }
+
   /** Events delivered, each {@code millis[i]} after it happened. */
   public void webhookDelivered(long[] millis) {
     webhookEvents("delivered", millis.length);

@@ -15,8 +15,8 @@ import java.util.function.Predicate;
  * concern, built once per node over its stores and broker. Whether they may is
  * {@link chat.gateway.access.Permissions}'s to decide, before they get here.
  */
-public record Chat(Messages messages, Memberships memberships, Presence presence, Sessions sessions, Admin admin,
-                   UserQuotas quotas) {
+public record Chat(Messages messages, Memberships memberships, Presence presence, Typing typing, Sessions sessions,
+                   Admin admin, UserQuotas quotas) {
 
   /** {@code watched}: whether this node receives a channel's events (presence answers are kept only for those). */
   public static Chat of(HistoryStore history, MembershipStore membership, SessionRegistry registry, Broker broker,
@@ -26,7 +26,7 @@ public record Chat(Messages messages, Memberships memberships, Presence presence
     Presence presence = new Presence(membership, registry, broker, clock, config.largeGroupMembers(), watched);
     Memberships memberships = new Memberships(membership, broker, presence, quotas, clock, q.groupsPerUser());
     return new Chat(new Messages(history, hooks, metrics, clock, quotas, config.maxMessageBytes()), memberships, presence,
-        new Sessions(registry, memberships, presence, q.sessionsPerUser()), new Admin(registry, broker, clock), quotas);
+        new Typing(broker), new Sessions(registry, memberships, presence, q.sessionsPerUser()), new Admin(registry, broker, clock), quotas);
   }
 
   /** Housekeeping: forgets quota windows that ended and presence answers past their age. */

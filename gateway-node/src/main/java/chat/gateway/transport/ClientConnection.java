@@ -43,6 +43,8 @@ final class ClientConnection implements FrameIntake.Handler {
   private final SessionStart start;
   /** Made at the first {@code history} request: most sessions never ask. */
   private HistoryQueue history;
+  /** Made at the session's first typing frame: most sessions never type. */
+  private TypingPace typingPace;
   /** For a session whose sign-in ends with its token; null otherwise. */
   private TokenLifetime lifetime;
   /** Made at the first send through the publish hook. */
@@ -218,6 +220,13 @@ final class ClientConnection implements FrameIntake.Handler {
 
   TransportContext context() {
     return t;
+  }
+
+  TypingPace typingPace() {
+    if (typingPace == null) {
+      typingPace = new TypingPace();
+    }
+    return typingPace;
   }
 
   Outbound out() {

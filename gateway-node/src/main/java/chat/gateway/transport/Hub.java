@@ -144,6 +144,10 @@ public final class Hub implements ChannelListener {
   @Override
   public void deliver(Event event) {
     Channel channel = Channel.parse(event.channel());
+    if (event instanceof Event.Typing typing) {
+      deliverTyping(channel, typing);
+      return;
+    }
     switch (channel.kind()) {
       case BROADCAST -> deliver(all, event);
       case USER -> {
@@ -162,6 +166,20 @@ public final class Hub implements ChannelListener {
         } else {
           deliver(members, event);
         }
+      }
+    }
+  }
+
+  /** Typing: to the channel's sessions on this loop but the typer's own; nothing waits for it or replays it. */
+  private void deliverTyping(Channel channel, Event.Typing typing) {
+    Collection<ClientConnection> sessions = channel.kind() == Channel.Kind.GROUP ? groups.get(channel.id())
+        : channel.kind() == Channel.Kind.USER ? users.get(channel.id()) : null;
+    if (sessions == null) {
+      return;
+    }
+    for (ClientConnection connection : List.copyOf(sessions)) {
+      if (!typing.user().equals(connection.identity().user())) {
+        connection.out().shared(typing.frame(), "typing", null);
       }
     }
   }

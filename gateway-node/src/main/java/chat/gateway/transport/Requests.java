@@ -4,6 +4,7 @@ import chat.gateway.access.Permissions;
 import chat.gateway.auth.Identity;
 import chat.gateway.history.Appended;
 import chat.gateway.history.DedupeKey;
+import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
@@ -34,12 +35,32 @@ final class Requests {
       c.history().ask(h);
     } else if (frame instanceof ClientFrame.Presence p) {
       presence(c, p);
+    } else if (frame instanceof ClientFrame.Typing typing) {
+      typing(c, typing);
     } else if (frame instanceof ClientFrame.Ping) {
       c.out().send(new ServerFrame.Pong());
     } else if (frame instanceof ClientFrame.Refresh r) {
       refresh(c, r);
     } else {
       throw new ProtocolException(ErrorCode.BAD_REQUEST, "already connected");
+    }
+  }
+
+  /**
+   * (1.1) Typing in a group the user may send to, or to another user: forwarded at most once per 2 s per channel,
+   * never answered (a refusal is, as any request's).
+   */
+  private static void typing(ClientConnection c, ClientFrame.Typing typing) {
+    Channel to = typing.channel();
+    Identity identity = c.identity();
+    if (to.kind() == Channel.Kind.BROADCAST || to.equals(Channel.user(identity.user()))) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "typing goes to a group you are in or to another user");
+    }
+    c.context().permissions().send(identity, to, c.groups());
+    boolean forward = c.typingPace().forward(to.name(), c.context().clock().millis());
+    c.context().metrics().typing(forward);
+    if (forward) {
+      c.context().chat().typing().typing(identity.user(), to);
     }
   }
 

@@ -15,6 +15,7 @@ import chat.gateway.message.StoredMessage;
  * C|channel|kind|group                         a control event for one user's sessions
  * K|node|nonce                                 the canary
  * D|node                                        a request to drain that node
+ * T|channel|user|named                         user typing, for the sessions of channel (named: as they see it)
  * S|node|count                                  a request to that node to shed count connections (a rebalance)
  * </pre>
  */
@@ -26,6 +27,9 @@ public final class EventCodec {
   public static String encode(Event.Signal signal) {
     if (signal instanceof Event.Member m) {
       return "E|" + m.channel() + "|" + m.user() + "|" + m.kind();
+    }
+    if (signal instanceof Event.Typing t) {
+      return "T|" + t.channel() + "|" + t.user() + "|" + t.named();
     }
     Event.Control c = (Event.Control) signal; // the only other signal
     return "C|" + c.channel() + "|" + c.kind().name() + "|" + (c.group() == null ? "" : c.group());
@@ -59,6 +63,10 @@ public final class EventCodec {
     if (payload.startsWith("E|")) {
       String[] f = payload.split("\\|", 4);
       return Event.Member.of(f[1], f[2], f[3]);
+    }
+    if (payload.startsWith("T|")) {
+      String[] f = payload.split("\\|", 4);
+      return Event.Typing.of(f[1], f[2], f[3]);
     }
     if (payload.startsWith("C|")) {
       String[] f = payload.split("\\|", 4);
