@@ -12,6 +12,10 @@
 -- Webhooks: ARGV[15] most events waiting ('' records no message event: webhooks off, or a DM's sender's copy)
 -- KEYS[6] webhook event stream  KEYS[7] webhook stats hash  KEYS[8] sessions hash of a DM's recipient (offline
 -- when empty; any key of the slot otherwise)
+-- Unread counts (1.1): ARGV[16] 'g' counts the message in a group (meta 'n', and 'u:<sender>' per sender), 'u' in
+-- a user's channel from another user (meta 'u:<sender>': the conversation with the sender), 'o' not (a sender's own
+-- copy), '' not at all (broadcast). KEYS[9] read markers of a user's channel (they expire with its history; any key of the slot
+-- otherwise).
 -- Returns {'new'|'dup', 'to|id|epoch|streamId|fingerprint|ts'} (the fingerprint the record was stored with,
 -- for the caller to compare), or {'forbidden'} when the sender is not a member of the group (any more): the
 -- membership set is the authority, not a session's copy of it.
@@ -48,6 +52,15 @@ trim_aged(stream, meta, ARGV[3])
 redis.call('HSET', meta, 'last', sid)
 redis.call('PEXPIRE', stream, ARGV[11])
 redis.call('PEXPIRE', meta, ARGV[11])
+if ARGV[16] == 'g' then
+  redis.call('HINCRBY', meta, 'n', 1)
+  redis.call('HINCRBY', meta, 'u:' .. ARGV[6], 1)
+elseif ARGV[16] ~= '' then
+  redis.call('PEXPIRE', KEYS[9], ARGV[11])
+  if ARGV[16] == 'u' then
+    redis.call('HINCRBY', meta, 'u:' .. ARGV[6], 1)
+  end
+end
 redis.call(ARGV[14], KEYS[5], 'M|' .. ARGV[13] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[5] .. '|' .. ARGV[6]
   .. '|' .. ARGV[7] .. '|' .. ARGV[8] .. '|' .. ARGV[9])
 if ARGV[15] ~= '' then

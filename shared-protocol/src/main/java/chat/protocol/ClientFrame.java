@@ -124,6 +124,14 @@ public sealed interface ClientFrame {
     }
   }
 
+  /** (1.1) The user has read {@code channel} (a group, or the conversation {@code user/{other}}) up to {@code position}. */
+  record Read(Long ref, Channel channel, String position) implements ClientFrame {
+    @Override
+    public String type() {
+      return "read";
+    }
+  }
+
   record Ping() implements ClientFrame {
     @Override
     public String type() {

@@ -64,6 +64,8 @@ public final class FrameCodec {
         case "presence" -> new ClientFrame.Presence(ref, Channel.parse(requiredString(json, "channel")));
         case "ping" -> new ClientFrame.Ping();
         case "typing" -> new ClientFrame.Typing(Channel.parse(requiredString(json, "channel")));
+        case "read" -> new ClientFrame.Read(ref, Channel.parse(requiredString(json, "channel")),
+            requiredString(json, "position"));
         case "refresh" -> {
           String token = optionalString(json, "token");
           if ((token == null) == (json.getValue("data") == null)) {
@@ -109,6 +111,10 @@ public final class FrameCodec {
       putIfNotNull(json, "ref", p.ref());
     } else if (frame instanceof ClientFrame.Typing t) {
       json.put("type", "typing").put("channel", t.channel().name());
+    } else if (frame instanceof ClientFrame.Read r) {
+      json.put("type", "read");
+      putIfNotNull(json, "ref", r.ref());
+      json.put("channel", r.channel().name()).put("position", r.position());
     } else if (frame instanceof ClientFrame.Refresh r) {
       json.put("type", "refresh");
       putIfNotNull(json, "ref", r.ref());
@@ -189,7 +195,7 @@ public final class FrameCodec {
       c.recovered().forEach(recovered::put);
       json.put("type", "connected").put("session", c.session()).put("user", c.user()).put("node", c.node())
           .put("heartbeat", c.heartbeat()).put("channels", new JsonArray(new ArrayList<>(c.channels())))
-          .put("recovered", recovered);
+          .put("recovered", recovered).put("unread", new JsonObject(new LinkedHashMap<>(c.unread())));
     } else if (frame instanceof ServerFrame.Joined j) {
       json.put("type", "joined");
       putIfNotNull(json, "ref", j.ref());
@@ -210,6 +216,7 @@ public final class FrameCodec {
       json.put("type", "history");
       putIfNotNull(json, "ref", h.ref());
       json.put("channel", h.channel()).put("messages", messages).put("more", h.more());
+      putIfNotNull(json, "read", h.read());
     } else if (frame instanceof ServerFrame.Presence p) {
       json.put("type", "presence");
       putIfNotNull(json, "ref", p.ref());
@@ -222,6 +229,12 @@ public final class FrameCodec {
       json.put("type", "member").put("channel", m.channel()).put("user", m.user()).put("event", m.event());
     } else if (frame instanceof ServerFrame.Typing t) {
       json.put("type", "typing").put("channel", t.channel()).put("user", t.user());
+    } else if (frame instanceof ServerFrame.Read r) {
+      json.put("type", "read");
+      putIfNotNull(json, "ref", r.ref());
+      json.put("channel", r.channel());
+      putIfNotNull(json, "user", r.user());
+      json.put("position", r.position()).put("id", r.id());
     } else if (frame instanceof ServerFrame.Members m) {
       JsonArray events = new JsonArray();
       m.events().forEach(e -> events.add(new JsonObject().put("user", e.user()).put("event", e.event())));
@@ -257,8 +270,10 @@ public final class FrameCodec {
         r.forEach(e -> recovered.put(e.getKey(), (Boolean) e.getValue()));
         List<String> channels = new ArrayList<>();
         json.getJsonArray("channels", new JsonArray()).forEach(c -> channels.add((String) c));
+        Map<String, Integer> unread = new LinkedHashMap<>();
+        json.getJsonObject("unread", new JsonObject()).forEach(e -> unread.put(e.getKey(), ((Number) e.getValue()).intValue()));
         yield new ServerFrame.Connected(json.getString("session"), json.getString("user"), json.getString("node"),
-            json.getInteger("heartbeat", 0), channels, recovered);
+            json.getInteger("heartbeat", 0), channels, recovered, unread);
       }
       case "joined" -> new ServerFrame.Joined(ref, json.getString("channel"), json.getString("position"));
       case "left" -> new ServerFrame.Left(ref, json.getString("channel"));
@@ -268,7 +283,8 @@ public final class FrameCodec {
       case "history" -> {
         List<ServerFrame.Message> messages = new ArrayList<>();
         json.getJsonArray("messages", new JsonArray()).forEach(m -> messages.add(message((JsonObject) m)));
-        yield new ServerFrame.History(ref, json.getString("channel"), messages, json.getBoolean("more", false));
+        yield new ServerFrame.History(ref, json.getString("channel"), messages, json.getBoolean("more", false),
+            json.getString("read"));
       }
       case "presence" -> {
         List<String> online = new ArrayList<>();
@@ -277,6 +293,8 @@ public final class FrameCodec {
             json.getBoolean("large", false));
       }
       case "typing" -> new ServerFrame.Typing(json.getString("channel"), json.getString("user"));
+      case "read" -> new ServerFrame.Read(ref, json.getString("channel"), json.getString("user"),
+          json.getString("position"), json.getString("id"));
       case "member" -> new ServerFrame.Member(json.getString("channel"), json.getString("user"),
           json.getString("event"));
       case "members" -> {

@@ -9,13 +9,24 @@ public sealed interface ServerFrame {
   /** The {@code type} field on the wire. */
   String type();
 
+  /**
+   * {@code unread} (1.1): for each channel and direct conversation ({@code user/{other}}) with a read marker, the
+   * messages from others after it, at most {@link #MAX_UNREAD}.
+   */
   record Connected(String session, String user, String node, int heartbeat, List<String> channels,
-                   Map<String, Boolean> recovered) implements ServerFrame {
+                   Map<String, Boolean> recovered, Map<String, Integer> unread) implements ServerFrame {
+    /** The most messages {@code unread} counts in one channel. */
+    public static final int MAX_UNREAD = 1000;
+
     @Override
     public String type() {
       return "connected";
     }
 
+    public Connected(String session, String user, String node, int heartbeat, List<String> channels,
+                     Map<String, Boolean> recovered) {
+      this(session, user, node, heartbeat, channels, recovered, Map.of());
+    }
   }
 
   record Joined(Long ref, String channel, String position) implements ServerFrame {
@@ -52,12 +63,16 @@ public sealed interface ServerFrame {
 
   }
 
-  record History(Long ref, String channel, List<Message> messages, boolean more) implements ServerFrame {
+  /** {@code read} (1.1): the user's read marker in the channel, null when none is stored. */
+  record History(Long ref, String channel, List<Message> messages, boolean more, String read) implements ServerFrame {
     @Override
     public String type() {
       return "history";
     }
 
+    public History(Long ref, String channel, List<Message> messages, boolean more) {
+      this(ref, channel, messages, more, null);
+    }
   }
 
   /**
@@ -112,6 +127,19 @@ public sealed interface ServerFrame {
     @Override
     public String type() {
       return "typing";
+    }
+  }
+
+  /**
+   * (1.1) A read marker: the answer to a {@code read} ({@code ref}, no {@code user}: the position stored, which is
+   * the one asked or a later one stored before), or told to others ({@code user}: who read, no {@code ref}): the
+   * user's other sessions, the other party of a direct conversation (for whom {@code channel} is {@code user/{reader}})
+   * and the members of a small group. {@code id} is the message's at {@code position}.
+   */
+  record Read(Long ref, String channel, String user, String position, String id) implements ServerFrame {
+    @Override
+    public String type() {
+      return "read";
     }
   }
 

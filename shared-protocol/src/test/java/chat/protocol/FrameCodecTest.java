@@ -119,11 +119,29 @@ class FrameCodecTest {
             List.of(new ServerFrame.Message("group/a", "id1", "e.2-0", "alice", "group/a", 123L, 5)), true),
         new ServerFrame.Presence(4L, "group/a", List.of("alice"), 12),
         new ServerFrame.Member("group/a", "bob", "joined"),
+        new ServerFrame.Connected("s2", "bob", "gw-1", 25, List.of("user/bob"), Map.of(), Map.of("group/a", 3, "user/alice", 0)),
+        new ServerFrame.History(5L, "group/a", List.of(), false, "e.2-0"),
+        new ServerFrame.Typing("user/alice", "alice"),
+        new ServerFrame.Read(6L, "group/a", null, "e.2-0", "id1"),
+        new ServerFrame.Read(null, "user/bob", "bob", "e.2-0", "id1"),
         new ServerFrame.Error(1L, 17L, ErrorCode.FORBIDDEN, "no", false),
         new ServerFrame.Pong());
     for (ServerFrame frame : frames) {
       assertEquals(frame, FrameCodec.decodeServer(FrameCodec.encode(frame)));
     }
+  }
+
+  @Test
+  void readAndTypingFrames() {
+    ClientFrame.Read read = assertInstanceOf(ClientFrame.Read.class,
+        FrameCodec.decodeClient("{\"type\":\"read\",\"ref\":2,\"channel\":\"user/bob\",\"position\":\"e.1-0\"}"));
+    assertEquals(new ClientFrame.Read(2L, Channel.parse("user/bob"), "e.1-0"), read);
+    assertEquals(read, FrameCodec.decodeClient(FrameCodec.encode(read)));
+    assertEquals(2L, refused("{\"type\":\"read\",\"ref\":2,\"channel\":\"group/a\"}").ref());
+    refused("{\"type\":\"read\",\"channel\":\"group/a\",\"position\":7}");
+    refused("{\"type\":\"typing\"}");
+    ClientFrame typing = FrameCodec.decodeClient("{\"type\":\"typing\",\"channel\":\"group/a\"}");
+    assertEquals(typing, FrameCodec.decodeClient(FrameCodec.encode(typing)));
   }
 
   @Test

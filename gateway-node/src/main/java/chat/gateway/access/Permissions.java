@@ -134,6 +134,20 @@ public final class Permissions {
   }
 
   /**
+   * (1.1) Typing and read markers: in a group the user is a member of (typing: may send to), or in a direct
+   * conversation with another user; not on broadcast nor with oneself.
+   */
+  public void conversation(Identity who, Channel channel, Set<String> groups) {
+    if (channel.isBroadcast() || channel.equals(Channel.user(who.user()))) {
+      throw new ProtocolException(ErrorCode.FORBIDDEN, "typing and read markers are for a group you are in or a "
+          + "conversation with another user");
+    }
+    if (channel.isGroup()) {
+      entitled(who, channel, groups);
+    }
+  }
+
+  /**
    * Who is online: in the user's groups, and (unless {@code PRESENCE_PRIVATE}) of any user and of everyone
    * (broadcast); their own always.
    */

@@ -13,7 +13,10 @@ import chat.gateway.config.RedisConfig;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.MemoryDedupeStore;
 import chat.gateway.history.MemoryHistoryStore;
+import chat.gateway.history.MemoryReadStore;
+import chat.gateway.history.ReadStore;
 import chat.gateway.history.RedisHistoryStore;
+import chat.gateway.history.RedisReadStore;
 import chat.gateway.membership.MembershipStore;
 import chat.gateway.membership.MemoryMembershipStore;
 import chat.gateway.membership.RedisMembershipStore;
@@ -38,7 +41,8 @@ import java.util.function.Supplier;
  * The storage and messaging seams of a node, chosen together: all in memory (embedded) or all on Redis
  * (cluster). Embedded, the stores record the webhook events in {@code events} as they change. {@code sweep} is the periodic housekeeping the backends need (expiry), run off the event loops.
  */
-public record Backends(Broker broker, HistoryStore history, MembershipStore membership, SessionRegistry sessions,
+public record Backends(Broker broker, HistoryStore history, ReadStore reads, MembershipStore membership,
+                       SessionRegistry sessions,
                        WebhookShards webhookEvents, Runnable sweep, Supplier<Future<Void>> start,
                        Supplier<Future<Void>> stop) {
 
@@ -48,15 +52,19 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
     EventSink events = webhooks == null ? EventSink.NONE : webhooks;
     MemoryBroker broker = new MemoryBroker(fanout, config.nodeId(), control);
     MemoryDedupeStore dedupe = new MemoryDedupeStore(clock, config.dedupeTtl());
-    MemoryMembershipStore membership = new MemoryMembershipStore(events, clock);
+    MemoryReadStore[] reads = new MemoryReadStore[1]; // the membership store tells it of leaves
+    MemoryMembershipStore membership = new MemoryMembershipStore(events, clock, (user, group) -> reads[0].left(user, group));
     MemorySessionRegistry sessions = new MemorySessionRegistry(self, clock, events);
     MemoryHistoryStore history = new MemoryHistoryStore(fanout, dedupe, membership::isMember, clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.quotas().embeddedStoreBytes(), events,
         sessions::isOnline);
+    reads[0] = new MemoryReadStore(history, membership::size);
     metrics.storeMemory("embedded", () -> history.storedBytes() + dedupe.estimatedBytes(),
         () -> config.quotas().embeddedStoreBytes());
-    return new Backends(broker, history, membership, sessions, webhooks == null ? null : () -> java.util.Map.of(0, webhooks), () -> {
+    return new Backends(broker, history, reads[0], membership, sessions,
+        webhooks == null ? null : () -> java.util.Map.of(0, webhooks), () -> {
       history.sweep();
+      reads[0].sweep();
       dedupe.sweep();
       sessions.sweep();
     }, Future::succeededFuture, Future::succeededFuture);
@@ -90,7 +98,8 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
         metrics, wentOffline, webhooks);
     RedisMemory memory = new RedisMemory(vertx, commands);
     metrics.storeMemory("redis", memory::used, memory::limit);
-    return new Backends(broker, history, new RedisMembershipStore(commands, webhooks, clock), sessions,
+    return new Backends(broker, history, new RedisReadStore(commands, config.historyMaxAge()),
+        new RedisMembershipStore(commands, webhooks, clock), sessions,
         config.webhooks().on() ? new RedisWebhookShards(commands, config.nodeId(), config.webhooks().maxBacklog()) : null, () -> { },
         () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start()).compose(v -> memory.start())
             .recover(e -> Future.failedFuture(new ConfigException(r.describe() + " cannot be used: " + e.getMessage()))),
@@ -99,6 +108,6 @@ public record Backends(Broker broker, HistoryStore history, MembershipStore memb
   }
 
   public Backends withHistory(HistoryStore other) {
-    return new Backends(broker, other, membership, sessions, webhookEvents, sweep, start, stop);
+    return new Backends(broker, other, reads, membership, sessions, webhookEvents, sweep, start, stop);
   }
 }

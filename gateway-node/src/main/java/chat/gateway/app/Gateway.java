@@ -100,7 +100,7 @@ public final class Gateway {
     this.webhooks = Webhooks.deliver(config.webhooks(), backends.webhookEvents(), config.hooks().timeout(), vertx,
         metrics, clock, config.nodeId());
     Hooks hooks = Hooks.of(config.hooks(), vertx, metrics, config.nodeId(), config.maxMessageBytes());
-    this.chat = Chat.of(backends.history(), backends.membership(), backends.sessions(), broker, metrics, clock, config,
+    this.chat = Chat.of(backends.history(), backends.reads(), backends.membership(), backends.sessions(), broker, metrics, clock, config,
         fanout::watching, hooks);
     fanout.onMemberEvent(chat.presence()::changed);
     this.management = new ManagementServer(vertx, registry, this::ready, this::drain, config.adminToken());

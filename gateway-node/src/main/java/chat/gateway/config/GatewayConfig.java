@@ -48,6 +48,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param memberBatchInterval  how often sessions that asked for member batches get a group's member events
  * @param largeGroupMembers    above this many members a group gets no online/offline events and presence
  *                             answers with the member count alone
+ * @param receiptGroupMembers  (1.1) in a group of at most this many members every member is told of a read marker;
+ *                             in a larger one only the reader's own sessions
  * @param admission            which WebSocket upgrades the node takes (the rest get HTTP 503 with Retry-After)
  * @param quotas               what one user may make the cluster hold
  * @param redis                Redis settings; null runs the node embedded (everything in memory)
@@ -86,6 +88,7 @@ public record GatewayConfig(
     Duration requestTimeout,
     Duration memberBatchInterval,
     long largeGroupMembers,
+    long receiptGroupMembers,
     AdmissionConfig admission,
     QuotaConfig quotas,
     RedisConfig redis) {
@@ -219,6 +222,7 @@ public record GatewayConfig(
         s.duration("REQUEST_TIMEOUT", Duration.ofSeconds(10), Duration.ofMillis(100), Duration.ofMinutes(10)),
         s.duration("MEMBER_BATCH_INTERVAL", Duration.ofSeconds(1), Duration.ofMillis(50), Duration.ofMinutes(1)),
         s.integer("LARGE_GROUP_MEMBERS", 1000, 1, 100_000_000),
+        s.integer("RECEIPT_GROUP_MEMBERS", 100, 0, 100_000),
         admission(s),
         quotas(s),
         redis);
@@ -367,7 +371,7 @@ public record GatewayConfig(
         connectTimeout, heartbeat, maxMessageBytes, compression, rateLimitPerSecond, rateLimitBurst,
         rateLimitCloseAfter, rateLimitRetryAfter, outboundQueueBytes, sendBufferBytes, historyMaxMessages,
         historyMaxAge, dedupeTtl, drainWindow, rebalanceAuto, closingTimeout, requestTimeout, memberBatchInterval,
-        largeGroupMembers, admission, quotas, redis);
+        largeGroupMembers, receiptGroupMembers, admission, quotas, redis);
   }
 
   /** REBALANCE: {@code off} (default; POST /api/cluster/rebalance asks for one) or {@code auto}. */

@@ -34,6 +34,6 @@ public record Draft(String id, String from, Channel to, List<String> channels, l
   /** This message as stored in {@code channel} at {@code position}, its frame encoded. */
   public StoredMessage stored(String channel, Position position) {
     byte[] frame = MessageFrames.encode(channel, id, position, from, to.name(), ts, bodyJson);
-    return new StoredMessage(channel, id, position, ts, frame);
+    return new StoredMessage(channel, id, position, from, to.name(), ts, frame);
   }
 }

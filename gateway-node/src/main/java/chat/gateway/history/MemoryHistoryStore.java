@@ -62,9 +62,32 @@ public final class MemoryHistoryStore implements HistoryStore {
 
   private static final class ChannelLog {
     final ArrayDeque<StoredMessage> messages = new ArrayDeque<>();
+    /** Names this log among the channel's logs: a read marker of a dropped one counts every kept message. */
+    final long born;
+    /** (1.1) Unread counters ({@link Counting}): a group's messages, and each sender's. */
+    long counted;
+    final Map<String, Long> bySender = new java.util.HashMap<>();
     long trimmedUpTo;
     long lastAppendAt;
     boolean dropped;
+
+    ChannelLog(long born) {
+      this.born = born;
+    }
+
+    void count(Counting counting, String from) {
+      if (counting == Counting.GROUP) {
+        counted++;
+      }
+      if (counting == Counting.GROUP || counting == Counting.CONVERSATION) {
+        bySender.merge(from, 1L, Long::sum);
+      }
+    }
+
+    /** Messages from others counted: in a group ({@code other} null) all but the reader's, else other's. */
+    long counted(String reader, String other) {
+      return other == null ? counted - bySender.getOrDefault(reader, 0L) : bySender.getOrDefault(other, 0L);
+    }
   }
 
   public MemoryHistoryStore(LocalFanout fanout, MemoryDedupeStore dedupe, BiPredicate<String, String> isMember, Clock clock,
@@ -136,6 +159,7 @@ public final class MemoryHistoryStore implements HistoryStore {
         log.messages.addLast(stored);
         storedBytes.addAndGet(heapBytes(stored));
         log.lastAppendAt = clock.millis();
+        log.count(Counting.of(draft, channels.get(i)), draft.from());
         trim(log, log.lastAppendAt);
         fanout.dispatch(new Event.Message(stored));
         positions[i] = position;
@@ -147,7 +171,7 @@ public final class MemoryHistoryStore implements HistoryStore {
       return;
     }
     while (true) {
-      ChannelLog log = logs.computeIfAbsent(channels.get(index), c -> new ChannelLog());
+      ChannelLog log = logs.computeIfAbsent(channels.get(index), c -> new ChannelLog(counter.get()));
       synchronized (log) {
         if (!log.dropped) {
           locked[index] = log;
@@ -222,6 +246,66 @@ public final class MemoryHistoryStore implements HistoryStore {
       StoredMessage last = log.messages.peekLast();
       return Future.succeededFuture(last != null ? last.position() : new Position(epoch, counter.get(), 0));
     }
+  }
+
+  /**
+   * (1.1) Where a read marker at {@code position} of {@code channel} stands: the message there, and the messages from
+   * others counted up to it (in a group, {@code other} null: all but the reader's; in the reader's own channel,
+   * those from {@code other}); null when no such message is kept (or, for a conversation, it is not of it).
+   */
+  Tally tally(String channel, Position position, String reader, String other) {
+    ChannelLog log = logs.get(channel);
+    if (log == null || !position.epoch().equals(epoch) || position.minor() != 0) {
+      return null;
+    }
+    synchronized (log) {
+      trim(log, clock.millis());
+      StoredMessage at = null;
+      long after = 0;
+      for (Iterator<StoredMessage> it = log.messages.descendingIterator(); it.hasNext(); ) {
+        StoredMessage m = it.next();
+        if (m.position().major() == position.major()) {
+          at = m;
+          break;
+        }
+        if (m.position().major() < position.major()) {
+          break;
+        }
+        if (other == null ? !m.from().equals(reader) : m.from().equals(other)) {
+          after++;
+        }
+      }
+      if (at == null || (other != null && !at.from().equals(other)
+          && !(at.from().equals(reader) && at.to().equals("user/" + other)))) {
+        return null;
+      }
+      return new Tally(at.id(), log.born, log.counted(reader, other) - after);
+    }
+  }
+
+  /** A read marker's place in a channel's counters: the id of the message read, the log counted in, the count there. */
+  record Tally(String id, long born, long counted) {
+  }
+
+  /**
+   * The messages from others after a marker counted at {@code tally} (see {@link #tally}), at most {@code cap}; every
+   * kept one from others when its log is gone.
+   */
+  int unread(String channel, Tally tally, String reader, String other, int cap) {
+    ChannelLog log = logs.get(channel);
+    if (log == null) {
+      return 0;
+    }
+    synchronized (log) {
+      long now = log.counted(reader, other);
+      long n = log.born == tally.born() ? now - tally.counted() : Math.min(now, log.messages.size());
+      return (int) Math.max(0, Math.min(cap, n));
+    }
+  }
+
+  /** Whether {@code channel} has a log (a user's conversations' markers go with it). */
+  boolean holds(String channel) {
+    return logs.containsKey(channel);
   }
 
   /** Applies the age limit to every channel and drops channels that stayed empty for a whole window. */

@@ -156,12 +156,13 @@ public final class RedisHistoryStore implements HistoryStore {
     List<String> keyList = List.of(draft.key() == null ? keys.unused(channel) : keys.dedupe(channel, draft.key().name(), copy),
         check ? keys.members(draft.to().id()) : keys.unused(channel), keys.stream(channel), keys.meta(channel),
         keys.topic(channel), webhookKeys.get(0), webhookKeys.get(1),
-        event && draft.to().isUser() ? keys.sessions(draft.to().id()) : keys.unused(channel));
+        event && draft.to().isUser() ? keys.sessions(draft.to().id()) : keys.unused(channel),
+        draft.to().isBroadcast() ? keys.unused(channel) : keys.reads(channel));
     List<String> args = List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
         Integer.toString(maxMessages), Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
         draft.to().name(), Long.toString(ts), draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
         Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
-        eventMax);
+        eventMax, Counting.of(draft, channel).wire);
     return webhooks.told(channel, eventMax, redis.script(RedisScript.PUBLISH, orderKey, keyList, args))
         .compose(reply -> {
       if (reply.size() == 1) {
@@ -246,7 +247,7 @@ public final class RedisHistoryStore implements HistoryStore {
           default -> { }
         }
       }
-      messages.add(new StoredMessage(channel, id, position, ts,
+      messages.add(new StoredMessage(channel, id, position, from, to, ts,
           MessageFrames.encode(channel, id, position, from, to, ts, body)));
     }
     return messages;

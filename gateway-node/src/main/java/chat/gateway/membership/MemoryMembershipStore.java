@@ -21,9 +21,13 @@ public final class MemoryMembershipStore implements MembershipStore {
   private final EventSink events;
   private final java.time.Clock clock;
 
-  public MemoryMembershipStore(EventSink events, java.time.Clock clock) {
+  /** Told of each leave (user, group), under the store's lock: what goes with a membership goes with it. */
+  private final java.util.function.BiConsumer<String, String> left;
+
+  public MemoryMembershipStore(EventSink events, java.time.Clock clock, java.util.function.BiConsumer<String, String> left) {
     this.events = events;
     this.clock = clock;
+    this.left = left;
   }
 
   @Override
@@ -44,6 +48,7 @@ public final class MemoryMembershipStore implements MembershipStore {
   public synchronized Future<Boolean> leave(String user, String group) {
     boolean removed = remove(groupsByUser, user, group);
     remove(usersByGroup, group, user);
+    left.accept(user, group);
     if (removed) {
       changed(user, group, false);
     }
@@ -74,6 +79,11 @@ public final class MemoryMembershipStore implements MembershipStore {
   @Override
   public Future<List<String>> members(String group) {
     return Future.succeededFuture(List.copyOf(usersByGroup.getOrDefault(group, Set.of())));
+  }
+
+  /** How many members {@code group} has now. */
+  public long size(String group) {
+    return usersByGroup.getOrDefault(group, Set.of()).size();
   }
 
   @Override

@@ -37,7 +37,7 @@ public final class RedisMembershipStore implements MembershipStore {
     List<String> webhookKeys = webhooks.keysFor(channel);
     String max = webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER);
     return webhooks.told(channel, max, redis.script(RedisScript.MEMBER,
-        List.of(keys.members(group), webhookKeys.get(0), webhookKeys.get(1)),
+        List.of(keys.members(group), webhookKeys.get(0), webhookKeys.get(1), keys.reads(channel)),
         List.of(op, user, channel, Long.toString(clock.millis()), max))).map(r -> r.toInteger() == 1);
   }
 

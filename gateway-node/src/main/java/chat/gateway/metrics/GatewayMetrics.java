@@ -218,6 +218,13 @@ public final class GatewayMetrics {
         .increment();
   }
 
+  /** (1.1) A read marker stored further on ({@code moved}), or a read of an earlier position that left it. */
+  public void read(boolean moved) {
+    Counter.builder("chat_read_markers").tag("result", moved ? "moved" : "kept")
+        .description("Read markers from clients: moved forward, or kept where a later read had put them")
+        .register(registry).increment();
+  }
+
   /** Events delivered, each {@code millis[i]} after it happened. */
   public void webhookDelivered(long[] millis) {
     webhookEvents("delivered", millis.length);

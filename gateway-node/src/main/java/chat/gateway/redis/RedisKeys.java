@@ -71,6 +71,14 @@ public final class RedisKeys {
   }
 
   /**
+   * (1.1) Read markers kept in a channel: a group's, by member; a user's own channel's, by the other party of each
+   * direct conversation (the positions are in the user's copies). Each {@code epoch|streamId|id|others}.
+   */
+  public String reads(String channel) {
+    return prefix + "reads:" + tag(channel, channel);
+  }
+
+  /**
    * The stored result of one publish to {@code channel}, by its dedupe name ({@code user:device:seq},
    * {@code api/<key>}), for resends. The sender's own copy of a direct message has a record of its own
    * ({@code copy}), in the slot of the sender's channel.

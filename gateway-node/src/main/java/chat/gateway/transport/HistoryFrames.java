@@ -1,6 +1,7 @@
 package chat.gateway.transport;
 
 import chat.gateway.history.Page;
+import chat.gateway.message.Position;
 import chat.gateway.message.StoredMessage;
 import java.nio.charset.StandardCharsets;
 
@@ -9,14 +10,18 @@ public final class HistoryFrames {
   private HistoryFrames() {
   }
 
-  /** The {@code history} frame of the WebSocket protocol. */
-  public static String encode(Long ref, String channel, Page page) {
+  /** The {@code history} frame of the WebSocket protocol; {@code read}: the user's read marker (1.1), null for none. */
+  public static String encode(Long ref, String channel, Page page, Position read) {
     StringBuilder json = new StringBuilder(256).append("{\"type\":\"history\"");
     if (ref != null) {
       json.append(",\"ref\":").append(ref);
     }
     json.append(",\"channel\":\"").append(channel).append("\",");
-    return appendMessages(json, page).append('}').toString();
+    appendMessages(json, page);
+    if (read != null) {
+      json.append(",\"read\":\"").append(read.wire()).append('"');
+    }
+    return json.append('}').toString();
   }
 
   /** The body of {@code GET /api/history/{channel}}. */

@@ -1,9 +1,11 @@
 package chat.gateway.transport;
 
+import chat.gateway.history.Page;
 import chat.gateway.message.Position;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
 
 /**
@@ -55,11 +57,14 @@ final class HistoryQueue {
       return;
     }
     Position before = h.before() == null ? null : Position.parse(h.before());
-    connection.whenDone(t.chat().messages().history(h.channel(), before, h.limit(), t.historyPageBytes()), ar -> {
+    // the page and the user's read marker (1.1) asked at once
+    Future<Position> read = t.chat().reads().marker(connection.user(), h.channel());
+    Future<Page> page = t.chat().messages().history(h.channel(), before, h.limit(), t.historyPageBytes());
+    connection.whenDone(Future.all(page, read), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), h.ref(), null);
         done();
-      } else if (!out.text(HistoryFrames.encode(h.ref(), h.channel().name(), ar.result()), "history",
+      } else if (!out.text(HistoryFrames.encode(h.ref(), h.channel().name(), page.result(), read.result()), "history",
           out.onceWritten(this::done))) {
         done();
       }

@@ -144,8 +144,8 @@ public final class Hub implements ChannelListener {
   @Override
   public void deliver(Event event) {
     Channel channel = Channel.parse(event.channel());
-    if (event instanceof Event.Typing typing) {
-      deliverTyping(channel, typing);
+    if (event instanceof Event.Told told) {
+      deliverTold(channel, told);
       return;
     }
     switch (channel.kind()) {
@@ -170,16 +170,17 @@ public final class Hub implements ChannelListener {
     }
   }
 
-  /** Typing: to the channel's sessions on this loop but the typer's own; nothing waits for it or replays it. */
-  private void deliverTyping(Channel channel, Event.Typing typing) {
+  /** Typing and read receipts: to the channel's sessions on this loop but those skipped; nothing waits or replays. */
+  private void deliverTold(Channel channel, Event.Told told) {
     Collection<ClientConnection> sessions = channel.kind() == Channel.Kind.GROUP ? groups.get(channel.id())
         : channel.kind() == Channel.Kind.USER ? users.get(channel.id()) : null;
     if (sessions == null) {
       return;
     }
+    String kind = told instanceof Event.Typing ? "typing" : "read";
     for (ClientConnection connection : List.copyOf(sessions)) {
-      if (!typing.user().equals(connection.identity().user())) {
-        connection.out().shared(typing.frame(), "typing", null);
+      if (!told.skips(connection.identity().user(), connection.sessionId())) {
+        connection.out().shared(told.frame(), kind, null);
       }
     }
   }

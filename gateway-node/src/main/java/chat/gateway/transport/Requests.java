@@ -4,6 +4,7 @@ import chat.gateway.access.Permissions;
 import chat.gateway.auth.Identity;
 import chat.gateway.history.Appended;
 import chat.gateway.history.DedupeKey;
+import chat.gateway.message.Position;
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
 import chat.protocol.ErrorCode;
@@ -37,6 +38,8 @@ final class Requests {
       presence(c, p);
     } else if (frame instanceof ClientFrame.Typing typing) {
       typing(c, typing);
+    } else if (frame instanceof ClientFrame.Read read) {
+      read(c, read);
     } else if (frame instanceof ClientFrame.Ping) {
       c.out().send(new ServerFrame.Pong());
     } else if (frame instanceof ClientFrame.Refresh r) {
@@ -53,15 +56,30 @@ final class Requests {
   private static void typing(ClientConnection c, ClientFrame.Typing typing) {
     Channel to = typing.channel();
     Identity identity = c.identity();
-    if (to.kind() == Channel.Kind.BROADCAST || to.equals(Channel.user(identity.user()))) {
-      throw new ProtocolException(ErrorCode.FORBIDDEN, "typing goes to a group you are in or to another user");
-    }
+    c.context().permissions().conversation(identity, to, c.groups());
     c.context().permissions().send(identity, to, c.groups());
     boolean forward = c.typingPace().forward(to.name(), c.context().clock().millis());
     c.context().metrics().typing(forward);
     if (forward) {
       c.context().chat().typing().typing(identity.user(), to);
     }
+  }
+
+  /**
+   * (1.1) A read marker, in a group the user is in or a conversation with another user: answered with the marker as
+   * stored; the others are told by the service.
+   */
+  private static void read(ClientConnection c, ClientFrame.Read r) {
+    c.context().permissions().conversation(c.identity(), r.channel(), c.groups());
+    Position position = Position.parse(r.position());
+    c.whenDone(c.context().chat().reads().read(c.user(), c.sessionId(), r.channel(), position), ar -> {
+      if (ar.failed()) {
+        c.out().fail(ar.cause(), r.ref(), null);
+        return;
+      }
+      c.out().send(new ServerFrame.Read(r.ref(), r.channel().name(), null, ar.result().position().wire(),
+          ar.result().id()));
+    });
   }
 
   private static void send(ClientConnection c, ClientFrame.Send s) {

@@ -87,7 +87,7 @@ final class SessionStart {
         .compose(v -> connection.onLoop(t.chat().sessions().register(session)).onSuccess(count -> connection.registered()))
         .compose(count -> connection.onLoop(t.chat().memberships().groupsOf(user))
             .compose(list -> connection.onLoop(subscriptions.subscribeRead(list, user, count == 1))))
-        .compose(v -> replays(connect.resume())), ar -> {
+        .compose(v -> opening(user, connect.resume())), ar -> {
           subscriptions.connected();
           if (connection.isClosed()) {
             connection.unregister();
@@ -116,6 +116,16 @@ final class SessionStart {
     } else {
       out.close(CloseCode.INTERNAL, "could not start the session");
     }
+  }
+
+  /** What {@code connected} tells: each resumed channel's replay, and the unread counts (1.1). */
+  private record Opening(Map<String, Replay> replays, Map<String, Integer> unread) {
+  }
+
+  /** The resume's replays and the unread counts, read at once (the groups are subscribed: this runs on the loop). */
+  private Future<Opening> opening(String user, Map<String, String> resume) {
+    Future<Map<String, Integer>> unread = t.chat().reads().unread(user, List.copyOf(subscriptions.groups()));
+    return replays(resume).compose(replays -> unread.map(counts -> new Opening(replays, counts)));
   }
 
   /** For each channel to resume: whether its position is still good, and whether messages follow it. */
@@ -148,12 +158,13 @@ final class SessionStart {
     return chain.map(replays);
   }
 
-  private void opened(Identity identity, SessionInfo session, Map<String, Replay> replays) {
+  private void opened(Identity identity, SessionInfo session, Opening opening) {
+    Map<String, Replay> replays = opening.replays();
     Map<String, Boolean> recovered = new LinkedHashMap<>();
     replays.forEach((channel, replay) -> recovered.put(channel, replay.recovered()));
     List<String> channels = subscriptions.channels(identity.user());
     out.send(new ServerFrame.Connected(session.session(), identity.user(), t.config().nodeId(),
-        (int) t.config().heartbeat().toSeconds(), channels, recovered));
+        (int) t.config().heartbeat().toSeconds(), channels, recovered, opening.unread()));
     connection.opened();
     Catchup<Event> catchup = subscriptions.catchup();
     replaying = new ArrayDeque<>();

@@ -92,7 +92,7 @@ class LocalFanoutTest {
 
   private static Event.Message message(String channel, long n) {
     Position position = new Position("e", n, 0);
-    return new Event.Message(new StoredMessage(channel, "id" + n, position, 0,
+    return new Event.Message(new StoredMessage(channel, "id" + n, position, "alice", channel, 0,
         MessageFrames.encode(channel, "id" + n, position, "alice", channel, 0, "\"hi\"")));
   }
 

@@ -19,7 +19,7 @@ class CatchupTest {
     }
 
     static StoredMessage message(String epoch, long n) {
-      return new StoredMessage(CHANNEL, "m" + n, new Position(epoch, n, 0), 0, new byte[10]);
+      return new StoredMessage(CHANNEL, "m" + n, new Position(epoch, n, 0), "a", CHANNEL, 0, new byte[10]);
     }
   }
 

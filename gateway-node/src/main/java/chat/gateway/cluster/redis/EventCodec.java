@@ -16,6 +16,7 @@ import chat.gateway.message.StoredMessage;
  * K|node|nonce                                 the canary
  * D|node                                        a request to drain that node
  * T|channel|user|named                         user typing, for the sessions of channel (named: as they see it)
+ * R|channel|named|user|position|id|session     user's read marker, for the sessions of channel but session
  * S|node|count                                  a request to that node to shed count connections (a rebalance)
  * </pre>
  */
@@ -30,6 +31,9 @@ public final class EventCodec {
     }
     if (signal instanceof Event.Typing t) {
       return "T|" + t.channel() + "|" + t.user() + "|" + t.named();
+    }
+    if (signal instanceof Event.Read r) {
+      return "R|" + r.channel() + "|" + r.named() + "|" + r.user() + "|" + r.position() + "|" + r.id() + "|" + r.session();
     }
     Event.Control c = (Event.Control) signal; // the only other signal
     return "C|" + c.channel() + "|" + c.kind().name() + "|" + (c.group() == null ? "" : c.group());
@@ -56,7 +60,7 @@ public final class EventCodec {
   public static Event decode(String payload) {
     if (payload.startsWith("M|")) {
       String[] f = payload.split("\\|", 9);
-      StoredMessage message = new StoredMessage(f[1], f[4], Position.ofStreamId(f[2], f[3]), Long.parseLong(f[7]),
+      StoredMessage message = new StoredMessage(f[1], f[4], Position.ofStreamId(f[2], f[3]), f[5], f[6], Long.parseLong(f[7]),
           MessageFrames.encode(f[1], f[4], Position.ofStreamId(f[2], f[3]), f[5], f[6], Long.parseLong(f[7]), f[8]));
       return new Event.Message(message);
     }
@@ -67,6 +71,10 @@ public final class EventCodec {
     if (payload.startsWith("T|")) {
       String[] f = payload.split("\\|", 4);
       return Event.Typing.of(f[1], f[2], f[3]);
+    }
+    if (payload.startsWith("R|")) {
+      String[] f = payload.split("\\|", 7);
+      return Event.Read.of(f[1], f[2], f[3], f[4], f[5], f[6]);
     }
     if (payload.startsWith("C|")) {
       String[] f = payload.split("\\|", 4);

@@ -342,7 +342,7 @@ public final class RedisBroker implements Broker, ShardSubscriber.Listener {
       Event event = EventCodec.decode(payload);
       if (event != null) {
         metrics.pubsubReceived(event instanceof Event.Message ? "message"
-            : event instanceof Event.Member ? "member" : event instanceof Event.Typing ? "typing" : "control");
+            : event instanceof Event.Member ? "member" : event instanceof Event.Typing ? "typing" : event instanceof Event.Read ? "read" : "control");
         fanout.dispatch(event);
       }
     } catch (RuntimeException e) {

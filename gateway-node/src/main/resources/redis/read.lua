@@ -1,0 +1,46 @@
+-- (1.1) A read marker moved forward, in the slot of the channel it is kept in: a group's, or for a direct
+-- conversation the reader's own user channel (the position is in the reader's copy of the conversation).
+-- KEYS[1] read markers of the channel (hash: reader, or other party, to 'epoch|streamId|id|others')  KEYS[2] meta
+-- KEYS[3] stream  KEYS[4] members set of the group (any key of the slot for a conversation)
+-- ARGV[1] the marker's field  ARGV[2] epoch  ARGV[3] stream id  ARGV[4] reader  ARGV[5] other party ('' in a group)
+-- ARGV[6] history max age (ms): a conversation's markers expire with its history
+-- 'others' is how many messages from others the channel (or conversation) had counted up to the marker: the unread
+-- count is the meta's count now less it (unread.lua).
+-- Returns {'not_found'} (not a message of this channel or conversation, or not kept), or {'new'|'kept', epoch,
+-- stream id, message id, members of the group (0 for a conversation)}: 'kept' when a marker at or after it was
+-- stored already (that one is returned).
+--! include read-counts
+local epoch = redis.call('HGET', KEYS[2], 'epoch')
+if epoch ~= ARGV[2] then
+  return {'not_found'}
+end
+local at = redis.call('XRANGE', KEYS[3], ARGV[3], ARGV[3])
+if #at == 0 then
+  return {'not_found'}
+end
+-- fields in the order publish.lua writes them: id, from, to, ...
+local fields, reader, other = at[1][2], ARGV[4], ARGV[5]
+if other ~= '' and fields[4] ~= other and not (fields[4] == reader and fields[6] == 'user/' .. other) then
+  return {'not_found'}
+end
+local members = other == '' and redis.call('SCARD', KEYS[4]) or 0
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local oldEpoch, oldId, oldMessage = string.match(old, '^([^|]*)|([^|]*)|([^|]*)|')
+  if oldEpoch == epoch and not stream_id_less(oldId, ARGV[3]) then
+    return {'kept', oldEpoch, oldId, oldMessage, members}
+  end
+end
+local after = 0
+for _, entry in ipairs(redis.call('XRANGE', KEYS[3], '(' .. ARGV[3], '+')) do
+  local from = entry[2][4]
+  if (other == '' and from ~= reader) or (other ~= '' and from == other) then
+    after = after + 1
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], epoch .. '|' .. ARGV[3] .. '|' .. fields[2] .. '|'
+  .. (counted(KEYS[2], reader, other) - after))
+if other ~= '' then
+  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+end
+return {'new', epoch, ARGV[3], fields[2], members}
