@@ -13,12 +13,20 @@
 // position of every channel is kept and handed back on reconnect, so missed messages are replayed or the
 // 'connected' event names the channels that could not be recovered; repeated message ids are dropped, so
 // 'message' fires once per message. Reconnects use exponential backoff with full jitter and follow the
-// close codes table: no reconnect after 1000, 1002, 1007, 1009, 4001 or 4003.
+// close codes table: no reconnect after 1000, 1002, 1007, 1009, 4001 or 4003. A connection that brings
+// nothing for two heartbeats is taken for dead and replaced (with resume); after one heartbeat of silence the
+// client sends a ping, since a browser cannot see the gateway's WebSocket pings.
+//
+// Chat features (1.1): typing(channel) tells the others (at most one frame per channel every 2 s, as the
+// gateway forwards), read(channel, position) moves the user's read marker; 'typing' and 'read' events come
+// from others (and 'read' from the user's other sessions), and 'unread' ({channel: count}) after each connect.
 
 /** Close codes after which reconnecting cannot help (the client or its credentials must change). */
 const FINAL_CLOSE_CODES = new Set([1000, 1002, 1007, 1009, 4001, 4003]);
 const SEEN_IDS = 10_000;
 const JOIN_ATTEMPTS = 6;
+/** The gateway forwards one typing frame per session and channel every 2 s: the client sends no more. */
+export const TYPING_EVERY_MS = 2_000;
 
 /**
  * What to do after the socket closed with {@code code} and {@code reason}: stop, or reconnect after a
@@ -70,7 +78,7 @@ export class ChatError extends Error {
  * storage ({getItem, setItem, removeItem}, e.g. sessionStorage: keeps seq and positions across page
  * reloads), backoff ({initialMs, maxMs, drainJitterMs}), connectTimeoutMs, requestTimeoutMs, memberBatches
  * (default true: member events arrive batched per group and interval, and fire 'member' one by one), and for tests
- * WebSocket, random, setTimeout, clearTimeout.
+ * WebSocket, random, setTimeout, clearTimeout, now.
  *
  * Events (on/off): 'state' {state, attempt, delayMs, code, reason} where state is connecting, connected,
  * reconnecting or stopped; 'connected' {frame, node, resumed, unrecovered}; 'message' (a message frame,
@@ -78,7 +86,11 @@ export class ChatError extends Error {
  * had a gap the server could not fill from history: the same notice as a false recovered[channel] in
  * 'connected'); 'error' (a ChatError not tied to a pending call); 'ack' (an ack frame, with the body
  * sent); 'expiring' {in} (the token ends in that many seconds; with getToken the client refreshes by itself,
- * else call refresh(token)); 'refreshed' (a refreshed frame); 'frame' (every frame received, repeats included).
+ * else call refresh(token)); 'refreshed' (a refreshed frame); 'typing' {channel, user} (someone is typing: show it for
+ * about 5 s; in a direct conversation channel is user/{typer}); 'read' {channel, user, position, id} (a read marker
+ * moved: the user's own other session, or a receipt: in a direct conversation channel is user/{reader}, matched to
+ * the message by id); 'unread' {channel: count} (after each connect: messages from others after each read marker);
+ * 'frame' (every frame received, repeats included).
  * Joins of a closed group without a grant reject with ChatError 'forbidden'; join(channel, {token}) carries a
  * join token. A close with 4503 (a backend the node needs is away) reconnects with backoff.
  */
@@ -97,6 +109,7 @@ export class ChatClient {
     this.setTimer = options.setTimeout ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimeout ?? (id => clearTimeout(id));
     this.WebSocketImpl = options.WebSocket ?? globalThis.WebSocket;
+    this.now = options.now ?? (() => Date.now());
     this.storage = options.storage ?? null;
     this.storageKey = `chat-client:${this.device}`;
 
@@ -119,6 +132,11 @@ export class ChatClient {
     this.nextRef = 0;
     this.seen = new Map();
     this.duplicates = 0;
+    this.typingSent = new Map();   // channel -> when a typing frame last went out
+    this.unread = {};
+    this.silenceTimer = null;
+    this.lastFrameAt = 0;
+    this.pinged = false;
     this.restore();
   }
 
@@ -239,6 +257,7 @@ export class ChatClient {
     }
     this.socket = null;
     this.clearTimer(this.connectTimer);
+    this.clearTimer(this.silenceTimer);
     this.failRequests(new ChatError('disconnected', `connection closed (${code})`, true));
     this.releaseAll();
     // a session that outlived its token signs in again with a fresh one, when it can get one
@@ -310,6 +329,36 @@ export class ChatClient {
     return this.request({ type: 'presence', channel });
   }
 
+  /**
+   * Tells the others that the user is typing in {@code channel} (a group, or user/{other}); call it on every
+   * keystroke: at most one frame per channel every 2 s goes out. Nothing answers it.
+   */
+  typing(channel) {
+    const now = this.now();
+    const last = this.typingSent.get(channel);
+    if (this.state !== 'connected' || (last !== undefined && now - last < TYPING_EVERY_MS)) {
+      return;
+    }
+    this.typingSent.set(channel, now);
+    if (this.typingSent.size > 64) {
+      this.typingSent.delete(this.typingSent.keys().next().value);
+    }
+    this.write({ type: 'typing', channel });
+  }
+
+  /**
+   * Moves the user's read marker in {@code channel} (a group, or user/{other} for a direct conversation) to
+   * {@code position}, a message's position as this client received it; resolves with {channel, position, id}: the
+   * marker as stored (a later one stays). Clears the channel's unread count.
+   */
+  async read(channel, position) {
+    const answer = await this.request({ type: 'read', channel, position });
+    if (channel in this.unread) {
+      this.unread = { ...this.unread, [channel]: 0 };
+    }
+    return answer;
+  }
+
   /** Gives the session a new token before its token ends; resolves with the refreshed frame ({expires}). */
   refresh(token) {
     return this.request({ type: 'refresh', token });
@@ -372,12 +421,20 @@ export class ChatClient {
       return;
     }
     this.emit('frame', frame);
+    this.lastFrameAt = this.now();
+    this.pinged = false;
     switch (frame.type) {
       case 'connected': return this.onConnected(frame);
       case 'message': return this.onMessage(frame);
       case 'ack': return this.onAck(frame);
       case 'error': return this.onError(frame);
       case 'member': return this.emit('member', frame);
+      case 'typing': return this.emit('typing', frame);
+      case 'read':
+        if (frame.ref != null) {
+          return this.settleRequest(frame);
+        }
+        return this.emit('read', frame);
       case 'expiring': return this.onExpiring(frame);
       case 'members':
         for (const { user, event } of frame.events ?? []) {
@@ -425,8 +482,12 @@ export class ChatClient {
       delete this.positions[channel];   // meaningless now; the next message sets a new one
     }
     this.persist();
+    this.heartbeatMs = (frame.heartbeat > 0 ? frame.heartbeat : 25) * 1000;
+    this.watchSilence(this.socket);
     this.setState('connected', { node: frame.node });
     this.emit('connected', { frame, node: frame.node, resumed, unrecovered });
+    this.unread = { ...(frame.unread ?? {}) };
+    this.emit('unread', this.unread);
     this.settleConnect(frame, null);
     for (const pending of this.unacked.values()) {
       this.writeSend(pending);
@@ -561,6 +622,35 @@ export class ChatClient {
     this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
   }
 
+  // ---- silence --------------------------------------------------------------------------------
+
+  /**
+   * Checks the connection a few times per heartbeat: after one heartbeat without a frame a ping goes out (its pong
+   * is a frame); after two the connection is taken for dead, closed, and replaced like any dropped one (resume).
+   */
+  watchSilence(socket) {
+    this.clearTimer(this.silenceTimer);
+    this.lastFrameAt = this.now();
+    this.pinged = false;
+    const check = () => {
+      if (socket !== this.socket) {
+        return;
+      }
+      const quiet = this.now() - this.lastFrameAt;
+      if (quiet >= 2 * this.heartbeatMs) {
+        socket.close(4000, 'silent');
+        this.closed(socket, 1006, 'nothing received for two heartbeats');
+        return;
+      }
+      if (quiet >= this.heartbeatMs && !this.pinged) {
+        this.pinged = true;
+        this.write({ type: 'ping' });
+      }
+      this.silenceTimer = this.setTimer(check, this.heartbeatMs / 4);
+    };
+    this.silenceTimer = this.setTimer(check, this.heartbeatMs / 4);
+  }
+
   // ---- internals ------------------------------------------------------------------------------
 
   write(frame) {
@@ -597,8 +687,10 @@ export class ChatClient {
   cancelTimers() {
     this.clearTimer(this.reconnectTimer);
     this.clearTimer(this.connectTimer);
+    this.clearTimer(this.silenceTimer);
     this.reconnectTimer = null;
     this.connectTimer = null;
+    this.silenceTimer = null;
   }
 
   restore() {

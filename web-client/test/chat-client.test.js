@@ -101,6 +101,7 @@ function newClient(overrides = {}) {
     setTimeout: clock.setTimeout,
     clearTimeout: clock.clearTimeout,
     random: () => 0.5,
+    now: () => clock.now,
     ...overrides,
   });
   const states = [];
@@ -262,7 +263,7 @@ test('a reconnect lifts a hold and writes every unacked send again in seq order'
   clock.advance(clock.pending().at(-1));
   const { socket: again } = accept(sockets, 'gw-2');
   assert.deepEqual(again.framesOf('send').map(f => f.seq), [1, 2]);
-  assert.deepEqual(clock.pending(), [], 'no retry timer left from the old connection');
+  assert.deepEqual(clock.pending(), [25_000 / 4], 'no retry timer left from the old connection (only the silence check)');
 });
 
 test('a join refused temporarily is retried with backoff; a final refusal is not', async () => {
@@ -497,4 +498,85 @@ test('under hook sign-in connect carries data and no name, and expiring asks the
 
 test('a client needs a way to sign in', () => {
   assert.throws(() => new ChatClient({ url: 'ws://gateway.test/ws' }), /hook: true/);
+});
+
+// ---- chat features (1.1) and silence ---------------------------------------------------------------
+
+test('typing goes out at most once per channel every 2 s, and others\' typing is an event', () => {
+  const { client, clock, sockets } = newClient();
+  const seen = [];
+  client.on('typing', t => seen.push(t));
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  client.typing('group/dev');
+  client.typing('group/dev');
+  client.typing('user/bob');
+  clock.advance(1_999);
+  client.typing('group/dev');
+  assert.deepEqual(socket.framesOf('typing'), [{ type: 'typing', channel: 'group/dev' }, { type: 'typing', channel: 'user/bob' }]);
+  clock.advance(1);
+  client.typing('group/dev');
+  assert.equal(socket.framesOf('typing').length, 3);
+  socket.deliver({ type: 'typing', channel: 'user/bob', user: 'bob' });
+  assert.deepEqual(seen, [{ type: 'typing', channel: 'user/bob', user: 'bob' }]);
+});
+
+test('read resolves with the stored marker and clears the count; others\' reads and unread are events', async () => {
+  const { client, sockets } = newClient();
+  const reads = [];
+  const unread = [];
+  client.on('read', r => reads.push(r));
+  client.on('unread', u => unread.push(u));
+  client.connect();
+  const socket = sockets.at(-1);
+  socket.open();
+  socket.deliver({ ...connectedFrame(), unread: { 'group/dev': 4, 'user/bob': 1 } });
+  assert.deepEqual(unread, [{ 'group/dev': 4, 'user/bob': 1 }]);
+  const answer = client.read('group/dev', 'e.9-0');
+  const sent = socket.framesOf('read')[0];
+  assert.deepEqual({ ...sent, ref: undefined }, { type: 'read', channel: 'group/dev', position: 'e.9-0', ref: undefined });
+  socket.deliver({ type: 'read', ref: sent.ref, channel: 'group/dev', position: 'e.9-0', id: 'm9' });
+  assert.equal((await answer).id, 'm9');
+  assert.deepEqual(client.unread, { 'group/dev': 0, 'user/bob': 1 });
+  assert.deepEqual(reads, [], 'an answer is not an event');
+  socket.deliver({ type: 'read', channel: 'user/bob', user: 'bob', position: 'u.3-0', id: 'd1' });
+  assert.deepEqual(reads, [{ type: 'read', channel: 'user/bob', user: 'bob', position: 'u.3-0', id: 'd1' }]);
+  const refused = client.read('broadcast', 'e.1-0');
+  socket.deliver({ type: 'error', ref: socket.framesOf('read')[1].ref, code: 'forbidden', message: 'no', temporary: false });
+  await assert.rejects(refused, e => e.code === 'forbidden');
+});
+
+test('a ping after one heartbeat of silence; after two the connection is replaced, with resume', () => {
+  const { client, clock, sockets, states } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  socket.deliver(message('group/dev', 'm1', 'e.1-0'));
+  clock.advance(24_000);
+  assert.equal(socket.framesOf('ping').length, 0, 'not yet: less than a heartbeat (25 s) of silence');
+  socket.deliver({ type: 'pong' });   // any frame counts
+  clock.advance(25_000);
+  assert.equal(socket.framesOf('ping').length, 1, 'one heartbeat of silence: a ping');
+  clock.advance(18_750);
+  assert.equal(socket.framesOf('ping').length, 1, 'one ping per silence');
+  assert.equal(socket.closedWith, undefined, 'two heartbeats have not passed');
+  clock.advance(6_250);
+  assert.deepEqual(socket.closedWith, { code: 4000, reason: 'silent' });
+  assert.equal(states.at(-1).state, 'reconnecting');
+  clock.advance(clock.pending().at(-1));
+  const next = accept(sockets, 'gw-2');
+  assert.deepEqual(next.connect.resume, { 'group/dev': 'e.1-0' }, 'the new connection resumes');
+});
+
+test('a connection that answers the ping stays', () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  for (let i = 0; i < 8; i++) {
+    clock.advance(6_250);
+    if (socket.framesOf('ping').length > i / 8) {
+      socket.deliver({ type: 'pong' });
+    }
+  }
+  assert.equal(socket.closedWith, undefined);
+  assert.equal(sockets.length, 1);
 });

@@ -45,7 +45,7 @@ final class Report {
         .put("connectAttemptsPerSession", (double) (plan.connections() + tally.reconnects) / plan.connections())
         .put("rampCloses", new JsonObject(Map.copyOf(tally.rampCloses)))
         .put("closes", new JsonObject(Map.copyOf(tally.closes)))
-        .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects)
+        .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects).put("silentReconnects", tally.silent)
         .put("unrecoveredChannels", tally.unrecovered)
         .put("sent", tally.sent).put("acked", loss.ackedMessages())
         .put("sendErrors", new JsonObject(Map.copyOf(tally.sendErrors)))
@@ -74,8 +74,9 @@ final class Report {
     if (!connectErrors.isEmpty()) {
       s.append("connect failures by cause ").append(connectErrors.encode()).append(String.format("%n"));
     }
-    s.append(String.format("unexpected closes during the run %d %s; reconnects %d%n",
-        r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects")));
+    s.append(String.format("unexpected closes during the run %d %s; reconnects %d (%d after silence)%n",
+        r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects"),
+        r.getLong("silentReconnects")));
     s.append(String.format("sent %d, acked %d, send errors %s; deliveries %d (%d/s measured)%n",
         r.getLong("sent"), r.getLong("acked"), r.getJsonObject("sendErrors").encode(), r.getLong("deliveries"),
         r.getLong("deliveriesPerSecond")));

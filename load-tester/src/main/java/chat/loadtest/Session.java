@@ -22,7 +22,9 @@ import java.util.Set;
  * One simulated client: connects (and reconnects with backoff, full jitter and resume, as the protocol
  * asks), joins its group once, sends on the worker's schedule and resends what is unacked after a
  * reconnect, and accounts every message it receives: first deliveries (deduped by sender and number),
- * duplicates, and deliveries whose position is not after the previous one in that channel.
+ * duplicates, and deliveries whose position is not after the previous one in that channel. A connection that
+ * brings nothing for two heartbeats is taken for dead and replaced, with resume (after one, the client pings):
+ * the worker checks every session's silence ({@link #checkSilence}).
  *
  * <p>Positions are opaque to clients; the load tester is the gateway's own tool and compares them as
  * what they are (a stream id after the epoch) to count out-of-order deliveries.
@@ -49,6 +51,10 @@ final class Session {
   boolean connected;
   boolean gaveUp;
   long nextDueMicros;
+  /** When the current connection last brought a frame (ms, monotonic), its heartbeat, and whether it was pinged. */
+  private long lastFrameMillis;
+  private long heartbeatMillis = 25_000;
+  private boolean pinged;
 
   Session(Worker worker, Plan plan, int index) {
     this.worker = worker;
@@ -66,6 +72,8 @@ final class Session {
 
   void opened(WebSocket socket) {
     ws = socket;
+    lastFrameMillis = Worker.nowMillis();
+    pinged = false;
     messages = new TextMessages();
     socket.frameHandler(this::frame);
     socket.exceptionHandler(e -> { });   // the close handler follows
@@ -99,6 +107,8 @@ final class Session {
 
   /** A frame off the socket: text messages are read from their bytes ({@link #received}). */
   private void frame(WebSocketFrame frame) {
+    lastFrameMillis = Worker.nowMillis();
+    pinged = false;
     Buffer message;
     try {
       message = messages.add(frame);
@@ -137,6 +147,7 @@ final class Session {
     } else if (frame instanceof ServerFrame.Connected c) {
       connected = true;
       attempt = 0;
+      heartbeatMillis = c.heartbeat() > 0 ? c.heartbeat() * 1000L : 25_000L;
       worker.tally.unrecovered += c.recovered().values().stream().filter(ok -> !ok).count();
       if (plan.joinsGroup() && !joined) {
         join();
@@ -231,6 +242,29 @@ final class Session {
     Short code = socket.closeStatusCode();
     worker.tally.closed(code == null ? "no close frame" : Short.toString(code), worker.running());
     retry(code);
+  }
+
+  /**
+   * "Clients notice silence": a {@code ping} after one heartbeat without a frame, and after two the connection is
+   * given up (closed without waiting: a dead peer never answers) and replaced like a dropped one, with resume.
+   */
+  void checkSilence(long nowMillis) {
+    if (ws == null || !connected || plan.plain()) {
+      return;
+    }
+    long quiet = nowMillis - lastFrameMillis;
+    if (quiet >= 2 * heartbeatMillis) {
+      WebSocket socket = ws;
+      connected = false;
+      ws = null;
+      unacked.disconnected();
+      worker.tally.silent++;
+      socket.close().onComplete(ar -> { });
+      retry(null);
+    } else if (quiet >= heartbeatMillis && !pinged) {
+      pinged = true;
+      ws.writeTextMessage(FrameCodec.encode(new ClientFrame.Ping()));
+    }
   }
 
   /** Connects again after a connect that failed: when a refusal's Retry-After says, or with backoff. */

@@ -45,6 +45,8 @@ final class Tally {
   /** Connect attempts refused with 503 and Retry-After (a node's admission control). */
   long admissionRefusals;
   long reconnects;
+  /** Connections the client took for dead after two heartbeats without a frame (and replaced, with resume). */
+  long silent;
   long unrecovered;
   double rampSeconds;
 
@@ -125,6 +127,7 @@ final class Tally {
     connectFailures += other.connectFailures;
     admissionRefusals += other.admissionRefusals;
     reconnects += other.reconnects;
+    silent += other.silent;
     unrecovered += other.unrecovered;
     rampSeconds = Math.max(rampSeconds, other.rampSeconds);
   }
@@ -176,7 +179,7 @@ final class Tally {
     return new JsonObject()
         .put("sent", sent).put("deliveries", deliveries).put("duplicates", duplicates)
         .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures).put("admissionRefusals", admissionRefusals)
-        .put("reconnects", reconnects).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
+        .put("reconnects", reconnects).put("silent", silent).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
         .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
         .put("connectErrors", new JsonObject(new TreeMap<>(connectErrors)))
         .put("acked", acks).put("receivers", counts)
@@ -193,6 +196,7 @@ final class Tally {
     t.connectFailures = json.getLong("connectFailures");
     t.admissionRefusals = json.getLong("admissionRefusals", 0L);
     t.reconnects = json.getLong("reconnects");
+    t.silent = json.getLong("silent", 0L);
     t.unrecovered = json.getLong("unrecovered");
     t.rampSeconds = json.getDouble("rampSeconds");
     json.getJsonObject("closes").forEach(e -> t.closes.put(e.getKey(), ((Number) e.getValue()).longValue()));

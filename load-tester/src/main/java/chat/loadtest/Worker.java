@@ -83,6 +83,13 @@ public final class Worker {
     long rampStart = System.nanoTime();
     vertx.runOnContext(v -> ramp());
     vertx.setPeriodic(1000, id -> System.out.println("PROGRESS connected=" + ready));
+    // every session's silence, a few times per second (heartbeats are seconds long)
+    vertx.setPeriodic(250, id -> {
+      long now = nowMillis();
+      for (Session session : sessions) {
+        session.checkSilence(now);
+      }
+    });
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     awaitReady();
     tally.rampSeconds = (System.nanoTime() - rampStart) / 1e9;
@@ -222,6 +229,11 @@ public final class Worker {
         session.retryAfterFailedConnect(ar.cause());
       }
     });
+  }
+
+  /** Monotonic milliseconds (for silence). */
+  static long nowMillis() {
+    return System.nanoTime() / 1_000_000;
   }
 
   void later(long millis, Runnable action) {

@@ -51,6 +51,8 @@ class ScenariosIT {
         "JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "JAVA_OPTS", "-Xmx512m",
         // Members of a drained node reconnect within its window; short, so the run's tail stays short.
         "DRAIN_WINDOW", "2s"));
+    // Clients take a connection silent for two heartbeats for dead: short, so a paused node's are noticed soon.
+    ENV.put("HEARTBEAT", "3s");
     // As in bench/: the load comes from 8 source addresses, past HAProxy's per-source connection rate and count, and a
     // synthetic sender of a storm resends its whole backlog at once, past the per-connection frame rate.
     ENV.put("CONN_CUR", "1000000");
@@ -125,8 +127,21 @@ class ScenariosIT {
     assertTrue(r.getJsonObject("closes").getLong("4100", 0L) > 0, "the drained node's clients moved: " + r.encode());
   }
 
+  /**
+   * A node frozen for 15 s (SIGSTOP, then SIGCONT): HAProxy keeps its clients' connections open, so only their
+   * silence tells them (nothing for two 3 s heartbeats); they reconnect with resume, and lose nothing.
+   */
   @Test
   @Order(7)
+  void stormWhenANodeIsPaused() throws Exception {
+    long pid = pidOf("gw-2");
+    JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "25",
+        "--storm-at", "5", "--storm-run", "kill -STOP " + pid + "; sleep 15; kill -CONT " + pid);
+    assertTrue(r.getLong("silentReconnects") > 0, "the paused node's clients noticed the silence: " + r.encode());
+  }
+
+  @Test
+  @Order(8)
   void stormWhenANodeIsKilled() throws Exception {
     JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "15",
         "--storm-at", "5", "--storm-kill", Long.toString(pidOf("gw-3")));

@@ -20,6 +20,8 @@ public final class CuttableProxy implements AutoCloseable {
   private final NetClient client;
   private final Set<NetSocket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean cut;
+  /** Connections frozen by {@link #freeze}: open, but nothing goes through any more. */
+  private final Set<NetSocket> frozen = ConcurrentHashMap.newKeySet();
 
   private CuttableProxy(String host, int port) {
     this.client = vertx.createNetClient();
@@ -40,8 +42,16 @@ public final class CuttableProxy implements AutoCloseable {
         NetSocket upstream = ar.result();
         open.add(downstream);
         open.add(upstream);
-        downstream.handler(upstream::write);
-        upstream.handler(downstream::write);
+        downstream.handler(bytes -> {
+          if (!frozen.contains(downstream)) {
+            upstream.write(bytes);
+          }
+        });
+        upstream.handler(bytes -> {
+          if (!frozen.contains(upstream)) {
+            downstream.write(bytes);
+          }
+        });
         downstream.closeHandler(v -> {
           open.remove(downstream);
           upstream.close();
@@ -58,9 +68,26 @@ public final class CuttableProxy implements AutoCloseable {
   /** A proxy to the Redis of {@code redisUrl}; {@link #url()} is what the node connects to instead. */
   public static CuttableProxy to(String redisUrl) {
     URI uri = URI.create(redisUrl);
-    CuttableProxy proxy = new CuttableProxy(uri.getHost(), uri.getPort());
+    return to(uri.getHost(), uri.getPort());
+  }
+
+  /** A proxy to any TCP server (a gateway node, for clients whose connection goes silent). */
+  public static CuttableProxy to(String host, int port) {
+    CuttableProxy proxy = new CuttableProxy(host, port);
     Await.result(proxy.server.listen(0, "127.0.0.1"));
     return proxy;
+  }
+
+  public int port() {
+    return server.actualPort();
+  }
+
+  /**
+   * The connections open now go silent both ways, without a FIN or RST (a peer cut off by the network); new ones go
+   * through.
+   */
+  public void freeze() {
+    frozen.addAll(open);
   }
 
   public String url() {

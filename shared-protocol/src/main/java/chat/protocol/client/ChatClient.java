@@ -25,12 +25,20 @@ import java.util.function.Consumer;
  * sends it again after {@link #reconnect()}, stores the last position per channel and resumes from it,
  * and drops repeated message ids, so its {@link #onMessage} handler sees every message once.
  *
+ * <p>It notices silence (1.1): with nothing received for one heartbeat it sends {@code ping}; with nothing for two
+ * it takes the connection for dead and reconnects with resume by itself. Chat features (1.1): {@link #typing},
+ * {@link #read}, {@link #onTyping}, {@link #onRead}, and {@code unread} in {@link #connected()}.
+ *
  * <p>Thread-safe: methods may be called from any thread; handlers run on a Vert.x event loop.
  */
 public final class ChatClient {
   private static final int SEEN_IDS = 10_000;
 
   private static final int JOIN_ATTEMPTS = 6;
+  /** Attempts of a reconnect after silence before the client gives up (its close handler is told). */
+  private static final int SILENT_RECONNECT_ATTEMPTS = 10;
+  /** The gateway forwards one typing frame per session and channel this often: the client sends no more. */
+  public static final long TYPING_EVERY_MILLIS = 2_000;
 
   private final Vertx vertx;
   private final ClientOptions options;
@@ -55,6 +63,19 @@ public final class ChatClient {
   private Consumer<ServerFrame> frameHandler = f -> { };
   private BiConsumer<Short, String> closeHandler = (code, reason) -> { };
   private long duplicates;
+  private Consumer<ServerFrame.Typing> typingHandler = t -> { };
+  private Consumer<ServerFrame.Read> readHandler = r -> { };
+  /** Channel to when a typing frame last went out; the newest 64. */
+  private final Map<String, Long> typingSent = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+      return size() > 64;
+    }
+  };
+  private long lastFrameAt;
+  private boolean pinged;
+  private long silenceTimer = -1;
+  private long silentReconnects;
 
   public ChatClient(Vertx vertx, ClientOptions options) {
     this.vertx = vertx;
@@ -103,6 +124,21 @@ public final class ChatClient {
   /** Every frame as received, repeats included (for tests and the load tester's accounting). */
   public synchronized ChatClient onFrame(Consumer<ServerFrame> handler) {
     this.frameHandler = handler;
+    return this;
+  }
+
+  /** (1.1) Someone else is typing (in a direct conversation, {@code channel} is {@code user/{typer}}). */
+  public synchronized ChatClient onTyping(Consumer<ServerFrame.Typing> handler) {
+    this.typingHandler = handler;
+    return this;
+  }
+
+  /**
+   * (1.1) A read marker moved: one of the user's other sessions, or a receipt (in a direct conversation
+   * {@code channel} is {@code user/{reader}}; match the message by {@code id}).
+   */
+  public synchronized ChatClient onRead(Consumer<ServerFrame.Read> handler) {
+    this.readHandler = handler;
     return this;
   }
 
@@ -200,6 +236,33 @@ public final class ChatClient {
   public Future<ServerFrame.History> history(String channel, int limit, String before) {
     return request(ref -> new ClientFrame.History(ref, Channel.parse(channel), limit, before))
         .map(ServerFrame.History.class::cast);
+  }
+
+  /**
+   * (1.1) Tells the others the user is typing in {@code channel} (a group, or {@code user/{other}}); at most one frame
+   * per channel every 2 s goes out, the rest are dropped here.
+   */
+  public synchronized void typing(String channel) {
+    long now = System.currentTimeMillis();
+    Long last = typingSent.get(channel);
+    if (connected == null || (last != null && now - last < TYPING_EVERY_MILLIS)) {
+      return;
+    }
+    typingSent.put(channel, now);
+    write(new ClientFrame.Typing(Channel.parse(channel)));
+  }
+
+  /**
+   * (1.1) Moves the user's read marker in {@code channel} (a group, or {@code user/{other}}) to {@code position};
+   * completes with the marker as stored (a later one stays).
+   */
+  public Future<ServerFrame.Read> read(String channel, String position) {
+    return request(ref -> new ClientFrame.Read(ref, Channel.parse(channel), position)).map(ServerFrame.Read.class::cast);
+  }
+
+  /** How many times the connection was taken for dead after two heartbeats of silence and replaced. */
+  public synchronized long silentReconnects() {
+    return silentReconnects;
   }
 
   public Future<ServerFrame.Presence> presence(String channel) {
@@ -333,7 +396,15 @@ public final class ChatClient {
         return;
       }
       onFrame = frameHandler;
-      if (frame instanceof ServerFrame.Recovery r && !r.recovered()) {
+      lastFrameAt = System.nanoTime();
+      pinged = false;
+      if (frame instanceof ServerFrame.Typing t) {
+        Consumer<ServerFrame.Typing> handler = typingHandler;
+        completion = () -> handler.accept(t);
+      } else if (frame instanceof ServerFrame.Read r && r.ref() == null) {
+        Consumer<ServerFrame.Read> handler = readHandler;
+        completion = () -> handler.accept(r);
+      } else if (frame instanceof ServerFrame.Recovery r && !r.recovered()) {
         positions.remove(r.channel()); // meaningless now: the next message of the channel sets a new one
       } else if (frame instanceof ServerFrame.Message m) {
         positions.put(m.channel(), m.position());
@@ -371,6 +442,7 @@ public final class ChatClient {
       connecting = null;
       WebSocket socket = ws;
       outbox.connected(socket::writeTextMessage);
+      watchSilence(socket, c.heartbeat() > 0 ? c.heartbeat() * 1000L : 25_000L);
       return promise == null ? null : () -> promise.tryComplete(c);
     }
     if (frame instanceof ServerFrame.Ack a) {
@@ -407,9 +479,13 @@ public final class ChatClient {
   }
 
   private void closed(WebSocket socket) {
+    closed(socket, socket.closeStatusCode(), socket.closeReason());
+  }
+
+  private void closed(WebSocket socket, Short code, String reason) {
     List<Runnable> failures = new ArrayList<>();
     BiConsumer<Short, String> onClose;
-    ConnectionClosedException cause = new ConnectionClosedException(socket.closeStatusCode(), socket.closeReason());
+    ConnectionClosedException cause = new ConnectionClosedException(code, reason);
     synchronized (this) {
       onClose = closeHandler;
       if (socket != ws) {
@@ -417,6 +493,7 @@ public final class ChatClient {
       }
       ws = null;
       connected = null;
+      stopWatching();
       outbox.disconnected();
       if (connecting != null) {
         Promise<ServerFrame.Connected> promise = connecting;
@@ -427,7 +504,55 @@ public final class ChatClient {
       requests.clear();
     }
     failures.forEach(Runnable::run);
-    onClose.accept(socket.closeStatusCode(), socket.closeReason());
+    onClose.accept(code, reason);
+  }
+
+  /**
+   * Checks the connection four times per heartbeat: a {@code ping} after one heartbeat without a frame (its pong is
+   * one), and after two a new connection, resuming, in place of this one (the close handler is told of it as of a
+   * close, without a code; its close is not waited for).
+   */
+  private void watchSilence(WebSocket socket, long heartbeatMillis) {
+    stopWatching();
+    lastFrameAt = System.nanoTime();
+    pinged = false;
+    silenceTimer = vertx.setPeriodic(Math.max(1, heartbeatMillis / 4), id -> {
+      synchronized (this) {
+        if (ws != socket) {
+          vertx.cancelTimer(id);
+          return;
+        }
+        long quietMillis = (System.nanoTime() - lastFrameAt) / 1_000_000;
+        if (quietMillis < heartbeatMillis) {
+          return;
+        }
+        if (quietMillis < 2 * heartbeatMillis) {
+          if (!pinged) {
+            pinged = true;
+            write(new ClientFrame.Ping());
+          }
+          return;
+        }
+        silentReconnects++;
+        stopWatching();
+      }
+      closed(socket, null, "no frame for two heartbeats"); // as if it had closed: requests fail, sends wait
+      socket.close(); // not waited for: a dead peer never answers the close
+      connect(SILENT_RECONNECT_ATTEMPTS).onFailure(failure -> {
+        BiConsumer<Short, String> onClose;
+        synchronized (this) {
+          onClose = closeHandler;
+        }
+        onClose.accept(null, "no frame for two heartbeats, and no new connection: " + failure.getMessage());
+      });
+    });
+  }
+
+  private void stopWatching() {
+    if (silenceTimer != -1) {
+      vertx.cancelTimer(silenceTimer);
+      silenceTimer = -1;
+    }
   }
 
   private Future<ServerFrame> request(java.util.function.LongFunction<ClientFrame> frame) {
@@ -463,6 +588,9 @@ public final class ChatClient {
       return p.ref();
     }
     if (frame instanceof ServerFrame.Refreshed r) {
+      return r.ref();
+    }
+    if (frame instanceof ServerFrame.Read r) {
       return r.ref();
     }
     return null;
