@@ -1,10 +1,14 @@
 // The chat page: a thin view over ChatClient. Conversations are groups, direct messages with one other
-// user (all stored in the signed-in user's own channel, user/{me}) and broadcast.
+// user (all stored in the signed-in user's own channel, user/{me}) and broadcast. It shows who is typing, ticks on
+// my messages (✓ stored, ✓✓ read by the other party or a group member), and unread counts per conversation (from the
+// server's read markers at connect, then live); the open conversation is marked read up to its newest message.
 import { ChatClient } from './chat-client.js';
 
 const $ = id => document.getElementById(id);
 const session = window.sessionStorage;
 const HISTORY_PAGE = 50;
+/** How long "… is typing" stays after the last typing frame. */
+const TYPING_SHOWN_MS = 5_000;
 
 const ui = {
   config: { auth: 'dev' },
@@ -17,6 +21,9 @@ const ui = {
   groups: new Set(),
   dmPartners: new Set(),
   unread: new Map(),
+  typing: new Map(),       // view -> Map(user -> timer)
+  readBy: new Map(),       // view -> Map(user -> id of the newest message they read)
+  marked: new Map(),       // view -> position of my read marker there (what was last sent)
 };
 
 init();
@@ -50,6 +57,11 @@ async function init() {
   $('dm-form').addEventListener('submit', event => { event.preventDefault(); openDm($('dm-name').value.trim()); });
   $('open-broadcast').addEventListener('click', () => open('broadcast'));
   $('composer').addEventListener('submit', event => { event.preventDefault(); sendText(); });
+  $('text').addEventListener('input', () => {
+    if (ui.view && ui.view !== 'broadcast' && $('text').value !== '') {
+      ui.chat.typing(channelOf(ui.view, true));
+    }
+  });
   $('older').addEventListener('click', loadOlder);
   $('leave').addEventListener('click', leaveGroup);
 
@@ -83,6 +95,20 @@ function signIn(credentials) {
   chat.on('connected', connected);
   chat.on('message', received);
   chat.on('member', member);
+  chat.on('typing', typing);
+  chat.on('read', readElsewhere);
+  chat.on('unread', counts => {
+    ui.unread.clear();
+    for (const [channel, count] of Object.entries(counts)) {
+      if (count > 0) {
+        ui.unread.set(viewOfChannel(channel), count);
+      }
+      if (channel.startsWith('user/')) {
+        ui.dmPartners.add(channel.slice(5));
+      }
+    }
+    renderLists();
+  });
   chat.on('unrecovered', ({ channel }) => {
     notify(`Some messages could not be recovered in ${label(channel)}: the server lost them while its cluster link was down.`);
     loadNewest(channel, true);
@@ -183,8 +209,12 @@ function received(message) {
     renderLists();
   }
   const view = viewOf(message);
+  if (message.from !== ui.me) {
+    stopTyping(view, message.from);
+  }
   if (view === ui.view) {
     render();
+    markRead();
   } else if (message.from !== ui.me) {
     ui.unread.set(view, (ui.unread.get(view) ?? 0) + 1);
     renderLists();
@@ -206,6 +236,7 @@ async function loadNewest(channel, replace) {
     }
     if (channelOf(ui.view) === channel) {
       render();
+      markRead();
     }
   } catch (error) {
     notify(`Could not load the history of ${label(channel)}: ${describe(error)}`);
@@ -296,6 +327,71 @@ function openDm(name) {
   open(`dm/${name}`);
 }
 
+// ---- typing and read markers ---------------------------------------------------------------------
+
+/** Someone is typing: shown under the conversation for 5 s after their last typing frame (or until they send). */
+function typing({ channel, user }) {
+  const view = viewOfChannel(channel);
+  const typists = ui.typing.get(view) ?? new Map();
+  ui.typing.set(view, typists);
+  clearTimeout(typists.get(user));
+  typists.set(user, setTimeout(() => stopTyping(view, user), TYPING_SHOWN_MS));
+  renderTyping();
+}
+
+function stopTyping(view, user) {
+  const typists = ui.typing.get(view);
+  if (typists?.has(user)) {
+    clearTimeout(typists.get(user));
+    typists.delete(user);
+    renderTyping();
+  }
+}
+
+function renderTyping() {
+  const names = [...(ui.typing.get(ui.view)?.keys() ?? [])];
+  $('typing').textContent = names.length === 0 ? ''
+    : `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} typing…`;
+}
+
+/**
+ * A read marker moved elsewhere: mine on another device (that conversation is read), or another user's receipt (my
+ * messages up to that id are read by them).
+ */
+function readElsewhere({ channel, user, id }) {
+  const view = viewOfChannel(channel);
+  if (user === ui.me) {
+    ui.unread.delete(view);
+    renderLists();
+    return;
+  }
+  const readers = ui.readBy.get(view) ?? new Map();
+  ui.readBy.set(view, readers);
+  readers.set(user, id);
+  if (view === ui.view) {
+    render();
+  }
+}
+
+/** Moves my read marker in the open conversation to its newest message from someone else. */
+function markRead() {
+  if (!ui.view || ui.view === 'broadcast' || ui.chat?.state !== 'connected') {
+    return;
+  }
+  const newest = shownMessages().filter(m => m.from !== ui.me && m.position).at(-1);
+  if (!newest || ui.marked.get(ui.view) === newest.position) {
+    return;
+  }
+  const view = ui.view;
+  ui.marked.set(view, newest.position);
+  ui.chat.read(channelOf(view, true), newest.position).catch(error => {
+    ui.marked.delete(view);
+    if (error.code !== 'disconnected') {
+      notify(`Could not mark ${label(view)} read: ${describe(error)}`);
+    }
+  });
+}
+
 function member(frame) {
   if (frame.channel === ui.view) {
     refreshPresence();
@@ -328,6 +424,7 @@ async function refreshPresence() {
 function open(view) {
   ui.view = view;
   ui.unread.delete(view);
+  renderTyping();
   $('title').textContent = label(view);
   $('leave').hidden = !view.startsWith('group/');
   $('composer').hidden = view === 'broadcast' && !ui.mayBroadcast;
@@ -335,6 +432,7 @@ function open(view) {
   $('composer-note').textContent = 'Only admins can broadcast.';
   renderLists();
   render();
+  markRead();
   refreshPresence();
   if (!$('composer').hidden) {
     $('text').focus();
@@ -346,11 +444,8 @@ function render({ keepScroll = false } = {}) {
   if (!ui.view) {
     return;
   }
-  const channel = channelOf(ui.view);
-  const channelState = state(channel);
-  const shown = ui.view.startsWith('dm/')
-    ? channelState.messages.filter(m => partnerOf(m) === ui.view.slice(3))
-    : channelState.messages;
+  const channelState = state(channelOf(ui.view));
+  const shown = shownMessages();
   const pending = [...ui.pending.values()].filter(p => p.view === ui.view && !channelState.ids.has(p.id));
   for (const p of ui.pending.values()) {
     if (p.id && channelState.ids.has(p.id)) {
@@ -359,8 +454,9 @@ function render({ keepScroll = false } = {}) {
   }
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
   const previousHeight = list.scrollHeight;
+  const readers = readersByMessage(shown);
   list.replaceChildren(
-      ...shown.map(messageItem),
+      ...shown.map(m => messageItem(m, readers.get(m.id))),
       ...pending.map(p => messageItem({ from: ui.me, body: p.body, pending: p.failed ?? 'sending…' })));
   $('older').hidden = !channelState.more;
   if (keepScroll) {
@@ -370,7 +466,32 @@ function render({ keepScroll = false } = {}) {
   }
 }
 
-function messageItem(message) {
+/** The messages of the open conversation, oldest first. */
+function shownMessages() {
+  const messages = state(channelOf(ui.view)).messages;
+  return ui.view.startsWith('dm/') ? messages.filter(m => partnerOf(m) === ui.view.slice(3)) : messages;
+}
+
+/** For each of my shown messages, who has read it: everyone whose receipt names it or a later message. */
+function readersByMessage(shown) {
+  const byMessage = new Map();
+  const readers = ui.readBy.get(ui.view);
+  if (!readers) {
+    return byMessage;
+  }
+  const index = new Map(shown.map((m, i) => [m.id, i]));
+  for (const [user, id] of readers) {
+    const upTo = index.get(id) ?? -1;
+    for (let i = 0; i <= upTo; i++) {
+      if (shown[i].from === ui.me) {
+        byMessage.set(shown[i].id, [...(byMessage.get(shown[i].id) ?? []), user]);
+      }
+    }
+  }
+  return byMessage;
+}
+
+function messageItem(message, readers) {
   const mine = message.from === ui.me;
   const item = element('li', { className: mine ? 'message mine' : 'message' });
   if (message.id) {
@@ -387,6 +508,12 @@ function messageItem(message) {
   if (message.pending) {
     meta.append(element('span', { className: 'pending', text: message.pending }));
     item.classList.add('is-pending');
+  } else if (mine && message.id) {
+    // ✓ stored; ✓✓ read by the other party (or, in a group, by the members named)
+    const ticks = element('span', { className: readers ? 'ticks read' : 'ticks', text: readers ? '✓✓' : '✓' });
+    ticks.title = readers ? `read by ${readers.join(', ')}` : 'sent';
+    ticks.dataset.readBy = readers ? readers.join(',') : '';
+    meta.append(ticks);
   }
   item.append(meta, element('div', { className: 'body', text: bodyText(message.body) }));
   return item;
@@ -442,8 +569,17 @@ function viewOf(message) {
   return message.channel === `user/${ui.me}` ? `dm/${partnerOf(message)}` : message.channel;
 }
 
-function channelOf(view) {
-  return view.startsWith('dm/') ? `user/${ui.me}` : view;
+/**
+ * The channel a view's messages are in (a direct conversation's: my own channel), or with {@code named} the channel
+ * that names it in typing and read (user/{other}).
+ */
+function channelOf(view, named = false) {
+  return view.startsWith('dm/') ? (named ? `user/${view.slice(3)}` : `user/${ui.me}`) : view;
+}
+
+/** The view of a channel as typing, read and unread name it: user/{other} is the conversation with them. */
+function viewOfChannel(channel) {
+  return channel.startsWith('user/') ? `dm/${channel.slice(5)}` : channel;
 }
 
 function label(viewOrChannel) {

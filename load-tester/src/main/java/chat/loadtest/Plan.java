@@ -38,6 +38,7 @@ public record Plan(
     int settleSeconds,
     boolean memberBatches,
     boolean plain,
+    int typingPercent,
     List<String> javaOptions,
     int worker,
     int workers,
@@ -66,6 +67,8 @@ public record Plan(
                                        is printed, and the run goes on while it runs
         --settle 10                    longest wait, after the last send, for outstanding deliveries
         --member-batches yes           ask for member_batches at connect (one members frame per group per interval)
+        --typing 0                     percent of the clients that send a typing frame in their group every second
+                                       (fanout, storm); typing frames received are counted
         --protocol v1                  v1 (this gateway's protocol), or plain: a chat-room server's plain text
                                        frames to URL?room=GROUP, each delivered to the whole room (go-hub);
                                        there is no ack, so a message written counts as acked
@@ -200,8 +203,21 @@ public record Plan(
         options.getOrDefault("run-id", Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36)),
         Path.of(options.getOrDefault("out", "bench/results/" + scenario)), watch,
         nonNegative(options, "storm-at", seconds / 2), storm, drain, run, nonNegative(options, "settle", 10),
-        yesNo(options, "member-batches", true), protocol(options, scenario), List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
+        yesNo(options, "member-batches", true), protocol(options, scenario), typing(options, scenario), List.of(options.getOrDefault("java-options", "-Xmx2g").trim().split("\\s+")),
         nonNegative(options, "worker", 0), positive(options, "workers", 1), List.of(args));
+  }
+
+  private static int typing(Map<String, String> options, String scenario) {
+    int percent = nonNegative(options, "typing", 0);
+    if (percent > 100 || (percent > 0 && !scenario.equals("fanout") && !scenario.equals("storm"))) {
+      throw new IllegalArgumentException("--typing is a percent (0-100) of the clients of a fanout or storm, got " + percent);
+    }
+    return percent;
+  }
+
+  /** Whether client {@code i} types in its group every second ({@code --typing}: spread evenly over the clients). */
+  boolean types(int i) {
+    return typingPercent > 0 && (i * typingPercent) / 100 != ((i + 1) * typingPercent) / 100;
   }
 
   private static boolean protocol(Map<String, String> options, String scenario) {

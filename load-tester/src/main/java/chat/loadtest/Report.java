@@ -45,7 +45,7 @@ final class Report {
         .put("connectAttemptsPerSession", (double) (plan.connections() + tally.reconnects) / plan.connections())
         .put("rampCloses", new JsonObject(Map.copyOf(tally.rampCloses)))
         .put("closes", new JsonObject(Map.copyOf(tally.closes)))
-        .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects).put("silentReconnects", tally.silent)
+        .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects).put("silentReconnects", tally.silent).put("typingReceived", tally.typing)
         .put("unrecoveredChannels", tally.unrecovered)
         .put("sent", tally.sent).put("acked", loss.ackedMessages())
         .put("sendErrors", new JsonObject(Map.copyOf(tally.sendErrors)))

@@ -36,6 +36,7 @@ final class Session {
   private final Worker worker;
   private final Plan plan;
   private final Channel target;
+  private final String typingFrame;
   private final Positions positions = new Positions();
   private final FastFrames reader = new FastFrames();
   private final Map<Integer, BitSet> seen = new HashMap<>();
@@ -61,6 +62,8 @@ final class Session {
     this.plan = plan;
     this.index = index;
     this.target = plan.sends(index) ? Channel.parse(plan.target(index)) : null;
+    this.typingFrame = plan.types(index)
+        ? FrameCodec.encode(new ClientFrame.Typing(Channel.parse(plan.group(index)))) : null;
     this.unacked = new Outbox(worker.timers());
   }
 
@@ -136,6 +139,10 @@ final class Session {
       count((int) reader.sender, reader.n, reader.due, inOrder);
       return;
     }
+    if (startsWith(data, TYPING)) {
+      worker.tally.typing++;
+      return;
+    }
     String text = data.toString(StandardCharsets.UTF_8);
     ServerFrame frame = FrameCodec.decodeServer(text);
     if (frame instanceof ServerFrame.Message m) {
@@ -165,6 +172,27 @@ final class Session {
       // The node lost its Redis link and the channel's history went away meanwhile: said, not hidden.
       worker.tally.unrecovered++;
       positions.forget(r.channel());
+    }
+  }
+
+  private static final byte[] TYPING = "{\"type\":\"typing\"".getBytes(StandardCharsets.US_ASCII);
+
+  private static boolean startsWith(Buffer data, byte[] prefix) {
+    if (data.length() < prefix.length) {
+      return false;
+    }
+    for (int i = 0; i < prefix.length; i++) {
+      if (data.getByte(i) != prefix[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Tells the client's group it is typing ({@code --typing}); only while connected and in the group. */
+  void type() {
+    if (ws != null && connected && joined) {
+      ws.writeTextMessage(typingFrame);
     }
   }
 

@@ -47,6 +47,8 @@ final class Tally {
   long reconnects;
   /** Connections the client took for dead after two heartbeats without a frame (and replaced, with resume). */
   long silent;
+  /** Typing frames received (others typing in the client's group). */
+  long typing;
   long unrecovered;
   double rampSeconds;
 
@@ -128,6 +130,7 @@ final class Tally {
     admissionRefusals += other.admissionRefusals;
     reconnects += other.reconnects;
     silent += other.silent;
+    typing += other.typing;
     unrecovered += other.unrecovered;
     rampSeconds = Math.max(rampSeconds, other.rampSeconds);
   }
@@ -179,7 +182,7 @@ final class Tally {
     return new JsonObject()
         .put("sent", sent).put("deliveries", deliveries).put("duplicates", duplicates)
         .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures).put("admissionRefusals", admissionRefusals)
-        .put("reconnects", reconnects).put("silent", silent).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
+        .put("reconnects", reconnects).put("silent", silent).put("typing", typing).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
         .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
         .put("connectErrors", new JsonObject(new TreeMap<>(connectErrors)))
         .put("acked", acks).put("receivers", counts)
@@ -197,6 +200,7 @@ final class Tally {
     t.admissionRefusals = json.getLong("admissionRefusals", 0L);
     t.reconnects = json.getLong("reconnects");
     t.silent = json.getLong("silent", 0L);
+    t.typing = json.getLong("typing", 0L);
     t.unrecovered = json.getLong("unrecovered");
     t.rampSeconds = json.getDouble("rampSeconds");
     json.getJsonObject("closes").forEach(e -> t.closes.put(e.getKey(), ((Number) e.getValue()).longValue()));

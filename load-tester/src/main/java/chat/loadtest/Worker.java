@@ -173,6 +173,22 @@ public final class Worker {
         }
       });
     }
+    List<Session> typists = sessions.stream().filter(s -> plan.types(s.index)).toList();
+    if (!typists.isEmpty()) {
+      // each typist once a second, spread over the second; until the end
+      long every = Math.max(1, 1000 / typists.size());
+      int[] next = {0};
+      vertx.setPeriodic(every, id -> {
+        if (nowMicros() >= endMicros) {
+          vertx.cancelTimer(id);
+          return;
+        }
+        int batch = Math.max(1, typists.size() / (int) Math.max(1, 1000 / every));
+        for (int i = 0; i < batch; i++) {
+          typists.get(next[0]++ % typists.size()).type();
+        }
+      });
+    }
     long untilEnd = Math.max(1, (endMicros - nowMicros()) / 1000);
     vertx.setTimer(untilEnd, id -> settle(nowMicros() + plan.settleSeconds() * 1_000_000L));
   }
