@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { artifacts, launchBrowser, startNode, startRedis } from './servers.mjs';
+import { WAIT, joinGroup, open, say, signIn as signInWith, waitUntilShown } from './pages.mjs';
 
-const WAIT = { timeout: 30_000 };
 let browser;
 
 before(async () => {
@@ -18,39 +18,8 @@ after(async () => {
   await browser?.close();
 });
 
-async function signIn(baseUrl, name) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 640 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-  await page.goto(baseUrl);
-  await page.fill('#name', name);
-  await page.click('#signin-form button[type=submit]');
-  await page.waitForSelector('#status[data-state=connected]', WAIT);
-  return { page, context, problems, name };
-}
-
-async function joinGroup(user, group) {
-  await user.page.fill('#join-name', group);
-  await user.page.click('#join-form button');
-  await user.page.waitForFunction(title => document.getElementById('title').textContent === title, `# ${group}`, WAIT);
-}
-
-async function say(user, text) {
-  await user.page.fill('#text', text);
-  await user.page.press('#text', 'Enter');
-}
-
-async function waitUntilShown(user, line) {
-  await user.page.waitForFunction(expected => [...document.querySelectorAll('#messages li.message:not(.is-pending)')]
-      .some(li => `${li.querySelector('.from').textContent}: ${li.querySelector('.body').textContent}` === expected),
-  line, WAIT);
-}
-
-async function open(user, view) {
-  await user.page.click(`button[data-view="${view}"]`);
-  await user.page.waitForFunction(v => document.querySelector(`button[data-view="${v}"]`)?.getAttribute('aria-current'),
-      view, WAIT);
+function signIn(baseUrl, name) {
+  return signInWith(browser, baseUrl, name, { width: 1100, height: 640 });
 }
 
 /** Waits for the badge of {@code view} in the sidebar to say {@code count} (null: no badge). */

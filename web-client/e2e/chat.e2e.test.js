@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
 import { artifacts, launchBrowser, publish, startCluster, startNode, startRedis } from './servers.mjs';
+import { WAIT, joinGroup, open, say, shown, signIn as signInWith, waitUntilShown } from './pages.mjs';
 
-const WAIT = { timeout: 30_000 };
 let browser;
 
 before(async () => {
@@ -20,55 +20,13 @@ after(async () => {
   await browser?.close();
 });
 
-/** A signed-in user's page, in a browser context of its own (its own sessionStorage, its own device). */
-async function signIn(baseUrl, name, viewport = { width: 1100, height: 720 }) {
-  const context = await browser.newContext({ viewport });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', e => problems.push(`page error: ${e.message}`));
-  page.on('console', m => {
-    if (m.type() === 'error' && !/WebSocket|ERR_CONNECTION_REFUSED|503/.test(m.text())) {
-      problems.push(`console error: ${m.text()} (${m.location().url})`);
-    }
-  });
-  await page.goto(baseUrl);
-  await page.fill('#name', name);
-  await page.click('#signin-form button[type=submit]');
-  await page.waitForSelector('#status[data-state=connected]', WAIT);
-  return { page, context, problems, name };
-}
-
-async function joinGroup(user, group) {
-  await user.page.fill('#join-name', group);
-  await user.page.click('#join-form button');
-  await user.page.waitForFunction(title => document.getElementById('title').textContent === title, `# ${group}`, WAIT);
-}
-
-async function say(user, text) {
-  await user.page.fill('#text', text);
-  await user.page.press('#text', 'Enter');
-}
-
-/** The messages the page shows in the open conversation (not the ones still being sent), as "from: body". */
-function shown(user) {
-  return user.page.$$eval('#messages li.message:not(.is-pending)',
-      items => items.map(li => `${li.querySelector('.from').textContent}: ${li.querySelector('.body').textContent}`));
-}
-
-async function waitUntilShown(user, line) {
-  await user.page.waitForFunction(expected => [...document.querySelectorAll('#messages li.message:not(.is-pending)')]
-      .some(li => `${li.querySelector('.from').textContent}: ${li.querySelector('.body').textContent}` === expected),
-  line, WAIT);
+/** A signed-in user's page (see pages.mjs), in this file's browser. */
+function signIn(baseUrl, name, viewport) {
+  return signInWith(browser, baseUrl, name, viewport);
 }
 
 async function nodeOf(user) {
   return user.page.getAttribute('#status', 'data-node');
-}
-
-async function open(user, view) {
-  await user.page.click(`button[data-view="${view}"]`);
-  await user.page.waitForFunction(v => document.querySelector(`button[data-view="${v}"]`)?.getAttribute('aria-current'),
-      view, WAIT);
 }
 
 /**

@@ -234,6 +234,14 @@ class ConfigTest {
     assertTrue(refused(Map.of("REBALANCE", "sometimes")).getMessage().startsWith("REBALANCE=sometimes"));
   }
 
+  @Test
+  void receiptGroupMembersIsACount() {
+    assertEquals(100, GatewayConfig.fromEnv(Map.of()).receiptGroupMembers(), "100 by default");
+    assertEquals(0, GatewayConfig.fromEnv(Map.of("RECEIPT_GROUP_MEMBERS", "0")).receiptGroupMembers());
+    assertTrue(refused(Map.of("RECEIPT_GROUP_MEMBERS", "-1")).getMessage().contains("RECEIPT_GROUP_MEMBERS"));
+    assertTrue(refused(Map.of("RECEIPT_GROUP_MEMBERS", "many")).getMessage().contains("RECEIPT_GROUP_MEMBERS"));
+  }
+
   private static ConfigException refused(Map<String, String> env) {
     return assertThrows(ConfigException.class, () -> GatewayConfig.fromEnv(env), env.toString());
   }
