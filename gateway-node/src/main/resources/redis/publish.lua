@@ -16,6 +16,12 @@
 -- a user's channel from another user (meta 'u:<sender>': the conversation with the sender), 'o' not (a sender's own
 -- copy), '' not at all (broadcast). KEYS[9] read markers of a user's channel (they expire with its history; any key of the slot
 -- otherwise).
+-- Versions (1.1): ARGV[17] '' (a new message), 'r' (a new version of message ARGV[18]) or 'd' (its deletion: no body)
+-- ARGV[19] the time ARGV[18]'s id starts with (ms)  ARGV[20] '1' when anyone's message may be changed (the
+-- application), '' when only the sender's own  KEYS[10] tombstones of deleted versions  KEYS[11] each edited
+-- message's edits (hash: id to their stream ids). A deletion takes the message and its edits out of the stream and
+-- leaves their tombstones; either is refused {'not_found'} when the stream does not hold the message (any more),
+-- {'not_theirs'} when it is another user's.
 -- Returns {'new'|'dup', 'to|id|epoch|streamId|fingerprint|ts'} (the fingerprint the record was stored with,
 -- for the caller to compare), or {'forbidden'} when the sender is not a member of the group (any more): the
 -- membership set is the authority, not a session's copy of it.
@@ -23,6 +29,7 @@
 -- newest id trimmed: a resume from before it cannot be complete (Redis 7.0 does not track this for trims).
 --! include trim-aged
 --! include webhook-record
+--! include versions
 local stream, meta = KEYS[3], KEYS[4]
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
@@ -34,13 +41,70 @@ end
 if ARGV[12] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[12]) == 0 then
   return {'forbidden'}
 end
+local kind, target = ARGV[17], ARGV[18]
+local original
+if kind ~= '' then
+  original = find_original(stream, target, ARGV[19])
+  if not original then
+    return {'not_found'}
+  end
+  if ARGV[20] ~= '1' and original[2][4] ~= ARGV[6] then
+    return {'not_theirs'}
+  end
+end
 local epoch = redis.call('HGET', meta, 'epoch')
 if not epoch then
   epoch = ARGV[4]
   redis.call('HSET', meta, 'epoch', epoch)
 end
-local sid = redis.call('XADD', stream, '*', 'id', ARGV[5], 'from', ARGV[6], 'to', ARGV[7], 'ts', ARGV[8],
-  'body', ARGV[9])
+if kind == 'd' then
+  local versions = {original[1]}
+  local edits = redis.call('HGET', KEYS[11], target)
+  if edits then
+    for s in string.gmatch(edits, '[^,]+') do
+      versions[#versions + 1] = s
+    end
+  end
+  for _, s in ipairs(versions) do
+    local e = redis.call('XRANGE', stream, s, s)
+    if #e > 0 then
+      local f = e[1][2]
+      redis.call('ZADD', KEYS[10], string.match(s, '^(%d+)'), s .. '|' .. f[2] .. '|' .. f[4] .. '|' .. f[6] .. '|'
+        .. f[8] .. '|' .. (f[11] == 'rp' and f[12] or ''))
+      redis.call('XDEL', stream, s)
+    end
+  end
+  redis.call('HDEL', KEYS[11], target)
+  local trimmed = redis.call('HGET', meta, 'trimmed')
+  if trimmed then
+    redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', '(' .. string.match(trimmed, '^(%d+)'))
+  end
+  redis.call('PEXPIRE', KEYS[10], ARGV[11])
+end
+-- at the message's own time (or the stream's newest, if later): its id says where to look for it
+local fields = {'id', ARGV[5], 'from', ARGV[6], 'to', ARGV[7], 'ts', ARGV[8]}
+if kind ~= 'd' then
+  fields[9] = 'body'
+  fields[10] = ARGV[9]
+end
+if kind ~= '' then
+  fields[#fields + 1] = kind == 'r' and 'rp' or 'dl'
+  fields[#fields + 1] = target
+end
+local at = tonumber(ARGV[8])
+local newest = redis.call('HGET', meta, 'last')
+if newest and tonumber(string.match(newest, '^(%d+)')) > at then
+  at = tonumber(string.match(newest, '^(%d+)'))
+end
+local sid = redis.pcall('XADD', stream, string.format('%.0f', at) .. '-*', unpack(fields))
+if type(sid) == 'table' then -- the stream is ahead of its meta hash (never with this script): Redis's own time
+  sid = redis.call('XADD', stream, '*', unpack(fields))
+end
+if kind == 'r' then
+  local edits = redis.call('HGET', KEYS[11], target)
+  redis.call('HSET', KEYS[11], target, edits and (edits .. ',' .. sid) or sid)
+  redis.call('PEXPIRE', KEYS[11], ARGV[11])
+end
 local excess = redis.call('XLEN', stream) - tonumber(ARGV[2])
 if excess > 0 then
   local cut = redis.call('XRANGE', stream, '-', '+', 'COUNT', excess)
@@ -61,12 +125,18 @@ elseif ARGV[16] ~= '' then
     redis.call('HINCRBY', meta, 'u:' .. ARGV[6], 1)
   end
 end
-redis.call(ARGV[14], KEYS[5], 'M|' .. ARGV[13] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[5] .. '|' .. ARGV[6]
-  .. '|' .. ARGV[7] .. '|' .. ARGV[8] .. '|' .. ARGV[9])
+if kind == '' then
+  redis.call(ARGV[14], KEYS[5], 'M|' .. ARGV[13] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[5] .. '|' .. ARGV[6]
+    .. '|' .. ARGV[7] .. '|' .. ARGV[8] .. '|' .. ARGV[9])
+else
+  redis.call(ARGV[14], KEYS[5], 'V|' .. ARGV[13] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[5] .. '|' .. ARGV[6]
+    .. '|' .. ARGV[7] .. '|' .. ARGV[8] .. '|' .. kind .. '|' .. target .. '|' .. (kind == 'd' and '' or ARGV[9]))
+end
 if ARGV[15] ~= '' then
   local offline = string.sub(ARGV[7], 1, 5) == 'user/' and redis.call('HLEN', KEYS[8]) == 0
   webhook_record(KEYS[6], KEYS[7], ARGV[15], 't', 'message', 'ts', ARGV[8], 'ch', ARGV[13], 'ep', epoch, 'sid', sid,
-    'id', ARGV[5], 'f', ARGV[6], 'to', ARGV[7], 'b', ARGV[9], 'off', offline and '1' or '')
+    'id', ARGV[5], 'f', ARGV[6], 'to', ARGV[7], 'b', kind == 'd' and '' or ARGV[9], 'off', offline and '1' or '',
+    'v', kind, 'tg', target)
 end
 local record = ARGV[7] .. '|' .. ARGV[5] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[10] .. '|' .. ARGV[8]
 if ttl > 0 then

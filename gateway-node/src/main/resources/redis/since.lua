@@ -5,7 +5,9 @@
 -- Returns {'lost'} when the epoch differs (history lost, or never ours), else {'ok', last id or '', newest
 -- trimmed id or '', entries after the position (oldest first, within the budget but at least one when the
 -- budget is not 0), 1 when entries follow them else 0}. Entries are read in batches of 32, never past the page.
+-- KEYS[3] tombstones (1.1): the deleted versions in the page's range are put back in place, without their body.
 --! include trim-aged
+--! include versions
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[1] then
   return {'lost'}
@@ -39,4 +41,12 @@ while more == 0 do
   end
   cursor = '(' .. batch[#batch][1]
 end
-return {'ok', last, trimmed, out, more}
+-- tombstones up to the page's last entry (to the end when nothing follows); with no budget, only whether any follow
+if budget == 0 then
+  if more == 0 and #tombstones(KEYS[3], ARGV[2], '', false, trimmed) > 0 then
+    more = 1
+  end
+  return {'ok', last, trimmed, out, more}
+end
+local hi = more == 1 and out[#out][1] or ''
+return {'ok', last, trimmed, merge(out, tombstones(KEYS[3], ARGV[2], hi, true, trimmed), false), more}

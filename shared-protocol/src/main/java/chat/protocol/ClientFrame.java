@@ -72,7 +72,15 @@ public sealed interface ClientFrame {
   }
 
   /** {@code body} is a JSON value as Vert.x models it: JsonObject, JsonArray, String, Number, Boolean or null. */
-  record Send(long seq, Channel channel, Object body) implements ClientFrame {
+  /**
+   * {@code replaces} (1.1): a new version of the sender's message with that id (its first version's); {@code deletes}:
+   * deletes it ({@code body} is then null). At most one of them.
+   */
+  record Send(long seq, Channel channel, Object body, String replaces, String deletes) implements ClientFrame {
+    public Send(long seq, Channel channel, Object body) {
+      this(seq, channel, body, null, null);
+    }
+
     @Override
     public String type() {
       return "send";

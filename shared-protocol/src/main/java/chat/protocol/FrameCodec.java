@@ -55,10 +55,24 @@ public final class FrameCodec {
         case "send" -> {
           seq = positiveLong(json, "seq");
           Channel channel = Channel.parse(requiredString(json, "channel"));
-          if (!json.containsKey("body")) {
-            throw bad("body is required");
+          String replaces = messageId(json, "replaces");
+          String deletes = messageId(json, "deletes");
+          if (replaces != null && deletes != null) {
+            throw bad("a send replaces a message or deletes one, not both");
           }
-          yield new ClientFrame.Send(seq, channel, json.getValue("body"));
+          if (deletes != null) {
+            if (json.containsKey("body")) {
+              throw bad("a delete carries no body");
+            }
+            yield new ClientFrame.Send(seq, channel, null, null, deletes);
+          }
+          if (!json.containsKey("body")) {
+            throw bad(replaces != null ? "an edit carries the new body" : "body is required");
+          }
+          if (replaces != null && json.getValue("body") == null) {
+            throw bad("an edit carries the new body");
+          }
+          yield new ClientFrame.Send(seq, channel, json.getValue("body"), replaces, null);
         }
         case "history" -> decodeHistory(json, ref);
         case "presence" -> new ClientFrame.Presence(ref, Channel.parse(requiredString(json, "channel")));
@@ -101,7 +115,12 @@ public final class FrameCodec {
       json.put("type", "leave").put("channel", l.channel().name());
       putIfNotNull(json, "ref", l.ref());
     } else if (frame instanceof ClientFrame.Send s) {
-      json.put("type", "send").put("seq", s.seq()).put("channel", s.channel().name()).put("body", s.body());
+      json.put("type", "send").put("seq", s.seq()).put("channel", s.channel().name());
+      putIfNotNull(json, "replaces", s.replaces());
+      putIfNotNull(json, "deletes", s.deletes());
+      if (s.deletes() == null) {
+        json.put("body", s.body());
+      }
     } else if (frame instanceof ClientFrame.History h) {
       json.put("type", "history").put("channel", h.channel().name()).put("limit", h.limit());
       putIfNotNull(json, "ref", h.ref());
@@ -209,7 +228,14 @@ public final class FrameCodec {
           .put("position", a.position());
     } else if (frame instanceof ServerFrame.Message m) {
       json.put("type", "message").put("channel", m.channel()).put("id", m.id()).put("position", m.position())
-          .put("from", m.from()).put("to", m.to()).put("ts", m.ts()).put("body", m.body());
+          .put("from", m.from()).put("to", m.to()).put("ts", m.ts());
+      putIfNotNull(json, "replaces", m.replaces());
+      putIfNotNull(json, "deletes", m.deletes());
+      if (m.deleted()) {
+        json.put("deleted", true);
+      } else if (m.deletes() == null) {
+        json.put("body", m.body());
+      }
     } else if (frame instanceof ServerFrame.History h) {
       JsonArray messages = new JsonArray();
       h.messages().forEach(m -> messages.add(toJson(m)));
@@ -315,10 +341,20 @@ public final class FrameCodec {
 
   private static ServerFrame.Message message(JsonObject json) {
     return new ServerFrame.Message(json.getString("channel"), json.getString("id"), json.getString("position"),
-        json.getString("from"), json.getString("to"), json.getLong("ts", 0L), json.getValue("body"));
+        json.getString("from"), json.getString("to"), json.getLong("ts", 0L), json.getValue("body"),
+        json.getString("replaces"), json.getString("deletes"), json.getBoolean("deleted", false));
   }
 
   // ---- strict field access --------------------------------------------------------------------
+
+  /** A message id named by {@code field} (1 to 64 safe characters), or null when absent. */
+  private static String messageId(JsonObject json, String field) {
+    String id = optionalString(json, field);
+    if (id != null && !Ids.valid(id)) {
+      throw bad(field + " must be a message id");
+    }
+    return id;
+  }
 
   private static JsonObject parseObject(String text) {
     if (text == null) {

@@ -53,9 +53,17 @@ public sealed interface ServerFrame {
 
   }
 
-  /** {@code channel} is where the message is stored; {@code to} is where it was sent (they differ for a DM's copy to its sender). */
-  record Message(String channel, String id, String position, String from, String to, long ts, Object body)
-      implements ServerFrame {
+  /**
+   * {@code channel} is where the message is stored; {@code to} is where it was sent (they differ for a DM's copy to its
+   * sender). (1.1) {@code replaces}: a new version of the message with that id; {@code deletes}: its deletion (no
+   * body); {@code deleted}: this version's body was erased by a deletion (no body).
+   */
+  record Message(String channel, String id, String position, String from, String to, long ts, Object body,
+                 String replaces, String deletes, boolean deleted) implements ServerFrame {
+    public Message(String channel, String id, String position, String from, String to, long ts, Object body) {
+      this(channel, id, position, from, to, ts, body, null, null, false);
+    }
+
     @Override
     public String type() {
       return "message";

@@ -53,6 +53,7 @@ public final class ApiRoutes {
     router.post("/api/publish").handler(ctx -> reply(ctx, publish(ctx)));
     router.get("/api/presence/*").handler(ctx -> reply(ctx, presence(ctx)));
     router.get("/api/history/*").handler(ctx -> reply(ctx, history(ctx)));
+    router.delete("/api/messages/*").handler(ctx -> reply(ctx, deleteMessage(ctx)));
     router.post("/api/disconnect").handler(ctx -> reply(ctx, disconnect(ctx)));
     router.get("/api/cluster").handler(ctx -> reply(ctx, cluster()));
     router.post("/api/cluster/rebalance").handler(ctx -> reply(ctx, rebalance()));
@@ -122,6 +123,22 @@ public final class ApiRoutes {
         : limit(ctx, FrameCodec.MAX_HISTORY_LIMIT);
     Position position = before == null || before.isEmpty() ? null : Position.parse(before);
     return chat.messages().history(channel, position, limit, API_HISTORY_BYTES).map(HistoryFrames::encodeApi);
+  }
+
+  /**
+   * (1.1) {@code DELETE /api/messages/{channel}/{id}}: the application deletes any message, as {@code system} (both
+   * copies of a direct message); 404 for an id the channel does not hold.
+   */
+  private Future<Object> deleteMessage(RoutingContext ctx) {
+    String raw = URLDecoder.decode(ctx.request().path().substring("/api/messages/".length()), StandardCharsets.UTF_8);
+    int slash = raw.lastIndexOf('/');
+    if (slash < 1) {
+      throw new ProtocolException(ErrorCode.BAD_REQUEST, "the path is /api/messages/{channel}/{id}");
+    }
+    Channel channel = Channel.parse(raw.substring(0, slash));
+    String id = Ids.require(raw.substring(slash + 1), "id");
+    return chat.messages().deleteAsApplication(channel, id).map(deleted -> new JsonObject().put("deleted", true)
+        .put("id", deleted.id()).put("position", deleted.position().wire()));
   }
 
   private Future<Object> disconnect(RoutingContext ctx) {

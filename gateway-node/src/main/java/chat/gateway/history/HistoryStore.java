@@ -2,6 +2,7 @@ package chat.gateway.history;
 
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
+import chat.gateway.message.StoredMessage;
 import io.vertx.core.Future;
 
 /**
@@ -33,6 +34,9 @@ public interface HistoryStore {
    * or {@link Replay#NOT_RECOVERED} if some may be missing.
    */
   Future<Replay> since(String channel, Position after, int maxBytes);
+
+  /** (1.1) The first version of message {@code id} as {@code channel} keeps it; null when it does not (any more). */
+  Future<StoredMessage> find(String channel, String id);
 
   /** The newest position of the channel, or {@link Position#start} of its current epoch when empty. */
   Future<Position> head(String channel);

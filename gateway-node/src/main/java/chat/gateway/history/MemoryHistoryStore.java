@@ -7,6 +7,7 @@ import chat.gateway.webhook.WebhookEvent;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.message.MessageFrames;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
@@ -143,7 +144,62 @@ public final class MemoryHistoryStore implements HistoryStore {
     Collections.sort(channels);
     Position[] positions = new Position[channels.size()];
     appendLocked(draft, channels, new ChannelLog[channels.size()], 0, positions);
-    return new Appended(draft.to().name(), draft.id(), positions[channels.indexOf(draft.to().name())], false);
+    Position at = positions[channels.indexOf(draft.to().name())];
+    for (int i = 0; at == null && i < positions.length; i++) {
+      at = positions[i]; // a version stored only in the copy that still holds its message
+    }
+    return new Appended(draft.to().name(), draft.id(), at, false);
+  }
+
+  /**
+   * (1.1) Which of the locked logs a version goes to: those that still hold its message (its first version); fails
+   * {@code not_found} when none does, {@code forbidden} when the message is another user's.
+   */
+  private static boolean[] holders(Draft draft, ChannelLog[] locked) {
+    boolean[] holds = new boolean[locked.length];
+    boolean any = false;
+    for (int i = 0; i < locked.length; i++) {
+      StoredMessage original = original(locked[i], draft.version().target());
+      if (original != null) {
+        if (!draft.version().anyAuthor() && !original.from().equals(draft.from())) {
+          throw draft.notTheirs();
+        }
+        holds[i] = true;
+        any = true;
+      }
+    }
+    if (!any) {
+      throw draft.notFound();
+    }
+    return holds;
+  }
+
+  private static StoredMessage original(ChannelLog log, String id) {
+    for (StoredMessage m : log.messages) {
+      if (m.original() && m.id().equals(id)) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  /** (1.1) A deletion: every version of message {@code id} in the log loses its body (a frame with {@code deleted}). */
+  private void erase(ChannelLog log, String id) {
+    ArrayDeque<StoredMessage> kept = new ArrayDeque<>(log.messages.size());
+    for (StoredMessage m : log.messages) {
+      boolean version = (m.original() && m.id().equals(id)) || id.equals(m.replaces());
+      if (version && !m.erased()) {
+        StoredMessage erased = new StoredMessage(m.channel(), m.id(), m.position(), m.from(), m.to(), m.ts(),
+            MessageFrames.json(m.channel(), m.id(), m.position(), m.from(), m.to(), m.ts(), null, m.replaces(), null)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8), m.replaces(), null, true);
+        storedBytes.addAndGet(heapBytes(erased) - heapBytes(m));
+        kept.addLast(erased);
+      } else {
+        kept.addLast(m);
+      }
+    }
+    log.messages.clear();
+    log.messages.addAll(kept);
   }
 
   /** Locks the channels in name order (no deadlock between two DMs), then stores and publishes in each. */
@@ -152,8 +208,15 @@ public final class MemoryHistoryStore implements HistoryStore {
       if (draft.membersOnly() && draft.to().isGroup() && !isMember.test(draft.from(), draft.to().id())) {
         throw draft.notMember();
       }
+      boolean[] holds = draft.version().changes() ? holders(draft, locked) : null;
       for (int i = 0; i < channels.size(); i++) {
         ChannelLog log = locked[i];
+        if (holds != null && !holds[i]) {
+          continue;
+        }
+        if (draft.version().deletes() != null) {
+          erase(log, draft.version().deletes());
+        }
         Position position = new Position(epoch, counter.incrementAndGet(), 0);
         StoredMessage stored = draft.stored(channels.get(i), position);
         log.messages.addLast(stored);
@@ -233,6 +296,17 @@ public final class MemoryHistoryStore implements HistoryStore {
         bytes += m.frame().length;
       }
       return Future.succeededFuture(new Replay(true, page));
+    }
+  }
+
+  @Override
+  public Future<StoredMessage> find(String channel, String id) {
+    ChannelLog log = logs.get(channel);
+    if (log == null) {
+      return Future.succeededFuture();
+    }
+    synchronized (log) {
+      return Future.succeededFuture(original(log, id));
     }
   }
 

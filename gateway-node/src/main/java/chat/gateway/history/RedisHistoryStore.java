@@ -102,25 +102,39 @@ public final class RedisHistoryStore implements HistoryStore {
             : Future.failedFuture(key.conflict()));
   }
 
+  /**
+   * A version (1.1) of a direct message applies to the copies that still hold the message: a copy that does not is
+   * passed over (null), and only when neither does is the version {@code not_found}.
+   */
   private Future<Appended> appendAll(Draft draft, Object orderKey) {
-    Future<Stored> first = store(draft, draft.channels().get(0), false, draft.id(), draft.ts(), orderKey);
+    boolean version = draft.version().changes();
+    Future<Stored> stored0 = store(draft, draft.channels().get(0), false, draft.id(), draft.ts(), orderKey);
     if (draft.channels().size() == 1) {
-      return first.compose(stored -> appended(draft, stored));
+      return stored0.compose(stored -> appended(draft, stored));
     }
+    Future<Stored> first = version ? stored0.recover(e -> passOver(e)) : stored0;
     Promise<Void> copyWritten = Promise.promise();
     Future<Void> before = copies.put(orderKey, copyWritten.future());
     Future<Stored> copy = first.compose(stored -> (before == null ? Future.<Void>succeededFuture()
         : before.<Void>transform(ar -> Future.succeededFuture()))
         .compose(v -> {
-          Future<Stored> written = store(draft, draft.channels().get(1), true, stored.id(), stored.ts(), orderKey);
+          Future<Stored> written = store(draft, draft.channels().get(1), true, stored == null ? draft.id() : stored.id(),
+              stored == null ? draft.ts() : stored.ts(), orderKey);
           copyWritten.tryComplete();
-          return written;
+          return version && stored != null ? written.recover(e -> passOver(e)) : written;
         }));
     copy.onComplete(ar -> {
       copyWritten.tryComplete();
       copies.remove(orderKey, copyWritten.future());
     });
-    return copy.compose(c -> first).compose(stored -> appended(draft, stored));
+    return copy.compose(c -> first.compose(stored -> stored != null || c != null ? appended(draft, stored != null ? stored : c)
+        : Future.failedFuture(draft.notFound())));
+  }
+
+  /** A copy that does not hold the message a version names is passed over (null); other failures stand. */
+  private static Future<Stored> passOver(Throwable failure) {
+    return failure instanceof ProtocolException p && p.code() == ErrorCode.NOT_FOUND ? Future.succeededFuture()
+        : Future.failedFuture(failure);
   }
 
   @Override
@@ -157,16 +171,26 @@ public final class RedisHistoryStore implements HistoryStore {
         check ? keys.members(draft.to().id()) : keys.unused(channel), keys.stream(channel), keys.meta(channel),
         keys.topic(channel), webhookKeys.get(0), webhookKeys.get(1),
         event && draft.to().isUser() ? keys.sessions(draft.to().id()) : keys.unused(channel),
-        draft.to().isBroadcast() ? keys.unused(channel) : keys.reads(channel));
+        draft.to().isBroadcast() ? keys.unused(channel) : keys.reads(channel), keys.tombstones(channel),
+        keys.versions(channel));
+    Version version = draft.version();
     List<String> args = List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
         Integer.toString(maxMessages), Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
-        draft.to().name(), Long.toString(ts), draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
+        draft.to().name(), Long.toString(ts), draft.bodyJson() == null ? "" : draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
         Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
-        eventMax, Counting.of(draft, channel).wire);
+        eventMax, Counting.of(draft, channel).wire, version.replaces() != null ? "r" : version.deletes() != null ? "d" : "",
+        version.changes() ? version.target() : "", Long.toString(version.targetMillis()), version.anyAuthor() ? "1" : "");
+    if (version.changes() && version.targetMillis() < 0) {
+      return Future.failedFuture(draft.notFound()); // not an id of this gateway's
+    }
     return webhooks.told(channel, eventMax, redis.script(RedisScript.PUBLISH, orderKey, keyList, args))
         .compose(reply -> {
       if (reply.size() == 1) {
-        return Future.failedFuture(draft.notMember());
+        return Future.failedFuture(switch (reply.get(0).toString()) {
+          case "not_found" -> draft.notFound();
+          case "not_theirs" -> draft.notTheirs();
+          default -> draft.notMember();
+        });
       }
       String[] f = reply.get(1).toString().split("\\|", 6);
       long storedTs = f.length > 5 ? Long.parseLong(f[5]) : ts; // records of earlier versions carry no time
@@ -178,7 +202,7 @@ public final class RedisHistoryStore implements HistoryStore {
   @Override
   public Future<Page> page(String channel, Position before, int limit, int maxBytes) {
     String end = before == null ? "+" : "(" + before.streamId();
-    return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel)),
+    return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel), keys.tombstones(channel)),
         List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1), oldestKept(),
             Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
         .compose(reply -> {
@@ -193,7 +217,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
   @Override
   public Future<Replay> since(String channel, Position after, int maxBytes) {
-    return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel)),
+    return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel), keys.tombstones(channel)),
         List.of(after.epoch(), after.streamId(), Integer.toString(2 * maxMessages + 200), oldestKept(),
             Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
         .map(reply -> {
@@ -209,6 +233,17 @@ public final class RedisHistoryStore implements HistoryStore {
           }
           return new Replay(true, entries(channel, after.epoch(), reply.get(3)), reply.get(4).toInteger() == 1);
         });
+  }
+
+  @Override
+  public Future<StoredMessage> find(String channel, String id) {
+    long millis = Version.deleting(id, true).targetMillis();
+    if (millis < 0) {
+      return Future.succeededFuture();
+    }
+    return redis.script(RedisScript.FIND, List.of(keys.stream(channel), keys.meta(channel)),
+        List.of(id, Long.toString(millis))).map(reply -> reply.size() == 0 ? null
+        : entries(channel, reply.get(0).toString(), reply.get(1)).get(0));
   }
 
   @Override
@@ -235,6 +270,9 @@ public final class RedisHistoryStore implements HistoryStore {
       String from = null;
       String to = null;
       String body = null;
+      String replaces = null;
+      String deletes = null;
+      boolean erased = false;
       long ts = 0;
       for (int f = 0; f + 1 < fields.size(); f += 2) {
         String value = fields.get(f + 1).toString();
@@ -244,11 +282,15 @@ public final class RedisHistoryStore implements HistoryStore {
           case "to" -> to = value;
           case "ts" -> ts = Long.parseLong(value);
           case "body" -> body = value;
+          case "rp" -> replaces = value;
+          case "dl" -> deletes = value;
+          case "deleted" -> erased = true;
           default -> { }
         }
       }
       messages.add(new StoredMessage(channel, id, position, from, to, ts,
-          MessageFrames.encode(channel, id, position, from, to, ts, body)));
+          MessageFrames.json(channel, id, position, from, to, ts, erased ? null : body, replaces, deletes)
+              .getBytes(java.nio.charset.StandardCharsets.UTF_8), replaces, deletes, erased));
     }
     return messages;
   }

@@ -120,12 +120,22 @@ public final class Hooks {
             verdict.message() == null ? "the application refused the join" : verdict.message())));
   }
 
-  /** Asks the publish hook about a send before it is stored ({@code replaces}: the edited message's id, or null). */
-  public Future<Verdict> publish(String user, Channel channel, String device, long seq, Object body, String replaces) {
+  /**
+   * Asks the publish hook about a send before it is stored ({@code replaces}: the edited message's id, {@code deletes}:
+   * the deleted one's, no body; or both null).
+   */
+  public Future<Verdict> publish(String user, Channel channel, String device, long seq, Object body, String replaces,
+                                 String deletes) {
     JsonObject request = new JsonObject().put("user", user).put("channel", channel.name()).put("device", device)
-        .put("seq", seq).put("body", body);
+        .put("seq", seq);
+    if (deletes == null) {
+      request.put("body", body);
+    }
     if (replaces != null) {
       request.put("replaces", replaces);
+    }
+    if (deletes != null) {
+      request.put("deletes", deletes);
     }
     return ask(publish, request, this::verdict);
   }

@@ -79,6 +79,19 @@ public final class RedisKeys {
   }
 
   /**
+   * (1.1) Tombstones of a channel's deleted message versions (sorted set, by the entry's ms): what history shows of
+   * them once their bodies are gone from the stream.
+   */
+  public String tombstones(String channel) {
+    return prefix + "tombs:" + tag(channel, channel);
+  }
+
+  /** (1.1) A channel's edited messages: hash of a message's id to the stream ids of its edits. */
+  public String versions(String channel) {
+    return prefix + "versions:" + tag(channel, channel);
+  }
+
+  /**
    * The stored result of one publish to {@code channel}, by its dedupe name ({@code user:device:seq},
    * {@code api/<key>}), for resends. The sender's own copy of a direct message has a record of its own
    * ({@code copy}), in the slot of the sender's channel.

@@ -36,14 +36,15 @@ public record RedisScript(String name, String source, String sha, boolean durabl
   }
 
   /**
-   * The source with each {@code --! include NAME} line replaced by {@code resources/redis/lib/NAME.lua}: Redis
+   * The source with each {@code --! include NAME} line replaced by {@code resources/redis/lib/NAME.lua} (its own
+   * includes put in too): Redis
    * runs each script alone, so what several share (the age trim) is written once and put in each here.
    */
   static String includes(String source) {
     Matcher m = INCLUDE.matcher(source);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      m.appendReplacement(out, Matcher.quoteReplacement(resource("lib/" + m.group(1) + ".lua")));
+      m.appendReplacement(out, Matcher.quoteReplacement(includes(resource("lib/" + m.group(1) + ".lua"))));
     }
     m.appendTail(out);
     return out.toString();
@@ -78,8 +79,9 @@ public record RedisScript(String name, String source, String sha, boolean durabl
   public static final RedisScript WEBHOOK_OWN = load("webhook-own");
   public static final RedisScript READ = durable("read");
   public static final RedisScript UNREAD = load("unread");
+  public static final RedisScript FIND = load("find");
 
   /** Every script: each command connection loads them all before its first command. */
   public static final List<RedisScript> ALL = List.of(PUBLISH, SINCE, PAGE, HEAD, REGISTER, UNREGISTER, SWEEP,
-      MEMBERSHIP, EXCLUDE, MEMBER, WEBHOOK_OWN, READ, UNREAD);
+      MEMBERSHIP, EXCLUDE, MEMBER, WEBHOOK_OWN, READ, UNREAD, FIND);
 }

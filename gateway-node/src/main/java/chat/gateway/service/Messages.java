@@ -6,6 +6,8 @@ import chat.gateway.history.DedupeKey;
 import chat.gateway.history.Draft;
 import chat.gateway.history.HistoryStore;
 import chat.gateway.history.Page;
+import chat.gateway.history.Version;
+import chat.gateway.message.StoredMessage;
 import chat.gateway.hook.Hooks;
 import chat.gateway.message.MessageFrames;
 import chat.gateway.message.Position;
@@ -21,12 +23,15 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * Messages: storing and publishing a send (once per dedupe key), and reading them back (history pages, a
  * resume's replay, a channel's head). Whether the sender may is {@link Permissions}'s to decide first.
  */
 public final class Messages {
+  /** Who the application's own messages and deletions are from. */
+  public static final String SYSTEM = "system";
   private final HistoryStore history;
   private final Hooks hooks;
   private final GatewayMetrics metrics;
@@ -77,13 +82,14 @@ public final class Messages {
    * message when it refuses, {@code unavailable} when it cannot answer. A send whose (user, device, seq) is
    * stored already is answered from its record, without asking: the hook said yes to it once.
    */
-  public Future<Screened> screen(String from, Channel to, String device, long seq, Object body, DedupeKey key) {
+  public Future<Screened> screen(String from, Channel to, String device, long seq, Object body, DedupeKey key,
+                                 Version version) {
     return history.stored(key, Draft.channelsFor(to, from).get(0)).recover(Unavailable::of).compose(stored -> {
       if (stored != null) {
         return Future.succeededFuture(new Screened(stored, null));
       }
-      return hooks.publish(from, to, device, seq, body, null).compose(verdict -> verdict.allow()
-          ? Future.succeededFuture(new Screened(null, verdict.replaced() ? verdict.body() : body))
+      return hooks.publish(from, to, device, seq, body, version.replaces(), version.deletes()).compose(verdict -> verdict.allow()
+          ? Future.succeededFuture(new Screened(null, verdict.replaced() && version.deletes() == null ? verdict.body() : body))
           : Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN,
               verdict.message() == null ? "the application refused the message" : verdict.message())));
     });
@@ -95,10 +101,27 @@ public final class Messages {
    * when the store finds the sender is not (any more) a member of the group, {@code rate_limited} past the
    * user's quotas, and {@code unavailable} when the store cannot promise the message.
    */
-  public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key, Permissions.Send send) {
-    String bodyJson = encodeBody(body);
-    quotas.charge(from, to.name(), (long) bodyJson.length() * Draft.channelsFor(to, from).size(), clock.millis());
-    return store(from, to, bodyJson, key, send);
+  public Future<Appended> publish(String from, Channel to, Object body, DedupeKey key, Permissions.Send send,
+                                  Version version) {
+    String bodyJson = version.deletes() != null ? null : encodeBody(body);
+    quotas.charge(from, to.name(), (long) (bodyJson == null ? 0 : bodyJson.length()) * Draft.channelsFor(to, from).size(),
+        clock.millis());
+    return store(from, to, Draft.channelsFor(to, from), bodyJson, key, send, version);
+  }
+
+  /**
+   * (1.1) Deletes message {@code id} of {@code channel} as the application ({@code system}, any author's message): in
+   * both copies of a direct message. Fails {@code not_found} for an id the channel does not hold.
+   */
+  public Future<Appended> deleteAsApplication(Channel channel, String id) {
+    return history.find(channel.name(), id).recover(Unavailable::of).compose(original -> {
+      if (original == null) {
+        return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, "no message " + id + " in " + channel.name()));
+      }
+      Channel to = Channel.parse(original.to());
+      return store(SYSTEM, to, Draft.channelsFor(to, original.from()), null, null,
+          Permissions.Send.NO_MEMBERSHIP_NEEDED, Version.deleting(id, true));
+    });
   }
 
   /**
@@ -107,8 +130,8 @@ public final class Messages {
    */
   public Future<Appended> publishOnce(String from, Channel to, Object body, String idempotencyKey, Permissions.Send send) {
     String bodyJson = encodeBody(body);
-    return store(from, to, bodyJson, idempotencyKey == null ? null
-        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)), send);
+    return store(from, to, Draft.channelsFor(to, from), bodyJson, idempotencyKey == null ? null
+        : DedupeKey.api(idempotencyKey, fingerprint(to.name(), from, bodyJson)), send, Version.NONE);
   }
 
   /** A new id, unique in the cluster, ordered by time (sessions are named with it too). */
@@ -116,10 +139,11 @@ public final class Messages {
     return ids.next(clock.millis());
   }
 
-  private Future<Appended> store(String from, Channel to, String bodyJson, DedupeKey key, Permissions.Send send) {
+  private Future<Appended> store(String from, Channel to, List<String> channels, String bodyJson, DedupeKey key,
+                                 Permissions.Send send, Version version) {
     long ts = clock.millis();
-    Draft draft = new Draft(ids.next(ts), from, to, Draft.channelsFor(to, from), ts, bodyJson, key,
-        send == Permissions.Send.MEMBERSHIP_CHECKED_BY_STORE);
+    Draft draft = new Draft(ids.next(ts), from, to, channels, ts, bodyJson, key,
+        send == Permissions.Send.MEMBERSHIP_CHECKED_BY_STORE, version);
     return history.append(draft)
         .recover(Unavailable::of)
         .onSuccess(appended -> metrics.accepted(appended.duplicate()));

@@ -4,6 +4,7 @@ import chat.gateway.access.Permissions;
 import chat.gateway.auth.Identity;
 import chat.gateway.history.Appended;
 import chat.gateway.history.DedupeKey;
+import chat.gateway.history.Version;
 import chat.gateway.message.Position;
 import chat.protocol.Channel;
 import chat.protocol.ClientFrame;
@@ -91,8 +92,14 @@ final class Requests {
       c.screenedSends().send(s, key, send);
       return;
     }
-    c.whenDone(t.chat().messages().publish(identity.user(), s.channel(), s.body(), key, send),
+    c.whenDone(t.chat().messages().publish(identity.user(), s.channel(), s.body(), key, send, version(s)),
         ar -> answer(c, s.seq(), ar));
+  }
+
+  /** (1.1) What a send does to an earlier message of the sender's: nothing, a new version, or its deletion. */
+  static Version version(ClientFrame.Send s) {
+    return s.replaces() != null ? Version.replacing(s.replaces())
+        : s.deletes() != null ? Version.deleting(s.deletes(), false) : Version.NONE;
   }
 
   /** A send's answer: its ack once stored, or its error. */

@@ -3,6 +3,7 @@ package chat.gateway.transport;
 import chat.gateway.access.Permissions;
 import chat.gateway.history.Appended;
 import chat.gateway.history.DedupeKey;
+import chat.gateway.history.Version;
 import chat.gateway.service.Messages;
 import chat.protocol.ClientFrame;
 import io.vertx.core.Future;
@@ -28,7 +29,9 @@ final class ScreenedSends {
   void send(ClientFrame.Send s, DedupeKey key, Permissions.Send send) {
     Messages messages = c.context().chat().messages();
     String channel = s.channel().name();
-    Future<Messages.Screened> screened = messages.screen(c.user(), s.channel(), c.device(), s.seq(), s.body(), key);
+    Version version = Requests.version(s);
+    Future<Messages.Screened> screened = messages.screen(c.user(), s.channel(), c.device(), s.seq(), s.body(), key,
+        version);
     Future<Void> before = turns.get(channel);
     Promise<Void> turn = Promise.promise();
     turns.put(channel, turn.future());
@@ -40,7 +43,7 @@ final class ScreenedSends {
         } else if (screened.result().stored() != null) {
           Requests.ack(c, s.seq(), screened.result().stored());
         } else if (!c.isClosed()) { // no ack, no promise: the client sends it again
-          Future<Appended> stored = messages.publish(c.user(), s.channel(), screened.result().body(), key, send);
+          Future<Appended> stored = messages.publish(c.user(), s.channel(), screened.result().body(), key, send, version);
           c.whenDone(stored, ar -> Requests.answer(c, s.seq(), ar));
         }
       } catch (RuntimeException e) { // refused before it was stored: too large, past the user's quota

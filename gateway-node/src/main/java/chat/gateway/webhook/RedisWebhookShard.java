@@ -441,9 +441,10 @@ public final class RedisWebhookShard implements WebhookShard {
         .append("\",\"ts\":").append(ts);
     switch (type) {
       case "message" -> {
+        String version = f.getOrDefault("v", ""); // (1.1) 'r': an edit of message tg, 'd': its deletion
         json.append(",\"channel\":\"").append(f.get("ch")).append("\",\"message\":").append(MessageFrames.json(
             f.get("ch"), f.get("id"), Position.ofStreamId(f.get("ep"), f.get("sid")), f.get("f"), f.get("to"), ts,
-            f.get("b")));
+            f.get("b"), version.equals("r") ? f.get("tg") : null, version.equals("d") ? f.get("tg") : null));
         if ("1".equals(f.get("off"))) {
           json.append(",\"offline\":true");
         }

@@ -38,6 +38,11 @@ public class ForwardingHistory implements HistoryStore {
   }
 
   @Override
+  public Future<chat.gateway.message.StoredMessage> find(String channel, String id) {
+    return real.find(channel, id);
+  }
+
+  @Override
   public Future<Position> head(String channel) {
     return real.head(channel);
   }

@@ -12,6 +12,7 @@ import chat.gateway.message.StoredMessage;
  * <pre>
  * M|channel|epoch|streamId|id|from|to|ts|body   a stored message
  * E|channel|user|kind                          a member event
+ * V|channel|epoch|streamId|id|from|to|ts|r or d|target|body   (1.1) an edit or a deletion (no body) of target
  * C|channel|kind|group                         a control event for one user's sessions
  * K|node|nonce                                 the canary
  * D|node                                        a request to drain that node
@@ -58,6 +59,16 @@ public final class EventCodec {
 
   /** The event in {@code payload}, or null for a canary, a drain request or anything unknown. */
   public static Event decode(String payload) {
+    if (payload.startsWith("V|")) { // (1.1) a version: V|...|ts|r or d|target|body ('' for a deletion)
+      String[] f = payload.split("\\|", 11);
+      boolean deletion = f[8].equals("d");
+      Position position = Position.ofStreamId(f[2], f[3]);
+      long ts = Long.parseLong(f[7]);
+      byte[] frame = MessageFrames.json(f[1], f[4], position, f[5], f[6], ts, deletion ? null : f[10],
+          deletion ? null : f[9], deletion ? f[9] : null).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      return new Event.Message(new StoredMessage(f[1], f[4], position, f[5], f[6], ts, frame,
+          deletion ? null : f[9], deletion ? f[9] : null, false));
+    }
     if (payload.startsWith("M|")) {
       String[] f = payload.split("\\|", 9);
       StoredMessage message = new StoredMessage(f[1], f[4], Position.ofStreamId(f[2], f[3]), f[5], f[6], Long.parseLong(f[7]),
