@@ -34,7 +34,8 @@ end
 local after = 0
 for _, entry in ipairs(redis.call('XRANGE', KEYS[3], '(' .. ARGV[3], '+')) do
   local from = entry[2][4]
-  if (other == '' and from ~= reader) or (other ~= '' and from == other) then
+  local message = #entry[2] == 10 and entry[2][9] == 'body' -- not an edit or a deletion (1.1)
+  if message and ((other == '' and from ~= reader) or (other ~= '' and from == other)) then
     after = after + 1
   end
 end

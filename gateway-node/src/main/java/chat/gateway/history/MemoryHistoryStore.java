@@ -345,7 +345,7 @@ public final class MemoryHistoryStore implements HistoryStore {
         if (m.position().major() < position.major()) {
           break;
         }
-        if (other == null ? !m.from().equals(reader) : m.from().equals(other)) {
+        if (m.original() && (other == null ? !m.from().equals(reader) : m.from().equals(other))) {
           after++;
         }
       }

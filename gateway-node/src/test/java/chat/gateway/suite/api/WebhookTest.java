@@ -120,6 +120,28 @@ class WebhookTest {
   }
 
   @Test
+  void editsAndDeletionsAreMessageEventsCarryingWhatTheyChange() {
+    startNode();
+    WsProbe alice = node.connected("alice");
+    alice.send(new JsonObject().put("type", "join").put("ref", 1).put("channel", "group/dev"));
+    alice.next("joined");
+    alice.send(send(1, "group/dev", "helo"));
+    String id = alice.next("ack").getString("id");
+    alice.send(send(2, "group/dev", "hello").put("replaces", id));
+    alice.next("ack");
+    alice.send(new JsonObject().put("type", "send").put("seq", 3).put("channel", "group/dev").put("deletes", id));
+    alice.next("ack");
+    waitFor("message", 3);
+    List<JsonObject> messages = delivered("message");
+    JsonObject edit = messages.get(1).getJsonObject("message");
+    assertEquals(id, edit.getString("replaces"));
+    assertEquals("hello", edit.getString("body"));
+    JsonObject deletion = messages.get(2).getJsonObject("message");
+    assertEquals(id, deletion.getString("deletes"));
+    assertTrue(!deletion.containsKey("body"), deletion.encode());
+  }
+
+  @Test
   void membershipsSessionsAndPresenceInTheOrderTheyHappened() {
     startNode();
     WsProbe first = node.connected("carol", "phone");
