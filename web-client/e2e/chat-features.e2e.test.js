@@ -1,7 +1,8 @@
 // The chat page's 1.1 chat features in headless Chromium, two users in two browser contexts on one node with Redis:
 // who is typing, read ticks on my messages (✓ stored, ✓✓ read), unread badges live and from the server's read
-// markers at a new sign-in, and a conversation read on one device clearing its badge on the other. Keeps a
-// screenshot (web-client/target/e2e/chat-features.png; the README's is a copy).
+// markers at a new sign-in, and a conversation read on one device clearing its badge on the other; editing and
+// deleting my own messages, seen live by the other user and in history after a reload. Keeps a screenshot
+// (web-client/target/e2e/chat-features.png; the README's is a copy).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
@@ -99,5 +100,59 @@ test('typing, read ticks and unread badges between two browser users', async () 
     await bob.context.close();
     await node.kill();
     await redis.stop();
+  }
+});
+
+/** The text the page shows for the message whose body was {@code body} when sent: its latest, and its labels. */
+function messageLine(user, index) {
+  return user.page.$$eval('#messages li.message', (items, i) => {
+    const li = items[i];
+    return li ? `${li.querySelector('.body').textContent}${li.querySelector('.edited') ? ' (edited)' : ''}` : null;
+  }, index);
+}
+
+async function waitForLine(user, index, expected) {
+  await user.page.waitForFunction(([i, text]) => {
+    const li = document.querySelectorAll('#messages li.message')[i];
+    return li && `${li.querySelector('.body').textContent}${li.querySelector('.edited') ? ' (edited)' : ''}` === text;
+  }, [index, expected], WAIT);
+}
+
+test('my own messages are edited and deleted, live for the other user and in history after a reload', async () => {
+  const node = await startNode();
+  const alice = await signIn(node.url, 'alice');
+  const bob = await signIn(node.url, 'bob');
+  try {
+    await joinGroup(alice, 'edits');
+    await joinGroup(bob, 'edits');
+    await say(alice, 'helo wrold');
+    await say(alice, 'something I regret');
+    await waitUntilShown(bob, 'alice: something I regret');
+
+    const mine = alice.page.locator('#messages li.message.mine');
+    await mine.nth(0).hover();
+    await mine.nth(0).locator('button.edit').click();
+    assert.equal(await alice.page.inputValue('#text'), 'helo wrold', 'the composer takes the text back');
+    await alice.page.fill('#text', 'hello world');
+    await alice.page.press('#text', 'Enter');
+    await waitForLine(bob, 0, 'hello world (edited)');
+
+    await mine.nth(1).hover();
+    await mine.nth(1).locator('button.delete').click();
+    await waitForLine(bob, 1, 'message deleted');
+    await waitForLine(alice, 1, 'message deleted');
+    assert.equal(await bob.page.locator('#messages li.message').count(), 2, 'versions are folded into their message');
+
+    await bob.page.reload();
+    await bob.page.waitForSelector('#status[data-state=connected]', WAIT);
+    await waitForLine(bob, 1, 'message deleted');
+    assert.equal(await messageLine(bob, 0), 'hello world (edited)');
+    assert.ok(!(await bob.page.content()).includes('regret'), 'the deleted text is nowhere on the page');
+    assert.deepEqual(alice.problems, []);
+    assert.deepEqual(bob.problems, []);
+  } finally {
+    await alice.context.close();
+    await bob.context.close();
+    await node.kill();
   }
 });

@@ -2,7 +2,9 @@
 // user (all stored in the signed-in user's own channel, user/{me}) and broadcast. It shows who is typing, ticks on
 // my messages (✓ stored, ✓✓ read by the other party or a group member), and unread counts per conversation (from the
 // server's read markers at connect, then live); the open conversation is marked read up to its newest message.
-import { ChatClient } from './chat-client.js';
+// My own messages can be edited (the composer takes the text back) and deleted; a conversation keeps every version
+// it received and shows the latest ("edited", "message deleted").
+import { ChatClient, applyVersions } from './chat-client.js';
 
 const $ = id => document.getElementById(id);
 const session = window.sessionStorage;
@@ -24,6 +26,7 @@ const ui = {
   typing: new Map(),       // view -> Map(user -> timer)
   readBy: new Map(),       // view -> Map(user -> id of the newest message they read)
   marked: new Map(),       // view -> position of my read marker there (what was last sent)
+  editing: null,           // {id, channel} of my message the composer edits, or null
 };
 
 init();
@@ -57,6 +60,12 @@ async function init() {
   $('dm-form').addEventListener('submit', event => { event.preventDefault(); openDm($('dm-name').value.trim()); });
   $('open-broadcast').addEventListener('click', () => open('broadcast'));
   $('composer').addEventListener('submit', event => { event.preventDefault(); sendText(); });
+  $('text').addEventListener('keydown', event => {
+    if (event.key === 'Escape' && ui.editing) {
+      $('text').value = '';
+      stopEditing();
+    }
+  });
   $('text').addEventListener('input', () => {
     if (ui.view && ui.view !== 'broadcast' && $('text').value !== '') {
       ui.chat.typing(channelOf(ui.view, true));
@@ -96,6 +105,8 @@ function signIn(credentials) {
   chat.on('message', received);
   chat.on('member', member);
   chat.on('typing', typing);
+  chat.on('edit', ({ message }) => received(message));
+  chat.on('delete', ({ message }) => received(message));
   chat.on('read', readElsewhere);
   chat.on('unread', counts => {
     ui.unread.clear();
@@ -209,13 +220,14 @@ function received(message) {
     renderLists();
   }
   const view = viewOf(message);
-  if (message.from !== ui.me) {
+  const version = message.replaces !== undefined || message.deletes !== undefined;
+  if (message.from !== ui.me && !version) {
     stopTyping(view, message.from);
   }
   if (view === ui.view) {
     render();
     markRead();
-  } else if (message.from !== ui.me) {
+  } else if (message.from !== ui.me && !version) {
     ui.unread.set(view, (ui.unread.get(view) ?? 0) + 1);
     renderLists();
   }
@@ -271,6 +283,12 @@ function sendText() {
   }
   input.value = '';
   const channel = ui.view.startsWith('dm/') ? `user/${ui.view.slice(3)}` : ui.view;
+  if (ui.editing) {
+    const { id } = ui.editing;
+    stopEditing();
+    ui.chat.edit(channel, id, text).catch(error => notify(`Not edited: ${describe(error)}`));
+    return;
+  }
   const sent = ui.chat.send(channel, text);
   const entry = { seq: ui.chat.lastSeq, view: ui.view, body: text };
   ui.pending.set(entry.seq, entry);
@@ -325,6 +343,28 @@ function openDm(name) {
   ui.dmPartners.add(name);
   renderLists();
   open(`dm/${name}`);
+}
+
+// ---- editing and deleting my messages ------------------------------------------------------------
+
+/** The composer takes my message's text back; sending it stores a new version (Escape leaves it as it was). */
+function startEditing(message) {
+  ui.editing = { id: message.id };
+  $('text').value = bodyText(message.body);
+  $('composer').classList.add('editing');
+  $('text').placeholder = 'Edit the message (Esc to cancel)';
+  $('text').focus();
+}
+
+function stopEditing() {
+  ui.editing = null;
+  $('composer').classList.remove('editing');
+  $('text').placeholder = 'Write a message';
+}
+
+function deleteMessage(message) {
+  const channel = channelOf(ui.view, true);
+  ui.chat.delete(channel, message.id).catch(error => notify(`Not deleted: ${describe(error)}`));
 }
 
 // ---- typing and read markers ---------------------------------------------------------------------
@@ -466,10 +506,10 @@ function render({ keepScroll = false } = {}) {
   }
 }
 
-/** The messages of the open conversation, oldest first. */
+/** The messages of the open conversation as a reader sees them (each at its latest version), oldest first. */
 function shownMessages() {
   const messages = state(channelOf(ui.view)).messages;
-  return ui.view.startsWith('dm/') ? messages.filter(m => partnerOf(m) === ui.view.slice(3)) : messages;
+  return applyVersions(ui.view.startsWith('dm/') ? messages.filter(m => partnerOf(m) === ui.view.slice(3)) : messages);
 }
 
 /** For each of my shown messages, who has read it: everyone whose receipt names it or a later message. */
@@ -508,6 +548,8 @@ function messageItem(message, readers) {
   if (message.pending) {
     meta.append(element('span', { className: 'pending', text: message.pending }));
     item.classList.add('is-pending');
+  } else if (message.deleted) {
+    item.classList.add('is-deleted');
   } else if (mine && message.id) {
     // ✓ stored; ✓✓ read by the other party (or, in a group, by the members named)
     const ticks = element('span', { className: readers ? 'ticks read' : 'ticks', text: readers ? '✓✓' : '✓' });
@@ -515,7 +557,19 @@ function messageItem(message, readers) {
     ticks.dataset.readBy = readers ? readers.join(',') : '';
     meta.append(ticks);
   }
-  item.append(meta, element('div', { className: 'body', text: bodyText(message.body) }));
+  if (message.edited && !message.deleted) {
+    meta.append(element('span', { className: 'edited', text: 'edited' }));
+  }
+  if (mine && message.id && !message.pending && !message.deleted) {
+    const edit = element('button', { className: 'action edit', text: 'edit' });
+    edit.type = 'button';
+    edit.addEventListener('click', () => startEditing(message));
+    const remove = element('button', { className: 'action delete', text: 'delete' });
+    remove.type = 'button';
+    remove.addEventListener('click', () => deleteMessage(message));
+    meta.append(edit, remove);
+  }
+  item.append(meta, element('div', { className: 'body', text: message.deleted ? 'message deleted' : bodyText(message.body) }));
   return item;
 }
 

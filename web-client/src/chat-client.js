@@ -20,6 +20,9 @@
 // Chat features (1.1): typing(channel) tells the others (at most one frame per channel every 2 s, as the
 // gateway forwards), read(channel, position) moves the user's read marker; 'typing' and 'read' events come
 // from others (and 'read' from the user's other sessions), and 'unread' ({channel: count}) after each connect.
+// edit(channel, id, body) and delete(channel, id) change the user's own messages (sends in every way); others'
+// changes arrive as 'edit' and 'delete' events, and applyVersions(messages) folds a history page into what a
+// reader sees.
 
 /** Close codes after which reconnecting cannot help (the client or its credentials must change). */
 const FINAL_CLOSE_CODES = new Set([1000, 1002, 1007, 1009, 4001, 4003]);
@@ -54,6 +57,32 @@ export function reconnectPlan(code, reason, attempt, backoff = {}, random = Math
 export function backoffDelay(attempt, { initialMs = 500, maxMs = 20_000 } = {}, random = Math.random) {
   const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.floor(random() * cap);
+}
+
+/**
+ * Messages as a reader sees them (1.1): a history page holds every version (the first, its edits, its deletion); this
+ * gives one message per first version, in their order, with the latest body and {edited, deleted} set.
+ */
+export function applyVersions(messages) {
+  const shown = new Map();
+  for (const m of messages) {
+    const target = m.replaces ?? m.deletes;
+    if (target === undefined) {
+      shown.set(m.id, { ...m, edited: false, deleted: m.deleted === true });
+      continue;
+    }
+    const before = shown.get(target);
+    if (!before || before.deleted) {
+      continue;
+    }
+    if (m.deletes !== undefined || m.deleted) {
+      const { body, ...rest } = before;
+      shown.set(target, { ...rest, deleted: true });
+    } else {
+      shown.set(target, { ...before, body: m.body, edited: true });
+    }
+  }
+  return [...shown.values()];
 }
 
 /** An error frame from the gateway (or a local failure such as 'disconnected'), as an Error. */
@@ -286,10 +315,24 @@ export class ChatClient {
    * a ChatError the gateway gave. While disconnected the send waits and goes out after the reconnect.
    */
   send(channel, body) {
+    return this.sendVersion(channel, { body });
+  }
+
+  /** A new version of the user's own message {@code id} (its first version's id); resolves with the ack. */
+  edit(channel, id, body) {
+    return this.sendVersion(channel, { body, replaces: id });
+  }
+
+  /** Deletes the user's own message {@code id}: every version's body is erased; resolves with the ack. */
+  delete(channel, id) {
+    return this.sendVersion(channel, { deletes: id });
+  }
+
+  sendVersion(channel, { body, replaces, deletes }) {
     const seq = ++this.lastSeq;
     this.persist();
     return new Promise((resolve, reject) => {
-      this.unacked.set(seq, { seq, channel, body, resolve, reject, written: false });
+      this.unacked.set(seq, { seq, channel, body, replaces, deletes, resolve, reject, written: false });
       this.flush(channel);
     });
   }
@@ -506,7 +549,13 @@ export class ChatClient {
     if (this.seen.size > SEEN_IDS) {
       this.seen.delete(this.seen.keys().next().value);
     }
-    this.emit('message', frame);
+    if (frame.replaces) {
+      this.emit('edit', { channel: frame.channel, id: frame.replaces, body: frame.body, message: frame });
+    } else if (frame.deletes) {
+      this.emit('delete', { channel: frame.channel, id: frame.deletes, message: frame });
+    } else {
+      this.emit('message', frame);
+    }
   }
 
   onAck(frame) {
@@ -619,7 +668,16 @@ export class ChatClient {
 
   writeSend(pending) {
     pending.written = true;
-    this.write({ type: 'send', seq: pending.seq, channel: pending.channel, body: pending.body });
+    const frame = { type: 'send', seq: pending.seq, channel: pending.channel };
+    if (pending.deletes) {
+      frame.deletes = pending.deletes;
+    } else {
+      frame.body = pending.body;
+      if (pending.replaces) {
+        frame.replaces = pending.replaces;
+      }
+    }
+    this.write(frame);
   }
 
   // ---- silence --------------------------------------------------------------------------------

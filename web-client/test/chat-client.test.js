@@ -2,7 +2,7 @@
 // stand in for the network and time, so every step is decided by the test.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChatClient, ChatError, backoffDelay, reconnectPlan } from '../src/chat-client.js';
+import { ChatClient, ChatError, applyVersions, backoffDelay, reconnectPlan } from '../src/chat-client.js';
 
 /** Timers that run only when the test advances the clock. */
 class ManualClock {
@@ -579,4 +579,43 @@ test('a connection that answers the ping stays', () => {
   }
   assert.equal(socket.closedWith, undefined);
   assert.equal(sockets.length, 1);
+});
+
+test('edit and delete are sends carrying replaces or deletes; others\' versions are events, not messages', async () => {
+  const { client, sockets } = newClient();
+  const events = [];
+  for (const name of ['message', 'edit', 'delete']) {
+    client.on(name, e => events.push([name, e.id]));
+  }
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  const edited = client.edit('group/dev', 'm1', 'fixed');
+  const deleted = client.delete('group/dev', 'm2');
+  assert.deepEqual(socket.framesOf('send').map(({ seq, ...f }) => f), [
+    { type: 'send', channel: 'group/dev', body: 'fixed', replaces: 'm1' },
+    { type: 'send', channel: 'group/dev', deletes: 'm2' }]);
+  const [first, second] = socket.framesOf('send');
+  socket.deliver({ type: 'ack', seq: first.seq, channel: 'group/dev', id: 'm3', position: 'e.3-0' });
+  socket.deliver({ type: 'ack', seq: second.seq, channel: 'group/dev', id: 'm4', position: 'e.4-0' });
+  assert.equal((await edited).id, 'm3');
+  assert.equal((await deleted).id, 'm4');
+  socket.deliver(message('group/dev', 'm5', 'e.5-0', 'new'));
+  socket.deliver({ ...message('group/dev', 'm6', 'e.6-0', 'newer'), replaces: 'm5' });
+  const { body, ...deletion } = { ...message('group/dev', 'm7', 'e.7-0'), deletes: 'm5' };
+  socket.deliver(deletion);
+  assert.deepEqual(events, [['message', 'm5'], ['edit', 'm5'], ['delete', 'm5']]);
+});
+
+test('applyVersions folds a page into one message per first version, latest body, edited or deleted', () => {
+  const page = [
+    message('group/dev', 'a', 'e.1-0', 'helo'),
+    message('group/dev', 'b', 'e.2-0', 'oops'),
+    { ...message('group/dev', 'c', 'e.3-0', 'hello'), replaces: 'a' },
+    { type: 'message', channel: 'group/dev', id: 'd', position: 'e.4-0', from: 'bob', to: 'group/dev', ts: 1, deletes: 'b' },
+  ];
+  const shown = applyVersions(page);
+  assert.deepEqual(shown.map(m => [m.id, m.body, m.edited, m.deleted]),
+      [['a', 'hello', true, false], ['b', undefined, false, true]]);
+  const erased = [{ type: 'message', channel: 'group/dev', id: 'a', position: 'e.1-0', from: 'bob', ts: 1, deleted: true }];
+  assert.deepEqual(applyVersions(erased).map(m => m.deleted), [true]);
 });

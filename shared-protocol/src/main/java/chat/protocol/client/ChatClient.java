@@ -27,7 +27,9 @@ import java.util.function.Consumer;
  *
  * <p>It notices silence (1.1): with nothing received for one heartbeat it sends {@code ping}; with nothing for two
  * it takes the connection for dead and reconnects with resume by itself. Chat features (1.1): {@link #typing},
- * {@link #read}, {@link #onTyping}, {@link #onRead}, and {@code unread} in {@link #connected()}.
+ * {@link #read}, {@link #onTyping}, {@link #onRead}, and {@code unread} in {@link #connected()}; {@link #edit} and
+ * {@link #delete}, whose versions reach {@link #onMessage} as messages carrying {@code replaces} / {@code deletes}
+ * ({@link Versions#latest} folds a list of them into what a reader sees).
  *
  * <p>Thread-safe: methods may be called from any thread; handlers run on a Vert.x event loop.
  */
@@ -196,12 +198,29 @@ public final class ChatClient {
    * refusal. A temporary refusal is retried with backoff (and later sends to the channel wait behind it, see
    * {@link Outbox}); while disconnected the send waits for {@link #reconnect()}.
    */
-  public synchronized Future<ServerFrame.Ack> send(String channel, Object body) {
+  public Future<ServerFrame.Ack> send(String channel, Object body) {
+    return send(channel, body, null, null);
+  }
+
+  /**
+   * (1.1) A new version of the user's own message {@code id} (its first version's id) in {@code channel} (for a direct
+   * message, the {@code user/{other}} it was sent to): a send in every way, acked once stored.
+   */
+  public Future<ServerFrame.Ack> edit(String channel, String id, Object body) {
+    return send(channel, body, id, null);
+  }
+
+  /** (1.1) Deletes the user's own message {@code id} from {@code channel}: every version's body is erased. */
+  public Future<ServerFrame.Ack> delete(String channel, String id) {
+    return send(channel, null, null, id);
+  }
+
+  private synchronized Future<ServerFrame.Ack> send(String channel, Object body, String replaces, String deletes) {
     long seq = ++nextSeq;
     Promise<ServerFrame.Ack> promise = Promise.promise();
     Channel target = Channel.parse(channel);
     sends.put(seq, promise);
-    outbox.add(seq, target, FrameCodec.encode(new ClientFrame.Send(seq, target, body)));
+    outbox.add(seq, target, FrameCodec.encode(new ClientFrame.Send(seq, target, body, replaces, deletes)));
     return promise.future();
   }
 

@@ -49,6 +49,30 @@ class ChatClientFeaturesTest {
   }
 
   @Test
+  void editsAndDeletionsThroughTheClientFoldIntoWhatAReaderSees() {
+    try (TestNode node = TestNode.start()) {
+      ChatClient alice = node.client("alice", "laptop");
+      Await.result(alice.connect());
+      Await.result(alice.join("group/dev"));
+      ServerFrame.Ack typo = Await.result(alice.send("group/dev", "helo"));
+      ServerFrame.Ack other = Await.result(alice.send("group/dev", "oops"));
+      Await.result(alice.edit("group/dev", typo.id(), "hello"));
+      Await.result(alice.delete("group/dev", other.id()));
+      ServerFrame.History page = Await.result(alice.history("group/dev", 50, null));
+      assertEquals(4, page.messages().size());
+      List<chat.protocol.client.Versions.Shown> shown = chat.protocol.client.Versions.latest(page.messages());
+      assertEquals(2, shown.size());
+      assertEquals("hello", shown.get(0).body());
+      assertTrue(shown.get(0).edited());
+      assertTrue(shown.get(1).deleted());
+      assertEquals(null, shown.get(1).body());
+      Throwable refused = Await.failure(alice.delete("group/dev", other.id()));
+      assertTrue(refused.getMessage().contains("not_found") || refused.toString().contains("NOT_FOUND")
+          || refused.toString().contains("not_found"), refused.toString());
+    }
+  }
+
+  @Test
   void aConnectionSilentForTwoHeartbeatsIsReplacedWithResume() {
     try (TestNode node = TestNode.start("HEARTBEAT", "1s");
          CuttableProxy link = CuttableProxy.to("127.0.0.1", node.port())) {
