@@ -8,10 +8,11 @@
 -- The first version of message id in stream, searched from ms (a string of digits) on: {streamId, fields} or nil.
 -- Gives up past 1,000 entries or a minute after ms (a message cannot be stored that much after its id was made).
 local function find_original(stream, id, ms)
-  local cursor, seen = ms .. '-0', 0
+  local cursor, seen, count = ms .. '-0', 0, 1
   ms = tonumber(ms)
   while seen < 1000 do
-    local batch = redis.call('XRANGE', stream, cursor, '+', 'COUNT', 32)
+    -- one entry first (the message is nearly always the first at its time), then more at a time
+    local batch = redis.call('XRANGE', stream, cursor, '+', 'COUNT', count)
     for _, entry in ipairs(batch) do
       local f = entry[2]
       if tonumber(string.match(entry[1], '^(%d+)')) > ms + 60000 then
@@ -22,10 +23,11 @@ local function find_original(stream, id, ms)
       end
     end
     seen = seen + #batch
-    if #batch < 32 then
+    if #batch < count then
       return nil
     end
     cursor = '(' .. batch[#batch][1]
+    count = math.min(32, count * 4)
   end
   return nil
 end
