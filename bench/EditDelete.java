@@ -163,6 +163,9 @@ public class EditDelete {
             }
           }, () -> { }));
       socket.writeTextMessage(new JsonObject().put("type", "join").put("ref", 1).put("channel", group).encode());
+      while (!startOf.containsKey(group)) {
+        Thread.sleep(5); // a send before the join is done would be refused
+      }
       long seqBase = group.equals(clean) ? 0 : 10_000;
       for (int i = 1; i <= 1000; i++) {
         while (acks.size() < i - 50) {

@@ -219,6 +219,27 @@ class HookTest {
   }
 
   @Test
+  void editsAndDeletionsGoThroughThePublishHookSayingWhatTheyChange() {
+    WsProbe alice = connect(first(), "alice", "d");
+    join(alice, 1, "group/public.room");
+    backend.on("/publish", request -> Answer.json(new JsonObject().put("allow", true)));
+    alice.send(send(1, "group/public.room", "helo"));
+    String id = alice.next("ack").getString("id");
+    alice.send(send(2, "group/public.room", "hello").put("replaces", id));
+    assertEquals("ack", alice.next("ack", "error").getString("type"));
+    alice.send(new JsonObject().put("type", "send").put("seq", 3).put("channel", "group/public.room").put("deletes", id));
+    assertEquals("ack", alice.next("ack", "error").getString("type"));
+    List<JsonObject> asked = backend.received("/publish").stream().map(r -> r.body()).toList();
+    assertEquals(new JsonObject().put("user", "alice").put("channel", "group/public.room").put("device", "d")
+        .put("seq", 2).put("body", "hello").put("replaces", id), asked.get(1));
+    assertEquals(new JsonObject().put("user", "alice").put("channel", "group/public.room").put("device", "d")
+        .put("seq", 3).put("deletes", id), asked.get(2));
+    backend.on("/publish", request -> Answer.json(new JsonObject().put("allow", false).put("message", "keep it")));
+    alice.send(send(4, "group/public.room", "more").put("replaces", id));
+    assertError("forbidden", alice.next("ack", "error"));
+  }
+
+  @Test
   void aResendOfAStoredSendIsAckedFromItsRecordWithoutAskingTheHook() {
     WsProbe alice = connect(first(), "alice", "d");
     alice.send(send(1, "user/bob", "hello"));
