@@ -1,7 +1,8 @@
 -- (1.1) A read marker moved forward, in the slot of the channel it is kept in: a group's, or for a direct
 -- conversation the reader's own user channel (the position is in the reader's copy of the conversation).
 -- KEYS[1] read markers of the channel (hash: reader, or other party, to 'epoch|streamId|id|others')  KEYS[2] meta
--- KEYS[3] stream  KEYS[4] members set of the group (any key of the slot for a conversation)
+-- KEYS[3] stream  KEYS[4] members set of the group (any key of the slot for a conversation)  KEYS[5] tombstones of
+-- deleted versions (a deleted message's position is still one the user received)
 -- ARGV[1] the marker's field  ARGV[2] epoch  ARGV[3] stream id  ARGV[4] reader  ARGV[5] other party ('' in a group)
 -- ARGV[6] history max age (ms): a conversation's markers expire with its history
 -- 'others' is how many messages from others the channel (or conversation) had counted up to the marker: the unread
@@ -14,12 +15,24 @@ local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[2] then
   return {'not_found'}
 end
+-- fields in the order publish.lua writes them: id, from, to, ...; a deleted message's from its tombstone (KEYS[5])
 local at = redis.call('XRANGE', KEYS[3], ARGV[3], ARGV[3])
-if #at == 0 then
-  return {'not_found'}
+local fields
+if #at > 0 then
+  fields = at[1][2]
+else
+  local ms = string.match(ARGV[3], '^(%d+)')
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], ms, ms)) do
+    local sid, id, from, to = string.match(m, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|')
+    if sid == ARGV[3] then
+      fields = {'id', id, 'from', from, 'to', to}
+    end
+  end
+  if not fields then
+    return {'not_found'}
+  end
 end
--- fields in the order publish.lua writes them: id, from, to, ...
-local fields, reader, other = at[1][2], ARGV[4], ARGV[5]
+local reader, other = ARGV[4], ARGV[5]
 if other ~= '' and fields[4] ~= other and not (fields[4] == reader and fields[6] == 'user/' .. other) then
   return {'not_found'}
 end

@@ -42,7 +42,7 @@ public final class RedisReadStore implements ReadStore {
     String field = group ? reader : channel.id();
     return redis.script(RedisScript.READ,
         List.of(keys.reads(keptIn), keys.meta(keptIn), keys.stream(keptIn),
-            group ? keys.members(channel.id()) : keys.unused(keptIn)),
+            group ? keys.members(channel.id()) : keys.unused(keptIn), keys.tombstones(keptIn)),
         List.of(field, position.epoch(), position.streamId(), reader, group ? "" : channel.id(),
             Long.toString(maxAgeMillis)))
         .compose(reply -> {

@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.OneNode;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +22,7 @@ import org.junit.jupiter.api.Test;
  * others' messages after each marker (capped), {@code history} carries {@code read}; bad input answered. Embedded
  * here; on Redis (across nodes) and on a Redis Cluster in the subclasses.
  */
-class ReadMarkersTest {
-  protected TestNode node;
-
-  @BeforeEach
-  void start() {
-    node = TestNode.start();
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-  }
+class ReadMarkersTest extends OneNode {
 
   static JsonObject read(long ref, String channel, String position) {
     return new JsonObject().put("type", "read").put("ref", ref).put("channel", channel).put("position", position);

@@ -4,13 +4,12 @@ import static chat.gateway.testing.Frames.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.OneNode;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,18 +18,7 @@ import org.junit.jupiter.api.Test;
  * per session and channel; refused where the user may not send. Embedded here; on Redis and a cluster in the
  * subclasses (through pub/sub only).
  */
-class TypingTest {
-  protected TestNode node;
-
-  @BeforeEach
-  void start() {
-    node = TestNode.start();
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-  }
+class TypingTest extends OneNode {
 
   private static JsonObject typing(String channel) {
     return new JsonObject().put("type", "typing").put("channel", channel);

@@ -7,28 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.OneNode;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Who receives what, and who may send where: the channels table of the protocol. */
-class MessagingTest {
-  private TestNode node;
-
-  @BeforeEach
-  void start() {
-    node = TestNode.start();
-  }
-
-  @AfterEach
-  void stop() {
-    node.close();
-  }
+class MessagingTest extends OneNode {
 
   private WsProbe member(String user, String group) {
     WsProbe ws = node.connected(user);
