@@ -28,6 +28,8 @@
 const FINAL_CLOSE_CODES = new Set([1000, 1002, 1007, 1009, 4001, 4003]);
 const SEEN_IDS = 10_000;
 const JOIN_ATTEMPTS = 6;
+/** The share of the node's stated rate (connected.rate) sends may take: the rest is for what else the client says. */
+const RATE_SHARE = 0.8;
 /** The gateway forwards one typing frame per session and channel every 2 s: the client sends no more. */
 export const TYPING_EVERY_MS = 2_000;
 
@@ -164,6 +166,9 @@ export class ChatClient {
     this.typingSent = new Map();   // channel -> when a typing frame last went out
     this.unread = {};
     this.silenceTimer = null;
+    this.paced = [];          // sends due to be written once the node's rate allows, in order
+    this.pace = null;         // {perMs, most, tokens, at} from connected.rate
+    this.paceTimer = null;
     this.lastFrameAt = 0;
     this.pinged = false;
     this.restore();
@@ -526,6 +531,13 @@ export class ChatClient {
     }
     this.persist();
     this.heartbeatMs = (frame.heartbeat > 0 ? frame.heartbeat : 25) * 1000;
+    // sends (a resent backlog above all) are written within the node's stated rate, not all at once
+    this.pace = frame.rate?.perSecond > 0 ? {
+      perMs: frame.rate.perSecond * RATE_SHARE / 1000,
+      most: Math.max(1, Math.floor((frame.rate.burst ?? 1) * RATE_SHARE)),
+      tokens: Math.max(1, Math.floor((frame.rate.burst ?? 1) * RATE_SHARE)),
+      at: this.now(),
+    } : null;
     this.watchSilence(this.socket);
     this.setState('connected', { node: frame.node });
     this.emit('connected', { frame, node: frame.node, resumed, unrecovered });
@@ -657,6 +669,9 @@ export class ChatClient {
 
   /** The connection is gone: nothing is in flight or held any more (the reconnect writes every send again). */
   releaseAll() {
+    this.paced = [];
+    this.clearTimer(this.paceTimer);
+    this.paceTimer = null;
     for (const hold of this.held.values()) {
       this.clearTimer(hold.timer);
     }
@@ -668,6 +683,34 @@ export class ChatClient {
 
   writeSend(pending) {
     pending.written = true;
+    if (!this.pace) {
+      this.writeSendNow(pending);
+      return;
+    }
+    this.paced.push(pending);
+    this.drainPaced();
+  }
+
+  drainPaced() {
+    const pace = this.pace;
+    const now = this.now();
+    pace.tokens = Math.min(pace.most, pace.tokens + (now - pace.at) * pace.perMs);
+    pace.at = now;
+    while (this.paced.length > 0 && pace.tokens >= 1) {
+      pace.tokens--;
+      this.writeSendNow(this.paced.shift());
+    }
+    if (this.paced.length > 0 && this.paceTimer == null) {
+      this.paceTimer = this.setTimer(() => {
+        this.paceTimer = null;
+        if (this.pace) {
+          this.drainPaced();
+        }
+      }, Math.max(1, Math.ceil((1 - pace.tokens) / pace.perMs)));
+    }
+  }
+
+  writeSendNow(pending) {
     const frame = { type: 'send', seq: pending.seq, channel: pending.channel };
     if (pending.deletes) {
       frame.deletes = pending.deletes;

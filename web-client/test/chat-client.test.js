@@ -619,3 +619,24 @@ test('applyVersions folds a page into one message per first version, latest body
   const erased = [{ type: 'message', channel: 'group/dev', id: 'a', position: 'e.1-0', from: 'bob', ts: 1, deleted: true }];
   assert.deepEqual(applyVersions(erased).map(m => m.deleted), [true]);
 });
+
+test('a resent backlog is written within the rate the node states, in seq order', () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  accept(sockets, 'gw-1');
+  sockets.at(-1).drop(1006);
+  for (let i = 0; i < 10; i++) {
+    client.send('group/dev', `m${i}`);
+  }
+  clock.advance(clock.pending().at(-1));
+  const socket = sockets.at(-1);
+  socket.open();
+  socket.deliver({ ...connectedFrame('gw-2'), rate: { perSecond: 10, burst: 5 } });
+  assert.deepEqual(socket.framesOf('send').map(f => f.body), ['m0', 'm1', 'm2', 'm3'], 'a burst of 80 % of 5');
+  clock.advance(125);
+  assert.equal(socket.framesOf('send').length, 5, 'then 8 a second');
+  for (let step = 0; step < 8; step++) {
+    clock.advance(125);
+  }
+  assert.deepEqual(socket.framesOf('send').map(f => f.body), Array.from({ length: 10 }, (_, i) => `m${i}`));
+});

@@ -162,6 +162,9 @@ final class Session {
         becameReady();
       }
       WebSocket socket = ws;
+      if (c.rate() != null) {
+        unacked.pace(c.rate().perSecond(), c.rate().burst());
+      }
       unacked.connected(socket::writeTextMessage);
     } else if (frame instanceof ServerFrame.Joined) {
       joined = true;

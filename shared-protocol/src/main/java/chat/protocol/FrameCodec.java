@@ -215,6 +215,9 @@ public final class FrameCodec {
       json.put("type", "connected").put("session", c.session()).put("user", c.user()).put("node", c.node())
           .put("heartbeat", c.heartbeat()).put("channels", new JsonArray(new ArrayList<>(c.channels())))
           .put("recovered", recovered).put("unread", new JsonObject(new LinkedHashMap<>(c.unread())));
+      if (c.rate() != null) {
+        json.put("rate", new JsonObject().put("perSecond", c.rate().perSecond()).put("burst", c.rate().burst()));
+      }
     } else if (frame instanceof ServerFrame.Joined j) {
       json.put("type", "joined");
       putIfNotNull(json, "ref", j.ref());
@@ -298,8 +301,10 @@ public final class FrameCodec {
         json.getJsonArray("channels", new JsonArray()).forEach(c -> channels.add((String) c));
         Map<String, Integer> unread = new LinkedHashMap<>();
         json.getJsonObject("unread", new JsonObject()).forEach(e -> unread.put(e.getKey(), ((Number) e.getValue()).intValue()));
+        JsonObject rate = json.getJsonObject("rate");
         yield new ServerFrame.Connected(json.getString("session"), json.getString("user"), json.getString("node"),
-            json.getInteger("heartbeat", 0), channels, recovered, unread);
+            json.getInteger("heartbeat", 0), channels, recovered, unread, rate == null ? null
+            : new ServerFrame.Rate(rate.getDouble("perSecond", 0.0), rate.getInteger("burst", 1)));
       }
       case "joined" -> new ServerFrame.Joined(ref, json.getString("channel"), json.getString("position"));
       case "left" -> new ServerFrame.Left(ref, json.getString("channel"));

@@ -14,9 +14,14 @@ public sealed interface ServerFrame {
    * messages from others after it, at most {@link #MAX_UNREAD}.
    */
   record Connected(String session, String user, String node, int heartbeat, List<String> channels,
-                   Map<String, Boolean> recovered, Map<String, Integer> unread) implements ServerFrame {
+                   Map<String, Boolean> recovered, Map<String, Integer> unread, Rate rate) implements ServerFrame {
     /** The most messages {@code unread} counts in one channel. */
     public static final int MAX_UNREAD = 1000;
+
+    public Connected(String session, String user, String node, int heartbeat, List<String> channels,
+                     Map<String, Boolean> recovered, Map<String, Integer> unread) {
+      this(session, user, node, heartbeat, channels, recovered, unread, null);
+    }
 
     @Override
     public String type() {
@@ -25,8 +30,16 @@ public sealed interface ServerFrame {
 
     public Connected(String session, String user, String node, int heartbeat, List<String> channels,
                      Map<String, Boolean> recovered) {
-      this(session, user, node, heartbeat, channels, recovered, Map.of());
+      this(session, user, node, heartbeat, channels, recovered, Map.of(), null);
     }
+  }
+
+  /**
+   * (Extension) What a connection may send: {@code perSecond} frames a second, {@code burst} at once; past it frames
+   * are refused {@code rate_limited} and, after enough refusals, the connection closes with 4029. Clients pace their
+   * writes within it (a backlog resent after a reconnect above all).
+   */
+  record Rate(double perSecond, int burst) {
   }
 
   record Joined(Long ref, String channel, String position) implements ServerFrame {

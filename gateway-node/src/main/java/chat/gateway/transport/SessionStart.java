@@ -164,7 +164,8 @@ final class SessionStart {
     replays.forEach((channel, replay) -> recovered.put(channel, replay.recovered()));
     List<String> channels = subscriptions.channels(identity.user());
     out.send(new ServerFrame.Connected(session.session(), identity.user(), t.config().nodeId(),
-        (int) t.config().heartbeat().toSeconds(), channels, recovered, opening.unread()));
+        (int) t.config().heartbeat().toSeconds(), channels, recovered, opening.unread(),
+        new ServerFrame.Rate(t.config().rateLimitPerSecond(), t.config().rateLimitBurst())));
     connection.opened();
     Catchup<Event> catchup = subscriptions.catchup();
     replaying = new ArrayDeque<>();

@@ -460,6 +460,9 @@ public final class ChatClient {
       Promise<ServerFrame.Connected> promise = connecting;
       connecting = null;
       WebSocket socket = ws;
+      if (c.rate() != null) {
+        outbox.pace(c.rate().perSecond(), c.rate().burst());
+      }
       outbox.connected(socket::writeTextMessage);
       watchSilence(socket, c.heartbeat() > 0 ? c.heartbeat() * 1000L : 25_000L);
       return promise == null ? null : () -> promise.tryComplete(c);

@@ -32,7 +32,15 @@ public final class Outbox {
     long set(long delayMs, Runnable action);
 
     void cancel(long id);
+
+    /** Milliseconds, for pacing (monotonic). */
+    default long now() {
+      return System.nanoTime() / 1_000_000;
+    }
   }
+
+  /** The share of the node's stated rate the sends may take: the rest is for everything else a client says. */
+  private static final double SHARE = 0.8;
 
   private static final class Entry {
     final Channel channel;
@@ -55,6 +63,14 @@ public final class Outbox {
   private final Map<Channel, Hold> held = new HashMap<>();
   private final Timers timers;
   private Consumer<String> writer;
+  /** Pacing within the node's stated rate ({@link #pace}): tokens, per ms, at most, when last refilled. */
+  private double tokens;
+  private double perMilli;
+  private double most;
+  private long refilledAt;
+  /** Sends due to be written (in order) once the rate allows; a timer while they wait. */
+  private final java.util.ArrayDeque<Entry> paced = new java.util.ArrayDeque<>();
+  private long paceTimer = -1;
 
   public Outbox(Timers timers) {
     this.timers = timers;
@@ -65,8 +81,45 @@ public final class Outbox {
     Entry entry = new Entry(channel, frame);
     unacked.put(seq, entry);
     if (writer != null && !held.containsKey(channel)) {
-      entry.written = true;
-      writer.accept(frame);
+      write(entry);
+    }
+  }
+
+  /**
+   * The node's stated rate ({@code connected}'s {@code rate}): from now on sends are written at most at
+   * {@value #SHARE} of it, a burst of as much at once, the rest queued in order. Without it sends are not paced.
+   */
+  public void pace(double perSecond, int burst) {
+    perMilli = perSecond * SHARE / 1000;
+    most = Math.max(1, Math.floor(burst * SHARE));
+    tokens = most;
+    refilledAt = timers.now();
+  }
+
+  /** Writes {@code entry} now, or in its turn once the rate allows. */
+  private void write(Entry entry) {
+    entry.written = true;
+    if (perMilli <= 0) {
+      writer.accept(entry.frame);
+      return;
+    }
+    paced.addLast(entry);
+    drain();
+  }
+
+  private void drain() {
+    long now = timers.now();
+    tokens = Math.min(most, tokens + (now - refilledAt) * perMilli);
+    refilledAt = now;
+    while (!paced.isEmpty() && tokens >= 1 && writer != null) {
+      tokens--;
+      writer.accept(paced.poll().frame);
+    }
+    if (!paced.isEmpty() && paceTimer < 0) {
+      paceTimer = timers.set(Math.max(1, (long) Math.ceil((1 - tokens) / perMilli)), () -> {
+        paceTimer = -1;
+        drain();
+      });
     }
   }
 
@@ -109,14 +162,18 @@ public final class Outbox {
   public void connected(Consumer<String> writer) {
     this.writer = writer;
     for (Entry entry : unacked.values()) {
-      entry.written = true;
-      writer.accept(entry.frame);
+      write(entry);
     }
   }
 
   /** The connection is gone: nothing is in flight any more, and nothing is held (a reconnect resends all). */
   public void disconnected() {
     writer = null;
+    paced.clear();
+    if (paceTimer >= 0) {
+      timers.cancel(paceTimer);
+      paceTimer = -1;
+    }
     held.values().forEach(h -> {
       if (h.timer >= 0) {
         timers.cancel(h.timer);
@@ -162,8 +219,7 @@ public final class Outbox {
         return;
       }
       if (!entry.written) {
-        entry.written = true;
-        writer.accept(entry.frame);
+        write(entry);
         if (hold != null) {
           return;
         }

@@ -19,7 +19,13 @@ class OutboxTest {
   private final Map<Long, Runnable> timers = new LinkedHashMap<>();
   private final List<Long> delays = new ArrayList<>();
   private long nextTimer;
+  private long now;
   private final Outbox outbox = new Outbox(new Outbox.Timers() {
+    @Override
+    public long now() {
+      return now;
+    }
+
     @Override
     public long set(long delayMs, Runnable action) {
       delays.add(delayMs);
@@ -109,5 +115,29 @@ class OutboxTest {
     outbox.connected(again::add);
     assertEquals(List.of("dev:1", "ops:2", "dev:3", "dev:4"), again);
     assertEquals(4, outbox.size());
+  }
+
+  @Test
+  void aResentBacklogIsWrittenWithinTheNodesStatedRate() {
+    for (long seq = 1; seq <= 10; seq++) {
+      add(seq, DEV);
+    }
+    outbox.pace(10, 5); // the node's rate: 10 a second, 5 at once; the sends take 80 %: 8 a second, 4 at once
+    outbox.connected(written::add);
+    assertEquals(List.of("dev:1", "dev:2", "dev:3", "dev:4"), written, "a burst, not the whole backlog");
+    assertEquals(List.of(125L), delays, "the next when a token is back");
+    now += 125;
+    fireTimers();
+    assertEquals(5, written.size());
+    now += 500; // four more tokens
+    fireTimers();
+    assertEquals(9, written.size());
+    add(11, DEV); // a new send waits its turn behind the backlog
+    assertEquals(9, written.size());
+    now += 250;
+    fireTimers();
+    assertEquals(List.of("dev:10", "dev:11"), written.subList(9, 11), "in seq order");
+    outbox.disconnected();
+    assertTrue(timers.isEmpty(), "nothing left to fire after a disconnect");
   }
 }

@@ -44,6 +44,7 @@ class ChatClientFeaturesTest {
       Await.result(bob.send("group/dev", "unread"));
       Await.result(alice.reconnect());
       assertEquals(java.util.Map.of("group/dev", 1), alice.connected().unread());
+      assertEquals(new ServerFrame.Rate(20, 40), alice.connected().rate(), "the node states its rate (the defaults)");
       assertEquals(1, typing.size(), "one typing frame from two calls within 2 s");
     }
   }
