@@ -282,7 +282,7 @@ function sendText() {
     return;
   }
   input.value = '';
-  const channel = ui.view.startsWith('dm/') ? `user/${ui.view.slice(3)}` : ui.view;
+  const channel = channelOf(ui.view, true);
   if (ui.editing) {
     const { id } = ui.editing;
     stopEditing();

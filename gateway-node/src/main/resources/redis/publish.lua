@@ -81,7 +81,8 @@ if kind == 'd' then
   end
   redis.call('PEXPIRE', KEYS[10], ARGV[11])
 end
--- at the message's own time (or the stream's newest, if later): its id says where to look for it
+-- at the message's own time, or (when another node's clock put the stream past it) at Redis's, which is later still:
+-- either way at or after the time its id starts with, where a version looks for it
 local fields = {'id', ARGV[5], 'from', ARGV[6], 'to', ARGV[7], 'ts', ARGV[8]}
 if kind ~= 'd' then
   fields[9] = 'body'
@@ -91,13 +92,8 @@ if kind ~= '' then
   fields[#fields + 1] = kind == 'r' and 'rp' or 'dl'
   fields[#fields + 1] = target
 end
-local at = tonumber(ARGV[8])
-local newest = redis.call('HGET', meta, 'last')
-if newest and tonumber(string.match(newest, '^(%d+)')) > at then
-  at = tonumber(string.match(newest, '^(%d+)'))
-end
-local sid = redis.pcall('XADD', stream, string.format('%.0f', at) .. '-*', unpack(fields))
-if type(sid) == 'table' then -- the stream is ahead of its meta hash (never with this script): Redis's own time
+local sid = redis.pcall('XADD', stream, ARGV[8] .. '-*', unpack(fields))
+if type(sid) == 'table' then -- the stream's newest entry is later than this message's time
   sid = redis.call('XADD', stream, '*', unpack(fields))
 end
 if kind == 'r' then
@@ -134,9 +130,15 @@ else
 end
 if ARGV[15] ~= '' then
   local offline = string.sub(ARGV[7], 1, 5) == 'user/' and redis.call('HLEN', KEYS[8]) == 0
-  webhook_record(KEYS[6], KEYS[7], ARGV[15], 't', 'message', 'ts', ARGV[8], 'ch', ARGV[13], 'ep', epoch, 'sid', sid,
-    'id', ARGV[5], 'f', ARGV[6], 'to', ARGV[7], 'b', kind == 'd' and '' or ARGV[9], 'off', offline and '1' or '',
-    'v', kind, 'tg', target)
+  local event = {'t', 'message', 'ts', ARGV[8], 'ch', ARGV[13], 'ep', epoch, 'sid', sid, 'id', ARGV[5], 'f', ARGV[6],
+    'to', ARGV[7], 'b', kind == 'd' and '' or ARGV[9], 'off', offline and '1' or ''}
+  if kind ~= '' then -- a version says what it changes
+    event[#event + 1] = 'v'
+    event[#event + 1] = kind
+    event[#event + 1] = 'tg'
+    event[#event + 1] = target
+  end
+  webhook_record(KEYS[6], KEYS[7], ARGV[15], unpack(event))
 end
 local record = ARGV[7] .. '|' .. ARGV[5] .. '|' .. epoch .. '|' .. sid .. '|' .. ARGV[10] .. '|' .. ARGV[8]
 if ttl > 0 then

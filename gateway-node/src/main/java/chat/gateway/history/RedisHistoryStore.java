@@ -237,7 +237,7 @@ public final class RedisHistoryStore implements HistoryStore {
 
   @Override
   public Future<StoredMessage> find(String channel, String id) {
-    long millis = Version.deleting(id, true).targetMillis();
+    long millis = Version.millisOf(id);
     if (millis < 0) {
       return Future.succeededFuture();
     }

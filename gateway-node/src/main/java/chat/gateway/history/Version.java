@@ -32,7 +32,11 @@ public record Version(String replaces, String deletes, boolean anyAuthor) {
    * not found). Its stored copies are at or after this time in their channels.
    */
   public long targetMillis() {
-    String id = target();
+    return millisOf(target());
+  }
+
+  /** When message {@code id} was accepted (ms), read from the id; -1 for an id this gateway cannot have made. */
+  public static long millisOf(String id) {
     if (id == null || id.length() <= RANDOM_CHARS || id.length() > RANDOM_CHARS + 12) {
       return -1;
     }
