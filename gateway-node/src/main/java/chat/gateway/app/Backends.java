@@ -34,7 +34,6 @@ import chat.gateway.webhook.WebhookShards;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -71,31 +70,26 @@ public record Backends(Broker broker, HistoryStore history, ReadStore reads, Mem
   }
 
   /**
-   * Everything on one Redis: any number of nodes sharing it behave as one. {@code pubSubLost} runs when
-   * the subscriber connection drops (live events are held from then on); {@code linkBack} once it is
-   * subscribed again and every channel's gap is filled (the node's sessions go back into the registry);
-   * {@code wentOffline}
-   * is told of users whose last session was swept with a dead node; {@code drain} runs when another
-   * node asks this one to drain.
+   * Everything on one Redis: any number of nodes sharing it behave as one. {@code link} is told when the
+   * node loses and regains Redis ({@link LinkEvents}); {@code control} when another node asks this one to drain.
    */
   public static Backends redis(GatewayConfig config, Clock clock, Vertx vertx, LocalFanout fanout, GatewayMetrics metrics,
-                               Supplier<NodeInfo> self, Runnable pubSubLost, Supplier<Future<Void>> linkBack,
-                               Consumer<String> wentOffline, NodeControl control) {
+                               Supplier<NodeInfo> self, LinkEvents link, NodeControl control) {
     RedisConfig r = config.redis();
     RedisCommands commands = RedisCommands.of(vertx, r, config.nodeId(), config.eventLoops(), metrics);
     Recording webhooks = new Recording(config.webhooks(), commands);
-    RedisBroker[] link = new RedisBroker[1];
-    HistoryStore history = new RedisHistoryStore(commands, () -> link[0].available(), clock,
+    RedisBroker[] subscriber = new RedisBroker[1];
+    HistoryStore history = new RedisHistoryStore(commands, () -> subscriber[0].available(), clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl(), webhooks);
     GapRepair repair = new GapRepair(fanout, history, metrics);
     fanout.onFirstListener(repair::track);
     // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping. A topic
     // that moved to another shard: fill its channel's gap.
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
-        pubSubLost, () -> repair.repair().compose(v -> linkBack.get()), repair::repair, control);
-    link[0] = broker;
+        link.lost(), () -> repair.repair().compose(v -> link.back().get()), repair::repair, control);
+    subscriber[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
-        metrics, wentOffline, webhooks);
+        metrics, link.wentOffline(), link.lapsed(), webhooks);
     RedisMemory memory = new RedisMemory(vertx, commands);
     metrics.storeMemory("redis", memory::used, memory::limit);
     return new Backends(broker, history, new RedisReadStore(commands, config.historyMaxAge()),

@@ -11,6 +11,7 @@ import chat.gateway.hook.Hooks;
 import chat.gateway.management.ManagementServer;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.NodeInfo;
+import chat.gateway.registry.SessionRegistry;
 import chat.gateway.service.Chat;
 import chat.gateway.service.Rebalance;
 import chat.gateway.transport.Admission;
@@ -94,8 +95,8 @@ public final class Gateway {
     this.backends = decorate.apply(config.embedded()
         ? Backends.memory(config, clock, fanout, metrics, self, NodeControl.of(this::drain, this::shed),
             Webhooks.memoryQueue(config.webhooks(), config.nodeId()))
-        : Backends.redis(config, clock, vertx, fanout, metrics, self, this::linkLost, this::linkBack, this::wentOffline,
-            NodeControl.of(this::drain, this::shed)));
+        : Backends.redis(config, clock, vertx, fanout, metrics, self,
+            new LinkEvents(this::linkLost, this::linkBack, this::lapsed, this::wentOffline), NodeControl.of(this::drain, this::shed)));
     this.broker = backends.broker();
     this.webhooks = Webhooks.deliver(config.webhooks(), backends.webhookEvents(), config.hooks().timeout(), vertx,
         metrics, clock, config.nodeId());
@@ -339,8 +340,32 @@ public final class Gateway {
    * users: direct messages are routed by the registry.
    */
   private Future<Void> linkBack() {
-    return backends.sessions().announce()
+    return putBack().onSuccess(v -> outageSince.set(0));
+  }
+
+  /**
+   * A refresh found the node's liveness expired while its link stayed up (a pause past {@code NODE_TTL}: another
+   * node may have swept its sessions). Unless an outage is under way (the link's return puts them back), the
+   * sessions go back now, retried until they are.
+   */
+  private void lapsed() {
+    if (outageSince.get() != 0) {
+      return;
+    }
+    putBack().onFailure(e -> {
+      LOG.log(Level.WARNING, "could not put the sessions back into the registry yet: " + e.getMessage());
+      vertx.setTimer(1_000, id -> lapsed());
+    });
+  }
+
+  /**
+   * Puts back what the registry says the node owes ({@link SessionRegistry#announce}); a failure leaves it owed,
+   * so the next attempt puts it back.
+   */
+  private Future<Void> putBack() {
+    SessionRegistry registry = backends.sessions();
+    return registry.announce()
         .compose(standing -> Future.all(hubs.all().stream().map(hub -> hub.registerAgain(standing)).toList()))
-        .<Void>mapEmpty().onSuccess(v -> outageSince.set(0));
+        .<Void>mapEmpty().onSuccess(v -> registry.settled());
   }
 }

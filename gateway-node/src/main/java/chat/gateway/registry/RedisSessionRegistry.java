@@ -46,10 +46,18 @@ public final class RedisSessionRegistry implements SessionRegistry {
   private final long ttlMillis;
   private final GatewayMetrics metrics;
   private final Consumer<String> wentOffline;
+  private final Runnable lapsed;
   private long heartbeatTimer;
   private long sweepTimer;
-  /** A refresh found this node's liveness gone since {@link #announce} last asked. */
-  private volatile boolean lapsed;
+  /** Started: a refresh that finds the liveness gone from now on finds a lapse. */
+  private volatile boolean running;
+  /**
+   * What the node owes the registry: the worst it found since it last put everything back ({@link #settled}),
+   * with how many findings there were and how many the last {@link #announce} reported. Guarded by this.
+   */
+  private Standing owed = Standing.KNOWN;
+  private long findings;
+  private long announcedFindings;
   /** The id of the data Redis held when this node last looked ({@link #markDataset}). */
   private volatile String dataset;
   /**
@@ -58,9 +66,14 @@ public final class RedisSessionRegistry implements SessionRegistry {
    */
   private volatile long incarnation = System.currentTimeMillis();
 
-  /** {@code wentOffline} is told of each user whose last session a sweep removed. */
+  /**
+   * {@code wentOffline} is told of each user whose last session a sweep removed; {@code lapsed} runs when a
+   * refresh finds this node's liveness gone (it expired while the node could not refresh it: an outage, a pause):
+   * another node may have swept its sessions, which {@link #announce} then reports until {@link #settled}.
+   */
   public RedisSessionRegistry(Vertx vertx, RedisCommands redis, String nodeId, Supplier<NodeInfo> self,
-                              Duration nodeTtl, GatewayMetrics metrics, Consumer<String> wentOffline, Recording webhooks) {
+                              Duration nodeTtl, GatewayMetrics metrics, Consumer<String> wentOffline, Runnable lapsed,
+                              Recording webhooks) {
     this.webhooks = webhooks;
     this.vertx = vertx;
     this.redis = redis;
@@ -70,12 +83,13 @@ public final class RedisSessionRegistry implements SessionRegistry {
     this.ttlMillis = nodeTtl.toMillis();
     this.metrics = metrics;
     this.wentOffline = wentOffline;
+    this.lapsed = lapsed;
   }
 
   /** Clears what an earlier process with this node id left, announces this node, and starts the timers. */
   public Future<Void> start() {
     return sweep(nodeId, false).compose(v -> heartbeat()).compose(v -> markDataset()).<Void>mapEmpty().onSuccess(v -> {
-      lapsed = false; // the first refresh of a new process finds nothing: that is no outage
+      running = true; // the first refresh of a new process finds nothing: that is no lapse
       heartbeatTimer = vertx.setPeriodic(Math.max(100, ttlMillis / 3), id -> heartbeat());
       sweepTimer = vertx.setPeriodic(Math.max(100, ttlMillis / 2), id -> sweepDeadNodes());
     });
@@ -83,6 +97,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /** Stops announcing this node and removes it (its sessions are unregistered as they close). */
   public Future<Void> stop() {
+    running = false;
     vertx.cancelTimer(heartbeatTimer);
     vertx.cancelTimer(sweepTimer);
     return redis.send(Command.DEL, keys.nodeAlive(nodeId)).compose(v -> sweep(nodeId, false)).mapEmpty();
@@ -235,13 +250,35 @@ public final class RedisSessionRegistry implements SessionRegistry {
     });
   }
 
+  /**
+   * Refreshes the liveness and reports what the node owes since it last settled: a lapse or lost data found by
+   * this refresh or an earlier one is reported again by every announcement until the sessions are back.
+   */
   @Override
   public Future<Standing> announce() {
     return heartbeat().compose(v -> markDataset()).map(changed -> {
-      boolean known = !lapsed;
-      lapsed = false;
-      return changed ? Standing.DATA_LOST : known ? Standing.KNOWN : Standing.LAPSED;
+      synchronized (this) {
+        if (changed) {
+          owe(Standing.DATA_LOST);
+        }
+        announcedFindings = findings;
+        return owed;
+      }
     });
+  }
+
+  @Override
+  public synchronized void settled() {
+    if (findings == announcedFindings) {
+      owed = Standing.KNOWN;
+    }
+  }
+
+  private synchronized void owe(Standing standing) {
+    findings++;
+    if (standing.compareTo(owed) > 0) {
+      owed = standing;
+    }
   }
 
   /**
@@ -260,8 +297,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /**
    * Refreshes this node's liveness, reading the value it replaces: none means it had expired (or Redis
-   * lost it), which {@link #announce} reports once, whichever refresh found it (the periodic one may run
-   * first after an outage).
+   * lost it), which {@link #announce} reports, whichever refresh found it (the periodic one may run first
+   * after an outage, and is the only one to find a lapse the link did not notice: a pause past NODE_TTL).
    */
   private Future<Void> heartbeat() {
     NodeInfo node = self.get();
@@ -269,8 +306,11 @@ public final class RedisSessionRegistry implements SessionRegistry {
     return redis.send(Command.SET, keys.nodeAlive(nodeId), value, "PX", ttlMillis, "GET")
         .compose(previous -> {
           if (previous == null) {
-            lapsed = true;
             incarnation = Math.max(incarnation + 1, System.currentTimeMillis());
+            if (running) {
+              owe(Standing.LAPSED);
+              lapsed.run();
+            }
           }
           return redis.send(Command.SADD, keys.nodes(), nodeId);
         }).mapEmpty();

@@ -52,11 +52,16 @@ public interface SessionRegistry {
   }
 
   /**
-   * Refreshes this node's liveness now (cluster mode), after an outage, and tells what it found. The refresh
-   * comes first so that a sweep cannot take the sessions out again.
+   * Refreshes this node's liveness now (cluster mode), after an outage, and tells what the node must put back:
+   * what it found, now or earlier, since it last {@link #settled}. The refresh comes first so that a sweep
+   * cannot take the sessions out again.
    */
   default Future<Standing> announce() {
     return Future.succeededFuture(Standing.KNOWN);
+  }
+
+  /** The node put back what the last {@link #announce} reported (unless more was found since). */
+  default void settled() {
   }
 
   record OnlineUsers(List<String> users, long total) {

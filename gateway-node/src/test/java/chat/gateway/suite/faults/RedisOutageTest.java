@@ -30,6 +30,7 @@ class RedisOutageTest {
   private CuttableProxy link;
   private TestNode direct;
   private TestNode cutOff;
+  private String prefix;
 
   @BeforeEach
   void cluster() {
@@ -37,17 +38,23 @@ class RedisOutageTest {
   }
 
   private void start(String... settings) {
-    String prefix = TestNode.newPrefix();
+    start(List.of(settings), List.of(settings));
+  }
+
+  /** The node linked directly with {@code directSettings}, the one behind the proxy with {@code cutOffSettings}. */
+  private void start(List<String> directSettings, List<String> cutOffSettings) {
+    prefix = TestNode.newPrefix();
     link = CuttableProxy.to(RedisFixture.get().url());
     opened.add(link);
-    List<String> common = new ArrayList<>(List.of("REDIS_KEY_PREFIX", prefix, "REDIS_TIMEOUT", "1s",
-        "CANARY_INTERVAL", "200ms", "NODE_TTL", "2s", "RATE_LIMIT_BURST", "1000"));
-    common.addAll(List.of(settings));
+    List<String> common = List.of("REDIS_KEY_PREFIX", prefix, "REDIS_TIMEOUT", "1s",
+        "CANARY_INTERVAL", "200ms", "NODE_TTL", "2s", "RATE_LIMIT_BURST", "1000");
     List<String> a = new ArrayList<>(common);
+    a.addAll(directSettings);
     a.addAll(List.of("NODE_ID", "gw-a"));
     direct = TestNode.start(a.toArray(String[]::new));
     opened.add(direct);
     List<String> b = new ArrayList<>(common);
+    b.addAll(cutOffSettings);
     b.addAll(List.of("NODE_ID", "gw-b", "REDIS_URL", link.url()));
     cutOff = TestNode.start(b.toArray(String[]::new));
     opened.add(cutOff);
@@ -132,6 +139,24 @@ class RedisOutageTest {
     assertEquals("ack", alice.next("ack", "error").getString("type"));
     assertEquals("still there?", bob.next("message").getString("body"));
     assertFalse(bob.isClosed());
+  }
+
+  @Test
+  void aNodeWhoseLivenessLapsedWhileItsLinkStayedUpPutsItsSessionsBack() {
+    // a pause past NODE_TTL: the other node's sweep (every 0.5 s here) takes the sessions out before the paused
+    // node's next refresh (every 4 s) finds its liveness gone; no connection dropped, so no outage is seen
+    start(List.of("NODE_TTL", "1s"), List.of("NODE_TTL", "12s"));
+    WsProbe alice = direct.connected("alice");
+    WsProbe bob = cutOff.connected("bob");
+    Await.until("bob online", () -> online(direct, "bob"));
+    List<String> liveness = RedisFixture.get().strings("KEYS", prefix + "alive:*gw-b*");
+    assertEquals(1, liveness.size(), "gw-b's liveness key");
+    RedisFixture.get().call("DEL", liveness.get(0));
+    Await.until("bob swept from the registry", () -> !online(direct, "bob"));
+    Await.until("bob back in the registry", () -> online(direct, "bob"));
+    alice.send(send(1, "user/bob", "still there?"));
+    assertEquals("ack", alice.next("ack", "error").getString("type"));
+    assertEquals("still there?", bob.next("message").getString("body"));
   }
 
   @Test
