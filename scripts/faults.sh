@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Faults across hosts (issue 33), on the small data centre of scripts/dc.sh: Redis (primary on redis1, replica on
+# redis2, a Sentinel on each of redis1-3), 3 gateways (gw1-3, acks after a replica has the write:
+# REDIS_WAIT_REPLICAS=1), HAProxy on lb, the load tester on client. Root only; everything is torn down at the end.
+#
+#   scripts/faults.sh up       the lab with every server started (and left running)
+#   scripts/faults.sh smoke    up, a short load through HAProxy, its checker line, down
+#   scripts/faults.sh down
+#
+# Work in progress: the nemeses (partition-redis, partition-pubsub, partition-lb, pause-gateway, kill-host,
+# partition-redis-primary, kill-redis-host) and their checker lines come next.
+# Environment: CLIENTS (300), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
+# JAVA (Temurin 25), OUT (bench/results/faults).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DC=scripts/dc.sh
+JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+JAR=gateway-node/target/gateway-node.jar
+TESTER=load-tester/target/load-tester.jar
+OUT=${OUT:-bench/results/faults}
+CLIENTS=${CLIENTS:-300}
+NGROUPS=${RUN_GROUPS:-30}
+RATE=${RATE:-100}
+SECONDS_=${RUN_SECONDS:-20}
+mkdir -p "$OUT"
+OUT_ABS=$(cd "$OUT" && pwd)
+[ -f "$JAR" ] && [ -f "$TESTER" ] || ./mvnw -q -DskipTests package
+
+in_host() { # host cmd...: in the background, its output in $OUT/host-name.log
+  local host=$1 log=$OUT_ABS/$1-$(basename "$2").log
+  shift
+  setsid bash "$DC" exec "$host" "$@" >> "$log" 2>&1 < /dev/null &
+}
+
+wait_for() { # what seconds cmd...
+  local what=$1 seconds=$2
+  shift 2
+  for _ in $(seq 1 $((seconds * 5))); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "faults: $what did not come up (logs in $OUT)" >&2
+  return 1
+}
+
+redis_up() {
+  local primary
+  primary=$(bash $DC addr redis1)
+  in_host redis1 redis-server --bind "$primary" --port 6379 --save "" --appendonly no --protected-mode no
+  wait_for "redis on redis1" 10 bash $DC exec redis1 redis-cli -h "$primary" ping
+  in_host redis2 redis-server --bind "$(bash $DC addr redis2)" --port 6379 --save "" --appendonly no \
+    --protected-mode no --replicaof "$primary" 6379
+  for host in redis1 redis2 redis3; do
+    local conf=$OUT_ABS/sentinel-$host.conf
+    printf '%s\n' "port 26379" "bind $(bash $DC addr $host)" "protected-mode no" "dir $OUT_ABS" \
+      "sentinel monitor dc $primary 6379 2" "sentinel down-after-milliseconds dc 3000" \
+      "sentinel failover-timeout dc 10000" "sentinel parallel-syncs dc 1" > "$conf"
+    in_host "$host" redis-server "$conf" --sentinel
+  done
+  wait_for "the replica's sync" 30 bash -c "bash $DC exec redis2 redis-cli -h $(bash $DC addr redis2) info replication \
+    | grep -q master_link_status:up"
+}
+
+gateways_up() {
+  local sentinels lb
+  sentinels="$(bash $DC addr redis1):26379,$(bash $DC addr redis2):26379,$(bash $DC addr redis3):26379"
+  lb=$(bash $DC addr lb)
+  for i in 1 2 3; do
+    local me
+    me=$(bash $DC addr gw$i)
+    in_host gw$i env NODE_ID=gw$i HOST="$me" PORT=8080 MGMT_HOST="$me" MGMT_PORT=9090 ADMIN_TOKEN=faults-admin-token-0123456789abcdefgh \
+      ALLOW_DEV_AUTH=true TRUSTED_PROXIES="$lb" REDIS_SENTINELS="$sentinels" REDIS_SENTINEL_MASTER=dc \
+      REDIS_WAIT_REPLICAS=1 HEARTBEAT="${HEARTBEAT:-5s}" REDIS_OUTAGE_GRACE="${REDIS_OUTAGE_GRACE:-20s}" \
+      ADMISSION_RATE=2000 ADMISSION_BURST=2000 \
+      "$JAVA" -Xmx512m -jar "$JAR"
+  done
+  for i in 1 2 3; do
+    wait_for "gw$i" 60 bash $DC exec client curl -sf "http://$(bash $DC addr gw$i):9090/ready"
+  done
+}
+
+haproxy_up() {
+  local cfg=$OUT_ABS/haproxy.cfg lb
+  lb=$(bash $DC addr lb)
+  {
+    printf '%s\n' "global" "  maxconn 9000" "defaults" "  mode http" "  timeout connect 2s" "  timeout client 1h" \
+      "  timeout server 1h" "  timeout tunnel 1h" "frontend ws" "  bind $lb:8080" "  default_backend gateways" \
+      "backend gateways" "  balance leastconn" "  option httpchk" "  http-check send meth GET uri /ready" \
+      "  default-server inter 1s fall 2 rise 2 port 9090"
+    for i in 1 2 3; do
+      echo "  server gw$i $(bash $DC addr gw$i):8080 check"
+    done
+  } > "$cfg"
+  in_host lb haproxy -f "$cfg" -db
+  wait_for "haproxy" 10 bash $DC exec client curl -s -o /dev/null "http://$lb:8080/"
+}
+
+up() {
+  bash $DC up > "$OUT_ABS/dc.log"
+  redis_up
+  gateways_up
+  haproxy_up
+  echo "faults: up: Redis on redis1 (replica redis2, Sentinels redis1-3), gateways gw1-3, HAProxy on lb"
+}
+
+load() { # the load tester on the client host, through HAProxy; prints its report's path
+  local out=$OUT_ABS/load-$1
+  bash $DC exec client "$JAVA" -jar "$TESTER" --scenario fanout --url "ws://$(bash $DC addr lb):8080/ws" \
+    --connections "$CLIENTS" --groups "$NGROUPS" --rate "$RATE" --seconds "$SECONDS_" --ramp 500 \
+    --sources "$(bash $DC addr client)" --java-options "-Xmx512m" --out "$out" > "$out.log" 2>&1 || true
+  echo "$out/report.json"
+}
+
+checker() { # scenario report: the issue's JSON line
+  python3 - "$1" "$2" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[2]))
+print(json.dumps({"scenario": sys.argv[1], "acked": r["acked"], "lost": r["lost"], "doubleStored": None,
+                  "reordered": r["outOfOrder"], "unrecovered": r["unrecoveredChannels"],
+                  "closedByServers": r["closes"], "reconnects": r["reconnects"], "recoverS": None}))
+PY
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) bash $DC down ;;
+  smoke)
+    trap 'bash $DC down >/dev/null' EXIT
+    up
+    checker smoke "$(load smoke)"
+    ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac
