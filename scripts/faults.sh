@@ -3,13 +3,15 @@
 # redis2, a Sentinel on each of redis1-3), 3 gateways (gw1-3, acks after a replica has the write:
 # REDIS_WAIT_REPLICAS=1), HAProxy on lb, the load tester on client. Root only; everything is torn down at the end.
 #
-#   scripts/faults.sh up       the lab with every server started (and left running)
-#   scripts/faults.sh smoke    up, a short load through HAProxy, its checker line, down
+#   scripts/faults.sh up                the lab with every server started (and left running)
+#   scripts/faults.sh smoke             up, a short load through HAProxy, its checker line, down
+#   scripts/faults.sh SCENARIO          up, load, the nemesis FAULT_AT s in for HOLD s, heal, the checker line, down
 #   scripts/faults.sh down
-#
-# Work in progress: the nemeses (partition-redis, partition-pubsub, partition-lb, pause-gateway, kill-host,
-# partition-redis-primary, kill-redis-host) and their checker lines come next.
-# Environment: CLIENTS (300), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
+# Scenarios done: partition-redis (gw1 cut from every Redis host, both ways), kill-host (gw2's traffic dropped,
+# then every process in it killed). Work in progress: partition-pubsub, partition-lb, pause-gateway,
+# partition-redis-primary, kill-redis-host.
+# Environment: CLIENTS (300), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20; 60 for a scenario), FAULT_AT (15),
+# HOLD (15), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
 # JAVA (Temurin 25), OUT (bench/results/faults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -111,14 +113,89 @@ load() { # the load tester on the client host, through HAProxy; prints its repor
   echo "$out/report.json"
 }
 
-checker() { # scenario report: the issue's JSON line
-  python3 - "$1" "$2" <<'PY'
+primary() { # the host Sentinel names as the primary now
+  local ip
+  ip=$(bash $DC exec redis3 redis-cli -h "$(bash $DC addr redis3)" -p 26379 sentinel get-master-addr-by-name dc | head -1)
+  for host in redis1 redis2; do
+    [ "$(bash $DC addr $host)" = "$ip" ] && echo "$host" && return
+  done
+}
+
+double_stored() { # (sender, number) pairs stored under two ids in any group's stream, and how many pairs are stored, read from the
+# primary
+  local host
+  host=$(primary)
+  bash $DC exec "$host" bash -c "for k in \$(redis-cli -h $(bash $DC addr "$host") --scan --pattern 'chat:stream:group/*'); do
+    redis-cli -h $(bash $DC addr "$host") --raw xrange \$k - +; done" | python3 -c '
+import json, sys
+seen, double, lines = {}, 0, sys.stdin.read().split("\n")
+for i, line in enumerate(lines):
+    if line == "id" and i + 1 < len(lines):
+        msg = lines[i + 1]
+    if line == "body" and i + 1 < len(lines):
+        try:
+            b = json.loads(lines[i + 1])
+        except ValueError:
+            continue
+        if isinstance(b, dict) and "s" in b and "n" in b:
+            key = (b["s"], b["n"])
+            if key in seen and seen[key] != msg:
+                double += 1
+            seen.setdefault(key, msg)
+print(double, len(seen))'
+}
+
+checker() { # scenario report [recoverS]: the issue's JSON line
+  python3 - "$1" "$2" "$(double_stored)" "${3:-}" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[2]))
-print(json.dumps({"scenario": sys.argv[1], "acked": r["acked"], "lost": r["lost"], "doubleStored": None,
+double, stored = (int(x) for x in sys.argv[3].split())
+print(json.dumps({"scenario": sys.argv[1], "acked": r["acked"], "stored": stored, "lost": r["lost"], "doubleStored": double,
                   "reordered": r["outOfOrder"], "unrecovered": r["unrecoveredChannels"],
-                  "closedByServers": r["closes"], "reconnects": r["reconnects"], "recoverS": None}))
+                  "closedByServers": r["closes"], "reconnects": r["reconnects"],
+                  "recoverS": float(sys.argv[4]) if sys.argv[4] else None}))
 PY
+}
+
+ready_again() { # host: seconds until its /ready answers 200 (at most 120)
+  local start
+  start=$(date +%s.%N)
+  for _ in $(seq 1 600); do
+    if bash $DC exec client curl -sf -m 1 "http://$(bash $DC addr "$1"):9090/ready" >/dev/null 2>&1; then
+      python3 -c "print(round($(date +%s.%N) - $start, 1))"
+      return
+    fi
+    sleep 0.2
+  done
+  echo 120
+}
+
+scenario() { # name: load, the nemesis at FAULT_AT for HOLD seconds, heal, checker
+  local name=$1 report recover=""
+  trap 'bash $DC down >/dev/null' EXIT
+  up
+  SECONDS_=${RUN_SECONDS:-60}
+  load "$name" > "$OUT_ABS/$name.report" &
+  local loader=$!
+  sleep "${FAULT_AT:-15}"
+  case "$name" in
+    partition-redis)
+      bash $DC cut gw1 redis1 redis2 redis3
+      sleep "${HOLD:-15}"
+      bash $DC heal gw1
+      recover=$(ready_again gw1)
+      ;;
+    kill-host)
+      bash $DC cut gw2 # the host is gone from the network first: no FIN, no RST
+      sleep 2
+      for pid in $(ip netns pids "${DC_PREFIX:-dc-}gw2"); do kill -9 "$pid" 2>/dev/null || true; done
+      recover=0
+      ;;
+    *) echo "faults: no scenario $name" >&2; exit 2 ;;
+  esac
+  wait "$loader" || true
+  report=$(cat "$OUT_ABS/$name.report")
+  checker "$name" "$report" "$recover" | tee -a "$OUT_ABS/results.txt"
 }
 
 case "${1:-}" in
@@ -129,5 +206,6 @@ case "${1:-}" in
     up
     checker smoke "$(load smoke)"
     ;;
+  partition-redis | kill-host) scenario "$1" ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
