@@ -8,8 +8,8 @@
 #   scripts/faults.sh SCENARIO          up, load, the nemesis FAULT_AT s in for HOLD s, heal, the checker line, down
 #   scripts/faults.sh down
 # Scenarios done: partition-redis (gw1 cut from every Redis host, both ways), kill-host (gw2's traffic dropped,
-# then every process in it killed). Work in progress: partition-pubsub, partition-lb, pause-gateway,
-# partition-redis-primary, kill-redis-host.
+# then every process in it killed), pause-gateway (gw1's node SIGSTOPped for PAUSE s, 30), partition-lb (gw3 cut from
+# HAProxy). Work in progress: partition-pubsub, partition-redis-primary, kill-redis-host.
 # Environment: CLIENTS (300), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20; 60 for a scenario), FAULT_AT (15),
 # HOLD (15), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
 # JAVA (Temurin 25), OUT (bench/results/faults).
@@ -185,6 +185,21 @@ scenario() { # name: load, the nemesis at FAULT_AT for HOLD seconds, heal, check
       bash $DC heal gw1
       recover=$(ready_again gw1)
       ;;
+    pause-gateway)
+      local java
+      java=$(ip netns pids "${DC_PREFIX:-dc-}gw1" | while read -r pid; do
+        grep -q gateway-node.jar "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"; done | head -1)
+      kill -STOP "$java"
+      sleep "${PAUSE:-30}"
+      kill -CONT "$java"
+      recover=$(ready_again gw1)
+      ;;
+    partition-lb)
+      bash $DC cut gw3 lb # only the clients' own liveness checks notice: HAProxy keeps their side open
+      sleep "${HOLD:-15}"
+      bash $DC heal gw3
+      recover=$(ready_again gw3)
+      ;;
     kill-host)
       bash $DC cut gw2 # the host is gone from the network first: no FIN, no RST
       sleep 2
@@ -206,6 +221,6 @@ case "${1:-}" in
     up
     checker smoke "$(load smoke)"
     ;;
-  partition-redis | kill-host) scenario "$1" ;;
+  partition-redis | kill-host | pause-gateway | partition-lb) scenario "$1" ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
