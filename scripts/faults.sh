@@ -200,6 +200,13 @@ scenario() { # name: load, the nemesis at FAULT_AT for HOLD seconds, heal, check
       bash $DC heal gw3
       recover=$(ready_again gw3)
       ;;
+    partition-redis-primary)
+      # the primary loses its replica and the Sentinels' majority; the gateways still reach it
+      bash $DC cut redis1 redis2 redis3
+      sleep "${HOLD:-20}"
+      bash $DC heal redis1
+      recover=$(ready_again gw1)
+      ;;
     kill-host)
       bash $DC cut gw2 # the host is gone from the network first: no FIN, no RST
       sleep 2
@@ -221,6 +228,6 @@ case "${1:-}" in
     up
     checker smoke "$(load smoke)"
     ;;
-  partition-redis | kill-host | pause-gateway | partition-lb) scenario "$1" ;;
+  partition-redis | kill-host | pause-gateway | partition-lb | partition-redis-primary) scenario "$1" ;;
   *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
