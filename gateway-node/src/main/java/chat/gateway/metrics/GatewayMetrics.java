@@ -297,6 +297,12 @@ public final class GatewayMetrics {
         .description("Events this node received from the cluster's pub/sub").register(registry);
   }
 
+  /** A subscriber connection dropped because its canary stayed out too long (it heard nothing). */
+  public void pubsubDeaf() {
+    Counter.builder("chat_pubsub_deaf").description("Subscriber connections dropped because no canary came back on them")
+        .register(registry).increment();
+  }
+
   public void pubsubReconnect() {
     pubsubReconnects.increment();
   }

@@ -19,6 +19,8 @@ final class RedisCall {
   final boolean durable;
   final Promise<Response> promise = Promise.promise();
   final long startedAt = System.nanoTime();
+  /** When it was last written to a connection (nanoTime). */
+  long writtenAt;
   /** Its place in the pipeline it was last given to (NOSCRIPT recovery compares them). */
   long number;
   int attempts;

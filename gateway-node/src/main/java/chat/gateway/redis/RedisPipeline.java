@@ -10,6 +10,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.impl.PooledRedisConnection;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -31,6 +32,9 @@ import java.util.Map;
  *   again and the refused commands are sent again in their order, ahead of anything newer. A refused
  *   command after which a later one of the same order key ran (the script came back through another
  *   connection meanwhile) would run out of turn if sent again: it fails instead, as a timeout would.
+ *   <li><b>A connection that answers nothing</b> (its oldest command written more than twice the timeout, plus
+ *   the {@code WAIT} timeout where acks wait for replicas, ago and still unanswered: a partition that drops its
+ *   packets sends no FIN or RST) is dropped as lost and made again, rather than left silent until TCP gives up.
  *   <li><b>While the connection is down</b>, commands wait in order (at most {@code maxQueued}) and fail at
  *   their timeout; commands in flight when it dropped fail, since Redis may or may not have run them. The
  *   {@link Owner} may take back those never written, to run them elsewhere (a failover moved their slot).
@@ -84,6 +88,8 @@ final class RedisPipeline {
   private final Owner owner;
   private final Replication replication;
   private final long sweepTimer;
+  /** How long the oldest command written may go unanswered before the connection counts as silent. */
+  private final long silentNanos;
   /** Written, reply not in yet, oldest first. */
   private final ArrayDeque<RedisCall> inFlight = new ArrayDeque<>();
   /** Not written yet (not connected, too many in flight, or recovering), oldest first. */
@@ -121,6 +127,7 @@ final class RedisPipeline {
     this.maxQueued = maxQueued;
     this.owner = owner;
     this.replication = new Replication(context, metrics, waitReplicas, waitTimeoutMillis);
+    this.silentNanos = (2 * timeoutMillis + (waitReplicas > 0 ? waitTimeoutMillis : 0)) * 1_000_000;
     this.sweepTimer = timeout.every(vertx, this::tick);
     connect();
   }
@@ -198,6 +205,7 @@ final class RedisPipeline {
 
   private void write(RedisCall call) {
     call.attempts++;
+    call.writtenAt = System.nanoTime();
     inFlight.add(call);
     RedisConnection on = connection;
     if (call.asking) {
@@ -232,7 +240,7 @@ final class RedisPipeline {
         // a primary that was demoted under a live connection (a failover under Sentinel): it did not run;
         // the next connection finds the new primary
         call.fail("Redis at " + address + " is a replica now");
-        on.close();
+        closeSocket(on);
       } else {
         call.promise.tryFail(ar.cause());
         // The connection may be closing: it fails what is in flight first and reports its end after, so
@@ -350,8 +358,12 @@ final class RedisPipeline {
     metrics.redisPipelineEvent("lost");
     connection = null;
     replication.lost();
-    // Refused commands never ran: they go first on the next connection. What was in flight fails (the
-    // client closes it with the connection) since Redis may have run it.
+    // Refused commands never ran: they go first on the next connection. What was in flight fails now, since
+    // Redis may have run it (a connection dropped for silence may never report its end).
+    for (RedisCall call : inFlight) {
+      call.fail("the Redis connection to " + address + " was lost (" + why + ") before it answered");
+    }
+    inFlight.clear();
     recoveringRan = null;
     for (int i = refused.size() - 1; i >= 0; i--) {
       queued.addFirst(refused.get(i));
@@ -372,7 +384,32 @@ final class RedisPipeline {
 
   private void tick() {
     failOverdue();
+    dropIfSilent();
     replication.tick(connection);
+  }
+
+  /** Replies come in the order written: the oldest command in flight unanswered for too long means none came. */
+  private void dropIfSilent() {
+    RedisConnection c = connection;
+    RedisCall oldest = inFlight.peek();
+    if (c == null || oldest == null || System.nanoTime() - oldest.writtenAt < silentNanos) {
+      return;
+    }
+    metrics.redisPipelineEvent("silent");
+    lost(c, "no reply for " + (System.nanoTime() - oldest.writtenAt) / 1_000_000 + " ms");
+    closeSocket(c);
+  }
+
+  /**
+   * Closes the socket under {@code c}: a pooled connection's {@code close} only hands it back to the pool (unless
+   * it subscribed), where the next {@code connect} would borrow the same dead connection again.
+   */
+  private static void closeSocket(RedisConnection c) {
+    if (c instanceof PooledRedisConnection pooled) {
+      pooled.actual().forceClose();
+    } else {
+      c.close();
+    }
   }
 
   /** Fails every command given more than the timeout ago; a late reply is then dropped. */

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
  * The pub/sub canaries: every {@code CANARY_INTERVAL} this node publishes a canary on a topic of its own in
  * each shard and hears it back on that shard's subscriber ({@link ShardSubscriber#healthy}), so a subscriber
  * that stopped receiving (while its connection looks up) is found. One overdue for more than three intervals
- * (at least 2 s) makes the node unready.
+ * (at least 2 s) makes the node unready; for twice that, its connection is dropped as lost and made again
+ * ({@link ShardSubscriber#dropIfDeaf}).
  */
 final class Canaries {
   private final Vertx vertx;
@@ -64,8 +65,12 @@ final class Canaries {
     vertx.cancelTimer(timer);
   }
 
-  /** Sends a canary on {@code shard}, unless one is out already. */
+  /** Sends a canary on {@code shard}, unless one is out already or the shard is deaf (then it connects again). */
   void send(ShardSubscriber shard) {
+    if (shard.dropIfDeaf(2 * timeoutMillis())) {
+      metrics.pubsubDeaf();
+      return;
+    }
     if (shard.canarySent()) {
       commands.send(publish, shard.canaryTopic(), EventCodec.canary(nodeId, System.nanoTime()));
     }

@@ -140,6 +140,24 @@ final class ShardSubscriber {
     add(topic);
   }
 
+  /**
+   * Drops the connection as lost when a canary has been out for {@code timeoutMillis}: it looks up but hears
+   * nothing (a partition that drops this connection's packets sends no FIN or RST, and Redis's replies wait in
+   * its buffers until the partition heals, if it keeps them that long). The node holds its channels, connects
+   * again and fills the gap from history, instead of waiting deaf for TCP to give up. True if dropped.
+   */
+  boolean dropIfDeaf(long timeoutMillis) {
+    RedisConnection c = connection;
+    long outstanding = outstandingSince;
+    long silentFor = System.currentTimeMillis() - outstanding;
+    if (c == null || !subscribed || outstanding == 0 || silentFor < timeoutMillis) {
+      return false;
+    }
+    lost(c, new java.util.concurrent.TimeoutException("no canary back for " + silentFor + " ms"));
+    c.close();
+    return true;
+  }
+
   /** A canary is about to be published: false when there is no point (not subscribed). */
   boolean canarySent() {
     if (connection == null || !subscribed || canaryTopic == null) {

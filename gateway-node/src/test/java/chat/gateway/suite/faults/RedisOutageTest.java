@@ -123,6 +123,28 @@ class RedisOutageTest {
   }
 
   @Test
+  void aLinkThatGoesSilentIsMadeAgainAndTheGapFilled() {
+    // every connection of the node to Redis goes silent (no FIN, no RST: a partition of those flows), while new
+    // ones get through: the node must not wait deaf for TCP to give up
+    start();
+    WsProbe alice = member(direct, "alice");
+    WsProbe bob = member(cutOff, "bob");
+    List<String> acked = new ArrayList<>(sendAll(alice, 1, 3));
+    link.freeze();
+    acked.addAll(sendAll(alice, 4, 10)); // the silent subscriber does not hear these
+    Await.until("the deaf subscriber dropped", () -> cutOff.management(HttpMethod.GET, "/metrics").body()
+        .matches("(?s).*chat_pubsub_deaf_total [1-9].*"));
+    Await.until("the node is ready again on new connections", () -> ready(cutOff) == 200);
+    acked.addAll(sendAll(alice, 14, 3));
+    List<String> received = new ArrayList<>();
+    while (received.size() < acked.size()) {
+      received.add(bob.next("message").getString("id"));
+    }
+    assertEquals(acked, received, "every acked message once, in order, across the silence");
+    assertFalse(bob.isClosed());
+  }
+
+  @Test
   void afterAnOutageLongerThanNodeTtlTheSessionsAreBackInTheRegistryAndGetDirectMessages() {
     start();
     WsProbe alice = direct.connected("alice");
