@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Faults across hosts (issue 33), on the small data centre of scripts/dc.sh: Redis (primary on redis1, replica on
-# redis2, a Sentinel on each of redis1-3), 3 gateways (gw1-3, acks after a replica has the write:
+# Faults across hosts (issue 33), on the small data centre of scripts/dc.sh: Redis (primary on redis1, replicas on
+# redis2 and redis3, a Sentinel on each of redis1-3), 3 gateways (gw1-3, acks after a replica has the write:
 # REDIS_WAIT_REPLICAS=1), HAProxy on lb, the load tester on client. Root only; everything is torn down at the end.
 #
 #   scripts/faults.sh up                the lab with every server started (and left running)
 #   scripts/faults.sh smoke             up, a short load through HAProxy, its checker line, down
 #   scripts/faults.sh SCENARIO          up, load, the nemesis FAULT_AT s in for HOLD s, heal, the checker line, down
+#   scripts/faults.sh all               every scenario, one after the other
+#   scripts/faults.sh ci                partition-redis and kill-host at a reduced size; fails on a broken promise
 #   scripts/faults.sh down
-# Scenarios done: partition-redis (gw1 cut from every Redis host, both ways), kill-host (gw2's traffic dropped,
-# then every process in it killed), pause-gateway (gw1's node SIGSTOPped for PAUSE s, 30), partition-lb (gw3 cut from
-# HAProxy). Work in progress: partition-pubsub, partition-redis-primary, kill-redis-host.
+# Scenarios: partition-redis (gw1 cut from every Redis host, both ways), partition-pubsub (only gw1's subscriber
+# connection's packets dropped), partition-lb (gw3 cut from HAProxy), pause-gateway (gw1's node SIGSTOPped for
+# PAUSE s, 30), kill-host (gw2's traffic dropped, then every process in it killed), partition-redis-primary (the
+# primary cut from its replicas and two of three Sentinels; the gateways still reach it), kill-redis-host (the
+# primary's host dropped, then every process in it killed). Each prints one JSON line (also in OUT/results.txt) and
+# fails when an acked message was lost, reordered or stored twice, or a server closed sessions it should not have.
 # Environment: CLIENTS (300), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20; 60 for a scenario), FAULT_AT (15),
-# HOLD (15), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
-# JAVA (Temurin 25), OUT (bench/results/faults).
+# HOLD (15; 20 for partition-redis-primary), PAUSE (30), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
+# JAVA (Temurin 25 if installed), OUT (bench/results/faults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = ci ]; then # CI's share: a fifth of the clients, a tenth of the rate, shorter heartbeats and grace
+  export CLIENTS=${CLIENTS:-60} RUN_GROUPS=${RUN_GROUPS:-6} RATE=${RATE:-30} RUN_SECONDS=${RUN_SECONDS:-30} \
+    FAULT_AT=${FAULT_AT:-8} HOLD=${HOLD:-6} HEARTBEAT=${HEARTBEAT:-3s} REDIS_OUTAGE_GRACE=${REDIS_OUTAGE_GRACE:-15s}
+fi
 DC=scripts/dc.sh
-JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
+TEMURIN=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+JAVA=${JAVA:-$([ -x $TEMURIN ] && echo $TEMURIN || command -v java)}
 JAR=gateway-node/target/gateway-node.jar
 TESTER=load-tester/target/load-tester.jar
 OUT=${OUT:-bench/results/faults}
@@ -32,6 +42,7 @@ in_host() { # host cmd...: in the background, its output in $OUT/host-name.log
   local host=$1 log=$OUT_ABS/$1-$(basename "$2").log
   shift
   setsid bash "$DC" exec "$host" "$@" >> "$log" 2>&1 < /dev/null &
+  disown
 }
 
 wait_for() { # what seconds cmd...
@@ -45,13 +56,21 @@ wait_for() { # what seconds cmd...
   return 1
 }
 
+redis_data() { # host: an empty directory for its Redis (a replica's full sync writes dump.rdb there, and a Redis
+# started where one lies loads it: an earlier run's messages would count as stored twice)
+  rm -rf "$OUT_ABS/data-$1" && mkdir -p "$OUT_ABS/data-$1" && echo "$OUT_ABS/data-$1"
+}
+
 redis_up() {
   local primary
   primary=$(bash $DC addr redis1)
-  in_host redis1 redis-server --bind "$primary" --port 6379 --save "" --appendonly no --protected-mode no
+  in_host redis1 redis-server --bind "$primary" --port 6379 --save "" --appendonly no --protected-mode no \
+    --dir "$(redis_data redis1)"
   wait_for "redis on redis1" 10 bash $DC exec redis1 redis-cli -h "$primary" ping
-  in_host redis2 redis-server --bind "$(bash $DC addr redis2)" --port 6379 --save "" --appendonly no \
-    --protected-mode no --replicaof "$primary" 6379
+  for host in redis2 redis3; do
+    in_host $host redis-server --bind "$(bash $DC addr $host)" --port 6379 --save "" --appendonly no \
+      --protected-mode no --dir "$(redis_data $host)" --replicaof "$primary" 6379
+  done
   for host in redis1 redis2 redis3; do
     local conf=$OUT_ABS/sentinel-$host.conf
     printf '%s\n' "port 26379" "bind $(bash $DC addr $host)" "protected-mode no" "dir $OUT_ABS" \
@@ -59,8 +78,10 @@ redis_up() {
       "sentinel failover-timeout dc 10000" "sentinel parallel-syncs dc 1" > "$conf"
     in_host "$host" redis-server "$conf" --sentinel
   done
-  wait_for "the replica's sync" 30 bash -c "bash $DC exec redis2 redis-cli -h $(bash $DC addr redis2) info replication \
-    | grep -q master_link_status:up"
+  for host in redis2 redis3; do
+    wait_for "the replica's sync on $host" 30 bash -c "bash $DC exec $host redis-cli -h $(bash $DC addr $host) \
+      info replication | grep -q master_link_status:up"
+  done
 }
 
 gateways_up() {
@@ -102,7 +123,7 @@ up() {
   redis_up
   gateways_up
   haproxy_up
-  echo "faults: up: Redis on redis1 (replica redis2, Sentinels redis1-3), gateways gw1-3, HAProxy on lb"
+  echo "faults: up: Redis on redis1 (replicas redis2-3, Sentinels redis1-3), gateways gw1-3, HAProxy on lb"
 }
 
 load() { # the load tester on the client host, through HAProxy; prints its report's path
@@ -113,10 +134,13 @@ load() { # the load tester on the client host, through HAProxy; prints its repor
   echo "$out/report.json"
 }
 
-primary() { # the host Sentinel names as the primary now
-  local ip
-  ip=$(bash $DC exec redis3 redis-cli -h "$(bash $DC addr redis3)" -p 26379 sentinel get-master-addr-by-name dc | head -1)
-  for host in redis1 redis2; do
+primary() { # the host the Sentinels name as the primary now (asked of the first that answers)
+  local ip=""
+  for sentinel in redis3 redis2 redis1; do
+    ip=$(bash $DC exec $sentinel redis-cli -h "$(bash $DC addr $sentinel)" -p 26379 sentinel get-master-addr-by-name dc \
+      2>/dev/null | sed -n 1p) && [ -n "$ip" ] && break
+  done
+  for host in redis1 redis2 redis3; do
     [ "$(bash $DC addr $host)" = "$ip" ] && echo "$host" && return
   done
 }
@@ -155,6 +179,56 @@ print(json.dumps({"scenario": sys.argv[1], "acked": r["acked"], "stored": stored
                   "closedByServers": r["closes"], "reconnects": r["reconnects"],
                   "recoverS": float(sys.argv[4]) if sys.argv[4] else None}))
 PY
+}
+
+verdict() { # checker line: fails (with the reason) when a promise is broken
+  python3 - "$1" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+broken = [f"{k} {r[k]}" for k in ("lost", "doubleStored", "reordered") if r[k]]
+if r["acked"] == 0:
+    broken.append("nothing acked")
+if r["stored"] < r["acked"]:
+    broken.append(f"{r['acked']} acked but {r['stored']} stored")
+# every scenario here keeps a cut-off gateway inside REDIS_OUTAGE_GRACE: no server may close a session
+if r["closedByServers"]:
+    broken.append(f"sessions closed by servers {r['closedByServers']}")
+if broken:
+    print(f"faults: {r['scenario']} FAILED: " + ", ".join(broken), file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
+watch_ready() { # host seconds: watches its /ready for that long; prints the seconds to its first 503 and from there
+# to its next 200 ("- -" when it never went unready, "x -" when it did not come back)
+  local host=$1 until down="" up="" start now code
+  start=$(date +%s.%N)
+  until=$(python3 -c "print($start + $2)")
+  while python3 -c "import sys; sys.exit(0 if $(date +%s.%N) < $until else 1)"; do
+    code=$(bash $DC exec client curl -s -o /dev/null -w '%{http_code}' -m 1 "http://$(bash $DC addr "$host"):9090/ready" || true)
+    now=$(date +%s.%N)
+    if [ -z "$down" ] && [ "$code" != 200 ]; then
+      down=$now
+    elif [ -n "$down" ] && [ -z "$up" ] && [ "$code" = 200 ]; then
+      up=$now
+    fi
+    sleep 0.2
+  done
+  python3 -c "d, u = '$down', '$up'
+print('- -' if not d else '%.1f %s' % (float(d) - $start, '%.1f' % (float(u) - float(d)) if u else '-'))"
+}
+
+pubsub_ports() { # host: the local ports of its subscriber connections to the primary
+  local primary
+  primary=$(primary)
+  bash $DC exec "$primary" redis-cli -h "$(bash $DC addr "$primary")" client list type pubsub \
+    | grep -o "addr=$(bash $DC addr "$1"):[0-9]*" | cut -d: -f2
+}
+
+kill_host() { # host: its traffic dropped first (no FIN, no RST: a lost host, not a crash), then every process killed
+  bash $DC cut "$1"
+  sleep 2
+  for pid in $(ip netns pids "${DC_PREFIX:-dc-}$1"); do kill -9 "$pid" 2>/dev/null || true; done
 }
 
 ready_again() { # host: seconds until its /ready answers 200 (at most 120)
@@ -200,25 +274,53 @@ scenario() { # name: load, the nemesis at FAULT_AT for HOLD seconds, heal, check
       bash $DC heal gw3
       recover=$(ready_again gw3)
       ;;
+    partition-pubsub)
+      # only the subscriber connection's packets are dropped (both ways); the node still writes, and a new
+      # connection gets through: the node must notice the silence and connect again, not wait for the heal
+      local ports
+      ports=$(pubsub_ports gw1)
+      [ -n "$ports" ] || { echo "faults: gw1 has no subscriber connection on the primary" >&2; exit 1; }
+      for port in $ports; do
+        bash $DC exec gw1 iptables -A OUTPUT -p tcp --sport "$port" -j DROP
+        bash $DC exec gw1 iptables -A INPUT -p tcp --dport "$port" -j DROP
+      done
+      echo "partition-pubsub: gw1 unready after, and ready again for: $(watch_ready gw1 "${HOLD:-15}") s (ports $ports)" \
+        | tee -a "$OUT_ABS/results.txt"
+      bash $DC heal gw1
+      recover=$(ready_again gw1)
+      ;;
     partition-redis-primary)
-      # the primary loses its replica and the Sentinels' majority; the gateways still reach it
+      # the primary loses its replicas and the Sentinels' majority; the gateways still reach it
       bash $DC cut redis1 redis2 redis3
       sleep "${HOLD:-20}"
       bash $DC heal redis1
       recover=$(ready_again gw1)
       ;;
     kill-host)
-      bash $DC cut gw2 # the host is gone from the network first: no FIN, no RST
-      sleep 2
-      for pid in $(ip netns pids "${DC_PREFIX:-dc-}gw2"); do kill -9 "$pid" 2>/dev/null || true; done
+      kill_host gw2
       recover=0
+      ;;
+    kill-redis-host)
+      local gone
+      gone=$(primary)
+      kill_host "$gone"
+      # the Sentinels left promote a replica; the gateways follow it
+      echo "kill-redis-host: $gone killed; gw1 unready after, and ready again for: $(watch_ready gw1 30) s" \
+        | tee -a "$OUT_ABS/results.txt"
+      recover=$(ready_again gw1)
       ;;
     *) echo "faults: no scenario $name" >&2; exit 2 ;;
   esac
   wait "$loader" || true
   report=$(cat "$OUT_ABS/$name.report")
-  checker "$name" "$report" "$recover" | tee -a "$OUT_ABS/results.txt"
+  local line
+  line=$(checker "$name" "$report" "$recover")
+  echo "$line" | tee -a "$OUT_ABS/results.txt"
+  bash $DC down >/dev/null
+  verdict "$line"
 }
+
+SCENARIOS="partition-redis partition-pubsub partition-lb pause-gateway kill-host partition-redis-primary kill-redis-host"
 
 case "${1:-}" in
   up) up ;;
@@ -228,6 +330,18 @@ case "${1:-}" in
     up
     checker smoke "$(load smoke)"
     ;;
-  partition-redis | kill-host | pause-gateway | partition-lb | partition-redis-primary) scenario "$1" ;;
-  *) sed -n '2,12p' "$0"; exit 2 ;;
+  all)
+    failed=0
+    for name in $SCENARIOS; do
+      (scenario "$name") || failed=1
+    done
+    exit $failed
+    ;;
+  ci)
+    (scenario partition-redis) && (scenario kill-host)
+    ;;
+  partition-redis | partition-pubsub | partition-lb | pause-gateway | kill-host | partition-redis-primary | kill-redis-host)
+    scenario "$1"
+    ;;
+  *) sed -n '2,21p' "$0"; exit 2 ;;
 esac

@@ -37,7 +37,7 @@ final class ClusterShards implements ShardMap {
   private final Context context;
   private final String credentials;
   private final String poolName;
-  private final int poolSize;
+  private final java.util.function.Supplier<RedisOptions> pooled;
   /** Seeds first, then every node any topology named, in the order first seen. */
   private final Set<String> known = new LinkedHashSet<>();
   private final Map<String, Redis> clients = new ConcurrentHashMap<>();
@@ -54,15 +54,16 @@ final class ClusterShards implements ShardMap {
    * @param seeds    connection strings of some nodes of the cluster ({@code redis://[:password@]host:port});
    *                 the password of the first is used for every node
    * @param poolName prefix of the clients' pool names (a metrics label)
+   * @param pooled   the options every node's client starts from (pool size, timeouts)
    */
-  ClusterShards(Vertx vertx, List<String> seeds, String poolName, int poolSize) {
+  ClusterShards(Vertx vertx, List<String> seeds, String poolName, java.util.function.Supplier<RedisOptions> pooled) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     String first = seeds.get(0);
     String rest = first.substring(first.indexOf("://") + 3);
     this.credentials = rest.contains("@") ? rest.substring(0, rest.indexOf('@') + 1) : "";
     this.poolName = poolName;
-    this.poolSize = poolSize;
+    this.pooled = pooled;
     for (String seed : seeds) {
       String hostPort = seed.substring(seed.indexOf("://") + 3);
       known.add(hostPort.substring(hostPort.indexOf('@') + 1));
@@ -95,9 +96,8 @@ final class ClusterShards implements ShardMap {
 
   @Override
   public Redis client(String address) {
-    return clients.computeIfAbsent(address, a -> Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString("redis://" + credentials + a).setMaxPoolSize(poolSize).setMaxPoolWaiting(poolSize)
-        .setMaxWaitingHandlers(8192).setPoolName(poolName + "-" + a)));
+    return clients.computeIfAbsent(address, a -> Redis.createClient(vertx, pooled.get()
+        .setConnectionString("redis://" + credentials + a).setPoolName(poolName + "-" + a)));
   }
 
   @Override

@@ -8,9 +8,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
-import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -76,23 +74,35 @@ public final class RedisCommands {
     String poolName = "chat-" + nodeId;
     ShardMap shards;
     RedisKeys keys;
+    int connectTimeout = (int) config.timeout().toMillis();
     if (config.topology() == RedisConfig.Topology.CLUSTER) {
-      shards = new ClusterShards(vertx, config.endpoints(), poolName, connections);
+      shards = new ClusterShards(vertx, config.endpoints(), poolName, () -> pooled(connections, connectTimeout));
       keys = RedisKeys.cluster(config.keyPrefix());
     } else {
-      RedisOptions options = new RedisOptions().setMaxPoolSize(connections).setMaxPoolWaiting(connections)
-          .setMaxWaitingHandlers(8192).setPoolName(poolName);
       if (config.topology() == RedisConfig.Topology.SENTINEL) {
-        options.setType(RedisClientType.SENTINEL).setMasterName(config.masterName()).setRole(RedisRole.MASTER);
-        config.endpoints().forEach(options::addConnectionString);
+        SentinelPrimary primary = new SentinelPrimary(vertx, config.endpoints(), config.masterName(), poolName,
+            () -> pooled(connections, connectTimeout), Math.min(2_000, config.timeout().toMillis()));
+        shards = new SingleRedis(primary, primary::start);
       } else {
-        options.setConnectionString(config.endpoints().get(0));
+        shards = new SingleRedis(Redis.createClient(vertx, pooled(connections, connectTimeout).setPoolName(poolName)
+            .setConnectionString(config.endpoints().get(0))), Future::succeededFuture);
       }
-      shards = new SingleRedis(Redis.createClient(vertx, options));
       keys = RedisKeys.standalone(config.keyPrefix());
     }
     return new RedisCommands(vertx, shards, keys, metrics, config.timeout().toMillis(), config.connectionsPerLoop(),
         config.waitReplicas(), config.waitTimeout().toMillis());
+  }
+
+  /**
+   * Options for a pool of {@code connections} held connections. A connect gives up after {@code connectTimeout} ms
+   * (REDIS_TIMEOUT), not Netty's 60 s: a host gone from the network drops the SYN, and under Sentinel every
+   * reconnect asks the Sentinels in turn, a dead one first until another has answered.
+   */
+  private static RedisOptions pooled(int connections, int connectTimeout) {
+    RedisOptions options = new RedisOptions().setMaxPoolSize(connections).setMaxPoolWaiting(connections)
+        .setMaxWaitingHandlers(8192);
+    options.getNetClientOptions().setConnectTimeout(connectTimeout);
+    return options;
   }
 
   public RedisKeys keys() {

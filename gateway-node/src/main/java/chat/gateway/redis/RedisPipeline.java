@@ -10,7 +10,6 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import io.vertx.redis.client.impl.PooledRedisConnection;
 import java.lang.System.Logger.Level;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -240,7 +239,7 @@ final class RedisPipeline {
         // a primary that was demoted under a live connection (a failover under Sentinel): it did not run;
         // the next connection finds the new primary
         call.fail("Redis at " + address + " is a replica now");
-        closeSocket(on);
+        RedisSockets.closeForGood(on);
       } else {
         call.promise.tryFail(ar.cause());
         // The connection may be closing: it fails what is in flight first and reports its end after, so
@@ -397,19 +396,7 @@ final class RedisPipeline {
     }
     metrics.redisPipelineEvent("silent");
     lost(c, "no reply for " + (System.nanoTime() - oldest.writtenAt) / 1_000_000 + " ms");
-    closeSocket(c);
-  }
-
-  /**
-   * Closes the socket under {@code c}: a pooled connection's {@code close} only hands it back to the pool (unless
-   * it subscribed), where the next {@code connect} would borrow the same dead connection again.
-   */
-  private static void closeSocket(RedisConnection c) {
-    if (c instanceof PooledRedisConnection pooled) {
-      pooled.actual().forceClose();
-    } else {
-      c.close();
-    }
+    RedisSockets.closeForGood(c);
   }
 
   /** Fails every command given more than the timeout ago; a late reply is then dropped. */

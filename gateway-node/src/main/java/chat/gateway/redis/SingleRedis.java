@@ -3,22 +3,26 @@ package chat.gateway.redis;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Redis;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * One shard serving every slot: a Redis at a URL, or the primary a set of sentinels names (the client asks
- * them at each connect, so a connection made after a failover reaches the new primary).
+ * One shard serving every slot: a Redis at a URL, or the primary a set of Sentinels names ({@link SentinelPrimary}:
+ * a connection made after a failover reaches the new primary).
  */
 final class SingleRedis implements ShardMap {
   private final Redis client;
+  private final Supplier<Future<Void>> start;
   private final Topology topology = Topology.single();
 
-  SingleRedis(Redis client) {
+  /** {@code start}: what the client needs before it connects (Sentinel's primary found). */
+  SingleRedis(Redis client, Supplier<Future<Void>> start) {
     this.client = client;
+    this.start = start;
   }
 
   @Override
   public Future<Void> start() {
-    return Future.succeededFuture();
+    return start.get();
   }
 
   @Override
