@@ -7,7 +7,7 @@
 #   scripts/faults.sh smoke             up, a short load through HAProxy, its checker line, down
 #   scripts/faults.sh SCENARIO          up, load, the nemesis FAULT_AT s in for HOLD s, heal, the checker line, down
 #   scripts/faults.sh all               every scenario, one after the other
-#   scripts/faults.sh ci                partition-redis and kill-host at a reduced size; fails on a broken promise
+#   scripts/faults.sh ci                partition-redis, kill-host and kill-redis-host at a reduced size (CI, 3 min)
 #   scripts/faults.sh down
 # Scenarios: partition-redis (gw1 cut from every Redis host, both ways), partition-pubsub (only gw1's subscriber
 # connection's packets dropped), partition-lb (gw3 cut from HAProxy), pause-gateway (gw1's node SIGSTOPped for
@@ -338,7 +338,7 @@ case "${1:-}" in
     exit $failed
     ;;
   ci)
-    (scenario partition-redis) && (scenario kill-host)
+    (scenario partition-redis) && (scenario kill-host) && (scenario kill-redis-host)
     ;;
   partition-redis | partition-pubsub | partition-lb | pause-gateway | kill-host | partition-redis-primary | kill-redis-host)
     scenario "$1"

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run runs exactly this), on a fresh Debian machine with a JDK:
 # installs what the tests need when it is missing (Redis, HAProxy, promtool, Node.js and npm, Chromium;
-# Docker and Compose for the compose end-to-end test), then runs `./mvnw -B verify` and
-# scripts/compose-e2e.sh. Installing needs root (apt-get); what is there already is used as it is.
+# Docker and Compose for the compose end-to-end test; iproute2, iptables and curl for the faults across
+# hosts), then runs `./mvnw -B verify`, scripts/compose-e2e.sh and, as root, `scripts/faults.sh ci` (network
+# namespaces need root). Installing needs root (apt-get); what is there already is used as it is.
 #   scripts/test.sh            everything
 #   COMPOSE_E2E=no scripts/test.sh   without the compose end-to-end test (no Docker needed)
+#   FAULTS=no scripts/test.sh        without the faults across hosts
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,12 @@ need promtool prometheus
 need node nodejs
 need npm npm
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+if [ "${FAULTS:-yes}" != no ] && [ "$(id -u)" = 0 ]; then
+  need ip iproute2
+  need iptables iptables
+  need curl curl
+  need python3 python3
+fi
 if [ "${COMPOSE_E2E:-yes}" != no ]; then
   need dockerd docker.io
   need docker-compose docker-compose
@@ -44,4 +52,11 @@ echo "node $(node --version), npm $(npm --version)"
 ./mvnw -B verify
 if [ "${COMPOSE_E2E:-yes}" != no ]; then
   scripts/compose-e2e.sh
+fi
+if [ "${FAULTS:-yes}" != no ]; then
+  if [ "$(id -u)" = 0 ]; then
+    scripts/faults.sh ci
+  else
+    echo "test.sh: the faults across hosts (scripts/faults.sh ci) need root; skipped" >&2
+  fi
 fi
