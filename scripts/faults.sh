@@ -15,7 +15,7 @@
 # primary cut from its replicas and two of three Sentinels; the gateways still reach it), kill-redis-host (the
 # primary's host dropped, then every process in it killed). Each prints one JSON line (also in OUT/results.txt) and
 # fails when an acked message was lost, reordered or stored twice, or a server closed sessions it should not have.
-# Environment: CLIENTS (300), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20; 60 for a scenario), FAULT_AT (15),
+# Environment: CLIENTS (3000), RUN_GROUPS (30), RATE (100), RUN_SECONDS (20; 60 for a scenario), FAULT_AT (15),
 # HOLD (15; 20 for partition-redis-primary), PAUSE (30), HEARTBEAT (5s), REDIS_OUTAGE_GRACE (20s),
 # JAVA (Temurin 25 if installed), OUT (bench/results/faults).
 set -euo pipefail
@@ -30,7 +30,7 @@ JAVA=${JAVA:-$([ -x $TEMURIN ] && echo $TEMURIN || command -v java)}
 JAR=gateway-node/target/gateway-node.jar
 TESTER=load-tester/target/load-tester.jar
 OUT=${OUT:-bench/results/faults}
-CLIENTS=${CLIENTS:-300}
+CLIENTS=${CLIENTS:-3000}
 NGROUPS=${RUN_GROUPS:-30}
 RATE=${RATE:-100}
 SECONDS_=${RUN_SECONDS:-20}

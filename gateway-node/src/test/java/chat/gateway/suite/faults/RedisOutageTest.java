@@ -89,6 +89,15 @@ class RedisOutageTest {
     return ids;
   }
 
+  /** The ids of the next {@code n} messages {@code ws} receives. */
+  private static List<String> messageIds(WsProbe ws, int n) {
+    List<String> ids = new ArrayList<>();
+    while (ids.size() < n) {
+      ids.add(ws.next("message").getString("id"));
+    }
+    return ids;
+  }
+
   @Test
   void aNodeCutOffFromRedisKeepsItsSessionsAndFillsTheGapOnceBack() {
     start();
@@ -108,10 +117,7 @@ class RedisOutageTest {
     Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
     acked.addAll(sendAll(alice, 26, 5));
 
-    List<String> received = new ArrayList<>();
-    while (received.size() < acked.size()) {
-      received.add(bob.next("message").getString("id"));
-    }
+    List<String> received = messageIds(bob, acked.size());
     assertEquals(acked, received, "every acked message once, in order, across the outage");
     assertTrue(bob.drainUntilPong().stream().noneMatch(f -> "message".equals(f.getString("type"))), "no repeats");
     assertFalse(bob.isClosed());
@@ -136,10 +142,7 @@ class RedisOutageTest {
         .matches("(?s).*chat_pubsub_deaf_total [1-9].*"));
     Await.until("the node is ready again on new connections", () -> ready(cutOff) == 200);
     acked.addAll(sendAll(alice, 14, 3));
-    List<String> received = new ArrayList<>();
-    while (received.size() < acked.size()) {
-      received.add(bob.next("message").getString("id"));
-    }
+    List<String> received = messageIds(bob, acked.size());
     assertEquals(acked, received, "every acked message once, in order, across the silence");
     assertFalse(bob.isClosed());
   }
