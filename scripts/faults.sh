@@ -228,6 +228,26 @@ pubsub_ports() { # host: the local ports of its subscriber connections to the pr
     | grep -o "addr=$(bash $DC addr "$1"):[0-9]*" | cut -d: -f2
 }
 
+seated() { # waits (at most 180 s) until the gateways hold CLIENTS sessions between them; prints how long it took
+  local start now total
+  start=$(date +%s)
+  for _ in $(seq 1 900); do
+    total=0
+    for i in 1 2 3; do
+      now=$(bash $DC exec client curl -s -m 1 "http://$(bash $DC addr gw$i):9090/metrics" 2>/dev/null \
+        | awk '/^chat_connections /{print int($2)}' || true)
+      total=$((total + ${now:-0}))
+    done
+    if [ "$total" -ge "$CLIENTS" ]; then
+      echo "faults: $CLIENTS clients seated in $(($(date +%s) - start)) s" >&2
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "faults: only $total of $CLIENTS clients seated after 180 s" >&2
+  return 1
+}
+
 kill_host() { # host: its traffic dropped first (no FIN, no RST: a lost host, not a crash), then every process killed
   bash $DC cut "$1"
   sleep 2
@@ -254,6 +274,7 @@ scenario() { # name: load, the nemesis at FAULT_AT for HOLD seconds, heal, check
   SECONDS_=${RUN_SECONDS:-60}
   load "$name" > "$OUT_ABS/$name.report" &
   local loader=$!
+  seated # the nemesis strikes FAULT_AT s into the sending, not while clients are still being seated
   sleep "${FAULT_AT:-15}"
   case "$name" in
     partition-redis)

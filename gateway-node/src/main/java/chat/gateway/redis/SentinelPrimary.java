@@ -42,6 +42,9 @@ final class SentinelPrimary implements Redis {
   private final Map<String, Redis> clients = new ConcurrentHashMap<>();
   /** {@code host:port} of the primary, as last found; null before the first answer. */
   private volatile String primary;
+  /** Rounds of asking started, and the latest whose answer was taken. Guarded by this. */
+  private long rounds;
+  private long appliedRound;
   private long timer = -1;
 
   /**
@@ -91,6 +94,7 @@ final class SentinelPrimary implements Redis {
    * the connections to the old primary. Fails when no Sentinel answers.
    */
   private Future<String> find() {
+    long round = nextRound();
     List<Future<String[]>> answers = new ArrayList<>();
     for (String sentinel : sentinels) {
       answers.add(ask(sentinel));
@@ -111,24 +115,39 @@ final class SentinelPrimary implements Redis {
         }
         return Future.failedFuture("no Sentinel named the primary " + masterName + " (" + String.join("; ", why) + ")");
       }
-      String old = primary;
-      primary = best;
-      if (old != null && !old.equals(best)) {
-        LOG.log(Level.WARNING, "the Sentinels name " + best + " as the primary now (it was " + old + ")");
-        Redis gone = clients.remove(old);
-        if (gone != null) {
-          gone.close(); // the connections to the old primary end: their holders connect again, here
-        }
-      }
-      return Future.succeededFuture(best);
+      return Future.succeededFuture(apply(round, best));
     });
+  }
+
+  private synchronized long nextRound() {
+    return ++rounds;
+  }
+
+  /**
+   * Takes {@code found}, the answer of round {@code round}, unless a later round's answer was taken already (answers
+   * may come back out of order); a new primary closes the client of the old one. Returns the primary taken.
+   */
+  private synchronized String apply(long round, String found) {
+    if (round < appliedRound) {
+      return primary;
+    }
+    appliedRound = round;
+    String old = primary;
+    primary = found;
+    if (old != null && !old.equals(found)) {
+      LOG.log(Level.WARNING, "the Sentinels name " + found + " as the primary now (it was " + old + ")");
+      Redis gone = clients.remove(old);
+      if (gone != null) {
+        gone.close(); // the connections to the old primary end: their holders connect again, here
+      }
+    }
+    return found;
   }
 
   /** {host:port, config-epoch} of the primary one Sentinel names. */
   private Future<String[]> ask(String sentinel) {
     return client(sentinel).connect().compose(c -> within(c.send(Request.cmd(Command.SENTINEL).arg("MASTER")
-        .arg(masterName)), c).map(reply -> {
-          c.close();
+        .arg(masterName)), c).andThen(ar -> c.close()).map(reply -> {
           String ip = field(reply, "ip");
           String port = field(reply, "port");
           String epoch = field(reply, "config-epoch");

@@ -22,12 +22,17 @@ public final class CuttableProxy implements AutoCloseable {
   private volatile boolean cut;
   /** Connections frozen by {@link #freeze}: open, but nothing goes through any more. */
   private final Set<NetSocket> frozen = ConcurrentHashMap.newKeySet();
+  private volatile boolean silent;
 
   private CuttableProxy(String host, int port) {
     this.client = vertx.createNetClient();
     this.server = vertx.createNetServer().connectHandler(downstream -> {
       if (cut) {
         downstream.close();
+        return;
+      }
+      if (silent) {
+        open.add(downstream); // held, never answered: a host that is gone
         return;
       }
       downstream.pause();
@@ -88,6 +93,15 @@ public final class CuttableProxy implements AutoCloseable {
    */
   public void freeze() {
     frozen.addAll(open);
+  }
+
+  /**
+   * The upstream is gone from the network: the connections open now go silent ({@link #freeze}) and new ones are
+   * accepted but never answered (where a real lost host would leave a connect unanswered instead).
+   */
+  public void silence() {
+    silent = true;
+    freeze();
   }
 
   public String url() {

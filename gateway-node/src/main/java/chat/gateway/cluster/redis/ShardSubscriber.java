@@ -154,7 +154,7 @@ final class ShardSubscriber {
       return false;
     }
     lost(c, new java.util.concurrent.TimeoutException("no canary back for " + silentFor + " ms"));
-    c.close();
+    c.close(); // a connection that subscribed left the pool: closing it closes its socket
     return true;
   }
 
