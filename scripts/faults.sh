@@ -177,6 +177,7 @@ double, stored = (int(x) for x in sys.argv[3].split())
 print(json.dumps({"scenario": sys.argv[1], "acked": r["acked"], "stored": stored, "lost": r["lost"], "doubleStored": double,
                   "reordered": r["outOfOrder"], "unrecovered": r["unrecoveredChannels"],
                   "closedByServers": r["closes"], "reconnects": r["reconnects"],
+                  "silentReconnects": r["silentReconnects"], "admissionRefusals": r["admissionRefusals"],
                   "recoverS": float(sys.argv[4]) if sys.argv[4] else None}))
 PY
 }
