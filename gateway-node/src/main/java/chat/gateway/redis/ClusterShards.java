@@ -59,14 +59,11 @@ final class ClusterShards implements ShardMap {
   ClusterShards(Vertx vertx, List<String> seeds, String poolName, java.util.function.Supplier<RedisOptions> pooled) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    String first = seeds.get(0);
-    String rest = first.substring(first.indexOf("://") + 3);
-    this.credentials = rest.contains("@") ? rest.substring(0, rest.indexOf('@') + 1) : "";
+    this.credentials = RedisUris.credentials(seeds.get(0));
     this.poolName = poolName;
     this.pooled = pooled;
     for (String seed : seeds) {
-      String hostPort = seed.substring(seed.indexOf("://") + 3);
-      known.add(hostPort.substring(hostPort.indexOf('@') + 1));
+      known.add(RedisUris.hostPort(seed));
     }
   }
 

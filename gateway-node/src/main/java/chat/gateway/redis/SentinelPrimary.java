@@ -57,10 +57,8 @@ final class SentinelPrimary implements Redis {
   SentinelPrimary(Vertx vertx, List<String> sentinels, String masterName, String poolName, Supplier<RedisOptions> pooled,
                   long askMillis) {
     this.vertx = vertx;
-    this.sentinels = sentinels.stream().map(SentinelPrimary::hostPort).toList();
-    String first = sentinels.get(0);
-    String rest = first.substring(first.indexOf("://") + 3);
-    this.credentials = rest.contains("@") ? rest.substring(0, rest.indexOf('@') + 1) : "";
+    this.sentinels = sentinels.stream().map(RedisUris::hostPort).toList();
+    this.credentials = RedisUris.credentials(sentinels.get(0));
     this.masterName = masterName;
     this.poolName = poolName;
     this.pooled = pooled;
@@ -198,11 +196,6 @@ final class SentinelPrimary implements Redis {
       options.getNetClientOptions().setConnectTimeout((int) askMillis);
       return Redis.createClient(vertx, options);
     });
-  }
-
-  private static String hostPort(String connectionString) {
-    String rest = connectionString.substring(connectionString.indexOf("://") + 3);
-    return rest.substring(rest.indexOf('@') + 1);
   }
 
   @Override
