@@ -5,6 +5,10 @@
 #                                             / N, N = 15,000, read 5, 10 and 15 s after the ramp with no forced
 #                                             GC (the largest is the figure); then the JVM's live heap and a
 #                                             histogram beside it (which force a full GC, so they come last)
+#   bench/lean.sh setup [gateway|go-hub|both]  server CPU per new session: SETUP_ROUNDS rounds of SETUP_N sessions
+#                                             opened at SETUP_RATE/s and closed again, after SETUP_WARM warm-up
+#                                             rounds (bench/SessionSetup.java); a gateway session is the upgrade,
+#                                             connect, the registry and one join, a go-hub one the upgrade only
 #   bench/lean.sh fanout RATE [gateway|go-hub|both]
 #                                             N clients in GROUP_COUNT rooms of N/GROUP_COUNT, one sender per
 #                                             room, RATE messages/s in all (deliveries/s = RATE x room size):
@@ -13,7 +17,8 @@
 # Each comparison is ROUNDS alternating runs of each server. The gateway runs embedded, with the production
 # flags of gateway-node/Dockerfile under a 1 GiB memory limit (MaxRAM=1g stands in for the container's), on
 # JDK 25; TREE= runs another checkout's gateway (e.g. the one before a change), STORE=redis runs it on Redis.
-# Environment: N (15000), GROUP_COUNT (150), SECONDS_EACH (15), WARMUP (30), ROUNDS (3), JAVA, JAVA_OPTS, TREE, STORE,
+# Environment: N (15000), GROUP_COUNT (150), SECONDS_EACH (15), WARMUP (30), ROUNDS (3), SETUP_N (3000), SETUP_ROUNDS
+# (4), SETUP_WARM (4), SETUP_RATE (1000), JAVA, JAVA_OPTS, TREE, STORE,
 # GO_HUB (the built peer: /tmp/go-hub/go-hub; build it from a copy of ../shared/peers/go-hub), OUT,
 # PROFILE=1 (a gateway's fan-out run records 15 s of JFR once all are connected and warm: POST /admin/profile,
 # turned into a flame graph and its hottest frames by self time, async-profiler's jfr-converter).
@@ -181,6 +186,17 @@ PY
     | tee -a "$OUT/fanout.txt"
 }
 
+setup_once() { # gateway|go-hub
+  start_server "$1"
+  local protocol=v1
+  [ "$1" = go-hub ] && protocol=plain
+  java -cp "$TREE/$JAR" bench/SessionSetup.java 127.0.0.1 "$PORT" "$server" "$protocol" "${SETUP_N:-3000}" \
+    "${SETUP_ROUNDS:-4}" "${SETUP_WARM:-4}" "${SETUP_RATE:-1000}" 8 > "$OUT/setup-client.log" 2>&1 || true
+  stop_server
+  grep measured "$OUT/setup-client.log" | sed "s|^|$1 ($(basename "$TREE"), $STORE): |" | tee -a "$OUT/setup.txt"
+  grep -qv round "$OUT/setup-client.log" && grep -v round "$OUT/setup-client.log" | head -5 >&2 || true
+}
+
 servers() { case ${1:-both} in both) echo "gateway go-hub" ;; *) echo "$1" ;; esac; }
 
 case $MODE in
@@ -188,10 +204,14 @@ case $MODE in
     for round in $(seq 1 "$ROUNDS"); do
       for s in $(servers "${2:-both}"); do idle_once "$s"; done
     done ;;
+  setup)
+    for round in $(seq 1 "$ROUNDS"); do
+      for s in $(servers "${2:-both}"); do setup_once "$s"; done
+    done ;;
   fanout)
     rate=${2:?fanout needs a rate (messages/s in all)}
     for round in $(seq 1 "$ROUNDS"); do
       for s in $(servers "${3:-both}"); do fanout_once "$s" "$rate"; done
     done ;;
-  *) echo "usage: bench/lean.sh idle [gateway|go-hub|both] | fanout RATE [gateway|go-hub|both]" >&2; exit 2 ;;
+  *) echo "usage: bench/lean.sh idle [gateway|go-hub|both] | setup [gateway|go-hub|both] | fanout RATE [gateway|go-hub|both]" >&2; exit 2 ;;
 esac
