@@ -37,7 +37,7 @@ public record Plan(
     String stormRun,
     int settleSeconds,
     boolean memberBatches,
-    boolean plain,
+    Protocol protocol,
     int typingPercent,
     List<String> javaOptions,
     int worker,
@@ -69,7 +69,8 @@ public record Plan(
         --member-batches yes           ask for member_batches at connect (one members frame per group per interval)
         --typing 0                     percent of the clients that send a typing frame in their group every second
                                        (fanout, storm); typing frames received are counted
-        --protocol v1                  v1 (this gateway's protocol), or plain: a chat-room server's plain text
+        --protocol v1                  v1 (this gateway's protocol), socketio (a Socket.IO 4 server's rooms over a
+                                       WebSocket, --url ws://host:port/socket.io/), or plain: a chat-room server's plain text
                                        frames to URL?room=GROUP, each delivered to the whole room (go-hub);
                                        there is no ack, so a message written counts as acked
         --java-options "-Xmx2g"        JVM options of the worker processes
@@ -220,15 +221,12 @@ public record Plan(
     return typingPercent > 0 && (i * typingPercent) / 100 != ((i + 1) * typingPercent) / 100;
   }
 
-  private static boolean protocol(Map<String, String> options, String scenario) {
-    String protocol = options.getOrDefault("protocol", "v1");
-    if (!protocol.equals("v1") && !protocol.equals("plain")) {
-      throw new IllegalArgumentException("--protocol takes v1 or plain, got " + protocol);
+  private static Protocol protocol(Map<String, String> options, String scenario) {
+    Protocol protocol = Protocol.of(options.getOrDefault("protocol", "v1"));
+    if (protocol.rooms() && !scenario.equals("fanout") && !scenario.equals("idle")) {
+      throw new IllegalArgumentException("--protocol " + protocol.wire + " has rooms only: scenario fanout or idle");
     }
-    if (protocol.equals("plain") && !scenario.equals("fanout") && !scenario.equals("idle")) {
-      throw new IllegalArgumentException("--protocol plain has rooms only: scenario fanout or idle");
-    }
-    return protocol.equals("plain");
+    return protocol;
   }
 
   /** Whether clients speak TLS (wss://). */
@@ -241,10 +239,14 @@ public record Plan(
     return url.getPort() >= 0 ? url.getPort() : tls() ? 443 : 80;
   }
 
-  /** The URI client {@code i} opens: the endpoint's path, and for the plain protocol its room. */
+  /** The URI client {@code i} opens: the endpoint's path, and for a chat room's protocol its room. */
   String uri(int i) {
-    return plain ? url.getPath() + "?room=" + java.net.URLEncoder.encode(group(i), java.nio.charset.StandardCharsets.UTF_8)
-        : url.getPath();
+    String room = java.net.URLEncoder.encode(group(i), java.nio.charset.StandardCharsets.UTF_8);
+    return switch (protocol) {
+      case V1 -> url.getPath();
+      case PLAIN -> url.getPath() + "?room=" + room;
+      case SOCKETIO -> url.getPath() + "?EIO=4&transport=websocket&room=" + room;
+    };
   }
 
   /** "127.0.0.2-127.0.0.9" or "127.0.0.2,127.0.0.3". */

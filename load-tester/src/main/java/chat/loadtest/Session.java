@@ -81,12 +81,13 @@ final class Session {
     socket.frameHandler(this::frame);
     socket.exceptionHandler(e -> { });   // the close handler follows
     socket.closeHandler(v -> closed(socket));
-    if (plan.plain()) {
+    if (plan.protocol() == Protocol.PLAIN) {
       // a chat room: in it as soon as the socket is open, nothing to say first
-      connected = true;
-      attempt = 0;
-      becameReady();
+      inTheRoom();
       return;
+    }
+    if (plan.protocol() == Protocol.SOCKETIO) {
+      return; // Engine.IO's open packet comes first (received)
     }
     socket.writeTextMessage(FrameCodec.encode(new ClientFrame.Connect(null, plan.user(index), "lt", positions.resume(),
         plan.memberBatches() ? Set.of(ClientFrame.Connect.MEMBER_BATCHES) : Set.of())));
@@ -97,10 +98,10 @@ final class Session {
     long n = ++seq;
     JsonObject body = new JsonObject().put("s", index).put("n", n).put("t", dueMicros);
     worker.tally.sent++;
-    if (plan.plain()) {
+    if (plan.protocol().rooms()) {
       // no ack in a chat room: written is all a client can know
-      if (ws != null) {
-        ws.writeTextMessage(body.encode());
+      if (ws != null && connected) {
+        ws.writeTextMessage(plan.protocol() == Protocol.SOCKETIO ? "42[\"msg\"," + body.encode() + "]" : body.encode());
         worker.tally.acked(index, n);
       }
       return;
@@ -124,8 +125,42 @@ final class Session {
     }
   }
 
+  private void inTheRoom() {
+    connected = true;
+    attempt = 0;
+    becameReady();
+  }
+
+  /**
+   * Engine.IO 4 and Socket.IO 4 packets: {@code 0} (open) is answered by connecting to the main namespace,
+   * {@code 40} says it is done, {@code 2} (ping) is answered with {@code 3}, and {@code 42["msg",BODY]} is a
+   * message of the room.
+   */
+  private void socketIo(Buffer data) {
+    if (data.length() == 0) {
+      return;
+    }
+    byte type = data.getByte(0);
+    if (type == '2') {
+      ws.writeTextMessage("3");
+    } else if (type == '0') {
+      ws.writeTextMessage("40");
+    } else if (type == '4' && data.length() > 1 && data.getByte(1) == '0') {
+      inTheRoom();
+    } else if (type == '4' && data.length() > 1 && data.getByte(1) == '2') {
+      int body = FastFrames.indexOf(data, 2, (byte) '{');
+      if (body >= 0 && reader.body(data, body)) {
+        count((int) reader.sender, reader.n, reader.due, true);
+      }
+    }
+  }
+
   private void received(Buffer data) {
-    if (plan.plain()) {
+    if (plan.protocol() == Protocol.SOCKETIO) {
+      socketIo(data);
+      return;
+    }
+    if (plan.protocol() == Protocol.PLAIN) {
       if (reader.body(data, 0)) {
         count((int) reader.sender, reader.n, reader.due, true);
       } else {
@@ -209,7 +244,7 @@ final class Session {
   /**
    * Accounts one of ours (a body with s, n, t; others, such as API publishes, are passed over): a repeat, or a
    * first delivery, out of order when {@code inOrder} is false (the position went back) or, without positions
-   * (the plain protocol), when a later message of the same sender came first.
+   * (a chat room's protocol), when a later message of the same sender came first.
    */
   private void count(JsonObject body, boolean inOrder) {
     if (body.containsKey("n")) {
@@ -223,7 +258,7 @@ final class Session {
       worker.tally.duplicates++;
       return;
     }
-    boolean overtaken = plan.plain() && bits.length() > n;
+    boolean overtaken = plan.protocol().rooms() && bits.length() > n;
     bits.set((int) n);
     if (!inOrder || overtaken) {
       worker.tally.outOfOrder++;
@@ -280,7 +315,7 @@ final class Session {
    * given up (closed without waiting: a dead peer never answers) and replaced like a dropped one, with resume.
    */
   void checkSilence(long nowMillis) {
-    if (ws == null || !connected || plan.plain()) {
+    if (ws == null || !connected || plan.protocol().rooms()) {
       return;
     }
     long quiet = nowMillis - lastFrameMillis;
