@@ -97,7 +97,6 @@ final class RedisPipeline {
   private final List<RedisCall> refused = new ArrayList<>();
   private RedisConnection connection;
   private boolean connecting;
-  private boolean unconsolidatedLogged;
   private boolean closed;
   private int attempt;
   private long nextNumber;
@@ -213,7 +212,7 @@ final class RedisPipeline {
       on.send(Request.cmd(Command.ASKING));
     }
     Replication.Batch waiting = replication.join(call, () -> connection);
-    RedisSockets.unreported(on).send(call.request).onComplete(ar -> {
+    on.send(call.request).onComplete(ar -> {
       inFlight.remove(call);
       if (ar.succeeded()) {
         ran(call);
@@ -326,11 +325,6 @@ final class RedisPipeline {
         return;
       }
       c.exceptionHandler(e -> lost(c, e.getMessage())).endHandler(v -> lost(c, "connection ended"));
-      if (!RedisSockets.consolidateFlushes(c) && !unconsolidatedLogged) {
-        unconsolidatedLogged = true;
-        LOG.log(Level.WARNING, "Redis commands to " + address + " are flushed one by one (this vertx-redis-client's "
-            + "connections cannot be reached into): each costs a system call");
-      }
       loadScripts(c).onComplete(loaded -> {
         if (loaded.succeeded()) {
           firstConnection.tryComplete();
