@@ -176,8 +176,9 @@ samples = r["processes"]["server"]["cpuPercent"][start:start + seconds]
 mean = sum(samples) / max(1, len(samples))
 per_second = r["deliveriesPerSecond"]
 rss = r["processes"]["server"]["rssLastMiB"] * 1024
-print("server CPU %.1f %% of a core = %.2f s per 100k deliveries; RSS at the end %d MiB = %d B per connection"
-      % (mean, mean / 100 / max(1, per_second) * 100000, rss / 1024, (rss - int(sys.argv[3])) * 1024 / int(sys.argv[4])))
+print("server CPU %.1f %% of a core = %.2f s per 100k deliveries; RSS at the end %d MiB = %d B per connection, at most %d MiB"
+      % (mean, mean / 100 / max(1, per_second) * 100000, rss / 1024, (rss - int(sys.argv[3])) * 1024 / int(sys.argv[4]),
+         r["processes"]["server"]["rssMaxMiB"]))
 PY
 )
   local redis_line=

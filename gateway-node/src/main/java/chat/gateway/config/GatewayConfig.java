@@ -321,7 +321,7 @@ public record GatewayConfig(
 
   private static AdmissionConfig admission(Settings s) {
     int pendingMax = s.integer("ADMISSION_PENDING_MAX", 1000, 1, 1_000_000);
-    double rate = s.decimal("ADMISSION_RATE", 500, 1, 1_000_000);
+    double rate = s.decimal("ADMISSION_RATE", 1000, 1, 1_000_000);
     List<AddressRange> trusted = new ArrayList<>();
     String proxies = s.string("TRUSTED_PROXIES", "");
     for (String entry : proxies.split(",")) {

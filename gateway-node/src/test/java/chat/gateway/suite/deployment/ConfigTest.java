@@ -68,6 +68,14 @@ class ConfigTest {
   }
 
   @Test
+  void aNodeAdmitsWhatAWarmNodeTakesByDefault() {
+    // docs/BENCHMARKS.md section 20: a warm node on Redis took 2,000 new sessions/s; half of it by default, bursts of as many
+    assertEquals(1000, GatewayConfig.fromEnv(Map.of()).admission().ratePerSecond());
+    assertEquals(1000, GatewayConfig.fromEnv(Map.of()).admission().burst());
+    assertEquals(250, GatewayConfig.fromEnv(Map.of("ADMISSION_RATE", "250")).admission().ratePerSecond());
+  }
+
+  @Test
   void connectionsAreBoundedByTheOpenFilesLimitByDefault() {
     long files = ((com.sun.management.UnixOperatingSystemMXBean)
         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getMaxFileDescriptorCount();

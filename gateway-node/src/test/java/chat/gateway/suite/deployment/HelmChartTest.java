@@ -187,7 +187,7 @@ class HelmChartTest {
       // MAX_CONNECTIONS is the connections the memory was sized for: base + measured cost per connection
       int connections = Integer.parseInt(env.get("MAX_CONNECTIONS"));
       int request = Integer.parseInt(((String) at(gateway, "resources.requests.memory")).replace("Mi", ""));
-      assertEquals(160 + connections * 25 / 1024, request, values.toString());
+      assertEquals(160 + connections * 12 / 1024, request, values.toString());
       assertEquals(imageJavaOpts(), env.get("JAVA_OPTS"), "the chart runs the JVM with the image's flags");
       // the management port is never on the public Service
       Map<String, Object> publicService = find(objects, "Service", "chat-chat-gateway");
