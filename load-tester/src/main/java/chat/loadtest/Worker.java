@@ -112,16 +112,21 @@ public final class Worker {
 
   /**
    * Opens this slice's connections at its share of the ramp rate, looking every 10 ms: as many as the time since the
-   * start asks for, so a tick that comes late (the worker's loop busy with the sessions it has) opens more instead of
-   * slowing the ramp down.
+   * last look asks for, so a tick that comes late (the worker's loop busy with the sessions it has) opens more instead
+   * of slowing the ramp down; but at most {@value #MAX_CATCH_UP_MILLIS} ms worth, so a worker that stalled longer
+   * ramps slower rather than opening a backlog at once into its own stall.
    */
   private void ramp() {
-    double perSecond = plan.rampPerSecond() / (double) plan.workers();
-    long start = System.nanoTime();
+    double perMilli = plan.rampPerSecond() / (double) plan.workers() / 1000;
+    double[] budget = {1};
+    long[] last = {System.nanoTime()};
     int[] next = {0};
     vertx.setPeriodic(10, id -> {
-      long due = Math.min(sessions.size(), (long) ((System.nanoTime() - start) / 1e9 * perSecond) + 1);
-      while (next[0] < due) {
+      long now = System.nanoTime();
+      budget[0] += perMilli * Math.min(MAX_CATCH_UP_MILLIS, (now - last[0]) / 1e6);
+      last[0] = now;
+      while (budget[0] >= 1 && next[0] < sessions.size()) {
+        budget[0]--;
         sessions.get(next[0]++).connect();
       }
       if (next[0] >= sessions.size()) {
@@ -129,6 +134,8 @@ public final class Worker {
       }
     });
   }
+
+  private static final long MAX_CATCH_UP_MILLIS = 100;
 
   private final Object readiness = new Object();
 
