@@ -7,12 +7,10 @@
 # The first run meets servers just started (cold), the second the same servers (warm). Reported per run: the
 # CPU seconds of the 3 servers, HAProxy and Redis together (from /proc, the whole run: seating and carrying),
 # how long seating took, connect attempts per session, refused upgrades (and the gateways' reasons), p50/p99 once
-# seated; and where the servers'
-# CPU went by thread (bench/thread_cpu.py: event loops, JIT compilers, GC, other).
+# seated; and where the servers' CPU went by thread (bench/thread_cpu.py: event loops, JIT compilers, GC, other).
 #   bench/cold-cluster.sh [gateway|socketio|both]
 # Environment: N (9000), RAMP (1500), GROUP_COUNT (90), RATE (100), RUN_SECONDS (20), HAPROXIES (1), ROUNDS (1),
-# PENDING_PER_SOURCE (1000: see below),
-# JAVA (JDK 25), NODE_OPTS (the gateway's JVM options: the Dockerfile's JAVA_OPTS under MaxRAM=1g, as compose
+# PENDING_PER_SOURCE (1000: see below), JAVA (JDK 25), NODE_OPTS (the gateway's JVM options: the Dockerfile's JAVA_OPTS under MaxRAM=1g, as compose
 # runs it), SIO_DIR (a copy of the Socket.IO peer with node_modules; made under /tmp when missing), PORT (7400),
 # OUT (bench/results/cold-cluster), TREE (the checkout whose gateway runs; default this one).
 set -euo pipefail
@@ -29,7 +27,7 @@ PORT=${PORT:-7400}
 OUT=${OUT:-bench/results/cold-cluster}
 SIO_DIR=${SIO_DIR:-/tmp/socketio-peer}
 export JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-PROD_OPTS=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' gateway-node/Dockerfile | sed -n 1p)
+PROD_OPTS=$(bench/image-java-opts.sh)
 export JAVA_OPTS=${NODE_OPTS:-"-XX:MaxRAM=1g $PROD_OPTS"}
 mkdir -p "$OUT"
 OUT_ABS=$(cd "$OUT" && pwd)

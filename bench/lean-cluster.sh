@@ -21,7 +21,7 @@ OUT=${OUT:-bench/results/lean-cluster}
 mkdir -p "$OUT"
 OUT_ABS=$(cd "$OUT" && pwd)
 export JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
-PROD_OPTS=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' gateway-node/Dockerfile | sed -n 1p)
+PROD_OPTS=$(bench/image-java-opts.sh)
 export JAVA_OPTS=${JAVA_OPTS:-"-XX:MaxRAM=1g $PROD_OPTS"}
 export CLUSTER_DIR=$OUT_ABS/cluster CLUSTER_PORT=$PORT CLUSTER_STATS_PORT=$((PORT + 1))
 export CLUSTER_REDIS_PORT=$((PORT + 2)) CLUSTER_NODE_PORT=$((PORT + 10)) CLUSTER_MGMT_PORT=$((PORT + 30))

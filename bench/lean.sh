@@ -36,7 +36,7 @@ TREE=$(cd "${TREE:-.}" && pwd)
 STORE=${STORE:-embedded}
 JAVA=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 # the Dockerfile's JAVA_OPTS (keep in step), under the memory limit the compose file gives a gateway
-PROD_OPTS=$(sed -n 's/.*JAVA_OPTS="\([^"]*\)".*/\1/p' gateway-node/Dockerfile | sed -n 1p)
+PROD_OPTS=$(bench/image-java-opts.sh)
 JAVA_OPTS=${JAVA_OPTS:-"-XX:MaxRAM=1g $PROD_OPTS"}
 GO_HUB=${GO_HUB:-/tmp/go-hub/go-hub}
 OUT=${OUT:-bench/results/lean}

@@ -27,6 +27,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code RESULT <file>}.
  */
 public final class Worker {
+  /** The most a late ramp tick catches up ({@link #ramp}). */
+  private static final long MAX_CATCH_UP_MILLIS = 100;
+
   private final Plan plan;
   private final Vertx vertx;
   private final List<WebSocketClient> clients = new ArrayList<>();
@@ -134,8 +137,6 @@ public final class Worker {
       }
     });
   }
-
-  private static final long MAX_CATCH_UP_MILLIS = 100;
 
   private final Object readiness = new Object();
 
