@@ -59,8 +59,10 @@ final class ClientConnection implements FrameIntake.Handler {
   private boolean memberBatches;
   private Identity identity;
   private SessionInfo session;
+  /** On the hub's responsive clock: the last frame read, the last ping queued and the last ping written. */
   private long lastReadAt;
   private long lastPingAt;
+  private long pingSentAt;
 
   ClientConnection(WebSocketChannel socket, Hub hub, TransportContext t, Admission.Ticket admission,
                    ClientRequest clientRequest) {
@@ -72,6 +74,7 @@ final class ClientConnection implements FrameIntake.Handler {
     this.openedAt = hub.responsiveMillis(t.clock().millis());
     this.lastReadAt = openedAt;
     this.lastPingAt = openedAt;
+    this.pingSentAt = openedAt;
     this.out = new Outbound(socket, t);
     this.intake = new FrameIntake(this, out, t);
     this.subscriptions = new Subscriptions(this, hub, out, t);
@@ -287,7 +290,7 @@ final class ClientConnection implements FrameIntake.Handler {
       return false;
     }
     long heartbeat = t.config().heartbeat().toMillis();
-    if (now - lastReadAt >= 2 * heartbeat) {
+    if (silentTooLong(now, lastReadAt, pingSentAt, heartbeat)) {
       out.close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
       return false;
     }
@@ -312,9 +315,27 @@ final class ClientConnection implements FrameIntake.Handler {
     return true;
   }
 
-  /** A heartbeat: writes a duplicate of {@code ping} (a batch's ping frame, {@link WireFrames#ping}) if still open. */
+  /**
+   * A heartbeat: writes a duplicate of {@code ping} (a batch's ping frame, {@link WireFrames#ping}) if still open.
+   * One that could not be written is due again at the next tick.
+   */
   void ping(ByteBuf ping) {
-    out.ping(ping);
+    if (out.ping(ping)) {
+      pingSentAt = hub.responsiveMillis(t.clock().millis());
+    } else {
+      lastPingAt = pingSentAt;
+    }
+  }
+
+  /**
+   * Whether a peer is taken for dead: nothing read for two heartbeats, and the last ping written (if any since the
+   * last read) out for a whole heartbeat unanswered. A ping goes out up to a tick and a pacing slice after it is
+   * due, and that lateness is the node's: counting silence alone, a client whose pong took more than what was left
+   * of the two heartbeats (half of one, at heartbeats up to 4 s) would be closed.
+   */
+  static boolean silentTooLong(long now, long lastReadAt, long pingSentAt, long heartbeat) {
+    boolean pingUnanswered = pingSentAt > lastReadAt;
+    return now - lastReadAt >= 2 * heartbeat && (!pingUnanswered || now - pingSentAt >= heartbeat);
   }
 
   boolean closing() {

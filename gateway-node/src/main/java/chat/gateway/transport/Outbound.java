@@ -123,11 +123,16 @@ final class Outbound {
     return !closing && !socket.closed() && !socket.full();
   }
 
-  /** A heartbeat: writes a duplicate of {@code ping} (a batch's ping frame, {@link WireFrames#ping}) if it can. */
-  void ping(ByteBuf ping) {
-    if (canPing()) {
-      socket.write(ping.retainedDuplicate());
+  /**
+   * A heartbeat: writes a duplicate of {@code ping} (a batch's ping frame, {@link WireFrames#ping}) if it can;
+   * whether it did.
+   */
+  boolean ping(ByteBuf ping) {
+    if (!canPing()) {
+      return false;
     }
+    socket.write(ping.retainedDuplicate());
+    return true;
   }
 
   void error(ProtocolException e) {

@@ -1,0 +1,36 @@
+package chat.gateway.transport;
+
+import static chat.gateway.transport.ClientConnection.silentTooLong;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** When a connection's silence ends it (close 1001): times in ms on the hub's responsive clock, heartbeat 1 s. */
+class HeartbeatDeadlineTest {
+  private static final long HEARTBEAT = 1000;
+
+  @Test
+  void aPeerThatAnswersALatePingWithinAHeartbeatIsNotTakenForDead() {
+    // the last pong came at 1000; the next ping was due at 2000 but went out at 2750 (a tick and a pacing slice late)
+    long lastRead = 1000;
+    long pingSent = 2750;
+    assertFalse(silentTooLong(3000, lastRead, pingSent, HEARTBEAT), "two heartbeats of silence, but the ping is new");
+    assertFalse(silentTooLong(3749, lastRead, pingSent, HEARTBEAT));
+    assertTrue(silentTooLong(3750, lastRead, pingSent, HEARTBEAT), "a whole heartbeat unanswered");
+  }
+
+  @Test
+  void aSilentPeerPingedOnTimeIsTakenForDeadAtTwoHeartbeats() {
+    assertFalse(silentTooLong(1999, 0, 1000, HEARTBEAT));
+    assertTrue(silentTooLong(2000, 0, 1000, HEARTBEAT));
+  }
+
+  @Test
+  void aPeerTheNodeCouldNotPingIsStillTakenForDeadAtTwoHeartbeats() {
+    // nothing written since the last read (the socket would not take the ping): silence alone counts
+    assertFalse(silentTooLong(1999, 0, 0, HEARTBEAT));
+    assertTrue(silentTooLong(2000, 0, 0, HEARTBEAT));
+    assertTrue(silentTooLong(2500, 500, 400, HEARTBEAT));
+  }
+}
