@@ -28,6 +28,9 @@
 # off, the nodes sign in as "gateway" (allowed only their commands, on REDIS_KEY_PREFIX, default chat:),
 # operators as "admin". Each `up` makes new passwords, kept in $CLUSTER_DIR/redis-passwords (mode 600).
 #
+# With HAPROXY_ADMIN_SOCKET=yes, each HAProxy process answers its runtime API on $CLUSTER_DIR/haproxy[-P].sock
+# (admin level, mode 600; the path must stay under 108 characters).
+#
 # HAProxy serves wss:// (and https://) too, on CLUSTER_TLS_PORT, with a self-signed certificate made at the
 # first `up` ($CLUSTER_DIR/edge.pem; clients trust $CLUSTER_DIR/edge.crt), or TLS_CERT's PEM file when set.
 #
@@ -150,8 +153,13 @@ up() {
   for p in $(seq 1 "$proxies"); do
     local name=haproxy
     [ "$p" -gt 1 ] && name=haproxy-$p
+    # each process's runtime API, for benches that take servers in and out of maintenance (bench/haproxy_servers.py)
+    : > "$DIR/$name-socket.cfg"
+    if [ "${HAPROXY_ADMIN_SOCKET:-no}" = yes ]; then
+      printf 'global\n    stats socket %s mode 600 level admin\n' "$DIR/$name.sock" > "$DIR/$name-socket.cfg"
+    fi
     PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS TLS_CERT=$DIR/edge.pem TLS_BIND=127.0.0.1:$TLS_PORT \
-      haproxy -f haproxy/haproxy.cfg -f "$DIR/threads.cfg" -f "$backend" > "$DIR/$name.log" 2>&1 &
+      haproxy -f haproxy/haproxy.cfg -f "$DIR/threads.cfg" -f "$DIR/$name-socket.cfg" -f "$backend" > "$DIR/$name.log" 2>&1 &
     echo "$name $!" >> "$DIR/pids"
   done
   wait_for "HAProxy to see every node up" 30 all_up "$nodes"

@@ -90,7 +90,7 @@ public final class LoadTest {
         tally.add(Tally.fromJson(new JsonObject(Files.readString(result.join()))));
       }
       storm.join();
-      JsonObject report = Report.json(plan, tally, tally.loss(plan), rampSeconds, sampler.toJson());
+      JsonObject report = Report.json(plan, tally, tally.loss(plan), rampSeconds, sampler.toJson(), go);
       Report.write(plan.out(), report, tally);
       log.print(Report.summary(report));
       return report;

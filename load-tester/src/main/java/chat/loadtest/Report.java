@@ -25,14 +25,13 @@ final class Report {
   private Report() {
   }
 
-  static JsonObject json(Plan plan, Tally tally, Tally.Loss loss, double rampSeconds, JsonObject processes) {
+  /**
+   * @param goMillis when the run started (after the ramp, epoch ms): a storm acts {@code --storm-at} seconds later
+   */
+  static JsonObject json(Plan plan, Tally tally, Tally.Loss loss, double rampSeconds, JsonObject processes, long goMillis) {
     Histogram h = tally.latency;
     double measuredSeconds = Math.max(1, plan.seconds() - plan.warmupSeconds());
-    JsonObject latency = new JsonObject().put("count", h.getTotalCount());
-    for (double p : PERCENTILES) {
-      latency.put("p" + (p == Math.rint(p) ? Integer.toString((int) p) : Double.toString(p)), ms(h.getValueAtPercentile(p)));
-    }
-    latency.put("max", ms(h.getMaxValue())).put("mean", Math.round(h.getMean() / 10.0) / 100.0);
+    JsonObject latency = millis(h);
     long unexpectedCloses = tally.closes.values().stream().mapToLong(Long::longValue).sum();
     return new JsonObject()
         .put("scenario", plan.scenario()).put("url", plan.url().toString())
@@ -47,6 +46,10 @@ final class Report {
         .put("closes", new JsonObject(Map.copyOf(tally.closes)))
         .put("unexpectedCloses", unexpectedCloses).put("reconnects", tally.reconnects).put("silentReconnects", tally.silent).put("typingReceived", tally.typing)
         .put("unrecoveredChannels", tally.unrecovered)
+        .put("lostConnections", tally.lostConnections).put("backAfterLossMs", millis(tally.backAfterLoss))
+        .put("lastBackSecondsAfterStorm", plan.scenario().equals("storm") && tally.lastBackMicros > 0
+            ? Math.round((tally.lastBackMicros - (goMillis + plan.stormAtSeconds() * 1000L) * 1000) / 100_000.0) / 10.0
+            : null)
         .put("sent", tally.sent).put("acked", loss.ackedMessages())
         .put("sendErrors", new JsonObject(Map.copyOf(tally.sendErrors)))
         .put("connectErrors", new JsonObject(Map.copyOf(tally.connectErrors)))
@@ -77,6 +80,13 @@ final class Report {
     s.append(String.format("unexpected closes during the run %d %s; reconnects %d (%d after silence)%n",
         r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects"),
         r.getLong("silentReconnects")));
+    JsonObject back = r.getJsonObject("backAfterLossMs");
+    if (r.getLong("lostConnections", 0L) > 0) {
+      s.append(String.format("connections lost while running %d, back %d: after p50 %s  p99 %s  max %s ms%s%n",
+          r.getLong("lostConnections"), back.getLong("count"), back.getValue("p50"), back.getValue("p99"),
+          back.getValue("max"), r.getValue("lastBackSecondsAfterStorm") == null ? ""
+              : "; the last one back " + r.getValue("lastBackSecondsAfterStorm") + " s after the storm's action"));
+    }
     s.append(String.format("sent %d, acked %d, send errors %s; deliveries %d (%d/s measured)%n",
         r.getLong("sent"), r.getLong("acked"), r.getJsonObject("sendErrors").encode(), r.getLong("deliveries"),
         r.getLong("deliveriesPerSecond")));
@@ -158,6 +168,15 @@ final class Report {
 
     List<Chart> charts = List.of(overTime, histogram);
     BitmapEncoder.saveBitmap(charts, 1, 2, file.toString().replaceFirst("\\.png$", ""), BitmapEncoder.BitmapFormat.PNG);
+  }
+
+  /** A histogram of micros as ms: count, {@link #PERCENTILES}, max and mean. */
+  private static JsonObject millis(Histogram h) {
+    JsonObject json = new JsonObject().put("count", h.getTotalCount());
+    for (double p : PERCENTILES) {
+      json.put("p" + (p == Math.rint(p) ? Integer.toString((int) p) : Double.toString(p)), ms(h.getValueAtPercentile(p)));
+    }
+    return json.put("max", ms(h.getMaxValue())).put("mean", Math.round(h.getMean() / 10.0) / 100.0);
   }
 
   private static double ms(long micros) {

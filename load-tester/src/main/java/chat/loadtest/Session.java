@@ -56,6 +56,8 @@ final class Session {
   private long lastFrameMillis;
   private long heartbeatMillis = 25_000;
   private boolean pinged;
+  /** When the connection was lost while running (the worker's clock, micros), until connected again; -1: not lost. */
+  private long lostAtMicros = -1;
 
   Session(Worker worker, Plan plan, int index) {
     this.worker = worker;
@@ -189,6 +191,10 @@ final class Session {
     } else if (frame instanceof ServerFrame.Connected c) {
       connected = true;
       attempt = 0;
+      if (lostAtMicros >= 0) {
+        worker.tally.back(lostAtMicros, worker.nowMicros());
+        lostAtMicros = -1;
+      }
       heartbeatMillis = c.heartbeat() > 0 ? c.heartbeat() * 1000L : 25_000L;
       worker.tally.unrecovered += c.recovered().values().stream().filter(ok -> !ok).count();
       if (plan.joinsGroup() && !joined) {
@@ -343,6 +349,10 @@ final class Session {
 
   /** Reconnects after a close, as the close codes table says. */
   void retry(Short code) {
+    if (lostAtMicros < 0 && worker.running()) {
+      lostAtMicros = worker.nowMicros();
+      worker.tally.lostConnections++;
+    }
     if (!CloseCode.shouldReconnect(code)) {
       gaveUp = true;
       return;

@@ -51,6 +51,12 @@ final class Tally {
   long typing;
   long unrecovered;
   double rampSeconds;
+  /** Connections lost while running (a close, or silence), each counted once until connected again. */
+  long lostConnections;
+  /** For each lost connection that came back: from the loss to {@code connected} again, in micros. */
+  final Histogram backAfterLoss = newHistogram();
+  /** When the last lost connection came back (the workers' clock, epoch micros; 0: none). */
+  long lastBackMicros;
 
   static Histogram newHistogram() {
     return new Histogram(MAX_LATENCY_MICROS, 3);
@@ -95,6 +101,12 @@ final class Tally {
     (running ? closes : rampCloses).merge(code, 1L, Long::sum);
   }
 
+  /** A session lost at {@code lostMicros} is connected again at {@code nowMicros}. */
+  void back(long lostMicros, long nowMicros) {
+    backAfterLoss.recordValue(Math.min(Math.max(nowMicros - lostMicros, 0), MAX_LATENCY_MICROS));
+    lastBackMicros = Math.max(lastBackMicros, nowMicros);
+  }
+
   void sendError(String code) {
     sendErrors.merge(code, 1L, Long::sum);
   }
@@ -133,6 +145,9 @@ final class Tally {
     typing += other.typing;
     unrecovered += other.unrecovered;
     rampSeconds = Math.max(rampSeconds, other.rampSeconds);
+    lostConnections += other.lostConnections;
+    backAfterLoss.add(other.backAfterLoss);
+    lastBackMicros = Math.max(lastBackMicros, other.lastBackMicros);
   }
 
   /** Deliveries missing for acked messages: for each, the receivers the plan expects minus those that got it. */
@@ -186,7 +201,8 @@ final class Tally {
         .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
         .put("connectErrors", new JsonObject(new TreeMap<>(connectErrors)))
         .put("acked", acks).put("receivers", counts)
-        .put("latency", encode(latency)).put("perSecond", seconds);
+        .put("latency", encode(latency)).put("perSecond", seconds)
+        .put("lostConnections", lostConnections).put("backAfterLoss", encode(backAfterLoss)).put("lastBackMicros", lastBackMicros);
   }
 
   static Tally fromJson(JsonObject json) {
@@ -220,6 +236,9 @@ final class Tally {
     });
     t.latency.add(decode(json.getString("latency")));
     json.getJsonArray("perSecond").forEach(h -> t.perSecond.add(decode((String) h)));
+    t.lostConnections = json.getLong("lostConnections");
+    t.backAfterLoss.add(decode(json.getString("backAfterLoss")));
+    t.lastBackMicros = json.getLong("lastBackMicros");
     return t;
   }
 

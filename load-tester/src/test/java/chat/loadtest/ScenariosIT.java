@@ -146,6 +146,8 @@ class ScenariosIT {
     JsonObject r = run("storm", "--connections", "1500", "--groups", "15", "--rate", "100", "--seconds", "15",
         "--storm-at", "5", "--storm-kill", Long.toString(pidOf("gw-3")));
     assertTrue(r.getLong("reconnects") > 0, "the killed node's clients reconnected: " + r.encode());
+    assertTrue(r.getLong("lostConnections") > 0 && r.getDouble("lastBackSecondsAfterStorm") > 0,
+        "the killed node's clients are counted back, and when the last came: " + r.encode());
   }
 
   /** Runs a scenario with 2 worker processes and checks what every scenario must hold. */
@@ -162,6 +164,8 @@ class ScenariosIT {
     assertEquals(0, r.getLong("outOfOrder"), r.encodePrettily());
     assertEquals(0, r.getLong("unrecoveredChannels"), r.encodePrettily());
     assertEquals(r.getLong("sent"), r.getLong("acked"), "every send acked in the end: " + r.encodePrettily());
+    assertEquals(r.getLong("lostConnections"), r.getJsonObject("backAfterLossMs").getLong("count"),
+        "every connection lost while running came back: " + r.encodePrettily());
     assertTrue(Files.exists(plan.out().resolve("report.json")) && Files.exists(plan.out().resolve("summary.txt")));
     if (r.getLong("deliveries") > 0) {
       assertTrue(Files.size(plan.out().resolve("latency.png")) > 10_000, "the plot was drawn");

@@ -40,6 +40,22 @@ class TallyTest {
   }
 
   @Test
+  void connectionsLostAndBackAreMergedAcrossWorkers() {
+    Tally one = new Tally();
+    one.lostConnections = 2;
+    one.back(1_000_000, 1_250_000);
+    Tally other = new Tally();
+    other.lostConnections = 1;
+    other.back(1_000_000, 4_000_000);
+    Tally merged = Tally.fromJson(one.toJson());
+    merged.add(Tally.fromJson(other.toJson()));
+    assertEquals(3, merged.lostConnections);
+    assertEquals(2, merged.backAfterLoss.getTotalCount(), "one of three is not back");
+    assertEquals(3_000_000, merged.backAfterLoss.getMaxValue(), 3_000_000 / 1000.0);
+    assertEquals(4_000_000, merged.lastBackMicros);
+  }
+
+  @Test
   void failedConnectsAreCountedByTheirRootCauseAcrossWorkers() {
     Tally one = new Tally();
     one.connectFailed(new RuntimeException("upgrade failed",
