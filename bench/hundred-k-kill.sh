@@ -28,6 +28,7 @@ java -Xmx1g -jar load-tester/target/load-tester.jar --scenario storm --url "ws:/
 for i in $(seq 1 "$NODES"); do
   [ "$i" = 3 ] && continue
   echo "gw-$i: $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" \
-    | awk '/^chat_closes_total/ {s += $2} /^chat_connections / {c = $2} END {printf "closed %d sessions itself; %d connected", s, c}')"
+    | awk '/^chat_closes_total/ {s += $2; if ($2 > 0) {match($1, /code="[^"]*"/); by = by " " substr($1, RSTART + 6, RLENGTH - 7) "=" $2}}
+           /^chat_connections / {c = $2} END {printf "closed %d sessions itself (by code:%s); %d connected", s, by, c}')"
 done | tee "$OUT/survivors.txt"
 cat "$OUT/summary.txt"

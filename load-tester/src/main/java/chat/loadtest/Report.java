@@ -41,6 +41,8 @@ final class Report {
             .put("workers", plan.workersNeeded()))
         .put("connectionsReached", tally.connected).put("rampSeconds", Math.round(rampSeconds * 10) / 10.0)
         .put("connectFailures", tally.connectFailures).put("admissionRefusals", tally.admissionRefusals)
+        .put("connectFailuresWhileRunning", tally.connectFailuresRunning)
+        .put("admissionRefusalsWhileRunning", tally.admissionRefusalsRunning)
         .put("connectAttemptsPerSession", (double) (plan.connections() + tally.reconnects) / plan.connections())
         .put("rampCloses", new JsonObject(Map.copyOf(tally.rampCloses)))
         .put("closes", new JsonObject(Map.copyOf(tally.closes)))
@@ -71,15 +73,18 @@ final class Report {
     s.append(String.format("connections reached %d in %.1f s (ramp %d/s); while ramping: connect failures %d (of them "
             + "refused by admission, 503: %d), closes %s; connect attempts per session %.2f%n",
         r.getLong("connectionsReached"), r.getDouble("rampSeconds"), plan.getInteger("rampPerSecond"),
-        r.getLong("connectFailures"), r.getLong("admissionRefusals", 0L), r.getJsonObject("rampCloses").encode(),
+        r.getLong("connectFailures") - r.getLong("connectFailuresWhileRunning", 0L),
+        r.getLong("admissionRefusals", 0L) - r.getLong("admissionRefusalsWhileRunning", 0L), r.getJsonObject("rampCloses").encode(),
         r.getDouble("connectAttemptsPerSession", 0.0)));
     JsonObject connectErrors = r.getJsonObject("connectErrors", new JsonObject());
     if (!connectErrors.isEmpty()) {
       s.append("connect failures by cause ").append(connectErrors.encode()).append(String.format("%n"));
     }
-    s.append(String.format("unexpected closes during the run %d %s; reconnects %d (%d after silence)%n",
+    s.append(String.format("unexpected closes during the run %d %s; reconnects %d (%d after silence); connect failures "
+            + "during the run %d (of them refused by admission, 503: %d)%n",
         r.getLong("unexpectedCloses"), r.getJsonObject("closes").encode(), r.getLong("reconnects"),
-        r.getLong("silentReconnects")));
+        r.getLong("silentReconnects"), r.getLong("connectFailuresWhileRunning", 0L),
+        r.getLong("admissionRefusalsWhileRunning", 0L)));
     JsonObject back = r.getJsonObject("backAfterLossMs");
     if (r.getLong("lostConnections", 0L) > 0) {
       s.append(String.format("connections lost while running %d, back %d: after p50 %s  p99 %s  max %s ms%s%n",

@@ -44,6 +44,9 @@ final class Tally {
   long connectFailures;
   /** Connect attempts refused with 503 and Retry-After (a node's admission control). */
   long admissionRefusals;
+  /** Of the failed connects and the refusals, those after the ramp (reconnects during the run). */
+  long connectFailuresRunning;
+  long admissionRefusalsRunning;
   long reconnects;
   /** Connections the client took for dead after two heartbeats without a frame (and replaced, with resume). */
   long silent;
@@ -62,9 +65,21 @@ final class Tally {
     return new Histogram(MAX_LATENCY_MICROS, 3);
   }
 
-  /** A failed connect: counted, and its root cause kept, so a run that could not connect says why. */
-  void connectFailed(Throwable failure) {
+  /**
+   * A failed connect: counted (as refused by admission when it was a 503 with Retry-After; while ramping or during
+   * the run), and its root cause kept, so a run that could not connect says why.
+   */
+  void connectFailed(Throwable failure, boolean refusedByAdmission, boolean running) {
     connectFailures++;
+    if (refusedByAdmission) {
+      admissionRefusals++;
+    }
+    if (running) {
+      connectFailuresRunning++;
+      if (refusedByAdmission) {
+        admissionRefusalsRunning++;
+      }
+    }
     Throwable root = failure;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
@@ -140,6 +155,8 @@ final class Tally {
     connected += other.connected;
     connectFailures += other.connectFailures;
     admissionRefusals += other.admissionRefusals;
+    connectFailuresRunning += other.connectFailuresRunning;
+    admissionRefusalsRunning += other.admissionRefusalsRunning;
     reconnects += other.reconnects;
     silent += other.silent;
     typing += other.typing;
@@ -197,6 +214,7 @@ final class Tally {
     return new JsonObject()
         .put("sent", sent).put("deliveries", deliveries).put("duplicates", duplicates)
         .put("outOfOrder", outOfOrder).put("connected", connected).put("connectFailures", connectFailures).put("admissionRefusals", admissionRefusals)
+        .put("connectFailuresRunning", connectFailuresRunning).put("admissionRefusalsRunning", admissionRefusalsRunning)
         .put("reconnects", reconnects).put("silent", silent).put("typing", typing).put("unrecovered", unrecovered).put("rampSeconds", rampSeconds)
         .put("closes", new JsonObject(new TreeMap<>(closes))).put("rampCloses", new JsonObject(new TreeMap<>(rampCloses))).put("sendErrors", new JsonObject(new TreeMap<>(sendErrors)))
         .put("connectErrors", new JsonObject(new TreeMap<>(connectErrors)))
@@ -214,6 +232,8 @@ final class Tally {
     t.connected = json.getLong("connected");
     t.connectFailures = json.getLong("connectFailures");
     t.admissionRefusals = json.getLong("admissionRefusals", 0L);
+    t.connectFailuresRunning = json.getLong("connectFailuresRunning");
+    t.admissionRefusalsRunning = json.getLong("admissionRefusalsRunning");
     t.reconnects = json.getLong("reconnects");
     t.silent = json.getLong("silent", 0L);
     t.typing = json.getLong("typing", 0L);

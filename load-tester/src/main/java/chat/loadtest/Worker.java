@@ -16,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -38,7 +38,8 @@ public final class Worker {
   final Tally tally = new Tally();
   private final long clockBaseMicros = System.currentTimeMillis() * 1000;
   private final long clockBaseNanos = System.nanoTime();
-  private final CountDownLatch finished = new CountDownLatch(1);
+  /** The tally as JSON, taken on the event loop when the run is over (the loop goes on touching the tally). */
+  private final CompletableFuture<String> finished = new CompletableFuture<>();
   private long goMicros = Long.MAX_VALUE;
   private long endMicros = Long.MAX_VALUE;
   private long lastDeliveryMicros;
@@ -76,10 +77,16 @@ public final class Worker {
   public static void main(String[] args) throws Exception {
     Plan plan = Plan.parse(args);
     Worker worker = new Worker(plan);
-    Path result = worker.run();
-    System.out.println("RESULT " + result);
-    System.out.flush();
-    System.exit(0);
+    try {
+      Path result = worker.run();
+      System.out.println("RESULT " + result);
+      System.out.flush();
+      System.exit(0);
+    } catch (Exception | Error e) {
+      // the coordinator sees the worker end without a result; its event loop must not keep it alive
+      e.printStackTrace();
+      System.exit(1);
+    }
   }
 
   private Path run() throws IOException, InterruptedException {
@@ -104,10 +111,10 @@ public final class Worker {
     }
     long goMillis = Long.parseLong(go.substring(3).trim());
     vertx.runOnContext(v -> start(goMillis * 1000));
-    finished.await();
+    String json = finished.join();
     Path file = plan.out().resolve("worker-" + plan.worker() + ".json");
     Files.createDirectories(plan.out());
-    Files.writeString(file, tally.toJson().encode());
+    Files.writeString(file, json);
     return file;
   }
 
@@ -218,7 +225,7 @@ public final class Worker {
       if (quiet || now > deadlineMicros) {
         vertx.cancelTimer(id);
         stopping = true;
-        finished.countDown();
+        finished.complete(tally.toJson().encode());
       }
     });
   }
@@ -249,10 +256,7 @@ public final class Worker {
       if (ar.succeeded()) {
         session.opened(ar.result());
       } else {
-        tally.connectFailed(ar.cause());
-        if (Backoff.retryAfterSeconds(ar.cause()) > 0) {
-          tally.admissionRefusals++;
-        }
+        tally.connectFailed(ar.cause(), Backoff.retryAfterSeconds(ar.cause()) > 0, running());
         session.retryAfterFailedConnect(ar.cause());
       }
     });

@@ -56,19 +56,22 @@ class TallyTest {
   }
 
   @Test
-  void failedConnectsAreCountedByTheirRootCauseAcrossWorkers() {
+  void failedConnectsAreCountedByCauseAndPhaseAcrossWorkers() {
     Tally one = new Tally();
     one.connectFailed(new RuntimeException("upgrade failed",
-        new javax.net.ssl.SSLHandshakeException("PKIX path building failed")));
-    one.connectFailed(new java.net.ConnectException("Connection refused"));
+        new javax.net.ssl.SSLHandshakeException("PKIX path building failed")), false, false);
+    one.connectFailed(new java.net.ConnectException("Connection refused"), false, false);
     Tally other = new Tally();
-    other.connectFailed(new javax.net.ssl.SSLHandshakeException("PKIX path building failed"));
+    other.connectFailed(new javax.net.ssl.SSLHandshakeException("PKIX path building failed"), false, false);
     for (int i = 0; i < 20; i++) {
-      other.connectFailed(new IllegalStateException("kind " + i));
+      other.connectFailed(new IllegalStateException("kind " + i), i % 2 == 0, i < 5);
     }
     Tally merged = Tally.fromJson(one.toJson());
     merged.add(Tally.fromJson(other.toJson()));
     assertEquals(23, merged.connectFailures);
+    assertEquals(10, merged.admissionRefusals);
+    assertEquals(5, merged.connectFailuresRunning, "after the ramp");
+    assertEquals(3, merged.admissionRefusalsRunning);
     assertEquals(2, merged.connectErrors.get("SSLHandshakeException: PKIX path building failed"));
     assertEquals(1, merged.connectErrors.get("ConnectException: Connection refused"));
     assertEquals(11, other.connectErrors.size(), "ten causes and the rest as other");
