@@ -59,10 +59,13 @@ final class ClientConnection implements FrameIntake.Handler {
   private boolean memberBatches;
   private Identity identity;
   private SessionInfo session;
-  /** On the hub's responsive clock: the last frame read, the last ping queued and the last ping written. */
+  /**
+   * On the hub's responsive clock: the last frame read, the last ping queued, and when the oldest ping written since
+   * that read went out (not after the read: none unanswered).
+   */
   private long lastReadAt;
   private long lastPingAt;
-  private long pingSentAt;
+  private long unansweredPingAt;
 
   ClientConnection(WebSocketChannel socket, Hub hub, TransportContext t, Admission.Ticket admission,
                    ClientRequest clientRequest) {
@@ -74,7 +77,7 @@ final class ClientConnection implements FrameIntake.Handler {
     this.openedAt = hub.responsiveMillis(t.clock().millis());
     this.lastReadAt = openedAt;
     this.lastPingAt = openedAt;
-    this.pingSentAt = openedAt;
+    this.unansweredPingAt = openedAt;
     this.out = new Outbound(socket, t);
     this.intake = new FrameIntake(this, out, t);
     this.subscriptions = new Subscriptions(this, hub, out, t);
@@ -290,7 +293,7 @@ final class ClientConnection implements FrameIntake.Handler {
       return false;
     }
     long heartbeat = t.config().heartbeat().toMillis();
-    if (silentTooLong(now, lastReadAt, pingSentAt, heartbeat)) {
+    if (silentTooLong(now, lastReadAt, unansweredPingAt, heartbeat)) {
       out.close(CloseCode.HEARTBEAT_TIMEOUT, "no frame or pong for two heartbeats");
       return false;
     }
@@ -321,21 +324,26 @@ final class ClientConnection implements FrameIntake.Handler {
    */
   void ping(ByteBuf ping) {
     if (out.ping(ping)) {
-      pingSentAt = hub.responsiveMillis(t.clock().millis());
+      unansweredPingAt = oldestUnansweredPing(unansweredPingAt, lastReadAt, hub.responsiveMillis(t.clock().millis()));
     } else {
-      lastPingAt = pingSentAt;
+      lastPingAt -= t.config().heartbeat().toMillis(); // due again at the next tick
     }
   }
 
+  /** When the oldest unanswered ping went out, after one more ping was written at {@code now}. */
+  static long oldestUnansweredPing(long unansweredPingAt, long lastReadAt, long now) {
+    return unansweredPingAt > lastReadAt ? unansweredPingAt : now;
+  }
+
   /**
-   * Whether a peer is taken for dead: nothing read for two heartbeats, and the last ping written (if any since the
-   * last read) out for a whole heartbeat unanswered. A ping goes out up to a tick and a pacing slice after it is
+   * Whether a peer is taken for dead: nothing read for two heartbeats, and the oldest ping written since the last
+   * read (if any) out for a whole heartbeat unanswered. A ping goes out up to a tick and a pacing slice after it is
    * due, and that lateness is the node's: counting silence alone, a client whose pong took more than what was left
    * of the two heartbeats (half of one, at heartbeats up to 4 s) would be closed.
    */
-  static boolean silentTooLong(long now, long lastReadAt, long pingSentAt, long heartbeat) {
-    boolean pingUnanswered = pingSentAt > lastReadAt;
-    return now - lastReadAt >= 2 * heartbeat && (!pingUnanswered || now - pingSentAt >= heartbeat);
+  static boolean silentTooLong(long now, long lastReadAt, long unansweredPingAt, long heartbeat) {
+    boolean pingUnanswered = unansweredPingAt > lastReadAt;
+    return now - lastReadAt >= 2 * heartbeat && (!pingUnanswered || now - unansweredPingAt >= heartbeat);
   }
 
   boolean closing() {
