@@ -156,7 +156,8 @@ up() {
     # each process's runtime API, for benches that take servers in and out of maintenance (bench/haproxy_servers.py)
     : > "$DIR/$name-socket.cfg"
     if [ "${HAPROXY_ADMIN_SOCKET:-no}" = yes ]; then
-      printf 'global\n    stats socket %s mode 600 level admin\n' "$DIR/$name.sock" > "$DIR/$name-socket.cfg"
+      # an absolute path: HAProxy reads a relative one as host:port
+      printf 'global\n    stats socket %s mode 600 level admin\n' "$(cd "$DIR" && pwd)/$name.sock" > "$DIR/$name-socket.cfg"
     fi
     PUBLIC_BIND=127.0.0.1:$PUBLIC STATS_BIND=127.0.0.1:$STATS TLS_CERT=$DIR/edge.pem TLS_BIND=127.0.0.1:$TLS_PORT \
       haproxy -f haproxy/haproxy.cfg -f "$DIR/threads.cfg" -f "$DIR/$name-socket.cfg" -f "$backend" > "$DIR/$name.log" 2>&1 &
