@@ -20,11 +20,18 @@ scripts/cluster.sh up --nodes "$NODES" --haproxy "$HAPROXIES" ${CLUSTER_UP_OPTS:
 trap 'scripts/cluster.sh down' EXIT
 watch=$(awk '{printf "%s%s=%s", (NR > 1 ? "," : ""), $1, $2}' "$CLUSTER_DIR/pids")
 
-# What each node says it did: sessions it closed itself, sessions connected now, gap repairs.
+# Node i's Prometheus metrics.
+node_metrics() {
+  curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + $1 - 1))/metrics"
+}
+
+# What each node says it did: sessions it closed itself (and with which close codes), sessions connected now, gap
+# repairs.
 nodes_report() {
   for i in $(seq 1 "$NODES"); do
-    echo "gw-$i: $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" \
-      | awk '/^chat_closes_total/ {s += $2} /^chat_connections / {c = $2} /^chat_gap_repairs_total/ {g = g " " $1 "=" $2}
-             END {printf "closed %d sessions itself; %d connected;%s", s, c, g}')"
+    echo "gw-$i: $(node_metrics "$i" \
+      | awk '/^chat_closes_total/ {s += $2; if ($2 > 0) {match($1, /code="[^"]*"/); by = by " " substr($1, RSTART + 6, RLENGTH - 7) "=" $2}}
+             /^chat_connections / {c = $2} /^chat_gap_repairs_total/ {g = g " " $1 "=" $2}
+             END {printf "closed %d sessions itself (by code:%s); %d connected;%s", s, by, c, g}')"
   done
 }

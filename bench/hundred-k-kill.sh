@@ -25,10 +25,5 @@ java -Xmx1g -jar load-tester/target/load-tester.jar --scenario storm --url "ws:/
   --connections "$N" --groups $((N / 10)) --rate "$RATE" --seconds "$RUN" --ramp "$RAMP" --storm-at "$KILL_AT" \
   --storm-kill "$victim" --sources 127.0.0.2-127.0.0.11 --per-worker 15000 --settle 60 \
   --java-options "-Xmx1g -XX:+UseParallelGC" --watch "$watch" --out "$OUT" > "$OUT/run.log" 2>&1 || true
-for i in $(seq 1 "$NODES"); do
-  [ "$i" = 3 ] && continue
-  echo "gw-$i: $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" \
-    | awk '/^chat_closes_total/ {s += $2; if ($2 > 0) {match($1, /code="[^"]*"/); by = by " " substr($1, RSTART + 6, RLENGTH - 7) "=" $2}}
-           /^chat_connections / {c = $2} END {printf "closed %d sessions itself (by code:%s); %d connected", s, by, c}')"
-done | tee "$OUT/survivors.txt"
+nodes_report | grep -v '^gw-3:' | tee "$OUT/survivors.txt"
 cat "$OUT/summary.txt"

@@ -60,7 +60,7 @@ python3 bench/thread_cpu.py snapshot $survivors > "$OUT/threads-before.json"
 (while kill -0 "$tester" 2>/dev/null; do
   line="$(( ($(date +%s%N) - started) / 1000000000 ))s"
   for i in 1 2 3; do
-    line="$line $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" | awk -v n="gw-$i" '
+    line="$line $(node_metrics "$i" | awk -v n="gw-$i" '
       /^chat_connections / {c = $2} /^chat_handshakes_total\{result="refused_busy"/ {b = $2}
       /^chat_eventloop_delay_seconds_max/ {if ($2 > d) d = $2}
       END {printf "%s: %d conn, %d busy, loop late %.2f s;", n, c, b, d}')"
@@ -76,8 +76,8 @@ python3 bench/thread_cpu.py diff "$OUT/threads-before.json" "$OUT/threads-after.
 # and how their upgrades went (admitted, or refused and why)
 nodes_report | grep -v '^gw-4' | sed 's/; 0 connected//' > "$OUT/survivors.txt"
 for i in 1 2 3; do
-  echo "gw-$i: $(curl -s "http://127.0.0.1:$((CLUSTER_MGMT_PORT + i - 1))/metrics" | grep -E '^chat_handshakes_total' \
-    | grep -v ' 0.0$' | sed 's/chat_handshakes_total//' | tr '\n' ' ')"
+  echo "gw-$i: $(node_metrics "$i" | grep -E '^chat_handshakes_total' | grep -v ' 0.0$' | sed 's/chat_handshakes_total//' \
+    | tr '\n' ' ')"
 done >> "$OUT/survivors.txt"
 echo "the survivors' CPU from the kill to the end, by thread:" >> "$OUT/survivors.txt"
 cat "$OUT/threads.txt" >> "$OUT/survivors.txt"

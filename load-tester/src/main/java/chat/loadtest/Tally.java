@@ -65,6 +65,11 @@ final class Tally {
     return new Histogram(MAX_LATENCY_MICROS, 3);
   }
 
+  /** A duration in micros as the histograms take it: 0 to {@link #MAX_LATENCY_MICROS}. */
+  private static long inRange(long micros) {
+    return Math.min(Math.max(micros, 0), MAX_LATENCY_MICROS);
+  }
+
   /**
    * A failed connect: counted (as refused by admission when it was a 503 with Retry-After; while ramping or during
    * the run), and its root cause kept, so a run that could not connect says why.
@@ -103,7 +108,7 @@ final class Tally {
     }
     counts[(int) n]++;
     if (measured) {
-      long value = Math.min(Math.max(latencyMicros, 0), MAX_LATENCY_MICROS);
+      long value = inRange(latencyMicros);
       latency.recordValue(value);
       while (perSecond.size() <= second) {
         perSecond.add(newHistogram());
@@ -118,7 +123,7 @@ final class Tally {
 
   /** A session lost at {@code lostMicros} is connected again at {@code nowMicros}. */
   void back(long lostMicros, long nowMicros) {
-    backAfterLoss.recordValue(Math.min(Math.max(nowMicros - lostMicros, 0), MAX_LATENCY_MICROS));
+    backAfterLoss.recordValue(inRange(nowMicros - lostMicros));
     lastBackMicros = Math.max(lastBackMicros, nowMicros);
   }
 
