@@ -11,6 +11,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.net.URI;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * A signed {@code POST} of a JSON body to one URL of the application's, as hooks and webhooks make it: the
@@ -53,6 +54,16 @@ public final class SignedPost {
 
   /** Posts {@code body} (JSON), signed now. */
   public Future<Answer> post(Buffer body) {
+    return post(body, () -> true);
+  }
+
+  /**
+   * Posts {@code body} (JSON), signed now, if {@code stillWanted} says so when the connection is there and the request
+   * is about to be written: otherwise nothing is written and the post fails with {@link Withdrawn}. Getting a
+   * connection takes turns of the event loop, and a process paused meanwhile (SIGSTOP, a long GC) must be able to
+   * take back a post it no longer may make.
+   */
+  public Future<Answer> post(Buffer body, BooleanSupplier stillWanted) {
     Promise<Answer> answer = Promise.promise();
     HttpClientRequest[] sent = new HttpClientRequest[1];
     long timer = vertx.setTimer(timeoutMillis, id -> {
@@ -79,6 +90,12 @@ public final class SignedPost {
         req.reset();
         return;
       }
+      if (!stillWanted.getAsBoolean()) {
+        req.exceptionHandler(e -> { }); // the reset's own report: the post fails as Withdrawn
+        req.reset();
+        answer.tryFail(new Withdrawn());
+        return;
+      }
       req.send(body).onComplete(response -> {
         if (response.failed()) {
           answer.tryFail(new HookFailure(HookFailure.Kind.CONNECTION, describe(response.cause())));
@@ -88,6 +105,13 @@ public final class SignedPost {
       });
     });
     return answer.future().onComplete(ar -> vertx.cancelTimer(timer));
+  }
+
+  /** A post taken back before anything was written, as its {@code stillWanted} asked. */
+  public static final class Withdrawn extends RuntimeException {
+    Withdrawn() {
+      super("withdrawn before it was written", null, false, false);
+    }
   }
 
   /** Reads the answer's body, at most {@code maxAnswerBytes}. */

@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * status, no answer within {@code HOOK_TIMEOUT}, no connection) is tried again with the same events and ids after
  * 0.5 s, doubling to 60 s, with jitter. Events older than {@code WEBHOOK_MAX_AGE} when their turn comes are dropped
  * and counted. Runs on one Vert.x context; on Redis only while this node holds the shard's lease, checked before each
- * post.
+ * post and again right before its request is written.
  */
 public final class WebhookDispatcher {
   private static final System.Logger LOG = System.getLogger(WebhookDispatcher.class.getName());
@@ -116,8 +116,11 @@ public final class WebhookDispatcher {
       next(); // this node paused since it read them: read them again, if the lease is still its own
       return;
     }
-    step(post.post(body(events)), ar -> {
-      if (ar.succeeded() && ar.result().status() / 100 == 2) {
+    // asked again when the request is about to be written: a pause while the connection is got must not post either
+    step(post.post(body(events), shard::holds), ar -> {
+      if (ar.failed() && ar.cause() instanceof SignedPost.Withdrawn) {
+        next(); // paused since the check above: as there
+      } else if (ar.succeeded() && ar.result().status() / 100 == 2) {
         failures = 0;
         shard.delivered(events);
         delivered(events);
