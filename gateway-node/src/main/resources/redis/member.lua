@@ -4,16 +4,5 @@
 -- ARGV[1] 'join' or 'leave'  ARGV[2] user  ARGV[3] the group's channel  ARGV[4] now (ms)  ARGV[5] most webhook
 -- events waiting ('' records none)
 -- Returns 1 when the set changed, 0 when not.
---! include webhook-record
-local changed
-if ARGV[1] == 'join' then
-  changed = redis.call('SADD', KEYS[1], ARGV[2])
-else
-  changed = redis.call('SREM', KEYS[1], ARGV[2])
-  redis.call('HDEL', KEYS[4], ARGV[2])
-end
-if changed == 1 and ARGV[5] ~= '' then
-  webhook_record(KEYS[2], KEYS[3], ARGV[5], 't', 'member', 'ts', ARGV[4], 'ch', ARGV[3], 'u', ARGV[2], 'e',
-    ARGV[1] == 'join' and 'joined' or 'left')
-end
-return changed
+--! include group-side
+return group_side(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])

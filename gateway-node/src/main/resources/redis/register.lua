@@ -5,10 +5,19 @@
 -- Webhooks: ARGV[5] most events waiting ('' for none)  ARGV[6] which: 'session', 'presence' or both  ARGV[7] user
 -- ARGV[8] node  ARGV[9] now (ms)  KEYS[3] webhook event stream  KEYS[4] webhook stats hash (any keys of the slot
 -- when off)
+-- Where every key may be in one script (one Redis, not a Cluster), the node's and the online part too: KEYS[5]
+-- sessions hash of the node  KEYS[6] online set holding the user  ARGV[10] 'user|session'  ARGV[11] incarnation
+-- (else the node does those in their own slots, the node's hash first).
 -- Returns the user's session count; 0 when the session was registered already (a node putting its sessions
 -- back after an outage); -1 when the user has ARGV[3] sessions already; -2 when the user is excluded (banned,
 -- or disconnected by the API after this session began connecting). Refusals change nothing.
 --! include webhook-record
+local function node_and_online()
+  if KEYS[6] then
+    redis.call('HSET', KEYS[5], ARGV[10], ARGV[11])
+    redis.call('SADD', KEYS[6], ARGV[7])
+  end
+end
 local notBefore = redis.call('GET', KEYS[2])
 if notBefore and tonumber(ARGV[4]) < tonumber(notBefore) then
   return -2
@@ -18,6 +27,7 @@ if not known and redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then
   return -1
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+node_and_online()
 if known then
   return 0
 end

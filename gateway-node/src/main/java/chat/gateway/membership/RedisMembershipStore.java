@@ -42,17 +42,32 @@ public final class RedisMembershipStore implements MembershipStore {
   }
 
   /**
-   * The user's side first (where the cap is checked), then the group's member set: two slots on a cluster.
-   * Either write may be the one already there (a join retried after half of it failed completes it).
+   * Both sides at once (join-leave.lua), where every key may be in one script: 1 when either set changed, 0 when
+   * neither did, -1 for a join past the user's cap.
+   */
+  private Future<Integer> bothSides(String op, String user, String group, int maxGroups) {
+    String channel = "group/" + group;
+    List<String> webhookKeys = webhooks.keysFor(channel);
+    String max = webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER);
+    return redis.script(RedisScript.JOIN_LEAVE,
+        List.of(keys.groupsOf(user), keys.members(group), webhookKeys.get(0), webhookKeys.get(1), keys.reads(channel)),
+        List.of(op, user, group, channel, Long.toString(clock.millis()), max, Integer.toString(maxGroups)))
+        .map(Response::toInteger);
+  }
+
+  /**
+   * The user's side first (where the cap is checked), then the group's member set: two slots on a cluster, one
+   * script where every key may be in one. Either write may be the one already there (a join retried after half of
+   * it failed completes it).
    */
   @Override
   public Future<Boolean> join(String user, String group, int maxGroups) {
-    return userSide("join", user, group, maxGroups).compose(changed -> {
-      if (changed < 0) {
-        return Future.failedFuture(MembershipStore.full(maxGroups));
-      }
-      return groupSide("join", user, group).map(added -> changed == 1 || added);
-    });
+    Future<Integer> changed = keys.cluster()
+        ? userSide("join", user, group, maxGroups).compose(userChanged -> userChanged < 0 ? Future.succeededFuture(-1)
+            : groupSide("join", user, group).map(added -> added ? 1 : userChanged))
+        : bothSides("join", user, group, maxGroups);
+    return changed.compose(c -> c < 0 ? Future.failedFuture(MembershipStore.full(maxGroups))
+        : Future.succeededFuture(c == 1));
   }
 
   /**
@@ -61,6 +76,9 @@ public final class RedisMembershipStore implements MembershipStore {
    */
   @Override
   public Future<Boolean> leave(String user, String group) {
+    if (!keys.cluster()) {
+      return bothSides("leave", user, group, 0).map(c -> c == 1);
+    }
     return userSide("leave", user, group, 0).compose(changed -> groupSide("leave", user, group)
         .map(removed -> changed == 1 || removed));
   }

@@ -76,6 +76,7 @@ public record RedisScript(String name, String source, String sha, boolean durabl
   public static final RedisScript MEMBERSHIP = durable("membership");
   public static final RedisScript EXCLUDE = load("exclude");
   public static final RedisScript MEMBER = durable("member");
+  public static final RedisScript JOIN_LEAVE = durable("join-leave");
   public static final RedisScript WEBHOOK_OWN = load("webhook-own");
   public static final RedisScript READ = durable("read");
   public static final RedisScript UNREAD = load("unread");
@@ -83,5 +84,5 @@ public record RedisScript(String name, String source, String sha, boolean durabl
 
   /** Every script: each command connection loads them all before its first command. */
   public static final List<RedisScript> ALL = List.of(PUBLISH, SINCE, PAGE, HEAD, REGISTER, UNREGISTER, SWEEP,
-      MEMBERSHIP, EXCLUDE, MEMBER, WEBHOOK_OWN, READ, UNREAD, FIND);
+      MEMBERSHIP, EXCLUDE, MEMBER, JOIN_LEAVE, WEBHOOK_OWN, READ, UNREAD, FIND);
 }

@@ -105,24 +105,31 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /**
    * The node's sessions hash first (a session whose node dies is always found by its sweep), then the user's
-   * sessions (where the caps and exclusions are checked), then the user's online set. Three slots on a cluster.
+   * sessions (where the caps and exclusions are checked), then the user's online set. Three slots on a cluster;
+   * one script (register.lua) where every key may be in one.
    */
   @Override
   public Future<Integer> register(SessionInfo s, int maxSessions) {
     String inc = Long.toString(incarnation);
-    return redis.send(Command.HSET, keys.nodeSessions(s.node()), s.user() + "|" + s.session(), inc)
-        .compose(v -> webhooks.told("user/" + s.user(), webhooks.maxForSessions(), redis.script(RedisScript.REGISTER,
-            withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user())),
-            List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc,
-                Integer.toString(maxSessions), Long.toString(s.connectedAt()), webhooks.maxForSessions(),
-                webhooks.sessionTypes(), s.user(), s.node(), Long.toString(System.currentTimeMillis())))))
-        .compose(reply -> {
-          int count = reply.toInteger();
-          if (count < 0) {
-            return redis.send(Command.HDEL, keys.nodeSessions(s.node()), s.user() + "|" + s.session()).map(count);
-          }
-          return redis.send(Command.SADD, keys.online(s.user()), s.user()).map(count);
-        });
+    String field = s.user() + "|" + s.session();
+    List<String> keyList = withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user()));
+    List<String> args = new ArrayList<>(List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc,
+        Integer.toString(maxSessions), Long.toString(s.connectedAt()), webhooks.maxForSessions(),
+        webhooks.sessionTypes(), s.user(), s.node(), Long.toString(System.currentTimeMillis())));
+    if (!keys.cluster()) {
+      keyList.addAll(List.of(keys.nodeSessions(s.node()), keys.online(s.user())));
+      args.addAll(List.of(field, inc));
+      return registerScript(s.user(), keyList, args);
+    }
+    return redis.send(Command.HSET, keys.nodeSessions(s.node()), field, inc)
+        .compose(v -> registerScript(s.user(), keyList, args))
+        .compose(count -> count < 0 ? redis.send(Command.HDEL, keys.nodeSessions(s.node()), field).map(count)
+            : redis.send(Command.SADD, keys.online(s.user()), s.user()).map(count));
+  }
+
+  private Future<Integer> registerScript(String user, List<String> keyList, List<String> args) {
+    return webhooks.told("user/" + user, webhooks.maxForSessions(), redis.script(RedisScript.REGISTER, keyList, args))
+        .map(Response::toInteger);
   }
 
   @Override
@@ -133,23 +140,40 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   @Override
   public Future<Integer> unregister(SessionInfo s, int code) {
-    return remove(s.user(), s.session(), "", s.node(), code).compose(count -> redis.send(Command.HDEL, keys.nodeSessions(s.node()),
-        s.user() + "|" + s.session()).map(v -> count < 0 ? 1 : count));
+    String field = s.user() + "|" + s.session();
+    if (!keys.cluster()) {
+      return remove(s.user(), s.session(), "", s.node(), code, field).map(count -> count < 0 ? 1 : count);
+    }
+    return remove(s.user(), s.session(), "", s.node(), code, null).compose(count -> redis.send(Command.HDEL,
+        keys.nodeSessions(s.node()), field).map(v -> count < 0 ? 1 : count));
   }
 
   /**
    * Removes a session from its user's sessions (only as incarnation {@code inc} registered it, unless empty);
-   * the user's last one takes the user out of the online set. That set lies in another slot than the
-   * sessions, so a session registering meanwhile on another node could be overtaken: the count is read again
-   * after the removal, and a user found with sessions goes back in. Completes with the count, -1 if the
-   * session was not there.
+   * the user's last one takes the user out of the online set, and {@code nodeField} (unless null) the session out
+   * of its node's hash. Where every key may be in one script, unregister.lua does it all. On a cluster the online set
+   * lies in another slot than the sessions, so a session registering meanwhile on another node could be overtaken:
+   * the count is read again after the removal, and a user found with sessions goes back in; the node's hash is left
+   * to the caller. Completes with the count, -1 if the session was not there.
    */
-  private Future<Integer> remove(String user, String session, String inc, String node, int code) {
-    return webhooks.told("user/" + user, webhooks.maxForSessions(), redis.script(RedisScript.UNREGISTER,
-        withWebhookKeys(user, keys.sessions(user)), List.of(session, inc, webhooks.maxForSessions(),
-            webhooks.sessionTypes(), user, node, Long.toString(System.currentTimeMillis()), Integer.toString(code))))
-        .compose(reply -> {
-      int count = reply.toInteger();
+  private Future<Integer> remove(String user, String session, String inc, String node, int code, String nodeField) {
+    List<String> keyList = withWebhookKeys(user, keys.sessions(user));
+    List<String> args = new ArrayList<>(List.of(session, inc, webhooks.maxForSessions(), webhooks.sessionTypes(), user,
+        node, Long.toString(System.currentTimeMillis()), Integer.toString(code)));
+    boolean oneScript = !keys.cluster();
+    if (oneScript) {
+      keyList.add(keys.online(user));
+      if (nodeField != null) {
+        keyList.add(keys.nodeSessions(node));
+        args.add(nodeField);
+      }
+    }
+    Future<Integer> removed = webhooks.told("user/" + user, webhooks.maxForSessions(),
+        redis.script(RedisScript.UNREGISTER, keyList, args)).map(Response::toInteger);
+    if (oneScript) {
+      return removed;
+    }
+    return removed.compose(count -> {
       if (count != 0) {
         return Future.succeededFuture(count);
       }
@@ -162,7 +186,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /** {@code first} keys, then the webhook's (register.lua, unregister.lua: in the user's slot). */
   private List<String> withWebhookKeys(String user, String... first) {
-    List<String> all = new java.util.ArrayList<>(List.of(first));
+    List<String> all = new ArrayList<>(List.of(first));
     all.addAll(webhooks.keysFor("user/" + user));
     return all;
   }
@@ -374,7 +398,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
     List<Future<Void>> batch = new ArrayList<>();
     for (String[] s : sessions.subList(from, Math.min(sessions.size(), from + SWEEP_BATCH))) {
-      batch.add(remove(s[0], s[1], s[2], node, ABNORMAL_CLOSURE).map(count -> {
+      batch.add(remove(s[0], s[1], s[2], node, ABNORMAL_CLOSURE, null).map(count -> {
         if (count == 0) {
           wentOffline.accept(s[0]);
         }
