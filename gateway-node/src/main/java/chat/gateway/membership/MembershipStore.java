@@ -14,10 +14,25 @@ import java.util.Map;
 public interface MembershipStore {
 
   /**
-   * Completes with true when the user was not a member before; fails with {@code forbidden} (and changes
-   * nothing) when the user is in {@code maxGroups} groups already.
+   * A join stored: whether the user was not a member before, and how many sessions the user had registered when it
+   * was written besides the one that made it ({@code -1}: this store cannot tell).
    */
-  Future<Boolean> join(String user, String group, int maxGroups);
+  record Joined(boolean added, int otherSessions) {
+    /**
+     * Whether the user may have other sessions, which must be told to subscribe. One registered after the join was
+     * stored reads it with the user's groups (it registers first), so the count read with the write is enough.
+     */
+    public boolean othersToTell() {
+      return otherSessions != 0;
+    }
+  }
+
+  /**
+   * Completes when stored ({@link Joined#added} false when the user was a member before), made by {@code session}
+   * (null: by the application); fails with {@code forbidden} (and changes nothing) when the user is in
+   * {@code maxGroups} groups already.
+   */
+  Future<Joined> join(String user, String group, int maxGroups, String session);
 
   /** Completes with true when the user was a member. */
   Future<Boolean> leave(String user, String group);

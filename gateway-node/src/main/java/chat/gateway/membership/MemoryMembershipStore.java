@@ -31,7 +31,7 @@ public final class MemoryMembershipStore implements MembershipStore {
   }
 
   @Override
-  public synchronized Future<Boolean> join(String user, String group, int maxGroups) {
+  public synchronized Future<Joined> join(String user, String group, int maxGroups, String session) {
     Set<String> groups = groupsByUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet());
     if (!groups.contains(group) && groups.size() >= maxGroups) {
       return Future.failedFuture(MembershipStore.full(maxGroups));
@@ -41,7 +41,7 @@ public final class MemoryMembershipStore implements MembershipStore {
     if (added) {
       changed(user, group, true);
     }
-    return Future.succeededFuture(added);
+    return Future.succeededFuture(new Joined(added, -1)); // sessions are not this store's: told on one node anyway
   }
 
   @Override

@@ -42,32 +42,34 @@ public final class RedisMembershipStore implements MembershipStore {
   }
 
   /**
-   * Both sides at once (join-leave.lua), where every key may be in one script: 1 when either set changed, 0 when
-   * neither did, -1 for a join past the user's cap.
+   * Both sides at once (join-leave.lua), where every key may be in one script: {1 when either set changed, 0 when
+   * neither did, -1 for a join past the user's cap; the user's sessions registered besides {@code session}}.
    */
-  private Future<Integer> bothSides(String op, String user, String group, int maxGroups) {
+  private Future<int[]> bothSides(String op, String user, String group, int maxGroups, String session) {
     String channel = "group/" + group;
     List<String> webhookKeys = webhooks.keysFor(channel);
     String max = webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER);
     return redis.script(RedisScript.JOIN_LEAVE,
-        List.of(keys.groupsOf(user), keys.members(group), webhookKeys.get(0), webhookKeys.get(1), keys.reads(channel)),
-        List.of(op, user, group, channel, Long.toString(clock.millis()), max, Integer.toString(maxGroups)))
-        .map(Response::toInteger);
+        List.of(keys.groupsOf(user), keys.members(group), webhookKeys.get(0), webhookKeys.get(1), keys.reads(channel),
+            keys.sessions(user)),
+        List.of(op, user, group, channel, Long.toString(clock.millis()), max, Integer.toString(maxGroups),
+            session == null ? "" : session))
+        .map(RedisMembershipStore::pair);
   }
 
   /**
-   * The user's side first (where the cap is checked), then the group's member set: two slots on a cluster, one
-   * script where every key may be in one. Either write may be the one already there (a join retried after half of
-   * it failed completes it).
+   * The user's side first (where the cap is checked, and the user's other sessions counted with it: one slot), then the
+   * group's member set: two slots on a cluster, one script where every key may be in one. Either write may be the
+   * one already there (a join retried after half of it failed completes it).
    */
   @Override
-  public Future<Boolean> join(String user, String group, int maxGroups) {
-    Future<Integer> changed = keys.cluster()
-        ? userSide("join", user, group, maxGroups).compose(userChanged -> userChanged < 0 ? Future.succeededFuture(-1)
-            : groupSide("join", user, group).map(added -> added ? 1 : userChanged))
-        : bothSides("join", user, group, maxGroups);
-    return changed.compose(c -> c < 0 ? Future.failedFuture(MembershipStore.full(maxGroups))
-        : Future.succeededFuture(c == 1));
+  public Future<Joined> join(String user, String group, int maxGroups, String session) {
+    Future<int[]> changed = keys.cluster()
+        ? userSide("join", user, group, maxGroups, session).compose(u -> u[0] < 0 ? Future.succeededFuture(u)
+            : groupSide("join", user, group).map(added -> new int[] {added ? 1 : u[0], u[1]}))
+        : bothSides("join", user, group, maxGroups, session);
+    return changed.compose(c -> c[0] < 0 ? Future.failedFuture(MembershipStore.full(maxGroups))
+        : Future.succeededFuture(new Joined(c[0] == 1, c[1])));
   }
 
   /**
@@ -77,10 +79,10 @@ public final class RedisMembershipStore implements MembershipStore {
   @Override
   public Future<Boolean> leave(String user, String group) {
     if (!keys.cluster()) {
-      return bothSides("leave", user, group, 0).map(c -> c == 1);
+      return bothSides("leave", user, group, 0, null).map(c -> c[0] == 1);
     }
-    return userSide("leave", user, group, 0).compose(changed -> groupSide("leave", user, group)
-        .map(removed -> changed == 1 || removed));
+    return userSide("leave", user, group, 0, null).compose(u -> groupSide("leave", user, group)
+        .map(removed -> u[0] == 1 || removed));
   }
 
   @Override
@@ -115,9 +117,18 @@ public final class RedisMembershipStore implements MembershipStore {
     });
   }
 
-  private Future<Integer> userSide(String op, String user, String group, int maxGroups) {
-    return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user)),
-        List.of(op, group, Integer.toString(maxGroups))).map(Response::toInteger);
+  /**
+   * membership.lua: {1 when the user's set changed, 0 when not, -1 past the cap; the user's sessions registered
+   * besides {@code session}}.
+   */
+  private Future<int[]> userSide(String op, String user, String group, int maxGroups, String session) {
+    return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user), keys.sessions(user)),
+        List.of(op, group, Integer.toString(maxGroups), session == null ? "" : session))
+        .map(RedisMembershipStore::pair);
+  }
+
+  private static int[] pair(Response reply) {
+    return new int[] {reply.get(0).toInteger(), reply.get(1).toInteger()};
   }
 
   static List<String> strings(Response set) {

@@ -34,20 +34,27 @@ public final class Memberships {
   }
 
   /**
-   * Stores the membership; completes with true when it is new. Announce it with {@link #announceJoined}.
+   * Stores the membership {@code session} asked for; completes with whether it is new and whether the user has other
+   * sessions to tell. Announce it with {@link #announceJoined}.
    * Fails with {@code forbidden} past the groups-per-user cap, and {@code rate_limited} past the user's
    * quota of channels.
    */
-  public Future<Boolean> join(String user, String group) {
+  public Future<MembershipStore.Joined> join(String user, String session, String group) {
     quotas.charge(user, Channel.group(group).name(), 0, clock.millis());
-    return membership.join(user, group, groupsPerUser).recover(Unavailable::of);
+    return membership.join(user, group, groupsPerUser, session).recover(Unavailable::of);
   }
 
-  /** Tells the group that {@code user} joined, and the user's other sessions to subscribe. */
-  public void announceJoined(String user, String group) {
+  /**
+   * Tells the group that {@code user} joined, and (when {@code tellSessions}) the user's sessions on every node to
+   * subscribe: needed only where the user may have a session that did not make the join (a session registered after
+   * the join was stored reads it with the user's groups).
+   */
+  public void announceJoined(String user, String group, boolean tellSessions) {
     presence.changed(Channel.group(group).name());
     broker.publish(Event.Member.of(Channel.group(group).name(), user, "joined"));
-    broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.SUBSCRIBE, group));
+    if (tellSessions) {
+      broker.publish(new Event.Control(Channel.user(user).name(), Event.Control.Kind.SUBSCRIBE, group));
+    }
   }
 
   /** A user's leave: the membership removed everywhere; fails with {@code not_found} when they were not a member. */
@@ -62,10 +69,11 @@ public final class Memberships {
    * Completes with true when it is new.
    */
   public Future<Boolean> add(String user, String group) {
-    return membership.join(user, group, groupsPerUser).recover(Unavailable::of).onSuccess(added -> {
-      if (added) {
-        announceJoined(user, group);
+    return membership.join(user, group, groupsPerUser, null).recover(Unavailable::of).map(joined -> {
+      if (joined.added()) {
+        announceJoined(user, group, joined.othersToTell());
       }
+      return joined.added();
     });
   }
 
@@ -97,7 +105,7 @@ public final class Memberships {
 
   /** Writes back memberships a session knew, after Redis lost its data (no events: nothing changed for users). */
   public Future<Void> restore(String user, Collection<String> groups) {
-    return Future.all(groups.stream().map(g -> membership.join(user, g, Integer.MAX_VALUE)).toList())
+    return Future.all(groups.stream().map(g -> membership.join(user, g, Integer.MAX_VALUE, null)).toList())
         .<Void>mapEmpty().recover(Unavailable::of);
   }
 

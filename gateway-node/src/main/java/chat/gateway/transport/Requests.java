@@ -119,7 +119,7 @@ final class Requests {
     TransportContext t = c.context();
     String user = c.user();
     Future<String> granted = t.permissions().join(c.identity(), c.sessionId(), j.channel(), j.token());
-    c.whenDone(granted.compose(group -> t.chat().memberships().join(user, group)), ar -> {
+    c.whenDone(granted.compose(group -> t.chat().memberships().join(user, c.sessionId(), group)), ar -> {
       if (ar.failed()) {
         c.out().fail(ar.cause(), j.ref(), null);
         return;

@@ -1,6 +1,7 @@
 package chat.gateway.transport;
 
 import chat.gateway.cluster.Event;
+import chat.gateway.membership.MembershipStore;
 import chat.gateway.message.Catchup;
 import chat.gateway.message.Position;
 import chat.gateway.service.Unavailable;
@@ -91,10 +92,11 @@ final class Subscriptions {
 
   /**
    * Subscribes to {@code group} and answers {@code joined} with the group's head position: live messages
-   * held meanwhile follow it, minus those at or before it. Also how the user's other sessions learn of a
-   * join made elsewhere (then without {@code ref}).
+   * held meanwhile follow it, minus those at or before it; then announces {@code joined} (this session's join as
+   * stored), if new. Also how the user's other sessions learn of a join made elsewhere (then without {@code ref},
+   * and with nothing to announce: null).
    */
-  void subscribeAndAnnounce(Long ref, String group, boolean announce) {
+  void subscribeAndAnnounce(Long ref, String group, MembershipStore.Joined joined) {
     String channel = Channel.group(group).name();
     if (groups.add(group)) {
       catchup.hold(channel);
@@ -109,8 +111,8 @@ final class Subscriptions {
       out.send(new ServerFrame.Joined(ref, channel, head.wire()));
       catchup.floor(channel, head);
       release(channel);
-      if (announce) {
-        t.chat().memberships().announceJoined(connection.user(), group);
+      if (joined != null && joined.added()) {
+        t.chat().memberships().announceJoined(connection.user(), group, joined.othersToTell());
       }
     });
   }
@@ -182,7 +184,7 @@ final class Subscriptions {
     }
     for (String group : read) {
       if (!groups.contains(group)) {
-        subscribeAndAnnounce(null, group, false);
+        subscribeAndAnnounce(null, group, null);
       }
     }
   }
@@ -195,7 +197,7 @@ final class Subscriptions {
     switch (c.kind()) {
       case SUBSCRIBE -> {
         if (!groups.contains(c.group())) {
-          subscribeAndAnnounce(null, c.group(), false);
+          subscribeAndAnnounce(null, c.group(), null);
         }
       }
       case UNSUBSCRIBE -> {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.config.GatewayConfig;
+import chat.gateway.membership.MembershipStore;
 import chat.gateway.membership.RedisMembershipStore;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
@@ -119,15 +120,38 @@ class OneRoundTripTest {
 
   @Test
   void aJoinAndALeaveAreOneScriptEach() {
-    assertEquals(Map.of("join-leave", 1L), sentBy(() -> assertTrue(Await.result(memberships.join("cy", "g1", 10)))));
+    assertEquals(Map.of("join-leave", 1L),
+        sentBy(() -> assertTrue(Await.result(memberships.join("cy", "g1", 10, null)).added())));
     assertTrue(isMember(commands.keys().groupsOf("cy"), "g1"), "the user's side");
     assertTrue(isMember(commands.keys().members("g1"), "cy"), "the group's side");
-    assertFalse(Await.result(memberships.join("cy", "g1", 10)), "joined already");
+    assertFalse(Await.result(memberships.join("cy", "g1", 10, null)).added(), "joined already");
     assertEquals(Map.of("join-leave", 1L), sentBy(() -> assertTrue(Await.result(memberships.leave("cy", "g1")))));
     assertFalse(isMember(commands.keys().groupsOf("cy"), "g1"));
     assertFalse(isMember(commands.keys().members("g1"), "cy"));
-    Await.result(memberships.join("cy", "g2", 1));
-    assertTrue(Await.failure(memberships.join("cy", "g3", 1)).getMessage().contains("1"), "past the groups cap");
+    Await.result(memberships.join("cy", "g2", 1, null));
+    assertTrue(Await.failure(memberships.join("cy", "g3", 1, null)).getMessage().contains("1"), "past the groups cap");
     assertFalse(isMember(commands.keys().members("g3"), "cy"), "nothing changed on the group's side");
+  }
+
+  /**
+   * A join counts the user's other registered sessions as it is stored, so that only a user who may have another
+   * session is told to subscribe (a session registered later reads the group with the user's groups).
+   */
+  @Test
+  void aJoinCountsTheUsersOtherSessionsAsItIsStored() {
+    MembershipStore.Joined nobody = Await.result(memberships.join("di", "g1", 10, null));
+    assertEquals(0, nobody.otherSessions());
+    assertFalse(nobody.othersToTell(), "the application's join, no session at all: nobody to tell");
+    Await.result(registry.register(new SessionInfo("s-1", "di", "phone", "gw-test", System.currentTimeMillis()), 10));
+    assertTrue(Await.result(memberships.join("di", "g2", 10, null)).othersToTell(), "the application's join: the session");
+    MembershipStore.Joined alone = Await.result(memberships.join("di", "g3", 10, "s-1"));
+    assertEquals(0, alone.otherSessions(), "the joining session is not counted");
+    Await.result(registry.register(new SessionInfo("s-2", "di", "laptop", "gw-test", System.currentTimeMillis()), 10));
+    MembershipStore.Joined two = Await.result(memberships.join("di", "g4", 10, "s-1"));
+    assertTrue(two.added());
+    assertEquals(1, two.otherSessions());
+    assertTrue(two.othersToTell(), "the other device must be told");
+    assertEquals(2, Await.result(memberships.join("di", "g5", 10, "s-3")).otherSessions(),
+        "a session the registry does not hold (swept with a node that paused) counts the others");
   }
 }
