@@ -27,7 +27,8 @@ import java.util.function.Supplier;
  * in the user's slot), a hash of sessions per node (in the node's slot), sets of online users, and a liveness
  * key per node with a TTL that the node refreshes. Every node tries, every half TTL, to take the sweeper
  * lock; the one that holds it removes the sessions of nodes whose liveness key expired, and reports the users
- * that went offline. Nothing here needs two slots at once: on a Redis Cluster, each step runs on one shard.
+ * that went offline. Nothing here needs two slots at once: on a Redis Cluster, each step runs on one shard; on one
+ * Redis, a session's registration and its removal are one script each.
  */
 public final class RedisSessionRegistry implements SessionRegistry {
   private static final System.Logger LOG = System.getLogger(RedisSessionRegistry.class.getName());
@@ -113,9 +114,10 @@ public final class RedisSessionRegistry implements SessionRegistry {
     String inc = Long.toString(incarnation);
     String field = s.user() + "|" + s.session();
     List<String> keyList = withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user()));
-    List<String> args = new ArrayList<>(List.of(s.session(), s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc,
-        Integer.toString(maxSessions), Long.toString(s.connectedAt()), webhooks.maxForSessions(),
-        webhooks.sessionTypes(), s.user(), s.node(), Long.toString(System.currentTimeMillis())));
+    List<String> args = new ArrayList<>(List.of(s.session(),
+        s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc, Integer.toString(maxSessions),
+        Long.toString(s.connectedAt()), webhooks.maxForSessions(), webhooks.sessionTypes(), s.user(), s.node(),
+        Long.toString(System.currentTimeMillis())));
     if (!keys.cluster()) {
       keyList.addAll(List.of(keys.nodeSessions(s.node()), keys.online(s.user())));
       args.addAll(List.of(field, inc));
@@ -140,28 +142,24 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   @Override
   public Future<Integer> unregister(SessionInfo s, int code) {
-    String field = s.user() + "|" + s.session();
-    if (!keys.cluster()) {
-      return remove(s.user(), s.session(), "", s.node(), code, field).map(count -> count < 0 ? 1 : count);
-    }
-    return remove(s.user(), s.session(), "", s.node(), code, null).compose(count -> redis.send(Command.HDEL,
-        keys.nodeSessions(s.node()), field).map(v -> count < 0 ? 1 : count));
+    return remove(s.user(), s.session(), "", s.node(), code, s.user() + "|" + s.session())
+        .map(count -> count < 0 ? 1 : count);
   }
 
   /**
    * Removes a session from its user's sessions (only as incarnation {@code inc} registered it, unless empty);
-   * the user's last one takes the user out of the online set, and {@code nodeField} (unless null) the session out
-   * of its node's hash. Where every key may be in one script, unregister.lua does it all. On a cluster the online set
-   * lies in another slot than the sessions, so a session registering meanwhile on another node could be overtaken:
-   * the count is read again after the removal, and a user found with sessions goes back in; the node's hash is left
-   * to the caller. Completes with the count, -1 if the session was not there.
+   * the user's last one takes the user out of the online set, and {@code nodeField} (unless null: a sweep, which
+   * moved the node's hash away) the session out of its node's hash. Where every key may be in one script,
+   * unregister.lua does it all. On a cluster the online set lies in another slot than the sessions, so a session
+   * registering meanwhile on another node could be overtaken: the count is read again after the removal, and a
+   * user found with sessions goes back in; then the node's hash. Completes with the count, -1 if the session was
+   * not there.
    */
   private Future<Integer> remove(String user, String session, String inc, String node, int code, String nodeField) {
     List<String> keyList = withWebhookKeys(user, keys.sessions(user));
     List<String> args = new ArrayList<>(List.of(session, inc, webhooks.maxForSessions(), webhooks.sessionTypes(), user,
         node, Long.toString(System.currentTimeMillis()), Integer.toString(code)));
-    boolean oneScript = !keys.cluster();
-    if (oneScript) {
+    if (!keys.cluster()) {
       keyList.add(keys.online(user));
       if (nodeField != null) {
         keyList.add(keys.nodeSessions(node));
@@ -170,10 +168,10 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
     Future<Integer> removed = webhooks.told("user/" + user, webhooks.maxForSessions(),
         redis.script(RedisScript.UNREGISTER, keyList, args)).map(Response::toInteger);
-    if (oneScript) {
+    if (!keys.cluster()) {
       return removed;
     }
-    return removed.compose(count -> {
+    Future<Integer> counted = removed.compose(count -> {
       if (count != 0) {
         return Future.succeededFuture(count);
       }
@@ -182,6 +180,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
           .compose(left -> left.toInteger() == 0 ? Future.succeededFuture(0)
               : redis.send(Command.SADD, keys.online(user), user).map(left.toInteger()));
     });
+    return nodeField == null ? counted
+        : counted.compose(count -> redis.send(Command.HDEL, keys.nodeSessions(node), nodeField).map(count));
   }
 
   /** {@code first} keys, then the webhook's (register.lua, unregister.lua: in the user's slot). */

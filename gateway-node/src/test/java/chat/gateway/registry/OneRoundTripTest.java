@@ -143,7 +143,8 @@ class OneRoundTripTest {
     assertEquals(0, nobody.otherSessions());
     assertFalse(nobody.othersToTell(), "the application's join, no session at all: nobody to tell");
     Await.result(registry.register(new SessionInfo("s-1", "di", "phone", "gw-test", System.currentTimeMillis()), 10));
-    assertTrue(Await.result(memberships.join("di", "g2", 10, null)).othersToTell(), "the application's join: the session");
+    assertTrue(Await.result(memberships.join("di", "g2", 10, null)).othersToTell(),
+        "the application's join: the session is told");
     MembershipStore.Joined alone = Await.result(memberships.join("di", "g3", 10, "s-1"));
     assertEquals(0, alone.otherSessions(), "the joining session is not counted");
     Await.result(registry.register(new SessionInfo("s-2", "di", "laptop", "gw-test", System.currentTimeMillis()), 10));
