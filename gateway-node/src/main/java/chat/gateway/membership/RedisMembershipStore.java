@@ -1,5 +1,6 @@
 package chat.gateway.membership;
 
+import chat.gateway.config.WebhookConfig;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
@@ -15,7 +16,8 @@ import java.util.Map;
 
 /**
  * {@link MembershipStore} on Redis: a set of groups per user (in the user's slot) and a set of members per
- * group (in the group's slot, where the publish script checks it), changed one after the other.
+ * group (in the group's slot, where the publish script checks it), changed one after the other on a Redis Cluster and
+ * by one script on one Redis.
  */
 public final class RedisMembershipStore implements MembershipStore {
   private final RedisCommands redis;
@@ -35,7 +37,7 @@ public final class RedisMembershipStore implements MembershipStore {
   private Future<Boolean> groupSide(String op, String user, String group) {
     String channel = "group/" + group;
     List<String> webhookKeys = webhooks.keysFor(channel);
-    String max = webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER);
+    String max = webhooks.max(WebhookConfig.Type.MEMBER);
     return webhooks.told(channel, max, redis.script(RedisScript.MEMBER,
         List.of(keys.members(group), webhookKeys.get(0), webhookKeys.get(1), keys.reads(channel)),
         List.of(op, user, channel, Long.toString(clock.millis()), max))).map(r -> r.toInteger() == 1);
@@ -48,7 +50,7 @@ public final class RedisMembershipStore implements MembershipStore {
   private Future<int[]> bothSides(String op, String user, String group, int maxGroups, String session) {
     String channel = "group/" + group;
     List<String> webhookKeys = webhooks.keysFor(channel);
-    String max = webhooks.max(chat.gateway.config.WebhookConfig.Type.MEMBER);
+    String max = webhooks.max(WebhookConfig.Type.MEMBER);
     return redis.script(RedisScript.JOIN_LEAVE,
         List.of(keys.groupsOf(user), keys.members(group), webhookKeys.get(0), webhookKeys.get(1), keys.reads(channel),
             keys.sessions(user)),
