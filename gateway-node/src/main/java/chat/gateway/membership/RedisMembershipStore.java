@@ -45,7 +45,8 @@ public final class RedisMembershipStore implements MembershipStore {
 
   /**
    * Both sides at once (join-leave.lua), where every key may be in one script: {1 when either set changed, 0 when
-   * neither did, -1 for a join past the user's cap; the user's sessions registered besides {@code session}}.
+   * neither did, -1 for a join past the user's cap; for a join, the user's sessions registered besides
+   * {@code session}}.
    */
   private Future<int[]> bothSides(String op, String user, String group, int maxGroups, String session) {
     String channel = "group/" + group;
@@ -120,8 +121,8 @@ public final class RedisMembershipStore implements MembershipStore {
   }
 
   /**
-   * membership.lua: {1 when the user's set changed, 0 when not, -1 past the cap; the user's sessions registered
-   * besides {@code session}}.
+   * membership.lua: {1 when the user's set changed, 0 when not, -1 past the cap; for a join, the user's sessions
+   * registered besides {@code session}}.
    */
   private Future<int[]> userSide(String op, String user, String group, int maxGroups, String session) {
     return redis.script(RedisScript.MEMBERSHIP, List.of(keys.groupsOf(user), keys.sessions(user)),
