@@ -4,13 +4,14 @@
 -- KEYS[3] stream  KEYS[4] members set of the group (any key of the slot for a conversation)  KEYS[5] tombstones of
 -- deleted versions (a deleted message's position is still one the user received)
 -- ARGV[1] the marker's field  ARGV[2] epoch  ARGV[3] stream id  ARGV[4] reader  ARGV[5] other party ('' in a group)
--- ARGV[6] history max age (ms): a conversation's markers expire with its history
+-- ARGV[6] history max age (ms): a conversation's markers expire with its history (lib/expiry)
 -- 'others' is how many messages from others the channel (or conversation) had counted up to the marker: the unread
 -- count is the meta's count now less it (unread.lua).
 -- Returns {'not_found'} (not a message of this channel or conversation, or not kept), or {'new'|'kept', epoch,
 -- stream id, message id, members of the group (0 for a conversation)}: 'kept' when a marker at or after it was
 -- stored already (that one is returned).
 --! include read-counts
+--! include expiry
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[2] then
   return {'not_found'}
@@ -55,6 +56,6 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], epoch .. '|' .. ARGV[3] .. '|' .. fields[2] .. '|'
   .. (counted(KEYS[2], reader, other) - after))
 if other ~= '' then
-  redis.call('PEXPIRE', KEYS[1], ARGV[6])
+  redis.call('PEXPIRE', KEYS[1], life(ARGV[6]))
 end
 return {'new', epoch, ARGV[3], fields[2], members}

@@ -6,8 +6,10 @@
 -- trimmed id or '', entries after the position (oldest first, within the budget but at least one when the
 -- budget is not 0), 1 when entries follow them else 0}. Entries are read in batches of 32, never past the page.
 -- KEYS[3] tombstones (1.1): the deleted versions in the page's range are put back in place, without their body.
+-- ARGV[7] the window's count: the newest trimmed id is where the window starts (lib/window).
 --! include trim-aged
 --! include versions
+--! include window
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[1] then
   return {'lost'}
@@ -19,7 +21,7 @@ if redis.call('EXISTS', KEYS[1]) == 0 then
 end
 -- entries older than the age window go
 trim_aged(KEYS[1], KEYS[2], ARGV[4])
-local trimmed = redis.call('HGET', KEYS[2], 'trimmed') or ''
+local trimmed = window_start(KEYS[1], KEYS[2], ARGV[7])
 local maxn, budget, overhead = tonumber(ARGV[3]), tonumber(ARGV[5]), tonumber(ARGV[6])
 local out, bytes, cursor, more = {}, 0, '(' .. ARGV[2], 0
 while more == 0 do

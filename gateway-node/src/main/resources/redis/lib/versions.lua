@@ -7,7 +7,8 @@
 
 -- The first version of message id in stream, searched from ms (a string of digits) on: {streamId, fields} or nil.
 -- Gives up past 1,000 entries or a minute after ms (a message cannot be stored that much after its id was made).
-local function find_original(stream, id, ms)
+-- One at or before shown_after (lib/window: past the history window, '' for none) is not found either.
+local function find_original(stream, id, ms, shown_after)
   local cursor, seen, count = ms .. '-0', 0, 1
   ms = tonumber(ms)
   while seen < 1000 do
@@ -19,6 +20,9 @@ local function find_original(stream, id, ms)
         return nil
       end
       if f[2] == id and f[9] == 'body' and #f == 10 then
+        if shown_after ~= '' and not stream_id_less(shown_after, entry[1]) then
+          return nil
+        end
         return entry
       end
     end

@@ -30,10 +30,11 @@ import java.util.function.BooleanSupplier;
  * on every node. Each channel has an epoch in its meta hash, created with the first use of the channel:
  * when Redis loses the data (flushed, restarted empty) the epoch goes with it and positions from before
  * are reported lost instead of silently resolving against new entries. A channel's stream and meta hash
- * expire {@code maxAge} after its last write (a join's head read creates the meta hash with that expiry too),
- * so nothing one user writes stays in Redis past the history window. Trims are exact, and the scripts
- * record the newest id they trimmed: a resume from before it is not recovered (Redis 7.0 keeps
- * {@code max-deleted-entry-id} for XDEL only).
+ * expire {@code maxAge} (and at most a 64th more: lib/expiry.lua) after its last write (a join's head read
+ * creates the meta hash with that expiry too), so nothing one user writes stays in Redis much past the history
+ * window. Trims are exact: the count trim keeps the newest trimmed entry in the stream, not shown, and an age
+ * trim records the newest id it trimmed, so a resume from before either is not recovered (lib/window.lua; Redis
+ * 7.0 keeps {@code max-deleted-entry-id} for XDEL only).
  *
  * <p>While the broker is not available ({@link chat.gateway.cluster.Broker#available}) appends fail at once: a
  * message published then may reach nobody live. On a Redis Cluster that is while every shard is down; an
@@ -50,6 +51,8 @@ public final class RedisHistoryStore implements HistoryStore {
   private final BooleanSupplier linkUp;
   private final Clock clock;
   private final int maxMessages;
+  /** {@code maxMessages} as the scripts get it: the history window's count (a stream keeps one more, lib/window.lua). */
+  private final String window;
   private final long maxAgeMillis;
   private final long dedupeTtlSeconds;
   private final String publishCommand;
@@ -66,6 +69,7 @@ public final class RedisHistoryStore implements HistoryStore {
     this.keys = redis.keys();
     this.linkUp = linkUp;
     this.maxMessages = maxMessages;
+    this.window = Integer.toString(maxMessages);
     this.maxAgeMillis = maxAge.toMillis();
     this.dedupeTtlSeconds = Math.max(1, dedupeTtl.toSeconds());
     this.publishCommand = keys.cluster() ? "SPUBLISH" : "PUBLISH";
@@ -175,7 +179,7 @@ public final class RedisHistoryStore implements HistoryStore {
         keys.versions(channel));
     Version version = draft.version();
     List<String> args = List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
-        Integer.toString(maxMessages), Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
+        window, Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
         draft.to().name(), Long.toString(ts), draft.bodyJson() == null ? "" : draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
         Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
         eventMax, Counting.of(draft, channel).wire, version.replaces() != null ? "r" : version.deletes() != null ? "d" : "",
@@ -204,7 +208,7 @@ public final class RedisHistoryStore implements HistoryStore {
     String end = before == null ? "+" : "(" + before.streamId();
     return redis.script(RedisScript.PAGE, List.of(keys.stream(channel), keys.meta(channel), keys.tombstones(channel)),
         List.of(before == null ? "" : before.epoch(), end, Integer.toString(limit + 1), oldestKept(),
-            Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
+            Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST), window))
         .compose(reply -> {
           if (reply.get(0).toString().equals("lost")) {
             return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND,
@@ -219,7 +223,7 @@ public final class RedisHistoryStore implements HistoryStore {
   public Future<Replay> since(String channel, Position after, int maxBytes) {
     return redis.script(RedisScript.SINCE, List.of(keys.stream(channel), keys.meta(channel), keys.tombstones(channel)),
         List.of(after.epoch(), after.streamId(), Integer.toString(2 * maxMessages + 200), oldestKept(),
-            Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST)))
+            Integer.toString(maxBytes), Integer.toString(FRAME_OVERHEAD_AT_LEAST), window))
         .map(reply -> {
           if (reply.get(0).toString().equals("lost")) {
             return Replay.NOT_RECOVERED;
@@ -242,7 +246,7 @@ public final class RedisHistoryStore implements HistoryStore {
       return Future.succeededFuture();
     }
     return redis.script(RedisScript.FIND, List.of(keys.stream(channel), keys.meta(channel)),
-        List.of(id, Long.toString(millis))).map(reply -> reply.size() == 0 ? null
+        List.of(id, Long.toString(millis), window)).map(reply -> reply.size() == 0 ? null
         : entries(channel, reply.get(0).toString(), reply.get(1)).get(0));
   }
 

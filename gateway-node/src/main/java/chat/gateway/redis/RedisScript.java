@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,14 +39,20 @@ public record RedisScript(String name, String source, String sha, boolean durabl
 
   /**
    * The source with each {@code --! include NAME} line replaced by {@code resources/redis/lib/NAME.lua} (its own
-   * includes put in too): Redis
-   * runs each script alone, so what several share (the age trim) is written once and put in each here.
+   * includes put in too), each library once, where it is first included: Redis runs each script alone, so what
+   * several share (the age trim) is written once and put in each here.
    */
   static String includes(String source) {
+    return includes(source, new HashSet<>());
+  }
+
+  private static String includes(String source, Set<String> included) {
     Matcher m = INCLUDE.matcher(source);
     StringBuilder out = new StringBuilder();
     while (m.find()) {
-      m.appendReplacement(out, Matcher.quoteReplacement(includes(resource("lib/" + m.group(1) + ".lua"))));
+      String lib = m.group(1);
+      m.appendReplacement(out, included.add(lib)
+          ? Matcher.quoteReplacement(includes(resource("lib/" + lib + ".lua"), included)) : "");
     }
     m.appendTail(out);
     return out.toString();

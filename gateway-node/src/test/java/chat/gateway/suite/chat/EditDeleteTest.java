@@ -213,4 +213,22 @@ class EditDeleteTest extends OneNode {
       assertEquals("not_found", alice.next("error").getString("code"), "in neither copy now");
     }
   }
+
+  @Test
+  void aDeletionBringsNothingBackFromPastTheWindow() {
+    try (TestNode small = TestNode.start("HISTORY_MAX_MESSAGES", "2")) {
+      WsProbe alice = member(small, "alice", "default", "group/dev");
+      JsonObject first = sent(alice, 1, "group/dev", "m1");
+      JsonObject second = sent(alice, 2, "group/dev", "m2");
+      alice.send(edit(3, "group/dev", second.getString("id"), "m2, edited"));
+      alice.next("ack"); // the window: m2 and its edit
+      alice.send(delete(4, "group/dev", second.getString("id")));
+      alice.next("ack"); // both versions go, the deletion comes: the window holds less than before
+      JsonArray kept = history(alice, "group/dev");
+      assertTrue(kept.stream().noneMatch(m -> "m1".equals(((JsonObject) m).getString("body"))),
+          "m1 was past the window: " + kept.encode());
+      alice.send(delete(5, "group/dev", first.getString("id")));
+      assertEquals("not_found", alice.next("error").getString("code"), "m1 is past the window");
+    }
+  }
 }

@@ -320,6 +320,22 @@ class DeliveryGuaranteesTest {
   }
 
   @Test
+  void historyShowsTheWindowAndNothingOlder() {
+    try (TestNode node = TestNode.start("HISTORY_MAX_MESSAGES", "5")) {
+      WsProbe alice = member(node, "alice", "group/dev");
+      for (int i = 1; i <= 8; i++) {
+        alice.send(send(i, "group/dev", "m" + i));
+        alice.next("ack");
+      }
+      alice.send(new JsonObject().put("type", "history").put("ref", 2).put("channel", "group/dev").put("limit", 100));
+      JsonObject page = alice.next("history");
+      assertEquals(List.of("m4", "m5", "m6", "m7", "m8"), page.getJsonArray("messages").stream()
+          .map(m -> ((JsonObject) m).getString("body")).toList());
+      assertEquals(false, page.getBoolean("more"), page.encode());
+    }
+  }
+
+  @Test
   void resumePastTheHistoryAgeIsNotRecovered() {
     MutableClock clock = new MutableClock();
     try (TestNode node = TestNode.start(clock, "HISTORY_MAX_AGE", "1h")) {
