@@ -171,19 +171,24 @@ public final class RedisHistoryStore implements HistoryStore {
     String eventMax = copy ? "" : webhooks.max(WebhookConfig.Type.MESSAGE); // "": no message event recorded
     boolean event = !eventMax.isEmpty();
     List<String> webhookKeys = webhooks.keysFor(channel);
-    List<String> keyList = List.of(draft.key() == null ? keys.unused(channel) : keys.dedupe(channel, draft.key().name(), copy),
-        check ? keys.members(draft.to().id()) : keys.unused(channel), keys.stream(channel), keys.meta(channel),
-        keys.topic(channel), webhookKeys.get(0), webhookKeys.get(1),
-        event && draft.to().isUser() ? keys.sessions(draft.to().id()) : keys.unused(channel),
-        draft.to().isBroadcast() ? keys.unused(channel) : keys.reads(channel), keys.tombstones(channel),
-        keys.versions(channel));
+    Counting counting = Counting.of(draft, channel);
     Version version = draft.version();
-    List<String> args = List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
+    String unused = keys.unused(channel);
+    List<String> keyList = withoutUnusedTail(List.of(
+        draft.key() == null ? unused : keys.dedupe(channel, draft.key().name(), copy),
+        check ? keys.members(draft.to().id()) : unused, keys.stream(channel), keys.meta(channel),
+        keys.topic(channel), webhookKeys.get(0), webhookKeys.get(1),
+        event && draft.to().isUser() ? keys.sessions(draft.to().id()) : unused,
+        counting == Counting.CONVERSATION || counting == Counting.OWN_COPY ? keys.reads(channel) : unused,
+        version.changes() ? keys.tombstones(channel) : unused, version.changes() ? keys.versions(channel) : unused),
+        5, unused);
+    List<String> args = withoutUnusedTail(List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
         window, Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
         draft.to().name(), Long.toString(ts), draft.bodyJson() == null ? "" : draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
         Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
-        eventMax, Counting.of(draft, channel).wire, version.replaces() != null ? "r" : version.deletes() != null ? "d" : "",
-        version.changes() ? version.target() : "", Long.toString(version.targetMillis()), version.anyAuthor() ? "1" : "");
+        eventMax, counting.wire, version.replaces() != null ? "r" : version.deletes() != null ? "d" : "",
+        version.changes() ? version.target() : "", version.changes() ? Long.toString(version.targetMillis()) : "",
+        version.anyAuthor() ? "1" : ""), 14, "");
     if (version.changes() && version.targetMillis() < 0) {
       return Future.failedFuture(draft.notFound()); // not an id of this gateway's
     }
@@ -201,6 +206,18 @@ public final class RedisHistoryStore implements HistoryStore {
       return Future.succeededFuture(new Stored(f[0], f[1], Position.ofStreamId(f[2], f[3]), f.length > 4 ? f[4] : "",
           storedTs, reply.get(0).toString().equals("dup")));
     });
+  }
+
+  /**
+   * {@code list} without the trailing entries equal to {@code unused} past its first {@code kept}: publish.lua takes
+   * its keys and arguments past those as an optional tail, and every one it is not sent is one Redis need not read.
+   */
+  static List<String> withoutUnusedTail(List<String> list, int kept, String unused) {
+    int end = list.size();
+    while (end > kept && list.get(end - 1).equals(unused)) {
+      end--;
+    }
+    return list.subList(0, end);
   }
 
   @Override
