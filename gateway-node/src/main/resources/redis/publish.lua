@@ -4,7 +4,7 @@
 -- KEYS[1] dedupe record of this publish in this channel  KEYS[2] members set of the group sent to (checked
 --         when ARGV[12] names the sender; any key of the slot otherwise)  KEYS[3] stream  KEYS[4] meta hash
 --         KEYS[5] pub/sub topic of the channel
--- ARGV[1] dedupe TTL s (0: no dedupe)  ARGV[2] the window's count (the stream keeps one more: lib/window)
+-- ARGV[1] dedupe TTL s (0: no dedupe)  ARGV[2] the window's count (the stream keeps more: lib/window)
 -- ARGV[3] oldest id kept (ms; aged entries are trimmed when the expiry is renewed)  ARGV[4] epoch for a
 -- channel without one  ARGV[5] id  ARGV[6] from  ARGV[7] to  ARGV[8] ts  ARGV[9] body  ARGV[10] fingerprint of
 -- an API publish ('' for a send)  ARGV[11] history max age (ms): stream and meta expire that long (and at most a
@@ -124,10 +124,11 @@ if kind ~= '' then
   fields[#fields + 1] = kind == 'r' and 'rp' or 'dl'
   fields[#fields + 1] = target
 end
--- the count trim: exact, the newest entry trimmed off the window kept (lib/window)
-local added = redis.pcall('XADD', stream, 'MAXLEN', max + 1, sid, unpack(fields))
+-- the count trim, in whole stream nodes (the cheapest XADD trim): at least the window and the entry past it stay
+-- (lib/window)
+local added = redis.pcall('XADD', stream, 'MAXLEN', '~', max + 1, sid, unpack(fields))
 if type(added) == 'table' then -- the meta's last id is behind the stream's (the meta hash was lost): after the newest
-  added = redis.pcall('XADD', stream, 'MAXLEN', max + 1, '*', unpack(fields))
+  added = redis.pcall('XADD', stream, 'MAXLEN', '~', max + 1, '*', unpack(fields))
   if type(added) == 'table' then -- not stored (the key holds something else): the error, and nothing claimed
     unclaim()
     return added

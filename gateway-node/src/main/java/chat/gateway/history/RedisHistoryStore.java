@@ -32,9 +32,9 @@ import java.util.function.BooleanSupplier;
  * are reported lost instead of silently resolving against new entries. A channel's stream and meta hash
  * expire {@code maxAge} (and at most a 64th more: lib/expiry.lua) after its last write (a join's head read
  * creates the meta hash with that expiry too), so nothing one user writes stays in Redis much past the history
- * window. Trims are exact: the count trim keeps the newest trimmed entry in the stream, not shown, and an age
- * trim records the newest id it trimmed, so a resume from before either is not recovered (lib/window.lua; Redis
- * 7.0 keeps {@code max-deleted-entry-id} for XDEL only).
+ * window. The window shown is exact: the count trim (in whole stream nodes) keeps at least the newest entry past
+ * the window, which the readers do not show, and an age trim records the newest id it trimmed, so a resume from
+ * before either is not recovered (lib/window.lua; Redis 7.0 keeps {@code max-deleted-entry-id} for XDEL only).
  *
  * <p>While the broker is not available ({@link chat.gateway.cluster.Broker#available}) appends fail at once: a
  * message published then may reach nobody live. On a Redis Cluster that is while every shard is down; an
@@ -51,7 +51,7 @@ public final class RedisHistoryStore implements HistoryStore {
   private final BooleanSupplier linkUp;
   private final Clock clock;
   private final int maxMessages;
-  /** {@code maxMessages} as the scripts get it: the history window's count (a stream keeps one more, lib/window.lua). */
+  /** {@code maxMessages} as the scripts get it: the history window's count (a stream keeps more, lib/window.lua). */
   private final String window;
   private final long maxAgeMillis;
   private final long dedupeTtlSeconds;

@@ -155,7 +155,7 @@ class RedisStorageBoundsTest {
   /**
    * A group send at its window's cap costs Redis one script: a read and a write of the channel's meta hash, the
    * dedupe claim, the membership check, an XADD that trims, and the PUBLISH. No trim, count or expiry command of its
-   * own (the expiry is renewed a 64th of the window at a time), and the window stays exact.
+   * own (the expiry is renewed a 64th of the window at a time), and the window shown stays exact.
    */
   @Test
   void aGroupSendAtTheWindowsCapRunsNoTrimCountOrExpiryCommandOfItsOwn() {
@@ -184,7 +184,9 @@ class RedisStorageBoundsTest {
       assertEquals(0L, ran.get(none), none + " ran: " + ran);
     }
     assertTrue(ran.get("PEXPIRE") < 10, "the sends renewed expiries: " + ran); // a node's heartbeats renew its own keys
-    assertEquals(6, redis.number("XLEN", prefix + "stream:group/dev"), "the window and the newest entry past it");
+    // the stream trims in whole nodes (of stream-node-max-entries, 100 by default): the window is what is shown
+    long kept = redis.number("XLEN", prefix + "stream:group/dev");
+    assertTrue(kept >= 6 && kept <= 6 + 100, "the window, the newest entry past it, at most a node more: " + kept);
     alice.send(new JsonObject().put("type", "history").put("ref", 2).put("channel", "group/dev"));
     assertEquals(List.of("m36", "m37", "m38", "m39", "m40"), alice.next("history").getJsonArray("messages").stream()
         .map(m -> ((JsonObject) m).getString("body")).toList());
