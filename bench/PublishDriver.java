@@ -5,6 +5,7 @@ import chat.gateway.history.RedisHistoryStore;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.service.IdGenerator;
+import chat.gateway.webhook.Recording;
 import chat.protocol.Channel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Future;
@@ -12,7 +13,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.redis.client.Command;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   closed loop: COUNT messages with CONCURRENCY in flight (throughput: messages/s)
  *   open loop:   RATE messages/s for COUNT messages, each timed from when it was due (latency)
  * The store comes from the environment as for a node (REDIS_URL, REDIS_CLUSTER_NODES, REDIS_WAIT_REPLICAS,
- * REDIS_KEY_PREFIX; WARMUP: messages left out of the latency figures). Prints one line: messages, seconds,
+ * REDIS_KEY_PREFIX, HISTORY_*, WEBHOOK_URL/WEBHOOK_SECRET for the message events; WARMUP: messages left out of the
+ * latency figures). Prints one line: messages, seconds,
  * messages/s, latency p50/p99/max in ms, failures.
  * Run: java -cp gateway-node/target/gateway-node.jar bench/PublishDriver.java closed|open COUNT CONCURRENCY|RATE GROUPS
  */
@@ -47,8 +48,9 @@ public class PublishDriver {
     GatewayMetrics metrics = new GatewayMetrics(new SimpleMeterRegistry(), () -> false);
     RedisCommands redis = RedisCommands.of(vertx, config.redis(), config.nodeId(), 2, metrics);
     redis.start().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    RedisHistoryStore history = new RedisHistoryStore(redis, () -> true, Clock.systemUTC(), 1000,
-        Duration.ofHours(24), Duration.ofHours(24));
+    // as a node builds it (Backends.redis): the history window, dedupe and webhooks of the environment's config
+    RedisHistoryStore history = new RedisHistoryStore(redis, () -> true, Clock.systemUTC(), config.historyMaxMessages(),
+        config.historyMaxAge(), config.dedupeTtl(), new Recording(config.webhooks(), redis));
     List<Future<?>> joined = new ArrayList<>();
     for (int g = 0; g < groups; g++) {
       joined.add(redis.send(Command.SADD, redis.keys().members("bench-" + g), "sender" + g));
