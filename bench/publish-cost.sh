@@ -5,15 +5,18 @@
 #   - Redis main-thread CPU per message (INFO cpu), and the messages/s one core would sustain at that cost;
 #   - the commands the script ran per message (commandstats of the calls inside it).
 # Each run uses fresh keys (REDIS_KEY_PREFIX) and first fills GROUPS_COUNT groups to their 1,000-message cap, so the
-# trims run as in a busy deployment. Webhooks off (the default) and on (message events recorded; the events stream
-# emptied once a second, as a deliverer does).
+# trims run as in a busy deployment. Webhooks off (the default) and on (message events recorded; nothing delivers
+# them, and a run stays below WEBHOOK_MAX_BACKLOG, so the script never trims the events stream: what delivering costs
+# Redis is the deliverer's, not the publish's).
 #   rate      the gateway's own publish path (bench/PublishDriver.java: RedisHistoryStore, publish.lua, routing,
 #             WAIT where replicas exist) in open loop at RATE messages/s for SECONDS; on one Redis and on a Redis
 #             Cluster of 3 primaries + 3 replicas (each primary's figures, per message it stored)
 #   saturate  publish.lua alone on one Redis as fast as Redis takes it: bench/publish_saturate.py replaying, per
 #             message, a call the node made (captured with MONITOR), pipelined; and, driven the same way, the
 #             yardstick bench/reference-history-add.lua (a history-add script of Centrifugo's shape; REFERENCE='' skips)
-#   bench/publish-cost.sh rate|saturate
+#   paced     the same at RATE messages/s for SECONDS (the Python driver is lighter than the node's JVM, which shares
+#             this machine's two cores with Redis in "rate")
+#   bench/publish-cost.sh rate|saturate|paced
 # Environment: TREE (the checkout whose gateway jar runs, for "before"; default this one), LABEL (current), RATE
 # (2000), SECONDS (30), GROUPS_COUNT (300), COUNT (200000: saturate), ROUNDS (3), WEBHOOKS ("off on"), TOPOLOGIES
 # ("single cluster": rate), PORT (7800: Redis ports from there), OUT (bench/results/publish-cost), JAVA.
@@ -42,8 +45,7 @@ up() { # single|cluster
   CLUSTER_DIR=$STATE/$1 CLUSTER_REDIS_PORT=$PORT scripts/cluster.sh up --redis-only $flag > "$OUT/up-$1.log"
 }
 down() { CLUSTER_DIR=$STATE/$1 scripts/cluster.sh down > /dev/null 2>&1 || true; }
-trimmer=""
-trap '[ -n "$trimmer" ] && kill $trimmer 2>/dev/null; down single; down cluster; rm -rf "$STATE"' EXIT
+trap 'down single; down cluster; rm -rf "$STATE"' EXIT
 
 rcli() { local topology=$1; shift; CLUSTER_DIR=$STATE/$topology scripts/cluster.sh redis-cli "$@"; } # as the admin
 primaries() { # ports of the cluster's primaries, or the one Redis
@@ -102,9 +104,6 @@ all_stats() { for p in $(primaries "$1"); do stats "$1" "$p"; done; }
 fill() { # topology prefix hooks: every group at its cap (1,000 kept + 1), closed loop
   driver "$1" "$2" "$3" closed $(( MEMBERSHIPS * 1010 )) 64 "$MEMBERSHIPS" > /dev/null
 }
-events_key() { # the webhook event stream of the slot group/bench-0's keys are in, for prefix $2
-  rcli "$1" -p "$PORT" --scan --pattern "${2}webhook:*" --count 1000 2>/dev/null | grep -v stats | head -1
-}
 
 rate() {
   for topology in ${TOPOLOGIES:-single cluster}; do
@@ -113,26 +112,30 @@ rate() {
       for hooks in ${WEBHOOKS:-off on}; do
         local prefix="chat:r$round$hooks$RANDOM:"
         fill "$topology" "$prefix" "$hooks"
-        if [ "$hooks" = on ]; then # a deliverer empties the events streams once a second
-          ( while true; do
-              for p in $(primaries "$topology"); do
-                rcli "$topology" -p "$p" --scan --pattern "${prefix}webhook:events*" 2>/dev/null \
-                  | while read -r k; do rcli "$topology" -p "$p" XTRIM "$k" MAXLEN 0 > /dev/null; done
-              done
-              sleep 1
-            done ) & trimmer=$!
-        fi
         local before after result n=$(( RATE * SECONDS_ ))
         before=$(all_stats "$topology")
         result=$(WARMUP=$RATE driver "$topology" "$prefix" "$hooks" open "$n" "$RATE" "$MEMBERSHIPS")
         after=$(all_stats "$topology")
-        if [ -n "$trimmer" ]; then kill "$trimmer" 2>/dev/null; wait "$trimmer" 2>/dev/null || true; trimmer=""; fi
         echo "$LABEL $topology webhooks=$hooks round=$round rate=$RATE: $(per_message "$before" "$after" "$n") | $result" \
           | tee -a "$OUT/rate.txt"
       done
     done
     down "$topology"
   done
+}
+
+# Fills GROUPS_COUNT groups to their cap with the call in capture $2, then measures COUNT more (paced at PACE
+# messages/s when set, else as fast as Redis takes them); one line labelled $1.
+replay() {
+  local label=$1 capture=$2 n=$COUNT before after result
+  python3 bench/publish_saturate.py "$PORT" "$capture" $(( MEMBERSHIPS * 1010 )) "$MEMBERSHIPS" > /dev/null
+  [ -n "${PACE:-}" ] && n=$(( PACE * SECONDS_ ))
+  before=$(stats single "$PORT")
+  result=$(RATE=${PACE:-0} python3 bench/publish_saturate.py "$PORT" "$capture" "$n" "$MEMBERSHIPS")
+  after=$(stats single "$PORT")
+  local how=saturate
+  [ -n "${PACE:-}" ] && how=paced=$PACE
+  echo "$label $how: $(per_message "$before" "$after" "$n") | $result" | tee -a "$OUT/$MODE.txt"
 }
 
 # The yardstick (bench/reference-history-add.lua) driven the same way: a call as MONITOR would show it, for group
@@ -144,16 +147,11 @@ reference() {
   for _ in 1 2; do
     echo "0.0 [0 127.0.0.1:1] \"evalsha\" \"$sha\" \"2\" \"${prefix}stream:bench-0\" \"${prefix}meta:bench-0\" \"$payload\" \"1000\" \"86400\" \"${prefix}ch:bench-0\" \"86400\" \"e1\" \"PUBLISH\""
   done > "$capture"
-  python3 bench/publish_saturate.py "$PORT" "$capture" $(( MEMBERSHIPS * 1010 )) "$MEMBERSHIPS" > /dev/null
-  local before after result
-  before=$(stats single "$PORT")
-  result=$(python3 bench/publish_saturate.py "$PORT" "$capture" "$COUNT" "$MEMBERSHIPS")
-  after=$(stats single "$PORT")
-  echo "reference single round=$round saturate: $(per_message "$before" "$after" "$COUNT") | $result" \
-    | tee -a "$OUT/saturate.txt"
+  replay "reference single round=$round" "$capture"
 }
 
-saturate() {
+# publish.lua (of TREE) alone on one Redis, replaying a call its node made; saturate, or paced (PACE) by a light driver
+replayed() {
   up single
   REDIS_ADMIN_PASSWORD=$(sed -n 's/^ADMIN_PASSWORD=//p' "$STATE/single/redis-passwords")
   export REDIS_ADMIN_PASSWORD
@@ -167,25 +165,17 @@ saturate() {
       driver single "$prefix" "$hooks" closed 2 1 1 > /dev/null
       kill -- -"$monitor" 2>/dev/null; wait "$monitor" 2>/dev/null || true
       [ "$(rcli single -p "$PORT" CLIENT LIST TYPE normal | grep -c 'cmd=monitor')" = 0 ] || { echo "MONITOR still attached" >&2; exit 1; }
-      local events=""
-      [ "$hooks" = on ] && events=$(grep -o "\"${prefix}webhook:events[^\"]*\"" "$capture" | head -1 | tr -d '"')
-      # fill to the cap, then measure
-      EVENTS_KEY=$events python3 bench/publish_saturate.py "$PORT" "$capture" $(( MEMBERSHIPS * 1010 )) "$MEMBERSHIPS" > /dev/null
-      local before after result
-      before=$(stats single "$PORT")
-      result=$(EVENTS_KEY=$events python3 bench/publish_saturate.py "$PORT" "$capture" "$COUNT" "$MEMBERSHIPS")
-      after=$(stats single "$PORT")
-      # (with webhooks, the driver's own XTRIM of the events stream, one per 200 messages, is among the commands)
-      echo "$LABEL single webhooks=$hooks round=$round saturate: $(per_message "$before" "$after" "$COUNT") | $result" \
-        | tee -a "$OUT/saturate.txt"
+      replay "$LABEL single webhooks=$hooks round=$round" "$capture"
     done
-    [ -n "${REFERENCE:-1}" ] && reference "$round"
+    if [ -n "${REFERENCE:-1}" ]; then reference "$round"; fi
   done
   down single
 }
 
-case ${1:-} in
+MODE=${1:-}
+case $MODE in
   rate) rate ;;
-  saturate) saturate ;;
-  *) echo "usage: bench/publish-cost.sh rate|saturate" >&2; exit 2 ;;
+  saturate) PACE="" replayed ;;
+  paced) PACE=$RATE replayed ;;
+  *) echo "usage: bench/publish-cost.sh rate|saturate|paced" >&2; exit 2 ;;
 esac

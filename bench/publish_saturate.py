@@ -4,8 +4,8 @@ node sends: two calls the node made for two messages of group bench-0 are read f
 (bench/publish-cost.sh makes it with bench/PublishDriver.java); what differs between them (the dedupe key, the
 message id, a new channel's epoch) is made unique per message, the times are now, and 'bench-0' becomes 'bench-<g>' for
 GROUPS groups in turn. So the script's argument layout is never written down twice.
-Pipelined EVALSHA calls, BATCH in flight on each of CONNECTIONS connections. A webhook event stream named in the
-call (EVENTS_KEY) is emptied after every batch, as a deliverer keeps it short. Prints messages/s and Redis's CPU per
+Pipelined EVALSHA calls, BATCH in flight on each of CONNECTIONS connections; with RATE set, paced at RATE messages/s
+instead (a batch every 10 ms), for a light driver at a given rate. Prints messages/s and Redis's CPU per
 message (INFO cpu, main thread), so that the figure is Redis's own, not the driver's.
   python3 bench/publish_saturate.py PORT CAPTURE COUNT [GROUPS] [CONNECTIONS (processes)] [BATCH]
 """
@@ -135,9 +135,11 @@ def main():
     groups = int(sys.argv[4]) if len(sys.argv) > 4 else 300
     connections = int(sys.argv[5]) if len(sys.argv) > 5 else 2
     batch = int(sys.argv[6]) if len(sys.argv) > 6 else 200
+    rate = float(os.environ.get('RATE', '0'))  # messages/s in all; 0: as fast as Redis takes them
+    if rate:
+        batch = max(1, int(rate / 100 / connections))  # a batch every 10 ms
     base, varying = template(capture)
-    events = os.environ.get('EVENTS_KEY', '').encode()
-    captured_ms = max(int(base[i]) for i in varying if base[i].isdigit())
+    captured_ms = max((int(base[i]) for i in varying if base[i].isdigit()), default=0)
     run = str(int(time.time() * 1000))
     members = [a for a in base if b':members:bench-0' in a]
     setup = connect(port)
@@ -169,11 +171,15 @@ def main():
         s = connect(port)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         buf = b''
+        tick = time.time()
         for start in range(first, first + n, batch):
+            if rate:  # paced: this worker's share of RATE messages/s, a batch per tick
+                tick += batch * connections / rate
+                wait = tick - time.time()
+                if wait > 0:
+                    time.sleep(wait)
             now = int(time.time() * 1000)
             pending = [call(i, now) for i in range(start, min(first + n, start + batch))]
-            if events:
-                pending.append(command('XTRIM', events, 'MAXLEN', 0))
             s.sendall(b''.join(pending))
             buf = read_replies(s, buf, len(pending))
         s.close()
