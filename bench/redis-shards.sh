@@ -4,9 +4,8 @@
 #   cpu       COUNT group messages (GROUPS groups) through the gateway's own publish path (bench/PublishDriver:
 #             RedisHistoryStore, publish.lua, routing by slot, WAIT with replicas), closed loop; Redis CPU
 #             (INFO cpu) per 100,000 messages on the one Redis and on each primary of the cluster
-#   saturate  how many messages/s one Redis stores and publishes before its core is full: bench/publish_saturate.py
-#             calling publish.lua alone (dedupe, membership check, XADD, trims, expiries, PUBLISH), pipelined on
-#             2 connections, over GROUPS groups; Redis's CPU share of one core is printed with it
+#   saturate  how many messages/s one Redis stores and publishes before its core is full: bench/publish-cost.sh
+#             saturate (publish.lua alone, replaying a call the node made, pipelined, over GROUPS groups)
 #   wait      the cost of WAIT: open loop at RATE messages/s on the cluster, REDIS_WAIT_REPLICAS=0 against
 #             auto (one replica), alternating, ROUNDS each; p50/p99 of append-to-ack
 #   bench/redis-shards.sh cpu|saturate|wait
@@ -67,19 +66,8 @@ cpu() {
   done
 }
 
-saturate() {
-  up single
-  local sha
-  sha=$(rcli single -p "$PORT" SCRIPT LOAD "$(java -cp gateway-node/target/gateway-node.jar chat.gateway.redis.RedisScript publish)")
-  # publish_saturate.py signs in as the admin user of cluster.sh's Redis
-  REDIS_ADMIN_PASSWORD=$(sed -n 's/^ADMIN_PASSWORD=//p' "$STATE/single/redis-passwords")
-  export REDIS_ADMIN_PASSWORD
-  python3 bench/publish_saturate.py "$PORT" "$sha" 50000 "$MEMBERSHIPS" > /dev/null   # warm-up: 300 streams at their cap
-  for round in $(seq 1 "$ROUNDS"); do
-    echo "one Redis, publish.lua alone, pipelined: $(python3 bench/publish_saturate.py "$PORT" "$sha" "$COUNT" "$MEMBERSHIPS")" \
-      | tee -a "$OUT/saturate.txt"
-  done
-  down single
+saturate() { # the same measurement as bench/publish-cost.sh saturate, which replays the node's own call
+  OUT=$OUT/saturate PORT=$PORT GROUPS_COUNT=$MEMBERSHIPS COUNT=$COUNT ROUNDS=$ROUNDS bash bench/publish-cost.sh saturate
 }
 
 wait_cost() {
