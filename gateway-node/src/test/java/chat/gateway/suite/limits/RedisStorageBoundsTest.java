@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import chat.gateway.testing.Await;
+import chat.gateway.testing.MutableClock;
 import chat.gateway.testing.RedisFixture;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -150,6 +152,34 @@ class RedisStorageBoundsTest {
     assertEquals(false, ack.getBoolean("duplicate", false), ack.encode());
     assertEquals("a member again", alice.next("message").getString("body"));
     assertEquals(2, redis.number("XLEN", prefix + "stream:group/dev"));
+  }
+
+  /**
+   * A busy channel's keys are not renewed per message but once a 64th of HISTORY_MAX_AGE has passed since the last
+   * renewal (message time), each time to the window and a 64th more: they never expire sooner than the window after
+   * the channel's last message.
+   */
+  @Test
+  void aBusyChannelsExpiryIsRenewedOnceEverySixtyFourthOfTheWindow() {
+    node.close();
+    MutableClock clock = new MutableClock();
+    node = TestNode.start(clock, "REDIS_KEY_PREFIX", prefix, "NODE_ID", "gw-s", "HISTORY_MAX_AGE", "64s");
+    WsProbe alice = node.connected("alice");
+    alice.send(join(1, "group/dev")).next("joined");
+    String meta = prefix + "meta:group/dev";
+    String stream = prefix + "stream:group/dev";
+    alice.send(send(1, "group/dev", "first")).next("ack");
+    long first = Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed")));
+    alice.send(send(2, "group/dev", "within a second")).next("ack");
+    assertEquals(first, Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed"))), "renewed again at once");
+    clock.advance(Duration.ofSeconds(2)); // past a 64th of the window (1 s)
+    alice.send(send(3, "group/dev", "two seconds on")).next("ack");
+    long third = Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed")));
+    assertTrue(third >= first + 2000, "renewed at the third message: " + first + " then " + third);
+    for (String key : List.of(stream, meta)) {
+      long ttl = redis.number("PTTL", key);
+      assertTrue(ttl > 63_000 && ttl <= 65_000, key + " expires in " + ttl + " ms, not the window and a 64th");
+    }
   }
 
   /**
