@@ -4,7 +4,8 @@
 -- KEYS[3] stream  KEYS[4] members set of the group (any key of the slot for a conversation)  KEYS[5] tombstones of
 -- deleted versions (a deleted message's position is still one the user received)
 -- ARGV[1] the marker's field  ARGV[2] epoch  ARGV[3] stream id  ARGV[4] reader  ARGV[5] other party ('' in a group)
--- ARGV[6] history max age (ms): a conversation's markers expire with its history (lib/expiry)
+-- ARGV[6] history max age (ms): a conversation's markers expire with its history (lib/expiry)  ARGV[7] the window's
+-- count: a position at or before where the window starts is not kept (lib/window)
 -- 'others' is how many messages from others the channel (or conversation) had counted up to the marker: the unread
 -- count is the meta's count now less it (unread.lua).
 -- Returns {'not_found'} (not a message of this channel or conversation, or not kept), or {'new'|'kept', epoch,
@@ -12,8 +13,13 @@
 -- stored already (that one is returned).
 --! include read-counts
 --! include expiry
+--! include window
 local epoch = redis.call('HGET', KEYS[2], 'epoch')
 if epoch ~= ARGV[2] then
+  return {'not_found'}
+end
+local shown_after = window_start(KEYS[3], KEYS[2], ARGV[7])
+if shown_after ~= '' and not stream_id_less(shown_after, ARGV[3]) then
   return {'not_found'}
 end
 -- fields in the order publish.lua writes them: id, from, to, ...; a deleted message's from its tombstone (KEYS[5])

@@ -92,7 +92,7 @@ public record Backends(Broker broker, HistoryStore history, ReadStore reads, Mem
         metrics, link.wentOffline(), link.lapsed(), webhooks);
     RedisMemory memory = new RedisMemory(vertx, commands);
     metrics.storeMemory("redis", memory::used, memory::limit);
-    return new Backends(broker, history, new RedisReadStore(commands, config.historyMaxAge()),
+    return new Backends(broker, history, new RedisReadStore(commands, config.historyMaxAge(), config.historyMaxMessages()),
         new RedisMembershipStore(commands, webhooks, clock), sessions,
         config.webhooks().on() ? new RedisWebhookShards(commands, config.nodeId(), config.webhooks().maxBacklog()) : null, () -> { },
         () -> commands.start().compose(v -> broker.start()).compose(v -> sessions.start()).compose(v -> memory.start())

@@ -28,11 +28,14 @@ public final class RedisReadStore implements ReadStore {
   private final RedisCommands redis;
   private final RedisKeys keys;
   private final long maxAgeMillis;
+  /** The history window's count: a position past the window is not one to mark (lib/window.lua). */
+  private final String window;
 
-  public RedisReadStore(RedisCommands redis, Duration historyMaxAge) {
+  public RedisReadStore(RedisCommands redis, Duration historyMaxAge, int historyMaxMessages) {
     this.redis = redis;
     this.keys = redis.keys();
     this.maxAgeMillis = historyMaxAge.toMillis();
+    this.window = Integer.toString(historyMaxMessages);
   }
 
   @Override
@@ -44,7 +47,7 @@ public final class RedisReadStore implements ReadStore {
         List.of(keys.reads(keptIn), keys.meta(keptIn), keys.stream(keptIn),
             group ? keys.members(channel.id()) : keys.unused(keptIn), keys.tombstones(keptIn)),
         List.of(field, position.epoch(), position.streamId(), reader, group ? "" : channel.id(),
-            Long.toString(maxAgeMillis)))
+            Long.toString(maxAgeMillis), window))
         .compose(reply -> {
           if (reply.size() == 1) {
             return Future.failedFuture(new ProtocolException(ErrorCode.NOT_FOUND, group
@@ -81,7 +84,7 @@ public final class RedisReadStore implements ReadStore {
 
   private Future<Map<String, Integer>> unreadIn(String reader, List<String> channels) {
     List<String> keyList = new ArrayList<>(3 * channels.size());
-    List<String> args = new ArrayList<>(2 + channels.size());
+    List<String> args = new ArrayList<>(3 + channels.size());
     args.add(reader);
     args.add(Integer.toString(MAX_UNREAD));
     for (String channel : channels) {
@@ -90,6 +93,7 @@ public final class RedisReadStore implements ReadStore {
       keyList.add(keys.stream(channel));
       args.add(channel.startsWith("user/") ? "u" : "g");
     }
+    args.add(window);
     return redis.script(RedisScript.UNREAD, keyList, args).map(reply -> {
       Map<String, Integer> unread = new LinkedHashMap<>();
       for (int i = 0; i + 2 < reply.size(); i += 3) {

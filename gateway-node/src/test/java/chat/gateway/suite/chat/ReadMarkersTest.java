@@ -181,6 +181,20 @@ class ReadMarkersTest extends OneNode {
   }
 
   @Test
+  void aPositionPastTheHistoryWindowIsNotOneToMark() {
+    try (TestNode small = TestNode.start("HISTORY_MAX_MESSAGES", "2")) {
+      WsProbe alice = member(small, "alice", "default", "group/dev");
+      JsonObject first = sent(alice, 1, "group/dev", "m1");
+      sent(alice, 2, "group/dev", "m2");
+      JsonObject third = sent(alice, 3, "group/dev", "m3"); // the window keeps m2 and m3
+      alice.send(read(1, "group/dev", first.getString("position")));
+      assertEquals("not_found", alice.next("error").getString("code"), "m1 is past the window");
+      alice.send(read(2, "group/dev", third.getString("position")));
+      assertEquals(third.getString("id"), alice.next("read").getString("id"));
+    }
+  }
+
+  @Test
   void badReadsAreAnswered() {
     WsProbe alice = member(node, "alice", "default", "group/dev");
     WsProbe carol = member(node, "carol", "default", "group/ops");
