@@ -44,6 +44,7 @@ local hook_max, counting, kind, target = ARGV[15] or '', ARGV[16] or '', ARGV[17
 local m = redis.call('HMGET', meta, 'epoch', 'last', 'renewed', 'n', 'u:' .. from)
 local epoch, last = m[1], m[2]
 local changes = {} -- the meta hash's fields to write: name, value, ...
+local lifetime = life(ARGV[11])
 if not epoch then
   epoch = ARGV[4]
   changes = {'epoch', epoch}
@@ -109,10 +110,11 @@ if kind ~= '' then
     redis.call('HDEL', KEYS[11], target)
     if shown_after ~= '' then
       redis.call('ZREMRANGEBYSCORE', KEYS[10], '-inf', '(' .. string.match(shown_after, '^(%d+)'))
-      -- the stream is shorter now: the entry past the window stays past it
-      redis.call('HSET', meta, 'trimmed', shown_after)
+      -- the stream is shorter now: the entries past the window stay past it (written with the meta's other fields)
+      changes[#changes + 1] = 'trimmed'
+      changes[#changes + 1] = shown_after
     end
-    redis.call('PEXPIRE', KEYS[10], life(ARGV[11]))
+    redis.call('PEXPIRE', KEYS[10], lifetime)
   end
 end
 local fields = {'id', ARGV[5], 'from', from, 'to', ARGV[7], 'ts', ts}
@@ -142,7 +144,7 @@ end
 if kind == 'r' then
   local edits = redis.call('HGET', KEYS[11], target)
   redis.call('HSET', KEYS[11], target, edits and (edits .. ',' .. sid) or sid)
-  redis.call('PEXPIRE', KEYS[11], life(ARGV[11]))
+  redis.call('PEXPIRE', KEYS[11], lifetime)
 end
 changes[#changes + 1] = 'last'
 changes[#changes + 1] = sid
@@ -163,10 +165,10 @@ end
 redis.call('HSET', meta, unpack(changes))
 if renew then -- after the HSET, which may have made the meta hash
   trim_aged(stream, meta, ARGV[3])
-  redis.call('PEXPIRE', stream, life(ARGV[11]))
-  redis.call('PEXPIRE', meta, life(ARGV[11]))
+  redis.call('PEXPIRE', stream, lifetime)
+  redis.call('PEXPIRE', meta, lifetime)
   if counting == 'u' or counting == 'o' then
-    redis.call('PEXPIRE', KEYS[9], life(ARGV[11]))
+    redis.call('PEXPIRE', KEYS[9], lifetime)
   end
 end
 if kind == '' then
