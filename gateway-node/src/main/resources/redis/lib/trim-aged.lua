@@ -1,5 +1,7 @@
+--! include stream-ids
 -- trim_aged(stream, meta, keep_from): entries older than the age window go, and meta's 'trimmed' names the
--- newest one that went. keep_from is the oldest id the window keeps (ms). The oldest entry is looked at
+-- newest one that went, unless it names a newer one already (a deletion's window start: lib/window), which it keeps:
+-- 'trimmed' only moves forward. keep_from is the oldest id the window keeps (ms). The oldest entry is looked at
 -- first: XREVRANGE from an id before every entry walks the whole stream, so it runs only when something is
 -- to be trimmed.
 local function trim_aged(stream, meta, keep_from)
@@ -9,7 +11,10 @@ local function trim_aged(stream, meta, keep_from)
   end
   local aged = redis.call('XREVRANGE', stream, '(' .. keep_from .. '-0', '-', 'COUNT', 1)
   if #aged > 0 then
-    redis.call('HSET', meta, 'trimmed', aged[1][1])
+    local trimmed = redis.call('HGET', meta, 'trimmed')
+    if not trimmed or stream_id_less(trimmed, aged[1][1]) then
+      redis.call('HSET', meta, 'trimmed', aged[1][1])
+    end
     redis.call('XTRIM', stream, 'MINID', keep_from)
   end
 end

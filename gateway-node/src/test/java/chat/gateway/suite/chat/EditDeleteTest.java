@@ -7,12 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.MutableClock;
 import chat.gateway.testing.OneNode;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -211,6 +213,26 @@ class EditDeleteTest extends OneNode {
       assertTrue(history(alice, "user/alice").getJsonObject(0).getBoolean("deleted"), "alice's copy");
       alice.send(delete(3, "user/bob", first.getString("id")));
       assertEquals("not_found", alice.next("error").getString("code"), "in neither copy now");
+    }
+  }
+
+  @Test
+  void anAgeTrimAfterADeletionBringsNothingBackFromPastTheWindowEither() {
+    MutableClock clock = new MutableClock();
+    try (TestNode small = TestNode.start(clock, "HISTORY_MAX_MESSAGES", "2", "HISTORY_MAX_AGE", "1h")) {
+      WsProbe alice = member(small, "alice", "default", "group/dev");
+      sent(alice, 1, "group/dev", "m1");
+      clock.advance(Duration.ofMinutes(50));
+      sent(alice, 2, "group/dev", "m2");
+      JsonObject third = sent(alice, 3, "group/dev", "m3");
+      alice.send(edit(4, "group/dev", third.getString("id"), "m3, edited"));
+      alice.next("ack"); // the window: m3 and its edit
+      alice.send(delete(5, "group/dev", third.getString("id")));
+      alice.next("ack"); // m3's versions go: m2 stays past the window
+      clock.advance(Duration.ofMinutes(20)); // m1 is past the age window now, m2 not
+      JsonArray kept = history(alice, "group/dev");
+      assertTrue(kept.stream().noneMatch(m -> "m2".equals(((JsonObject) m).getString("body"))),
+          "m2 was past the window: " + kept.encode());
     }
   }
 
