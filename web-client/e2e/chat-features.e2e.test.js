@@ -63,7 +63,7 @@ test('typing, read ticks and unread badges between two browser users', async () 
 
     // Typing: alice types in the group (without sending), and bob sees it.
     await open(alice, 'group/design');
-    // (as a person types: a frame goes out every 2 s of typing, so a sentence typed over 3 s sends one at least, even
+    // (as a person types: a frame goes out every 2.5 s of typing, so a sentence typed over 3 s sends one at least, even
     // right after the frame the last message's typing sent)
     await alice.page.type('#text', 'one more thing about the budget', { delay: 100 });
     await bob.page.waitForFunction(() => document.getElementById('typing').textContent === 'alice is typing…', null, WAIT);

@@ -17,8 +17,8 @@
 // nothing for two heartbeats is taken for dead and replaced (with resume); after one heartbeat of silence the
 // client sends a ping, since a browser cannot see the gateway's WebSocket pings.
 //
-// Chat features (1.1): typing(channel) tells the others (at most one frame per channel every 2 s, as the
-// gateway forwards), read(channel, position) moves the user's read marker; 'typing' and 'read' events come
+// Chat features (1.1): typing(channel) tells the others (at most one frame per channel every 2.5 s: the
+// gateway forwards one per 2 s, and the half second between is room for a frame delayed on the way), read(channel, position) moves the user's read marker; 'typing' and 'read' events come
 // from others (and 'read' from the user's other sessions), and 'unread' ({channel: count}) after each connect.
 // edit(channel, id, body) and delete(channel, id) change the user's own messages (sends in every way); others'
 // changes arrive as 'edit' and 'delete' events, and applyVersions(messages) folds a history page into what a
@@ -30,8 +30,13 @@ const SEEN_IDS = 10_000;
 const JOIN_ATTEMPTS = 6;
 /** The share of the node's stated rate (connected.rate) sends may take: the rest is for what else the client says. */
 const RATE_SHARE = 0.8;
-/** The gateway forwards one typing frame per session and channel every 2 s: the client sends no more. */
-export const TYPING_EVERY_MS = 2_000;
+/**
+ * The gateway forwards one typing frame per session and channel every 2 s, timed by when frames arrive. The client
+ * sends one every 2.5 s at most: were it to send every 2 s, a frame delayed on the way (a busy network or machine)
+ * would bring the next one to the gateway too soon, and the next would be dropped; the others would see nothing until
+ * the one after, if the user is still typing.
+ */
+export const TYPING_EVERY_MS = 2_500;
 
 /**
  * What to do after the socket closed with {@code code} and {@code reason}: stop, or reconnect after a
@@ -379,7 +384,7 @@ export class ChatClient {
 
   /**
    * Tells the others that the user is typing in {@code channel} (a group, or user/{other}); call it on every
-   * keystroke: at most one frame per channel every 2 s goes out. Nothing answers it.
+   * keystroke: at most one frame per channel every 2.5 s goes out (TYPING_EVERY_MS). Nothing answers it.
    */
   typing(channel) {
     const now = this.now();

@@ -502,7 +502,7 @@ test('a client needs a way to sign in', () => {
 
 // ---- chat features (1.1) and silence ---------------------------------------------------------------
 
-test('typing goes out at most once per channel every 2 s, and others\' typing is an event', () => {
+test('typing goes out at most once per channel every 2.5 s, and others\' typing is an event', () => {
   const { client, clock, sockets } = newClient();
   const seen = [];
   client.on('typing', t => seen.push(t));
@@ -511,7 +511,7 @@ test('typing goes out at most once per channel every 2 s, and others\' typing is
   client.typing('group/dev');
   client.typing('group/dev');
   client.typing('user/bob');
-  clock.advance(1_999);
+  clock.advance(2_499);
   client.typing('group/dev');
   assert.deepEqual(socket.framesOf('typing'), [{ type: 'typing', channel: 'group/dev' }, { type: 'typing', channel: 'user/bob' }]);
   clock.advance(1);
@@ -519,6 +519,30 @@ test('typing goes out at most once per channel every 2 s, and others\' typing is
   assert.equal(socket.framesOf('typing').length, 3);
   socket.deliver({ type: 'typing', channel: 'user/bob', user: 'bob' });
   assert.deepEqual(seen, [{ type: 'typing', channel: 'user/bob', user: 'bob' }]);
+});
+
+test('a typing frame delayed on the way does not get the next one dropped by the gateway', () => {
+  const { client, clock, sockets } = newClient();
+  client.connect();
+  const { socket } = accept(sockets, 'gw-1');
+  // The gateway forwards a session's typing frames for one channel at most once every 2 s, timed by arrival
+  // (PROTOCOL 6b). The user types a keystroke every 100 ms for 10 s; every other frame is 400 ms on the way, the
+  // rest arrive at once.
+  const forwardedAt = [];
+  let sent = 0;
+  for (let keystroke = 0; keystroke < 100; keystroke++) {
+    client.typing('group/dev');
+    if (socket.framesOf('typing').length > sent) {
+      const arrival = clock.now + (sent % 2 === 0 ? 400 : 0);
+      sent++;
+      if (forwardedAt.length === 0 || arrival - forwardedAt.at(-1) >= 2_000) {
+        forwardedAt.push(arrival);
+      }
+    }
+    clock.advance(100);
+  }
+  assert.equal(forwardedAt.length, sent, 'every frame the client sent was one the gateway forwards');
+  assert.equal(sent, 4, 'one frame every 2.5 s of typing');
 });
 
 test('read resolves with the stored marker and clears the count; others\' reads and unread are events', async () => {

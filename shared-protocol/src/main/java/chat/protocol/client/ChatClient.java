@@ -39,8 +39,12 @@ public final class ChatClient {
   private static final int JOIN_ATTEMPTS = 6;
   /** Attempts of a reconnect after silence before the client gives up (its close handler is told). */
   private static final int SILENT_RECONNECT_ATTEMPTS = 10;
-  /** The gateway forwards one typing frame per session and channel this often: the client sends no more. */
-  public static final long TYPING_EVERY_MILLIS = 2_000;
+  /**
+   * The gateway forwards one typing frame per session and channel every 2 s, timed by when frames arrive; the client
+   * sends one this often at most, leaving half a second for a frame delayed on the way (sent every 2 s, a delayed
+   * frame would bring the next one too soon, and the next would be dropped).
+   */
+  public static final long TYPING_EVERY_MILLIS = 2_500;
 
   private final Vertx vertx;
   private final ClientOptions options;
@@ -259,7 +263,7 @@ public final class ChatClient {
 
   /**
    * (1.1) Tells the others the user is typing in {@code channel} (a group, or {@code user/{other}}); at most one frame
-   * per channel every 2 s goes out, the rest are dropped here.
+   * per channel every {@value #TYPING_EVERY_MILLIS} ms goes out, the rest are dropped here.
    */
   public synchronized void typing(String channel) {
     long now = System.currentTimeMillis();
