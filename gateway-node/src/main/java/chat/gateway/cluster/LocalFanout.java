@@ -185,6 +185,19 @@ public final class LocalFanout {
     return delivered.get(channel);
   }
 
+  /**
+   * Where {@code channel} stands as this node receives it, when it is live here: the last message handed out (or
+   * where it stood when first wanted), or null when the node does not know (no listener, the start still being
+   * read, or held for a repair). Every message after it is on its way to the channel's listeners, since the
+   * broker delivers a channel's messages in their order: a listener that joins now can start from it instead of
+   * reading the channel's head from the store.
+   */
+  public Position liveHead(String channel) {
+    synchronized (catchup) {
+      return interests.containsKey(channel) && !catchup.holding(channel) ? delivered.get(channel) : null;
+    }
+  }
+
   /** Holds back the live events of {@code channels} (those with listeners) until each is {@link #repaired}. */
   public void hold(java.util.Collection<String> channels) {
     synchronized (catchup) {

@@ -3,6 +3,7 @@ package chat.gateway.transport;
 import chat.gateway.cluster.ChannelListener;
 import chat.gateway.cluster.Event;
 import chat.gateway.cluster.LocalFanout;
+import chat.gateway.message.Position;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.registry.SessionRegistry;
 import chat.protocol.Channel;
@@ -95,6 +96,11 @@ public final class Hub implements ChannelListener {
 
   Future<Void> subscribeGroup(ClientConnection connection, String group) {
     return subscribeGroups(connection, List.of(group));
+  }
+
+  /** Where {@code channel} stands as this node receives it, or null when not known here ({@link LocalFanout#liveHead}). */
+  Position liveHead(String channel) {
+    return fanout.liveHead(channel);
   }
 
   /** Adds {@code connection} to {@code userGroups}, subscribing the node to those new here together. */
