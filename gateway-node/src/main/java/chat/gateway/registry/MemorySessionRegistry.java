@@ -37,10 +37,10 @@ public final class MemorySessionRegistry implements SessionRegistry {
   }
 
   @Override
-  public Future<Integer> register(SessionInfo session, int maxSessions) {
+  public Future<Registration> register(SessionInfo session, int maxSessions) {
     Exclusion exclusion = excluded.get(session.user());
     if (exclusion != null && session.connectedAt() < exclusion.notBefore()) {
-      return Future.succeededFuture(REFUSED_EXCLUDED);
+      return Future.succeededFuture(new Registration(REFUSED_EXCLUDED, null));
     }
     AtomicInteger count = new AtomicInteger();
     sessionsByUser.compute(session.user(), (u, current) -> {
@@ -58,7 +58,7 @@ public final class MemorySessionRegistry implements SessionRegistry {
       }
       return map.isEmpty() ? null : map;
     });
-    return Future.succeededFuture(count.get());
+    return Future.succeededFuture(new Registration(count.get(), null));
   }
 
   /** The session's event, then the user's presence when it was the first or last (inside the user's lock: in order). */

@@ -106,14 +106,15 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /**
    * The node's sessions hash first (a session whose node dies is always found by its sweep), then the user's
-   * sessions (where the caps and exclusions are checked), then the user's online set. Three slots on a cluster;
-   * one script (register.lua) where every key may be in one.
+   * sessions (where the caps and exclusions are checked, and the user's groups read), then the user's online set.
+   * Three slots on a cluster; one script (register.lua) where every key may be in one.
    */
   @Override
-  public Future<Integer> register(SessionInfo s, int maxSessions) {
+  public Future<Registration> register(SessionInfo s, int maxSessions) {
     String inc = Long.toString(incarnation);
     String field = s.user() + "|" + s.session();
-    List<String> keyList = withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user()));
+    List<String> keyList = withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user()),
+        keys.groupsOf(s.user()));
     List<String> args = new ArrayList<>(List.of(s.session(),
         s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc, Integer.toString(maxSessions),
         Long.toString(s.connectedAt()), webhooks.maxForSessions(), webhooks.sessionTypes(), s.user(), s.node(),
@@ -125,13 +126,24 @@ public final class RedisSessionRegistry implements SessionRegistry {
     }
     return redis.send(Command.HSET, keys.nodeSessions(s.node()), field, inc)
         .compose(v -> registerScript(s.user(), keyList, args))
-        .compose(count -> count < 0 ? redis.send(Command.HDEL, keys.nodeSessions(s.node()), field).map(count)
-            : redis.send(Command.SADD, keys.online(s.user()), s.user()).map(count));
+        .compose(r -> r.refused() ? redis.send(Command.HDEL, keys.nodeSessions(s.node()), field).map(r)
+            : redis.send(Command.SADD, keys.online(s.user()), s.user()).map(r));
   }
 
-  private Future<Integer> registerScript(String user, List<String> keyList, List<String> args) {
+  /** register.lua's {count, group...}; a refusal is its count alone. */
+  private Future<Registration> registerScript(String user, List<String> keyList, List<String> args) {
     return webhooks.told("user/" + user, webhooks.maxForSessions(), redis.script(RedisScript.REGISTER, keyList, args))
-        .map(Response::toInteger);
+        .map(reply -> {
+          int count = reply.get(0).toInteger();
+          if (count < 0) {
+            return new Registration(count, null);
+          }
+          List<String> groups = new ArrayList<>(reply.size() - 1);
+          for (int i = 1; i < reply.size(); i++) {
+            groups.add(reply.get(i).toString());
+          }
+          return new Registration(count, groups);
+        });
   }
 
   @Override

@@ -19,9 +19,10 @@ public interface SessionRegistry {
 
   /**
    * Adds a session, unless the user has {@code maxSessions} already ({@link #REFUSED_FULL}) or is excluded
-   * for a session that began connecting at {@link SessionInfo#connectedAt} ({@link #REFUSED_EXCLUDED}).
+   * for a session that began connecting at {@link SessionInfo#connectedAt} ({@link #REFUSED_EXCLUDED}). Where it
+   * can in the same step, it also reads the user's groups as they stand once the session is in.
    */
-  Future<Integer> register(SessionInfo session, int maxSessions);
+  Future<Registration> register(SessionInfo session, int maxSessions);
 
   /**
    * Refuses, from now on, every session of {@code user} that began connecting before {@code notBefore} (ms):

@@ -1,5 +1,6 @@
 package chat.gateway.service;
 
+import chat.gateway.registry.Registration;
 import chat.gateway.registry.SessionInfo;
 import chat.gateway.registry.SessionRegistry;
 import chat.protocol.ErrorCode;
@@ -27,20 +28,31 @@ public final class Sessions {
 
   /**
    * Registers a session; completes with the user's session count (1: they just came online, see
-   * {@link #cameOnline}; 0: it was registered already). Fails with {@code forbidden} when the user has as many
-   * sessions as they may, or is banned or was disconnected while this session was connecting.
+   * {@link #cameOnline}; 0: it was registered already), and maybe their groups ({@link Registration}). Fails with
+   * {@code forbidden} when the user has as many sessions as they may, or is banned or was disconnected while this
+   * session was connecting.
    */
-  public Future<Integer> register(SessionInfo session) {
-    return registry.register(session, sessionsPerUser).recover(Unavailable::of).compose(count -> {
-      if (count == SessionRegistry.REFUSED_FULL) {
+  public Future<Registration> register(SessionInfo session) {
+    return registry.register(session, sessionsPerUser).recover(Unavailable::of).compose(r -> {
+      if (r.count() == SessionRegistry.REFUSED_FULL) {
         return Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN,
             "too many sessions: a user may have " + sessionsPerUser + "; close one first"));
       }
-      if (count == SessionRegistry.REFUSED_EXCLUDED) {
+      if (r.count() == SessionRegistry.REFUSED_EXCLUDED) {
         return Future.failedFuture(new ProtocolException(ErrorCode.FORBIDDEN, "disconnected by the server"));
       }
-      return Future.succeededFuture(count);
+      return Future.succeededFuture(r);
     });
+  }
+
+  /**
+   * {@link #register}, and the user's groups as they stand once the session is in: a join or leave made elsewhere
+   * is either in them or told to the session's node. Read in the same step where the registry can (one round trip
+   * on Redis), else right after.
+   */
+  public Future<Registration> start(SessionInfo session) {
+    return register(session).compose(r -> r.groups() != null ? Future.succeededFuture(r)
+        : memberships.groupsOf(session.user()).map(groups -> new Registration(r.count(), groups)));
   }
 
   /** Tells each of the user's groups that they came online (their first session). */
@@ -50,8 +62,8 @@ public final class Sessions {
 
   /** {@link #register}, then {@link #cameOnline} if it was the user's first session. */
   public Future<Void> opened(SessionInfo session, Collection<String> groups) {
-    return register(session).map(count -> {
-      if (count == 1) {
+    return register(session).map(r -> {
+      if (r.count() == 1) {
         cameOnline(session.user(), groups);
       }
       return null;

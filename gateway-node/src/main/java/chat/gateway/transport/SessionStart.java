@@ -25,8 +25,8 @@ import java.util.Map;
  * a page at a time, and, after an outage, putting the session back where the stores lost it.
  *
  * <p>Order matters: the user's channel is subscribed first, then the session registered (what concerns a
- * user is routed to the nodes in the registry), and only then the user's groups read, so a leave or a
- * disconnect made elsewhere is either in what is read or reaches this session. History is read last:
+ * user is routed to the nodes in the registry), and only then the user's groups read (on Redis in the same
+ * script), so a leave or a disconnect made elsewhere is either in what is read or reaches this session. History is read last:
  * whatever is published after the read arrives live, and is held until the replay is out.
  */
 final class SessionStart {
@@ -84,9 +84,8 @@ final class SessionStart {
     // Each step that touches this connection or its hub runs on the loop (onLoop): a store or the broker
     // may answer on another event loop, and the hub's member sets are iterated there meanwhile.
     connection.whenDone(connection.onLoop(hub.subscribeSession(connection, user)).recover(Unavailable::of)
-        .compose(v -> connection.onLoop(t.chat().sessions().register(session)).onSuccess(count -> connection.registered()))
-        .compose(count -> connection.onLoop(t.chat().memberships().groupsOf(user))
-            .compose(list -> connection.onLoop(subscriptions.subscribeRead(list, user, count == 1))))
+        .compose(v -> connection.onLoop(t.chat().sessions().start(session)).onSuccess(r -> connection.registered()))
+        .compose(r -> connection.onLoop(subscriptions.subscribeRead(r.groups(), user, r.count() == 1)))
         .compose(v -> opening(user, connect.resume())), ar -> {
           subscriptions.connected();
           if (connection.isClosed()) {

@@ -98,7 +98,7 @@ class OneRoundTripTest {
   @Test
   void aSessionIsRegisteredAndRemovedInOneScriptEach() {
     SessionInfo s = new SessionInfo("s-1", "ann", "web", "gw-test", System.currentTimeMillis());
-    assertEquals(Map.of("register", 1L), sentBy(() -> assertEquals(1, Await.result(registry.register(s, 10)))));
+    assertEquals(Map.of("register", 1L), sentBy(() -> assertEquals(1, Await.result(registry.register(s, 10)).count())));
     assertTrue(hasField(commands.keys().nodeSessions("gw-test"), "ann|s-1"), "in the node's sessions");
     assertTrue(isMember(commands.keys().online("ann"), "ann"), "online");
 
@@ -107,12 +107,27 @@ class OneRoundTripTest {
     assertFalse(isMember(commands.keys().online("ann"), "ann"), "offline with the last session");
   }
 
+  /** The user's groups come back with the registration: the session's node subscribes them without another read. */
+  @Test
+  void aRegistrationReadsTheUsersGroupsAsTheyStandOnceTheSessionIsIn() {
+    Await.result(memberships.join("eve", "g1", 10, null));
+    Await.result(memberships.join("eve", "g2", 10, null));
+    SessionInfo s = new SessionInfo("s-1", "eve", "web", "gw-test", System.currentTimeMillis());
+    Registration[] registration = new Registration[1];
+    assertEquals(Map.of("register", 1L), sentBy(() -> registration[0] = Await.result(registry.register(s, 10))));
+    assertEquals(1, registration[0].count());
+    assertEquals(Set.of("g1", "g2"), Set.copyOf(registration[0].groups()));
+    Registration again = Await.result(registry.register(s, 10));
+    assertEquals(0, again.count(), "registered already");
+    assertEquals(Set.of("g1", "g2"), Set.copyOf(again.groups()));
+  }
+
   @Test
   void aRefusedRegistrationLeavesNothing() {
     SessionInfo first = new SessionInfo("s-1", "bo", "web", "gw-test", System.currentTimeMillis());
     Await.result(registry.register(first, 1));
     SessionInfo second = new SessionInfo("s-2", "bo", "web", "gw-test", System.currentTimeMillis());
-    assertEquals(-1, Await.result(registry.register(second, 1)), "past the user's sessions cap");
+    assertEquals(new Registration(-1, null), Await.result(registry.register(second, 1)), "past the user's sessions cap");
     assertFalse(hasField(commands.keys().nodeSessions("gw-test"), "bo|s-2"), "not in the node's sessions");
     assertEquals(1, Await.result(registry.unregister(second, 1000)), "removing a session never registered");
     assertTrue(isMember(commands.keys().online("bo"), "bo"), "still online with the first session");
