@@ -140,6 +140,16 @@ public final class TestNode implements AutoCloseable {
     return probe;
   }
 
+  /** {@link #connected} as {@code user}, then joined to each of {@code groups} (the {@code joined} answers taken). */
+  public WsProbe member(String user, String... groups) {
+    WsProbe probe = connected(user);
+    for (String group : groups) {
+      probe.send(new JsonObject().put("type", "join").put("ref", 1).put("channel", group));
+      probe.next("joined");
+    }
+    return probe;
+  }
+
   /** The protocol client of shared-protocol, in dev auth mode. */
   public ChatClient client(String user, String device) {
     ChatClient client = new ChatClient(clientVertx, new ClientOptions().host("127.0.0.1").port(port())

@@ -1,6 +1,5 @@
 package chat.gateway.suite.chat;
 
-import static chat.gateway.testing.Frames.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -24,12 +23,6 @@ class TypingTest extends OneNode {
     return new JsonObject().put("type", "typing").put("channel", channel);
   }
 
-  private static WsProbe member(TestNode on, String user, String group) {
-    WsProbe ws = on.connected(user);
-    ws.send(join(1, group));
-    ws.next("joined");
-    return ws;
-  }
 
   /** Frames up to a pong, the pong left out: what arrived before a ping's answer. */
   private static List<String> typesBeforePong(WsProbe ws) {
@@ -38,9 +31,9 @@ class TypingTest extends OneNode {
 
   @Test
   void aGroupsOtherMembersSeeWhoIsTypingAndTheTypersOwnSessionsDoNot() {
-    WsProbe alice = member(node, "alice", "group/dev");
+    WsProbe alice = node.member("alice", "group/dev");
     WsProbe alicePhone = node.connected("alice", "phone");
-    WsProbe bob = member(node, "bob", "group/dev");
+    WsProbe bob = node.member("bob", "group/dev");
     bob.next("member"); // bob's own join
     alice.send(typing("group/dev"));
     JsonObject seen = bob.next("typing");
@@ -63,8 +56,8 @@ class TypingTest extends OneNode {
 
   @Test
   void oneForwardPerSessionAndChannelEveryTwoSeconds() {
-    WsProbe alice = member(node, "alice", "group/dev");
-    WsProbe bob = member(node, "bob", "group/dev");
+    WsProbe alice = node.member("alice", "group/dev");
+    WsProbe bob = node.member("bob", "group/dev");
     bob.next("member");
     for (int i = 0; i < 5; i++) {
       alice.send(typing("group/dev"));

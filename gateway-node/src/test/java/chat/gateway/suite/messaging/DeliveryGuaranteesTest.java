@@ -1,6 +1,5 @@
 package chat.gateway.suite.messaging;
 
-import static chat.gateway.testing.Frames.join;
 import static chat.gateway.testing.Frames.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -28,12 +27,6 @@ import org.junit.jupiter.api.Test;
 /** The "Delivery guarantees" section of the protocol, one test (at least) per guarantee. */
 class DeliveryGuaranteesTest {
 
-  private static WsProbe member(TestNode node, String user, String group) {
-    WsProbe ws = node.connected(user);
-    ws.send(join(1, group));
-    ws.next("joined");
-    return ws;
-  }
 
   private static JsonObject connectResuming(String user, String channel, String position) {
     return new JsonObject().put("type", "connect").put("user", user)
@@ -49,10 +42,10 @@ class DeliveryGuaranteesTest {
   @Test
   void anAckMeansTheMessageIsInHistory() {
     try (TestNode node = TestNode.start()) {
-      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
       alice.send(send(1, "group/dev", "kept"));
       JsonObject ack = alice.next("ack");
-      WsProbe bob = member(node, "bob", "group/dev");
+      WsProbe bob = node.member("bob", "group/dev");
       bob.send("{\"type\":\"history\",\"ref\":1,\"channel\":\"group/dev\"}");
       JsonObject stored = bob.next("history").getJsonArray("messages").getJsonObject(0);
       assertEquals(ack.getString("id"), stored.getString("id"));
@@ -63,8 +56,8 @@ class DeliveryGuaranteesTest {
   @Test
   void aResendAfterReconnectGetsTheSameAckAndIsNotDeliveredTwice() {
     try (TestNode node = TestNode.start()) {
-      WsProbe bob = member(node, "bob", "group/dev");
-      WsProbe first = member(node, "alice", "group/dev");
+      WsProbe bob = node.member("bob", "group/dev");
+      WsProbe first = node.member("alice", "group/dev");
       // alice's device "phone" sends seq 7, then its connection drops before it can count on the ack
       first.send(new JsonObject().put("type", "send").put("seq", 7).put("channel", "group/dev").put("body", "once"));
       JsonObject ack = first.next("ack");
@@ -133,7 +126,7 @@ class DeliveryGuaranteesTest {
   @Test
   void resumeGivesExactlyTheMissedMessagesInOrderBeforeNewerOnes() {
     try (TestNode node = TestNode.start()) {
-      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
       String position = bobMissesMessages(node, alice, 6);
       WsProbe back = node.probe();
       back.send(connectResuming("bob", "group/dev", position));
@@ -156,8 +149,8 @@ class DeliveryGuaranteesTest {
   void aResumeOverMoreHistoryThanTheOutboundQueueHoldsIsWrittenAsTheClientReads() {
     // a 32 KiB outbound queue (16 KiB replay pages) and 480 KiB of missed history
     try (TestNode node = TestNode.start("OUTBOUND_QUEUE_BYTES", "32768", "RATE_LIMIT_BURST", "1000")) {
-      WsProbe alice = member(node, "alice", "group/dev");
-      WsProbe bob = member(node, "bob", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
+      WsProbe bob = node.member("bob", "group/dev");
       alice.send(send(1, "group/dev", "before")).next("ack");
       String position = bob.next("message").getString("position");
       bob.close();
@@ -183,7 +176,7 @@ class DeliveryGuaranteesTest {
   @Test
   void resumeWhileMessagesKeepComingLosesAndRepeatsNothing() {
     try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "100000", "RATE_LIMIT_BURST", "100000")) {
-      WsProbe bob = member(node, "bob", "group/dev");
+      WsProbe bob = node.member("bob", "group/dev");
       ChatClient alice = node.client("alice", "phone");
       Await.result(alice.connect());
       Await.result(alice.join("group/dev"));
@@ -238,11 +231,11 @@ class DeliveryGuaranteesTest {
   @Test
   void everyReceiverSeesOneOrderWhenManySendConcurrently() {
     try (TestNode node = TestNode.start("RATE_LIMIT_PER_SECOND", "100000", "RATE_LIMIT_BURST", "100000")) {
-      List<WsProbe> receivers = List.of(member(node, "r1", "group/dev"), member(node, "r2", "group/dev"),
-          member(node, "r3", "group/dev"));
+      List<WsProbe> receivers = List.of(node.member("r1", "group/dev"), node.member("r2", "group/dev"),
+          node.member("r3", "group/dev"));
       List<WsProbe> senders = new ArrayList<>();
       for (int s = 0; s < 4; s++) {
-        senders.add(member(node, "s" + s, "group/dev"));
+        senders.add(node.member("s" + s, "group/dev"));
       }
       int perSender = 100;
       for (int i = 1; i <= perSender; i++) {
@@ -280,7 +273,7 @@ class DeliveryGuaranteesTest {
    * bob sees m1 and goes away; alice sends m2..m{last}. Returns bob's position (at m1) and alice's socket.
    */
   private static String bobMissesMessages(TestNode node, WsProbe alice, int last) {
-    WsProbe bob = member(node, "bob", "group/dev");
+    WsProbe bob = node.member("bob", "group/dev");
     alice.send(send(1, "group/dev", "m1"));
     alice.next("ack");
     String position = bob.next("message").getString("position");
@@ -295,7 +288,7 @@ class DeliveryGuaranteesTest {
   @Test
   void resumePastTrimmedHistoryIsNotRecovered() {
     try (TestNode node = TestNode.start("HISTORY_MAX_MESSAGES", "5")) {
-      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
       String position = bobMissesMessages(node, alice, 10);
       WsProbe back = node.probe();
       back.send(connectResuming("bob", "group/dev", position));
@@ -309,7 +302,7 @@ class DeliveryGuaranteesTest {
   @Test
   void resumeJustInsideTheWindowIsRecovered() {
     try (TestNode node = TestNode.start("HISTORY_MAX_MESSAGES", "5")) {
-      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
       String position = bobMissesMessages(node, alice, 6);
       WsProbe back = node.probe();
       back.send(connectResuming("bob", "group/dev", position));
@@ -322,7 +315,7 @@ class DeliveryGuaranteesTest {
   @Test
   void historyShowsTheWindowAndNothingOlder() {
     try (TestNode node = TestNode.start("HISTORY_MAX_MESSAGES", "5")) {
-      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
       for (int i = 1; i <= 8; i++) {
         alice.send(send(i, "group/dev", "m" + i));
         alice.next("ack");
@@ -339,8 +332,8 @@ class DeliveryGuaranteesTest {
   void resumePastTheHistoryAgeIsNotRecovered() {
     MutableClock clock = new MutableClock();
     try (TestNode node = TestNode.start(clock, "HISTORY_MAX_AGE", "1h")) {
-      WsProbe alice = member(node, "alice", "group/dev");
-      WsProbe bob = member(node, "bob", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
+      WsProbe bob = node.member("bob", "group/dev");
       alice.send(send(1, "group/dev", "m1"));
       alice.next("ack");
       String position = bob.next("message").getString("position");
@@ -358,14 +351,14 @@ class DeliveryGuaranteesTest {
   void unknownPositionsAndLostHistoryAreNotRecovered() {
     String foreign;
     try (TestNode earlier = TestNode.start()) {
-      WsProbe bob = member(earlier, "bob", "group/dev");
-      WsProbe alice = member(earlier, "alice", "group/dev");
+      WsProbe bob = earlier.member("bob", "group/dev");
+      WsProbe alice = earlier.member("alice", "group/dev");
       alice.send(send(1, "group/dev", "before the restart"));
       foreign = bob.next("message").getString("position");
     }
     try (TestNode node = TestNode.start()) {
-      WsProbe alice = member(node, "alice", "group/dev");
-      member(node, "bob", "group/dev").close();
+      WsProbe alice = node.member("alice", "group/dev");
+      node.member("bob", "group/dev").close();
       alice.send(send(1, "group/dev", "after the restart"));
       alice.next("ack");
       WsProbe back = node.probe();
@@ -380,7 +373,7 @@ class DeliveryGuaranteesTest {
   @Test
   void resumeGivesNothingFromAChannelTheSessionIsNotEntitledTo() {
     try (TestNode node = TestNode.start()) {
-      WsProbe alice = member(node, "alice", "group/secret");
+      WsProbe alice = node.member("alice", "group/secret");
       alice.send("{\"type\":\"join\",\"ref\":2,\"channel\":\"group/dev\"}");
       String position = alice.next("joined").getString("position");
       alice.send(send(1, "group/secret", "classified"));
@@ -401,7 +394,7 @@ class DeliveryGuaranteesTest {
   @Test
   void aReceiverThatDropsRepeatedIdsSeesEveryMessageOnce() {
     try (TestNode node = TestNode.start()) {
-      WsProbe alice = member(node, "alice", "group/dev");
+      WsProbe alice = node.member("alice", "group/dev");
       ChatClient bob = node.client("bob", "tablet");
       List<String> seen = new CopyOnWriteArrayList<>();
       bob.onMessage(m -> seen.add(m.id()));

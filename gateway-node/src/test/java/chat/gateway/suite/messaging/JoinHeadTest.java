@@ -53,10 +53,8 @@ class JoinHeadTest {
 
   @Test
   void aJoinToAGroupTheNodeReceivesReadsNoHeadFromTheStore() {
-    WsProbe bob = a.connected("bob");
-    bob.send(join(1, "group/dev")).next("joined");
-    WsProbe carol = b.connected("carol");
-    carol.send(join(1, "group/dev")).next("joined");
+    WsProbe bob = a.member("bob", "group/dev");
+    WsProbe carol = b.member("carol", "group/dev");
     carol.send(send(1, "group/dev", "hello"));
     String position = carol.next("ack").getString("position");
     assertEquals(position, bob.next("message").getString("position"), "node a has handed out the message");
@@ -73,8 +71,7 @@ class JoinHeadTest {
   void aJoinWhileAnotherNodesMemberSendsGetsEveryMessageAfterItsHeadOnceAndNothingBefore() {
     WsProbe bob = a.connected("bob");
     String start = bob.send(join(1, "group/busy")).next("joined").getString("position");
-    WsProbe carol = b.connected("carol");
-    carol.send(join(1, "group/busy")).next("joined");
+    WsProbe carol = b.member("carol", "group/busy");
 
     // carol's sends go out back to back; alice joins on node a half way through
     for (int i = 0; i < SENDS / 2; i++) {

@@ -1,6 +1,5 @@
 package chat.gateway.suite.presence;
 
-import static chat.gateway.testing.Frames.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,14 +19,6 @@ import org.junit.jupiter.api.Test;
  */
 class LargeGroupTest {
 
-  private static WsProbe member(TestNode node, String user, String... groups) {
-    WsProbe ws = node.connected(user);
-    for (String group : groups) {
-      ws.send(join(1, group));
-      ws.next("joined");
-    }
-    return ws;
-  }
 
   /** The member frames up to and including {@code user}'s {@code event} in {@code channel}. */
   private static List<JsonObject> awaitMember(WsProbe ws, String channel, String user, String event) {
@@ -45,16 +36,16 @@ class LargeGroupTest {
   @Test
   void aLargeGroupHasNoStatusEventsAndAPresenceCount() {
     try (TestNode node = TestNode.start("LARGE_GROUP_MEMBERS", "3")) {
-      WsProbe watcher = member(node, "watcher", "group/small", "group/big");
-      WsProbe u1 = member(node, "u1", "group/small", "group/big");
-      member(node, "u2", "group/big");
-      member(node, "u3", "group/big");
+      WsProbe watcher = node.member("watcher", "group/small", "group/big");
+      WsProbe u1 = node.member("u1", "group/small", "group/big");
+      node.member("u2", "group/big");
+      node.member("u3", "group/big");
       awaitMember(watcher, "group/big", "u3", "joined");
 
       u1.close();
       List<JsonObject> until = new ArrayList<>(awaitMember(watcher, "group/small", "u1", "offline"));
       // a barrier: u4's join is published after any status event of u1's close, so it arrives after them
-      member(node, "u4", "group/big");
+      node.member("u4", "group/big");
       until.addAll(awaitMember(watcher, "group/big", "u4", "joined"));
       assertFalse(until.stream().anyMatch(f -> f.getString("channel").equals("group/big")
           && List.of("online", "offline").contains(f.getString("event"))),

@@ -1,6 +1,5 @@
 package chat.gateway.suite.presence;
 
-import static chat.gateway.testing.Frames.join;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,10 +44,8 @@ class PresenceOnRedisTest {
 
   @Test
   void aGroupsPresenceIsReadOnceUntilAMemberComesOrGoesOnAnyNode() {
-    WsProbe alice = a.connected("alice");
-    alice.send(join(1, "group/dev")).next("joined");
-    WsProbe bob = b.connected("bob");
-    bob.send(join(1, "group/dev")).next("joined");
+    WsProbe alice = a.member("alice", "group/dev");
+    WsProbe bob = b.member("bob", "group/dev");
     bob.close();
     bob.closeCode();
     Await.until("bob is offline for alice", () -> online(alice, 2).equals(new JsonArray().add("alice")));
