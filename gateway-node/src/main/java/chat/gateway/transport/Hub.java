@@ -98,7 +98,7 @@ public final class Hub implements ChannelListener {
     return subscribeGroups(connection, List.of(group));
   }
 
-  /** Where {@code channel} stands as this node receives it, or null when not known here ({@link LocalFanout#liveHead}). */
+  /** Where {@code channel} stands as this node receives it, or null when not known ({@link LocalFanout#liveHead}). */
   Position liveHead(String channel) {
     return fanout.liveHead(channel);
   }

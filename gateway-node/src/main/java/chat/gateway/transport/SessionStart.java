@@ -26,8 +26,8 @@ import java.util.Map;
  *
  * <p>Order matters: the user's channel is subscribed first, then the session registered (what concerns a
  * user is routed to the nodes in the registry), and only then the user's groups read (on Redis in the same
- * script), so a leave or a disconnect made elsewhere is either in what is read or reaches this session. History is read last:
- * whatever is published after the read arrives live, and is held until the replay is out.
+ * script), so a leave or a disconnect made elsewhere is either in what is read or reaches this session. History
+ * is read last: whatever is published after the read arrives live, and is held until the replay is out.
  */
 final class SessionStart {
   private final ClientConnection connection;
