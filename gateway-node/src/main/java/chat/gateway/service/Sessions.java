@@ -60,13 +60,13 @@ public final class Sessions {
     presence.announce(user, groups, "online");
   }
 
-  /** {@link #register}, then {@link #cameOnline} if it was the user's first session. */
-  public Future<Void> opened(SessionInfo session, Collection<String> groups) {
-    return register(session).map(r -> {
+  /** {@link #start}, then {@link #cameOnline} in {@code groups} if it was the user's first session. */
+  public Future<Registration> opened(SessionInfo session, Collection<String> groups) {
+    return start(session).map(r -> {
       if (r.count() == 1) {
         cameOnline(session.user(), groups);
       }
-      return null;
+      return r;
     });
   }
 

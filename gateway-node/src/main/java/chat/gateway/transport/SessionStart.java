@@ -6,6 +6,7 @@ import chat.gateway.message.Catchup;
 import chat.gateway.message.Position;
 import chat.gateway.message.Replay;
 import chat.gateway.message.StoredMessage;
+import chat.gateway.registry.Registration;
 import chat.gateway.registry.SessionInfo;
 import chat.gateway.registry.SessionRegistry;
 import chat.gateway.service.Unavailable;
@@ -244,14 +245,14 @@ final class SessionStart {
    */
   Future<Void> catchUpWithStores(SessionRegistry.Standing standing, SessionInfo session) {
     String user = session.user();
-    Future<Void> registration = standing == SessionRegistry.Standing.KNOWN ? Future.succeededFuture()
-        : t.chat().sessions().opened(session, List.copyOf(subscriptions.groups()));
+    // the user's groups as they stand: read, or brought by the registration that puts the session back
+    Future<List<String>> read = standing == SessionRegistry.Standing.KNOWN ? t.chat().memberships().groupsOf(user)
+        : t.chat().sessions().opened(session, List.copyOf(subscriptions.groups())).map(Registration::groups);
     Future<Void> done;
     if (standing == SessionRegistry.Standing.DATA_LOST) {
       List<String> mine = List.copyOf(subscriptions.groups()); // read here, on the loop: registration may complete elsewhere
-      done = registration.compose(v -> t.chat().memberships().restore(user, mine));
+      done = read.compose(lost -> t.chat().memberships().restore(user, mine));
     } else {
-      Future<List<String>> read = registration.compose(v -> t.chat().memberships().groupsOf(user));
       connection.whenDone(read, ar -> {
         if (ar.succeeded()) {
           subscriptions.reconcile(ar.result());

@@ -159,6 +159,11 @@ class RedisStorageBoundsTest {
    * renewal (message time), each time to the window and a 64th more: they never expire sooner than the window after
    * the channel's last message.
    */
+  /** When a channel's keys were last renewed (ms, message time): the meta hash's 'renewed'. */
+  private long renewedAt(String meta) {
+    return Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed")));
+  }
+
   @Test
   void aBusyChannelsExpiryIsRenewedOnceEverySixtyFourthOfTheWindow() {
     node.close();
@@ -169,12 +174,12 @@ class RedisStorageBoundsTest {
     String meta = prefix + "meta:group/dev";
     String stream = prefix + "stream:group/dev";
     alice.send(send(1, "group/dev", "first")).next("ack");
-    long first = Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed")));
+    long first = renewedAt(meta);
     alice.send(send(2, "group/dev", "within a second")).next("ack");
-    assertEquals(first, Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed"))), "renewed again at once");
+    assertEquals(first, renewedAt(meta), "renewed again at once");
     clock.advance(Duration.ofSeconds(2)); // past a 64th of the window (1 s)
     alice.send(send(3, "group/dev", "two seconds on")).next("ack");
-    long third = Long.parseLong(String.valueOf(redis.call("HGET", meta, "renewed")));
+    long third = renewedAt(meta);
     assertTrue(third >= first + 2000, "renewed at the third message: " + first + " then " + third);
     for (String key : List.of(stream, meta)) {
       long ttl = redis.number("PTTL", key);
