@@ -31,6 +31,7 @@ import chat.gateway.webhook.MemoryWebhookQueue;
 import chat.gateway.webhook.Recording;
 import chat.gateway.webhook.RedisWebhookShards;
 import chat.gateway.webhook.WebhookShards;
+import chat.protocol.Channel;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
@@ -82,14 +83,20 @@ public record Backends(Broker broker, HistoryStore history, ReadStore reads, Mem
     HistoryStore history = new RedisHistoryStore(commands, () -> subscriber[0].available(), clock,
         config.historyMaxMessages(), config.historyMaxAge(), config.dedupeTtl(), webhooks);
     GapRepair repair = new GapRepair(fanout, history, metrics);
-    fanout.onFirstListener(repair::track);
+    // A user's channel gets its first listener from a session starting: its head is read with the session's
+    // registration (register.lua, once the node is subscribed), not in a round trip of its own.
+    fanout.onFirstListener(channel -> {
+      if (!Channel.parse(channel).isUser()) {
+        repair.track(channel);
+      }
+    });
     // Back after an outage: fill each channel's gap from history, then the node's own bookkeeping. A topic
     // that moved to another shard: fill its channel's gap.
     RedisBroker broker = new RedisBroker(vertx, commands, fanout, config.nodeId(), metrics, r.canaryInterval(),
         link.lost(), () -> repair.repair().compose(v -> link.back().get()), repair::repair, control);
     subscriber[0] = broker;
     RedisSessionRegistry sessions = new RedisSessionRegistry(vertx, commands, config.nodeId(), self, r.nodeTtl(),
-        metrics, link.wentOffline(), link.lapsed(), webhooks);
+        config.historyMaxAge(), metrics, link.wentOffline(), link.lapsed(), webhooks);
     RedisMemory memory = new RedisMemory(vertx, commands);
     metrics.storeMemory("redis", memory::used, memory::limit);
     return new Backends(broker, history, new RedisReadStore(commands, config.historyMaxAge(), config.historyMaxMessages()),

@@ -14,7 +14,8 @@ import java.util.List;
  * Fills what a node missed while its cluster link was down, from history, so that its sessions stay open
  * through a Redis outage and still get every message once and in order.
  *
- * <p>When a channel gets its first listener on the node, {@link #track} notes where its history stands,
+ * <p>When a channel gets its first listener on the node, {@link #track} notes where its history stands (a user's
+ * channel: its session's registration reads it, in the same script, and hands it to {@link LocalFanout#startAt}),
  * and from then on the node's {@link LocalFanout} remembers the last message it handed out. When the link
  * drops, the fanout holds its channels ({@link LocalFanout#hold}); once the node is subscribed again,
  * {@link #repair} reads each held channel's history after that position and hands out what was missed,

@@ -23,7 +23,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiPredicate;
 import java.util.function.Predicate;
@@ -41,7 +40,7 @@ import java.util.function.Predicate;
  * so that a few busy users cannot run the node out of memory.
  */
 public final class MemoryHistoryStore implements HistoryStore {
-  private final String epoch = Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
+  private final String epoch = Position.newEpoch();
   private final AtomicLong counter = new AtomicLong();
   private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
   private final LocalFanout fanout;

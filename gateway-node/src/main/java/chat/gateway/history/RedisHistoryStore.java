@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -183,7 +182,7 @@ public final class RedisHistoryStore implements HistoryStore {
         version.changes() ? keys.tombstones(channel) : unused, version.changes() ? keys.versions(channel) : unused),
         5, unused);
     List<String> args = withoutUnusedTail(List.of(draft.key() == null ? "0" : Long.toString(dedupeTtlSeconds),
-        window, Long.toString(Math.max(0, ts - maxAgeMillis)), newEpoch(), id, draft.from(),
+        window, Long.toString(Math.max(0, ts - maxAgeMillis)), Position.newEpoch(), id, draft.from(),
         draft.to().name(), Long.toString(ts), draft.bodyJson() == null ? "" : draft.bodyJson(), draft.key() == null ? "" : draft.key().fingerprint(),
         Long.toString(maxAgeMillis), check ? draft.from() : "", channel, publishCommand,
         eventMax, counting.wire, version.replaces() != null ? "r" : version.deletes() != null ? "d" : "",
@@ -270,11 +269,8 @@ public final class RedisHistoryStore implements HistoryStore {
   @Override
   public Future<Position> head(String channel) {
     return redis.script(RedisScript.HEAD, List.of(keys.meta(channel)),
-        List.of(newEpoch(), Long.toString(maxAgeMillis))).map(reply -> {
-      String epoch = reply.get(0).toString();
-      String last = reply.get(1).toString();
-      return last.isEmpty() ? Position.start(epoch) : Position.ofStreamId(epoch, last);
-    });
+        List.of(Position.newEpoch(), Long.toString(maxAgeMillis)))
+        .map(reply -> Position.head(reply.get(0).toString(), reply.get(1).toString()));
   }
 
   /** Stream entries {@code [id, [field, value, ...]]} as stored messages, in the order given. */
@@ -321,7 +317,4 @@ public final class RedisHistoryStore implements HistoryStore {
     return Long.toString(Math.max(0, clock.millis() - maxAgeMillis));
   }
 
-  private static String newEpoch() {
-    return Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
-  }
 }

@@ -2,6 +2,7 @@ package chat.gateway.message;
 
 import chat.protocol.ErrorCode;
 import chat.protocol.ProtocolException;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Where a message stands in one channel's history. {@code epoch} names one incarnation of that history
@@ -13,6 +14,16 @@ public record Position(String epoch, long major, long minor) implements Comparab
   /** The position before any message of {@code epoch}. */
   public static Position start(String epoch) {
     return new Position(epoch, 0, 0);
+  }
+
+  /** A new epoch: random, so a history lost and started again does not reuse one. */
+  public static String newEpoch() {
+    return Long.toString(ThreadLocalRandom.current().nextLong(1L << 40, 1L << 50), 36);
+  }
+
+  /** Where a Redis stream's history stands: its newest entry {@code last} in {@code epoch}, or its start when empty. */
+  public static Position head(String epoch, String last) {
+    return last.isEmpty() ? start(epoch) : ofStreamId(epoch, last);
   }
 
   public static Position parse(String wire) {

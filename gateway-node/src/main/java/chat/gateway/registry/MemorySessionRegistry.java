@@ -40,7 +40,7 @@ public final class MemorySessionRegistry implements SessionRegistry {
   public Future<Registration> register(SessionInfo session, int maxSessions) {
     Exclusion exclusion = excluded.get(session.user());
     if (exclusion != null && session.connectedAt() < exclusion.notBefore()) {
-      return Future.succeededFuture(new Registration(REFUSED_EXCLUDED, null));
+      return Future.succeededFuture(new Registration(REFUSED_EXCLUDED));
     }
     AtomicInteger count = new AtomicInteger();
     sessionsByUser.compute(session.user(), (u, current) -> {
@@ -58,7 +58,7 @@ public final class MemorySessionRegistry implements SessionRegistry {
       }
       return map.isEmpty() ? null : map;
     });
-    return Future.succeededFuture(new Registration(count.get(), null));
+    return Future.succeededFuture(new Registration(count.get()));
   }
 
   /** The session's event, then the user's presence when it was the first or last (inside the user's lock: in order). */

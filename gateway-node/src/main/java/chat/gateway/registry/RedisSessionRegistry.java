@@ -1,10 +1,12 @@
 package chat.gateway.registry;
 
+import chat.gateway.message.Position;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.webhook.Recording;
 import chat.gateway.redis.RedisKeys;
 import chat.gateway.redis.RedisScript;
 import chat.gateway.metrics.GatewayMetrics;
+import chat.protocol.Channel;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -45,6 +47,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
   private final String nodeId;
   private final Supplier<NodeInfo> self;
   private final long ttlMillis;
+  /** How long a channel's history is kept (ms): a user's channel whose head registration creates expires with it. */
+  private final String historyMaxAgeMillis;
   private final GatewayMetrics metrics;
   private final Consumer<String> wentOffline;
   private final Runnable lapsed;
@@ -73,8 +77,8 @@ public final class RedisSessionRegistry implements SessionRegistry {
    * another node may have swept its sessions, which {@link #announce} then reports until {@link #settled}.
    */
   public RedisSessionRegistry(Vertx vertx, RedisCommands redis, String nodeId, Supplier<NodeInfo> self,
-                              Duration nodeTtl, GatewayMetrics metrics, Consumer<String> wentOffline, Runnable lapsed,
-                              Recording webhooks) {
+                              Duration nodeTtl, Duration historyMaxAge, GatewayMetrics metrics,
+                              Consumer<String> wentOffline, Runnable lapsed, Recording webhooks) {
     this.webhooks = webhooks;
     this.vertx = vertx;
     this.redis = redis;
@@ -82,6 +86,7 @@ public final class RedisSessionRegistry implements SessionRegistry {
     this.nodeId = nodeId;
     this.self = self;
     this.ttlMillis = nodeTtl.toMillis();
+    this.historyMaxAgeMillis = Long.toString(historyMaxAge.toMillis());
     this.metrics = metrics;
     this.wentOffline = wentOffline;
     this.lapsed = lapsed;
@@ -106,19 +111,19 @@ public final class RedisSessionRegistry implements SessionRegistry {
 
   /**
    * The node's sessions hash first (a session whose node dies is always found by its sweep), then the user's
-   * sessions (where the caps and exclusions are checked, and the user's groups read), then the user's online set.
-   * Three slots on a cluster; one script (register.lua) where every key may be in one.
+   * sessions (where the caps and exclusions are checked, and the user's groups and their channel's head read), then
+   * the user's online set. Three slots on a cluster; one script (register.lua) where every key may be in one.
    */
   @Override
   public Future<Registration> register(SessionInfo s, int maxSessions) {
     String inc = Long.toString(incarnation);
     String field = s.user() + "|" + s.session();
     List<String> keyList = withWebhookKeys(s.user(), keys.sessions(s.user()), keys.exclusion(s.user()),
-        keys.groupsOf(s.user()));
+        keys.groupsOf(s.user()), keys.meta(Channel.user(s.user()).name()));
     List<String> args = new ArrayList<>(List.of(s.session(),
         s.node() + "|" + s.device() + "|" + s.connectedAt() + "|" + inc, Integer.toString(maxSessions),
         Long.toString(s.connectedAt()), webhooks.maxForSessions(), webhooks.sessionTypes(), s.user(), s.node(),
-        Long.toString(System.currentTimeMillis())));
+        Long.toString(System.currentTimeMillis()), Position.newEpoch(), historyMaxAgeMillis));
     if (!keys.cluster()) {
       keyList.addAll(List.of(keys.nodeSessions(s.node()), keys.online(s.user())));
       args.addAll(List.of(field, inc));
@@ -130,19 +135,19 @@ public final class RedisSessionRegistry implements SessionRegistry {
             : redis.send(Command.SADD, keys.online(s.user()), s.user()).map(r));
   }
 
-  /** register.lua's {count, group...}; a refusal is its count alone. */
+  /** register.lua's {count, epoch, last id, group...}; a refusal is its count alone. */
   private Future<Registration> registerScript(String user, List<String> keyList, List<String> args) {
     return webhooks.told("user/" + user, webhooks.maxForSessions(), redis.script(RedisScript.REGISTER, keyList, args))
         .map(reply -> {
           int count = reply.get(0).toInteger();
           if (count < 0) {
-            return new Registration(count, null);
+            return new Registration(count);
           }
-          List<String> groups = new ArrayList<>(reply.size() - 1);
-          for (int i = 1; i < reply.size(); i++) {
+          List<String> groups = new ArrayList<>(reply.size() - 3);
+          for (int i = 3; i < reply.size(); i++) {
             groups.add(reply.get(i).toString());
           }
-          return new Registration(count, groups);
+          return new Registration(count, groups, Position.head(reply.get(1).toString(), reply.get(2).toString()));
         });
   }
 

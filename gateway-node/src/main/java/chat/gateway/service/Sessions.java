@@ -52,7 +52,7 @@ public final class Sessions {
    */
   public Future<Registration> start(SessionInfo session) {
     return register(session).compose(r -> r.groups() != null ? Future.succeededFuture(r)
-        : memberships.groupsOf(session.user()).map(groups -> new Registration(r.count(), groups)));
+        : memberships.groupsOf(session.user()).map(groups -> new Registration(r.count(), groups, r.userHead())));
   }
 
   /** Tells each of the user's groups that they came online (their first session). */

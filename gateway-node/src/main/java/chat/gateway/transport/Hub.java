@@ -98,6 +98,14 @@ public final class Hub implements ChannelListener {
     return subscribeGroups(connection, List.of(group));
   }
 
+  /**
+   * Where {@code user}'s channel stood once this node subscribed it ({@code Registration.userHead}): the start of
+   * what gap repair fills for it ({@link LocalFanout#startAt}).
+   */
+  void userChannelStartsAt(String user, Position head) {
+    fanout.startAt(Channel.user(user).name(), head);
+  }
+
   /** Where {@code channel} stands as this node receives it, or null when not known ({@link LocalFanout#liveHead}). */
   Position liveHead(String channel) {
     return fanout.liveHead(channel);

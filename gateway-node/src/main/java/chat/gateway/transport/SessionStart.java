@@ -85,7 +85,12 @@ final class SessionStart {
     // Each step that touches this connection or its hub runs on the loop (onLoop): a store or the broker
     // may answer on another event loop, and the hub's member sets are iterated there meanwhile.
     connection.whenDone(connection.onLoop(hub.subscribeSession(connection, user)).recover(Unavailable::of)
-        .compose(v -> connection.onLoop(t.chat().sessions().start(session)).onSuccess(r -> connection.registered()))
+        .compose(v -> connection.onLoop(t.chat().sessions().start(session)).onSuccess(r -> {
+          connection.registered();
+          if (r.userHead() != null) {
+            hub.userChannelStartsAt(user, r.userHead());
+          }
+        }))
         .compose(r -> connection.onLoop(subscriptions.subscribeRead(r.groups(), user, r.count() == 1)))
         .compose(v -> opening(user, connect.resume())), ar -> {
           subscriptions.connected();

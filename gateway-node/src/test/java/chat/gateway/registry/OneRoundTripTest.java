@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import chat.gateway.config.GatewayConfig;
 import chat.gateway.membership.MembershipStore;
 import chat.gateway.membership.RedisMembershipStore;
+import chat.gateway.message.Position;
 import chat.gateway.metrics.GatewayMetrics;
 import chat.gateway.redis.RedisCommands;
 import chat.gateway.testing.Await;
@@ -49,7 +50,7 @@ class OneRoundTripTest {
     Await.result(commands.start());
     Recording webhooks = new Recording(config.webhooks(), commands);
     registry = new RedisSessionRegistry(vertx, commands, "gw-test", () -> new NodeInfo("gw-test", "127.0.0.1:1", 0, 0),
-        config.redis().nodeTtl(), metrics, user -> { }, () -> { }, webhooks);
+        config.redis().nodeTtl(), config.historyMaxAge(), metrics, user -> { }, () -> { }, webhooks);
     Await.result(registry.start());
     memberships = new RedisMembershipStore(commands, webhooks, Clock.systemUTC());
   }
@@ -122,12 +123,36 @@ class OneRoundTripTest {
     assertEquals(Set.of("g1", "g2"), Set.copyOf(again.groups()));
   }
 
+  /**
+   * Where the user's own channel stands comes back with the registration too (the node has subscribed it: the start
+   * of what its gap repair would fill): a channel without history gets its epoch then, kept as long as history is.
+   */
+  @Test
+  void aRegistrationReadsWhereTheUsersChannelStands() {
+    String meta = commands.keys().meta("user/fay");
+    SessionInfo s = new SessionInfo("s-1", "fay", "web", "gw-test", System.currentTimeMillis());
+    Registration first = Await.result(registry.register(s, 10));
+    assertEquals(0, first.userHead().major(), "no message yet: the start of the channel");
+    assertEquals(first.userHead().epoch(), Await.result(commands.send(Command.HGET, meta, "epoch")).toString(),
+        "the epoch is stored, for a resume to tell whether history was lost since");
+    assertTrue(Await.result(commands.send(Command.PTTL, meta)).toLong() > 0, "it expires as history does");
+
+    Await.result(commands.send(Command.HSET, meta, "last", "1700000000000-3")); // as publish.lua leaves it
+    SessionInfo other = new SessionInfo("s-2", "fay", "phone", "gw-test", System.currentTimeMillis());
+    Registration second = Await.result(registry.register(other, 10));
+    assertEquals(new Position(first.userHead().epoch(), 1700000000000L, 3), second.userHead(), "the newest message");
+  }
+
   @Test
   void aRefusedRegistrationLeavesNothing() {
     SessionInfo first = new SessionInfo("s-1", "bo", "web", "gw-test", System.currentTimeMillis());
     Await.result(registry.register(first, 1));
     SessionInfo second = new SessionInfo("s-2", "bo", "web", "gw-test", System.currentTimeMillis());
-    assertEquals(new Registration(-1, null), Await.result(registry.register(second, 1)), "past the user's sessions cap");
+    assertEquals(new Registration(-1), Await.result(registry.register(second, 1)), "past the user's sessions cap");
+    Await.result(commands.send(Command.DEL, commands.keys().meta("user/bo")));
+    assertEquals(new Registration(-1), Await.result(registry.register(second, 1)));
+    assertEquals(0, Await.result(commands.send(Command.EXISTS, commands.keys().meta("user/bo"))).toInteger(),
+        "no epoch written for a refusal");
     assertFalse(hasField(commands.keys().nodeSessions("gw-test"), "bo|s-2"), "not in the node's sessions");
     assertEquals(1, Await.result(registry.unregister(second, 1000)), "removing a session never registered");
     assertTrue(isMember(commands.keys().online("bo"), "bo"), "still online with the first session");

@@ -35,7 +35,7 @@ class RedisSessionRegistryTest {
     commands = RedisCommands.of(vertx, config.redis(), "gw-test", 1, metrics);
     Await.result(commands.start());
     registry = new RedisSessionRegistry(vertx, commands, "gw-test", () -> new NodeInfo("gw-test", "127.0.0.1:1", 0, 0),
-        config.redis().nodeTtl(), metrics, user -> { }, lapses::incrementAndGet, new Recording(config.webhooks(), commands));
+        config.redis().nodeTtl(), config.historyMaxAge(), metrics, user -> { }, lapses::incrementAndGet, new Recording(config.webhooks(), commands));
     Await.result(registry.start());
   }
 

@@ -128,6 +128,33 @@ class RedisOutageTest {
         .matches("(?s).*chat_pubsub_reconnects_total [1-9].*"), "the lost link is counted");
   }
 
+  /** The start of a user's channel is read with the session's registration: a gap in it is filled the same way. */
+  @Test
+  void directMessagesMissedWhileCutOffAreFilledOnceBack() {
+    start();
+    WsProbe alice = direct.connected("alice");
+    WsProbe bob = cutOff.connected("bob"); // no message yet: the node knows where bob's channel starts from his start
+
+    link.cut();
+    Await.until("the cut-off node is unready", () -> ready(cutOff) == 503);
+    for (int seq = 1; seq <= 3; seq++) {
+      alice.send(send(seq, "user/bob", "while cut off " + seq));
+      assertEquals("ack", alice.next("ack", "error").getString("type"));
+    }
+    link.restore();
+    Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
+    alice.send(send(4, "user/bob", "back"));
+    assertEquals("ack", alice.next("ack", "error").getString("type"));
+
+    List<String> received = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      received.add(bob.next("message", "recovery").getString("body"));
+    }
+    assertEquals(List.of("while cut off 1", "while cut off 2", "while cut off 3", "back"), received,
+        "every acked message once, in order, and no recovery notice");
+    assertFalse(bob.isClosed());
+  }
+
   @Test
   void aLinkThatGoesSilentIsMadeAgainAndTheGapFilled() {
     // every connection of the node to Redis goes silent (no FIN, no RST: a partition of those flows), while new

@@ -5,6 +5,7 @@ import static chat.gateway.testing.Frames.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import chat.gateway.testing.Await;
 import chat.gateway.testing.OnRedis;
 import chat.gateway.testing.TestNode;
 import chat.gateway.testing.WsProbe;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A {@code joined} answer's head on a node that already receives the group is where the node stands in it, not a
  * read of the store: the joiner still gets every message after it, once and in order, and none at or before it,
- * while another node's member keeps sending.
+ * while another node's member keeps sending. And a session's start reads where its user's channel stands with its
+ * registration, not in a read of its own.
  */
 @ExtendWith(OnRedis.class)
 class JoinHeadTest {
@@ -60,11 +62,24 @@ class JoinHeadTest {
     assertEquals(position, bob.next("message").getString("position"), "node a has handed out the message");
 
     WsProbe alice = a.connected("alice");
-    double before = headReads(a); // after alice's connect, which reads the head of her own channel
+    double before = headReads(a);
     JsonObject joined = alice.send(join(1, "group/dev")).next("joined");
 
     assertEquals(position, joined.getString("position"), "where the group stands");
     assertEquals(before, headReads(a), "no head read for the join");
+  }
+
+  @Test
+  void aSessionsStartReadsNoHeadOfItsUsersChannelOnItsOwn() {
+    a.connected("zed"); // the node's first session: it starts receiving broadcasts, whose start it reads
+    Await.until("the node has read where broadcasts stand", () -> headReads(a) >= 1);
+    double before = headReads(a);
+    WsProbe alice = a.connected("alice");
+    WsProbe bob = a.connected("bob");
+    alice.send(send(1, "user/bob", "hi"));
+    assertEquals("ack", alice.next("ack", "error").getString("type"));
+    assertEquals("hi", bob.next("message").getString("body"));
+    assertEquals(before, headReads(a), "the users' channels' heads came with their registrations");
   }
 
   @Test
