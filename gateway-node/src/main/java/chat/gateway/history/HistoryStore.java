@@ -40,4 +40,14 @@ public interface HistoryStore {
 
   /** The newest position of the channel, or {@link Position#start} of its current epoch when empty. */
   Future<Position> head(String channel);
+
+  /**
+   * Whether a channel whose newest message stood at {@code newest} may have lost its history since, so that a new
+   * epoch stands in its place (on Redis, a channel's keys expire once nothing was written to it for the history's
+   * age): such a position is no head to give a joiner. A start position (no message yet) is not judged: it lost
+   * nothing, and costs a joiner at most a {@code recovery} notice on a resume from it.
+   */
+  default boolean mayHaveExpired(Position newest) {
+    return false;
+  }
 }

@@ -273,6 +273,12 @@ public final class RedisHistoryStore implements HistoryStore {
         .map(reply -> Position.head(reply.get(0).toString(), reply.get(1).toString()));
   }
 
+  /** A stream id's time is when its message was written, or later: its keys expire no sooner than the age after it. */
+  @Override
+  public boolean mayHaveExpired(Position newest) {
+    return newest.major() != 0 && newest.major() <= clock.millis() - maxAgeMillis;
+  }
+
   /** Stream entries {@code [id, [field, value, ...]]} as stored messages, in the order given. */
   private static List<StoredMessage> entries(String channel, String epoch, Response list) {
     List<StoredMessage> messages = new ArrayList<>();

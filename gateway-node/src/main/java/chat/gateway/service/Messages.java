@@ -54,6 +54,14 @@ public final class Messages {
     return history.head(channel).recover(Unavailable::of);
   }
 
+  /**
+   * The channel's newest position, from {@code live} (where this node stands in it, or null when it does not know)
+   * when that is still the channel's current history, else read.
+   */
+  public Future<Position> head(String channel, Position live) {
+    return live != null && !history.mayHaveExpired(live) ? Future.succeededFuture(live) : head(channel);
+  }
+
   /** A page of the messages after {@code after}, for a resume ({@link HistoryStore#since}). */
   public Future<Replay> since(String channel, Position after, int maxBytes) {
     return history.since(channel, after, maxBytes).recover(Unavailable::of);

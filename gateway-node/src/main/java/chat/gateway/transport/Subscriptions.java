@@ -95,17 +95,16 @@ final class Subscriptions {
    * held meanwhile follow it, minus those at or before it; then announces {@code joined} (this session's join as
    * stored), if new. Also how the user's other sessions learn of a join made elsewhere (then without {@code ref},
    * and with nothing to announce: null). Where the node already receives the group, the head is where the node
-   * stands in it (every later message reaches this session live), which saves a read of the store per join.
+   * stands in it (every later message reaches this session live), which saves a read of the store per join, unless
+   * the group's history may have expired since (then its head is a new epoch's, read).
    */
   void subscribeAndAnnounce(Long ref, String group, MembershipStore.Joined joined) {
     String channel = Channel.group(group).name();
     if (groups.add(group)) {
       catchup.hold(channel);
     }
-    connection.whenDone(hub.subscribeGroup(connection, group).recover(Unavailable::of).compose(v -> {
-      Position live = hub.liveHead(channel);
-      return live != null ? Future.succeededFuture(live) : t.chat().messages().head(channel);
-    }), ar -> {
+    connection.whenDone(hub.subscribeGroup(connection, group).recover(Unavailable::of)
+        .compose(v -> t.chat().messages().head(channel, hub.liveHead(channel))), ar -> {
       if (ar.failed()) {
         out.fail(ar.cause(), ref, null);
         return;

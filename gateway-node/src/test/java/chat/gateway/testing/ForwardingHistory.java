@@ -46,4 +46,9 @@ public class ForwardingHistory implements HistoryStore {
   public Future<Position> head(String channel) {
     return real.head(channel);
   }
+
+  @Override
+  public boolean mayHaveExpired(Position newest) {
+    return real.mayHaveExpired(newest);
+  }
 }
