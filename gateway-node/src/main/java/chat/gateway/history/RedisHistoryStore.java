@@ -322,5 +322,4 @@ public final class RedisHistoryStore implements HistoryStore {
   private String oldestKept() {
     return Long.toString(Math.max(0, clock.millis() - maxAgeMillis));
   }
-
 }
