@@ -1,6 +1,5 @@
 package chat.gateway.suite.api;
 
-import static chat.gateway.testing.Frames.join;
 import static chat.gateway.testing.Frames.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,10 +32,7 @@ class ApiTest {
   }
 
   private WsProbe member(String user) {
-    WsProbe ws = node.connected(user);
-    ws.send(join(1, "group/dev"));
-    ws.next("joined");
-    return ws;
+    return node.member(user, "group/dev");
   }
 
   @Test

@@ -41,9 +41,7 @@ class ClusterTest {
   }
 
   private WsProbe member(int node, String user, String group) {
-    WsProbe ws = nodes.get(node).connected(user);
-    ws.send(join(1, group));
-    ws.next("joined");
+    WsProbe ws = nodes.get(node).member(user, group);
     ws.next("member");
     return ws;
   }

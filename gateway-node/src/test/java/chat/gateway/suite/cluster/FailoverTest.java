@@ -68,10 +68,7 @@ abstract class FailoverTest {
   }
 
   WsProbe member(TestNode node, String user) {
-    WsProbe ws = node.connected(user);
-    ws.send(join(1, GROUP));
-    ws.next("joined");
-    return ws;
+    return node.member(user, GROUP);
   }
 
   /**

@@ -1,6 +1,5 @@
 package chat.gateway.suite.faults;
 
-import static chat.gateway.testing.Frames.join;
 import static chat.gateway.testing.Frames.send;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -72,13 +71,6 @@ class RedisOutageTest {
     return node.management(HttpMethod.GET, "/ready").status();
   }
 
-  private static WsProbe member(TestNode node, String user) {
-    WsProbe ws = node.connected(user);
-    ws.send(join(1, "group/dev"));
-    ws.next("joined");
-    return ws;
-  }
-
   /** Sends n messages from {@code sender}, seq from {@code firstSeq}; returns their ids in order. */
   private static List<String> sendAll(WsProbe sender, int firstSeq, int n) {
     List<String> ids = new ArrayList<>();
@@ -101,9 +93,9 @@ class RedisOutageTest {
   @Test
   void aNodeCutOffFromRedisKeepsItsSessionsAndFillsTheGapOnceBack() {
     start();
-    WsProbe alice = member(direct, "alice");
-    WsProbe bob = member(cutOff, "bob");
-    WsProbe carol = member(cutOff, "carol");
+    WsProbe alice = direct.member("alice", "group/dev");
+    WsProbe bob = cutOff.member("bob", "group/dev");
+    WsProbe carol = cutOff.member("carol", "group/dev");
     List<String> acked = new ArrayList<>(sendAll(alice, 1, 5));
 
     link.cut();
@@ -160,8 +152,8 @@ class RedisOutageTest {
     // every connection of the node to Redis goes silent (no FIN, no RST: a partition of those flows), while new
     // ones get through: the node must not wait deaf for TCP to give up
     start();
-    WsProbe alice = member(direct, "alice");
-    WsProbe bob = member(cutOff, "bob");
+    WsProbe alice = direct.member("alice", "group/dev");
+    WsProbe bob = cutOff.member("bob", "group/dev");
     List<String> acked = new ArrayList<>(sendAll(alice, 1, 3));
     link.freeze();
     acked.addAll(sendAll(alice, 4, 10)); // the silent subscriber does not hear these

@@ -19,9 +19,7 @@ import org.junit.jupiter.api.Test;
 class MessagingTest extends OneNode {
 
   private WsProbe member(String user, String group) {
-    WsProbe ws = node.connected(user);
-    ws.send(join(1, group));
-    ws.next("joined");
+    WsProbe ws = node.member(user, group);
     assertEquals(user, ws.next("member").getString("user"), "a joiner is told of its own join");
     return ws;
   }

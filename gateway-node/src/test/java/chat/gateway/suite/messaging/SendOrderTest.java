@@ -275,10 +275,7 @@ class SendOrderTest {
   }
 
   private static WsProbe member(TestNode node, String user) {
-    WsProbe ws = node.connected(user);
-    ws.send(join(1, GROUP));
-    ws.next("joined");
-    return ws;
+    return node.member(user, GROUP);
   }
 
   /**
