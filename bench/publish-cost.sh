@@ -16,7 +16,9 @@
 #             yardstick bench/reference-history-add.lua (a history-add script of Centrifugo's shape; REFERENCE='' skips)
 #   paced     the same at RATE messages/s for SECONDS (the Python driver is lighter than the node's JVM, which shares
 #             this machine's two cores with Redis in "rate")
-#   bench/publish-cost.sh rate|saturate|paced
+#   ablate    where publish.lua's time goes: as saturate (webhooks off), with the script whole and with one piece left
+#             out at a time (bench/publish_ablation.py), and the yardstick, in one sitting (PACE=RATE: at RATE instead)
+#   bench/publish-cost.sh rate|saturate|paced|ablate
 # Environment: TREE (the checkout whose gateway jar runs, for "before"; default this one), LABEL (current), RATE
 # (2000), SECONDS (30), GROUPS_COUNT (300), COUNT (200000: saturate), ROUNDS (3), WEBHOOKS ("off on"), TOPOLOGIES
 # ("single cluster": rate), PORT (7800: Redis ports from there), OUT (bench/results/publish-cost), JAVA.
@@ -131,12 +133,20 @@ replay() {
   python3 bench/publish_saturate.py "$PORT" "$capture" $(( MEMBERSHIPS * 1010 )) "$MEMBERSHIPS" > /dev/null
   [ -n "${PACE:-}" ] && n=$(( PACE * SECONDS_ ))
   before=$(stats single "$PORT")
+  local memory0 memory1
+  memory0=$(used_memory)
   result=$(RATE=${PACE:-0} python3 bench/publish_saturate.py "$PORT" "$capture" "$n" "$MEMBERSHIPS")
+  memory1=$(used_memory)
   after=$(stats single "$PORT")
   local how=saturate
   [ -n "${PACE:-}" ] && how=paced=$PACE
-  echo "$label $how: $(per_message "$before" "$after" "$n") | $result" | tee -a "$OUT/$MODE.txt"
+  # Redis's memory per message past full windows: what a message leaves behind besides its stream entry (which
+  # takes an older one's place), i.e. its dedupe record until DEDUPE_TTL
+  echo "$label $how: $(per_message "$before" "$after" "$n") memory_per_message_B=$(( (memory1 - memory0) / n )) | $result" \
+    | tee -a "$OUT/$MODE.txt"
 }
+
+used_memory() { rcli single -p "$PORT" INFO memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}'; }
 
 # The yardstick (bench/reference-history-add.lua) driven the same way: a call as MONITOR would show it, for group
 # bench-0 (the driver makes it bench-<g>), with a body the size of the driver's plus an envelope of 60 bytes.
@@ -150,24 +160,64 @@ reference() {
   replay "reference single round=$round" "$capture"
 }
 
-# publish.lua (of TREE) alone on one Redis, replaying a call its node made; saturate, or paced (PACE) by a light driver
-replayed() {
+# Two calls the node makes for two messages of group bench-0, as Redis receives them, into capture $3 (webhooks $1,
+# keys under prefix $2). MONITOR runs in a process group of its own: the redis-cli under it must go too, or MONITOR
+# would slow every command.
+capture_call() {
+  local hooks=$1 prefix=$2 capture=$3
+  CLUSTER_DIR=$STATE/single setsid scripts/cluster.sh redis-cli -p "$PORT" MONITOR > "$capture" & local monitor=$!
+  for _ in $(seq 1 100); do grep -q '^OK' "$capture" && break; sleep 0.05; done # MONITOR is attached
+  driver single "$prefix" "$hooks" closed 2 1 1 > /dev/null
+  kill -- -"$monitor" 2>/dev/null; wait "$monitor" 2>/dev/null || true
+  [ "$(rcli single -p "$PORT" CLIENT LIST TYPE normal | grep -c 'cmd=monitor')" = 0 ] || { echo "MONITOR still attached" >&2; exit 1; }
+}
+
+up_single() {
   up single
   REDIS_ADMIN_PASSWORD=$(sed -n 's/^ADMIN_PASSWORD=//p' "$STATE/single/redis-passwords")
   export REDIS_ADMIN_PASSWORD
+}
+
+# publish.lua (of TREE) alone on one Redis, replaying a call its node made; saturate, or paced (PACE) by a light driver
+replayed() {
+  up_single
   for round in $(seq 1 "$ROUNDS"); do
     for hooks in ${WEBHOOKS:-off on}; do
-      local prefix="chat:s$round$hooks$RANDOM:" capture="$STATE/capture-$round-$hooks.txt"
-      # two calls the node makes for two messages of group bench-0, as Redis receives them
-      # (in a process group of its own: the redis-cli under it must go too, or MONITOR would slow every command)
-      CLUSTER_DIR=$STATE/single setsid scripts/cluster.sh redis-cli -p "$PORT" MONITOR > "$capture" & local monitor=$!
-      for _ in $(seq 1 100); do grep -q '^OK' "$capture" && break; sleep 0.05; done # MONITOR is attached
-      driver single "$prefix" "$hooks" closed 2 1 1 > /dev/null
-      kill -- -"$monitor" 2>/dev/null; wait "$monitor" 2>/dev/null || true
-      [ "$(rcli single -p "$PORT" CLIENT LIST TYPE normal | grep -c 'cmd=monitor')" = 0 ] || { echo "MONITOR still attached" >&2; exit 1; }
+      local capture="$STATE/capture-$round-$hooks.txt"
+      capture_call "$hooks" "chat:s$round$hooks$RANDOM:" "$capture"
       replay "$LABEL single webhooks=$hooks round=$round" "$capture"
     done
     if [ -n "${REFERENCE:-1}" ]; then reference "$round"; fi
+  done
+  down single
+}
+
+# Where publish.lua's time goes, webhooks off, at saturation (or PACE): each round replays the call a node made with
+# the script whole, with each variant of bench/publish_ablation.py (one piece left out: what it costs is the whole's
+# time less the variant's), and the yardstick, one line each.
+ablate() {
+  up_single
+  local variants="$STATE/variants" names=()
+  mkdir -p "$variants"
+  for round in $(seq 1 "$ROUNDS"); do
+    local capture="$STATE/capture-$round-off.txt" sha
+    capture_call off "chat:a$round$RANDOM:" "$capture"
+    sha=$(grep -io '"evalsha" "[0-9a-f]*"' "$capture" | head -1 | cut -d'"' -f4)
+    [ "${#names[@]}" -gt 0 ] || mapfile -t names < <(python3 bench/publish_ablation.py \
+      "$TREE/gateway-node/src/main/resources/redis" "$variants" "$sha")
+    # each round starts one further along the list (the yardstick last), so no variant always runs first
+    local order=("${names[@]:$(( (round - 1) % ${#names[@]} ))}" "${names[@]:0:$(( (round - 1) % ${#names[@]} ))}")
+    for name in "${order[@]}"; do
+      local loaded
+      loaded=$(rcli single -p "$PORT" SCRIPT LOAD "$(cat "$variants/$name.lua")")
+      sed "s/$sha/$loaded/" "$capture" > "$STATE/capture-$round-$name.txt"
+      # each from an empty Redis: the dedupe records of earlier replays would make the later ones pay for a bigger
+      # keyspace (rehashing, cache misses), and the variants would not compare
+      rcli single -p "$PORT" FLUSHALL > /dev/null
+      replay "$LABEL $name round=$round" "$STATE/capture-$round-$name.txt"
+    done
+    rcli single -p "$PORT" FLUSHALL > /dev/null
+    reference "$round"
   done
   down single
 }
@@ -177,5 +227,6 @@ case $MODE in
   rate) rate ;;
   saturate) PACE="" replayed ;;
   paced) PACE=$RATE replayed ;;
-  *) echo "usage: bench/publish-cost.sh rate|saturate|paced" >&2; exit 2 ;;
+  ablate) ablate ;;
+  *) echo "usage: bench/publish-cost.sh rate|saturate|paced|ablate" >&2; exit 2 ;;
 esac
