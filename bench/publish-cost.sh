@@ -17,7 +17,7 @@
 #   paced     the same at RATE messages/s for SECONDS (the Python driver is lighter than the node's JVM, which shares
 #             this machine's two cores with Redis in "rate")
 #   ablate    where publish.lua's time goes: as saturate (webhooks off), with the script whole and with one piece left
-#             out at a time (bench/publish_ablation.py), and the yardstick, in one sitting (PACE=RATE: at RATE instead)
+#             out at a time (bench/publish_ablation.py), and the yardstick, in one sitting (PACE=N: at N messages/s)
 #   bench/publish-cost.sh rate|saturate|paced|ablate
 # Environment: TREE (the checkout whose gateway jar runs, for "before"; default this one), LABEL (current), RATE
 # (2000), SECONDS (30), GROUPS_COUNT (300), COUNT (200000: saturate), ROUNDS (3), WEBHOOKS ("off on"), TOPOLOGIES
@@ -192,9 +192,9 @@ replayed() {
   down single
 }
 
-# Where publish.lua's time goes, webhooks off, at saturation (or PACE): each round replays the call a node made with
-# the script whole, with each variant of bench/publish_ablation.py (one piece left out: what it costs is the whole's
-# time less the variant's), and the yardstick, one line each.
+# Where publish.lua's time goes, webhooks off, at saturation (or at PACE messages/s): each round replays the call a
+# node made with the script whole, with each variant of bench/publish_ablation.py (one piece left out: what it costs
+# is the whole's time less the variant's), and the yardstick, one line each.
 ablate() {
   up_single
   local variants="$STATE/variants" names=()
