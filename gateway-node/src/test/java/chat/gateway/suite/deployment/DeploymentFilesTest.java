@@ -150,6 +150,11 @@ class DeploymentFilesTest {
     // Redis: its users from redis/users.conf (default user off), the gateways signed in as "gateway"
     assertTrue(services.get("redis").get("command").toString().contains("/run/redis-secrets/users.conf"));
     assertTrue(read("redis/users.conf").contains("\nuser default off\n"));
+    // every Redis bounded and never evicting what was acknowledged (a list's items, or one shell line)
+    for (String redis : List.of("redis", "redis-cluster-1")) {
+      String command = services.get(redis).get("command").toString().replace(", ", " ");
+      assertTrue(command.contains("--maxmemory ${REDIS_MAXMEMORY:-2gb} --maxmemory-policy noeviction"), redis);
+    }
     assertEquals("gateway", env.get("REDIS_USER"));
     // stops: a gateway gets longer than its drain, HAProxy longer than its hard-stop-after
     long drain = seconds(composeDefault(env.get("DRAIN_WINDOW").toString()));
