@@ -162,6 +162,11 @@ public final class TestNode implements AutoCloseable {
     return request(port(), method, path, body, "Bearer " + API_KEY, headers);
   }
 
+  /** Whether the registry, asked through this node's API ({@code /api/presence}), holds a session of {@code user}. */
+  public boolean online(String user) {
+    return api(HttpMethod.GET, "/api/presence/user%2F" + user, null).json().getJsonArray("online").contains(user);
+  }
+
   public HttpResult management(HttpMethod method, String path) {
     return request(gateway.managementPort(), method, path, null, null);
   }

@@ -80,11 +80,6 @@ class RedisFullTest {
     return redis.number("EXISTS", keys.nodeAlive(node)) == 1;
   }
 
-  private static boolean online(TestNode node, String user) {
-    return node.api(HttpMethod.GET, "/api/presence/user%2F" + user, null).json().getJsonArray("online")
-        .contains(user);
-  }
-
   @Test
   void aFullRedisRefusesWritesClearlyKeepsTheSessionsAndLosesNothingAcked() {
     WsProbe alice = a.member("alice", "group/dev");
@@ -117,7 +112,7 @@ class RedisFullTest {
     alice.send(send(2, "group/dev", "while full"));
     assertEquals(resent, alice.next("ack").getString("id"), "once");
     assertTrue(bob.drainUntilPong().stream().noneMatch(f -> "message".equals(f.getString("type"))), "no repeats");
-    Await.until("alice and bob in the registry again", () -> online(b, "alice") && online(a, "bob"));
+    Await.until("alice and bob in the registry again", () -> b.online("alice") && a.online("bob"));
     assertFalse(alice.isClosed());
     assertFalse(bob.isClosed());
     a.member("carol", "group/dev");

@@ -173,12 +173,10 @@ class RedisOutageTest {
     WsProbe bob = cutOff.connected("bob");
     link.cut();
     // The other node's sweep sees gw-b's liveness expire and takes its sessions out: bob goes offline.
-    Await.until("bob swept from the registry", () -> !direct.api(HttpMethod.GET, "/api/presence/user%2Fbob", null)
-        .json().getJsonArray("online").contains("bob"));
+    Await.until("bob swept from the registry", () -> !direct.online("bob"));
     link.restore();
     Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
-    Await.until("bob back in the registry", () -> direct.api(HttpMethod.GET, "/api/presence/user%2Fbob", null)
-        .json().getJsonArray("online").contains("bob"));
+    Await.until("bob back in the registry", () -> direct.online("bob"));
     alice.send(send(1, "user/bob", "still there?"));
     assertEquals("ack", alice.next("ack", "error").getString("type"));
     assertEquals("still there?", bob.next("message").getString("body"));
@@ -192,12 +190,12 @@ class RedisOutageTest {
     start(List.of("NODE_TTL", "1s"), List.of("NODE_TTL", "12s"));
     WsProbe alice = direct.connected("alice");
     WsProbe bob = cutOff.connected("bob");
-    Await.until("bob online", () -> online(direct, "bob"));
+    Await.until("bob online", () -> direct.online("bob"));
     List<String> liveness = RedisFixture.get().strings("KEYS", prefix + "alive:*gw-b*");
     assertEquals(1, liveness.size(), "gw-b's liveness key");
     RedisFixture.get().call("DEL", liveness.get(0));
-    Await.until("bob swept from the registry", () -> !online(direct, "bob"));
-    Await.until("bob back in the registry", () -> online(direct, "bob"));
+    Await.until("bob swept from the registry", () -> !direct.online("bob"));
+    Await.until("bob back in the registry", () -> direct.online("bob"));
     alice.send(send(1, "user/bob", "still there?"));
     assertEquals("ack", alice.next("ack", "error").getString("type"));
     assertEquals("still there?", bob.next("message").getString("body"));
@@ -207,7 +205,7 @@ class RedisOutageTest {
   void aSessionThatClosesDuringTheOutageLeavesTheRegistryOnceTheLinkIsBack() {
     start("NODE_TTL", "30s"); // no sweep takes it out meanwhile: the node itself must
     WsProbe carol = cutOff.connected("carol");
-    Await.until("carol online", () -> online(direct, "carol"));
+    Await.until("carol online", () -> direct.online("carol"));
     link.cut();
     Await.until("the cut-off node is unready", () -> ready(cutOff) == 503);
     carol.close();
@@ -215,12 +213,9 @@ class RedisOutageTest {
         "/metrics").body().matches("(?s).*chat_redis_command_seconds_count\\{command=\"unregister\",result=\"failed\"} [1-9].*"));
     link.restore();
     Await.until("the cut-off node is ready again", () -> ready(cutOff) == 200);
-    Await.until("carol offline for the whole cluster", () -> !online(direct, "carol"));
+    Await.until("carol offline for the whole cluster", () -> !direct.online("carol"));
   }
 
-  private static boolean online(TestNode node, String user) {
-    return node.api(HttpMethod.GET, "/api/presence/user%2F" + user, null).json().getJsonArray("online").contains(user);
-  }
 
   @Test
   void pastTheGraceTheCutOffNodeShedsItsSessionsWith4100() {
