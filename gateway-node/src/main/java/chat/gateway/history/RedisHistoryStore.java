@@ -276,7 +276,7 @@ public final class RedisHistoryStore implements HistoryStore {
   /** A stream id's time is when its message was written, or later: its keys expire no sooner than the age after it. */
   @Override
   public boolean mayHaveExpired(Position newest) {
-    return newest.major() != 0 && newest.major() <= clock.millis() - maxAgeMillis;
+    return newest.major() != 0 && newest.major() <= oldestKeptMillis();
   }
 
   /** Stream entries {@code [id, [field, value, ...]]} as stored messages, in the order given. */
@@ -320,6 +320,11 @@ public final class RedisHistoryStore implements HistoryStore {
 
   /** The oldest stream id the age window keeps, in ms. */
   private String oldestKept() {
-    return Long.toString(Math.max(0, clock.millis() - maxAgeMillis));
+    return Long.toString(oldestKeptMillis());
+  }
+
+  /** The time of the oldest stream id the history's age keeps. */
+  private long oldestKeptMillis() {
+    return Math.max(0, clock.millis() - maxAgeMillis);
   }
 }
